@@ -1,0 +1,14 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace kvchain::cli {
+
+// Each group of subcommands registers itself on the root app.
+void register_model_commands(CLI::App& app);
+void register_tokenizer_commands(CLI::App& app);
+
+// Parses "1,2,3" (spaces allowed); `option` names the flag in errors.
+std::vector<int64_t> parse_id_list(const std::string& text, const std::string& option);
+
+}  // namespace kvchain::cli

@@ -1,0 +1,66 @@
+#include "engine/generation/greedy.h"
+
+#include <algorithm>
+
+#include "engine/io/error.h"
+
+namespace kvchain {
+
+const char* stop_reason_name(StopReason reason) {
+  switch (reason) {
+    case StopReason::kEos: return "eos";
+    case StopReason::kStopString: return "stop_string";
+    case StopReason::kMaxTokens: return "max_tokens";
+  }
+  return "max_tokens";
+}
+
+GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, ForwardArgs prefill,
+                                 const GenerationOptions& options, const BpeTokenizer* tokenizer,
+                                 const SegmentTag& output_tag) {
+  if (!options.stop_strings.empty() && tokenizer == nullptr) {
+    throw Error("generate: stop strings need a tokenizer");
+  }
+  torch::NoGradGuard no_grad;
+  GenerationResult result;
+  prefill.cache = &cache;
+  prefill.last_logits_only = true;
+  auto logits = model.forward(prefill).logits;
+  auto next_input = torch::empty({1, 1}, torch::TensorOptions().dtype(torch::kInt64).device(model.device()));
+  for (int64_t step = 0; step < options.max_new_tokens; ++step) {
+    const int64_t token = logits[0][-1].argmax().item<int64_t>();
+    result.tokens.push_back(token);
+    if (std::count(options.eos_token_ids.begin(), options.eos_token_ids.end(), token) > 0) {
+      result.stop_reason = StopReason::kEos;
+      break;
+    }
+    if (!options.stop_strings.empty()) {
+      const auto text = tokenizer->decode(result.tokens);
+      const auto hit = std::any_of(options.stop_strings.begin(), options.stop_strings.end(),
+                                   [&](const std::string& s) { return text.find(s) != std::string::npos; });
+      if (hit) {
+        result.stop_reason = StopReason::kStopString;
+        break;
+      }
+    }
+    if (step + 1 == options.max_new_tokens) break;
+    next_input.fill_(token);
+    ForwardArgs step_args;
+    step_args.input_ids = next_input;
+    step_args.cache = &cache;
+    step_args.tag = output_tag;
+    step_args.last_logits_only = true;
+    logits = model.forward(step_args).logits;
+  }
+  if (tokenizer != nullptr) {
+    auto visible = result.tokens;
+    if (result.stop_reason == StopReason::kEos) visible.pop_back();
+    result.text = tokenizer->decode(visible);
+    size_t cut = result.text.size();
+    for (const auto& s : options.stop_strings) cut = std::min(cut, result.text.find(s));
+    result.text.resize(cut);
+  }
+  return result;
+}
+
+}  // namespace kvchain

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/model/llama_model.h"
+#include "engine/tokenizer/bpe_tokenizer.h"
+
+namespace kvchain {
+
+struct GenerationOptions {
+  int64_t max_new_tokens = 32;
+  std::vector<int64_t> eos_token_ids;     // generation stops after emitting one of these
+  std::vector<std::string> stop_strings;  // ... or once the decoded text contains one
+};
+
+enum class StopReason { kEos, kStopString, kMaxTokens };
+const char* stop_reason_name(StopReason reason);
+
+struct GenerationResult {
+  std::vector<int64_t> tokens;  // generated ids only (an EOS that stopped it included)
+  std::string text;             // decoded, without EOS and cut before a stop string
+  StopReason stop_reason = StopReason::kMaxTokens;
+};
+
+// Greedy decoding for batch 1: one forward over `prefill` (ids or embeddings, appended to
+// `cache`), then one token per step from the cache. Generated tokens are recorded in the cache
+// under `output_tag`; the last generated token is never fed back, so the cache ends one short
+// of `tokens` (a chain's next member appends it with its own input). `tokenizer` is needed for
+// text and stop strings, and may be null.
+GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, ForwardArgs prefill,
+                                 const GenerationOptions& options, const BpeTokenizer* tokenizer,
+                                 const SegmentTag& output_tag);
+
+}  // namespace kvchain

@@ -1,0 +1,60 @@
+#include "engine/io/json_file.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/io/atomic_file.h"
+#include "engine/io/error.h"
+
+namespace kvchain {
+
+Json read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  try {
+    return Json::parse(buffer.str());
+  } catch (const Json::parse_error& e) {
+    throw Error(path + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  }
+}
+
+void write_json_file_atomic(const std::string& path, const Json& value) {
+  write_file_atomic(path, value.dump(2) + "\n");
+}
+
+namespace {
+[[noreturn]] void type_error(const Json& value, const std::string& where, const char* expected) {
+  throw Error(where + ": expected " + expected + ", got " + value.type_name());
+}
+}  // namespace
+
+const Json& require_field(const Json& object, const std::string& key, const std::string& where) {
+  if (!object.is_object()) type_error(object, where, "an object");
+  auto it = object.find(key);
+  if (it == object.end()) throw Error(where + ": missing field '" + key + "'");
+  return *it;
+}
+
+int64_t json_int(const Json& value, const std::string& where) {
+  if (!value.is_number_integer()) type_error(value, where, "an integer");
+  return value.get<int64_t>();
+}
+
+double json_number(const Json& value, const std::string& where) {
+  if (!value.is_number()) type_error(value, where, "a number");
+  return value.get<double>();
+}
+
+bool json_bool(const Json& value, const std::string& where) {
+  if (!value.is_boolean()) type_error(value, where, "a boolean");
+  return value.get<bool>();
+}
+
+std::string json_string(const Json& value, const std::string& where) {
+  if (!value.is_string()) type_error(value, where, "a string");
+  return value.get<std::string>();
+}
+
+}  // namespace kvchain

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace kvchain {
+
+using Json = nlohmann::json;
+
+// Parses a whole JSON file; errors name the file and, for syntax errors, the byte offset.
+Json read_json_file(const std::string& path);
+void write_json_file_atomic(const std::string& path, const Json& value);
+
+// Typed field access that reports "FILE: field 'a.b': expected integer, got string".
+// `where` is the file (and object path) the value came from.
+const Json& require_field(const Json& object, const std::string& key, const std::string& where);
+int64_t json_int(const Json& value, const std::string& where);
+double json_number(const Json& value, const std::string& where);
+bool json_bool(const Json& value, const std::string& where);
+std::string json_string(const Json& value, const std::string& where);
+
+}  // namespace kvchain

@@ -1,0 +1,130 @@
+#include "engine/model/checkpoint.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "engine/io/error.h"
+#include "engine/io/json_file.h"
+#include "engine/io/safetensors.h"
+
+namespace kvchain {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kIndexFile = "model.safetensors.index.json";
+constexpr const char* kSingleFile = "model.safetensors";
+
+// Tensor name -> file holding it, for single-file and sharded checkpoints alike.
+std::map<std::string, std::string> weight_map(const std::string& dir) {
+  const auto index_path = (fs::path(dir) / kIndexFile).string();
+  const auto single_path = (fs::path(dir) / kSingleFile).string();
+  std::map<std::string, std::string> map;
+  if (fs::exists(index_path)) {
+    const Json index = read_json_file(index_path);
+    const auto& entries = require_field(index, "weight_map", index_path);
+    if (!entries.is_object()) throw Error(index_path + ": 'weight_map' is not an object");
+    for (const auto& [name, file] : entries.items()) {
+      map[name] = (fs::path(dir) / json_string(file, index_path + ": weight_map." + name)).string();
+    }
+    return map;
+  }
+  if (!fs::exists(single_path)) {
+    throw Error(dir + ": no " + kSingleFile + " or " + kIndexFile + " found");
+  }
+  SafetensorsFile file(single_path);
+  for (const auto& [name, entry] : file.entries()) map[name] = single_path;
+  return map;
+}
+
+bool ignorable(const std::string& name, const ModelConfig& config) {
+  // Old checkpoints store RoPE tables; tied models may still carry an lm_head copy.
+  return name.find("rotary_emb.inv_freq") != std::string::npos ||
+         (config.tie_word_embeddings && name == "lm_head.weight");
+}
+
+std::string dtype_json_name(torch::ScalarType dtype) {
+  switch (dtype) {
+    case torch::kFloat32: return "float32";
+    case torch::kBFloat16: return "bfloat16";
+    case torch::kFloat16: return "float16";
+    default: throw Error(std::string("cannot save a model in dtype ") + c10::toString(dtype));
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<LlamaForCausalLM> load_model(const std::string& dir, torch::Device device,
+                                             std::optional<torch::ScalarType> dtype) {
+  auto config = ModelConfig::from_file((fs::path(dir) / "config.json").string());
+  const auto target = dtype.value_or(device.is_cuda() ? torch::kBFloat16 : torch::kFloat32);
+  auto model = std::make_shared<LlamaForCausalLM>(config);
+  model->to(device, target);
+
+  const auto files = weight_map(dir);
+  auto params = model->named_parameters();
+  for (const auto& [name, file] : files) {
+    if (!params.contains(name) && !ignorable(name, config)) {
+      throw Error(file + ": tensor '" + name + "' has no place in a Llama model with this config");
+    }
+  }
+  std::map<std::string, std::unique_ptr<SafetensorsFile>> open;
+  torch::NoGradGuard no_grad;
+  for (auto& item : params) {
+    const auto& name = item.key();
+    auto it = files.find(name);
+    if (it == files.end()) throw Error(dir + ": checkpoint is missing tensor '" + name + "'");
+    auto& file = open[it->second];
+    if (!file) file = std::make_unique<SafetensorsFile>(it->second);
+    if (!file->contains(name)) {
+      throw Error(it->second + ": missing tensor '" + name + "' (listed in the index)");
+    }
+    auto tensor = file->load(name);
+    if (tensor.sizes() != item.value().sizes()) {
+      throw Error(it->second + ": tensor '" + name + "' has shape " +
+                  c10::str(tensor.sizes()) + " but config.json implies " +
+                  c10::str(item.value().sizes()));
+    }
+    item.value().copy_(tensor);
+  }
+  return model;
+}
+
+void save_model(LlamaForCausalLM& model, const std::string& dir, int64_t max_shard_bytes) {
+  fs::create_directories(dir);
+  std::vector<std::vector<std::pair<std::string, torch::Tensor>>> shards(1);
+  int64_t shard_bytes = 0, total_bytes = 0;
+  for (const auto& item : model.named_parameters()) {
+    const int64_t bytes = item.value().numel() * item.value().element_size();
+    if (shard_bytes > 0 && shard_bytes + bytes > max_shard_bytes) {
+      shards.emplace_back();
+      shard_bytes = 0;
+    }
+    shards.back().emplace_back(item.key(), item.value());
+    shard_bytes += bytes;
+    total_bytes += bytes;
+  }
+  const std::map<std::string, std::string> metadata = {{"format", "pt"}};
+  // Remove the other layout's files first so a directory never holds both.
+  const auto index_path = (fs::path(dir) / kIndexFile).string();
+  if (shards.size() == 1) {
+    fs::remove(index_path);
+    write_safetensors((fs::path(dir) / kSingleFile).string(), shards[0], metadata);
+  } else {
+    fs::remove(fs::path(dir) / kSingleFile);
+    Json index = {{"metadata", {{"total_size", total_bytes}}}, {"weight_map", Json::object()}};
+    for (size_t i = 0; i < shards.size(); ++i) {
+      char name[64];
+      std::snprintf(name, sizeof(name), "model-%05zu-of-%05zu.safetensors", i + 1, shards.size());
+      write_safetensors((fs::path(dir) / name).string(), shards[i], metadata);
+      for (const auto& [tensor_name, tensor] : shards[i]) index["weight_map"][tensor_name] = name;
+    }
+    write_json_file_atomic(index_path, index);
+  }
+  Json config = model.config().to_json();
+  config["torch_dtype"] = dtype_json_name(model.dtype());
+  config["dtype"] = dtype_json_name(model.dtype());
+  write_json_file_atomic((fs::path(dir) / "config.json").string(), config);
+}
+
+}  // namespace kvchain

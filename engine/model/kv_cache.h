@@ -1,0 +1,92 @@
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/model/model_config.h"
+
+namespace kvchain {
+
+// What a span of cached tokens is in a chain: FTHSS masks and evicts by these roles.
+enum class SegmentRole { kShared, kPrompt, kInput, kOutput, kOther };
+const char* segment_role_name(SegmentRole role);
+
+struct SegmentTag {
+  std::string member;  // chain member that produced the span ("" for shared content)
+  SegmentRole role = SegmentRole::kOther;
+  bool operator==(const SegmentTag& other) const {
+    return member == other.member && role == other.role;
+  }
+};
+
+struct Segment {
+  SegmentTag tag;
+  int64_t begin = 0;  // slot range [begin, end) in the cache
+  int64_t end = 0;
+};
+
+// Per-layer keys and values (after RoPE) for a batch, in preallocated buffers
+// [batch, kv_heads, capacity, head_dim], plus the position id and segment of every slot.
+// A growable cache doubles its buffers when full; a static cache has a fixed capacity and
+// refuses to grow, so decoding never reallocates.
+class KVCache {
+ public:
+  enum class Layout { kGrowable, kStatic };
+
+  KVCache(const ModelConfig& config, int64_t batch, torch::TensorOptions options,
+          int64_t capacity = 0, Layout layout = Layout::kGrowable);
+
+  int64_t size() const { return size_; }
+  int64_t capacity() const { return capacity_; }
+  int64_t batch() const { return batch_; }
+  int64_t num_layers() const { return static_cast<int64_t>(keys_.size()); }
+  Layout layout() const { return layout_; }
+  torch::TensorOptions options() const { return options_; }
+  // The position id the next appended token takes by default.
+  int64_t next_position() const { return next_position_; }
+  const std::vector<int64_t>& positions() const { return positions_; }
+  const std::vector<Segment>& segments() const { return segments_; }
+
+  // Views of the filled slots: [batch, kv_heads, size, head_dim].
+  torch::Tensor keys(int64_t layer) const;
+  torch::Tensor values(int64_t layer) const;
+
+  // Bytes of the filled slots, and of everything allocated (what the process actually holds).
+  int64_t bytes_used() const;
+  int64_t bytes_reserved() const;
+
+  void reserve(int64_t slots);
+  KVCache clone() const;
+  // Drops every slot from `slots` on (segments are cut to match).
+  void truncate(int64_t slots);
+  // Appends all of `other`'s slots, positions and segments after this cache's.
+  void extend(const KVCache& other);
+
+  // The model's append protocol: begin_append(t) makes room for t slots, write() stores one
+  // layer's new keys/values and returns that layer's filled views including them, and
+  // finish_append() commits the slots with their positions and tag.
+  void begin_append(int64_t tokens);
+  std::pair<torch::Tensor, torch::Tensor> write(int64_t layer, const torch::Tensor& k,
+                                                const torch::Tensor& v);
+  void finish_append(const std::vector<int64_t>& positions, const SegmentTag& tag);
+
+ private:
+  void grow_to(int64_t slots);
+  void add_segment(const SegmentTag& tag, int64_t begin, int64_t end);
+
+  int64_t batch_, kv_heads_, head_dim_;
+  torch::TensorOptions options_;
+  Layout layout_;
+  int64_t capacity_ = 0;
+  int64_t size_ = 0;
+  int64_t pending_ = 0;
+  int64_t next_position_ = 0;
+  std::vector<torch::Tensor> keys_, values_;
+  std::vector<int64_t> positions_;
+  std::vector<Segment> segments_;
+};
+
+}  // namespace kvchain

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+#include "engine/model/attention.h"
+#include "engine/model/kv_cache.h"
+#include "engine/model/model_config.h"
+#include "engine/model/rope.h"
+
+namespace kvchain {
+
+class RMSNorm : public torch::nn::Module {
+ public:
+  RMSNorm(int64_t dim, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  double eps_;
+  torch::Tensor weight_;
+};
+
+class LlamaMLP : public torch::nn::Module {
+ public:
+  explicit LlamaMLP(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Linear gate_proj_{nullptr}, up_proj_{nullptr}, down_proj_{nullptr};
+};
+
+class LlamaDecoderLayer : public torch::nn::Module {
+ public:
+  LlamaDecoderLayer(const ModelConfig& config, int64_t layer_index);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const torch::Tensor& mask, bool is_causal, KVCache* cache);
+
+ private:
+  std::shared_ptr<RMSNorm> input_layernorm_, post_attention_layernorm_;
+  std::shared_ptr<LlamaAttention> self_attn_;
+  std::shared_ptr<LlamaMLP> mlp_;
+};
+
+struct ForwardArgs {
+  torch::Tensor input_ids;       // [B,T] int64, or
+  torch::Tensor inputs_embeds;   // [B,T,C] (soft prompts are spliced in here)
+  torch::Tensor position_ids;    // [B,T]; default: continue from the cache's next position
+  torch::Tensor attention_mask;  // bool (true = attend) or additive, [B|1, H|1, T, past+T];
+                                 // default: causal over the cache and the new tokens
+  KVCache* cache = nullptr;      // read, then appended to
+  SegmentTag tag;                // recorded in the cache for the appended tokens
+  bool last_logits_only = false; // decode and generation need only the last position
+};
+
+struct ForwardResult {
+  torch::Tensor logits;         // float32 [B,T|1,V]
+  torch::Tensor hidden_states;  // final-norm output [B,T,C]
+};
+
+// transformers' LlamaForCausalLM; its submodule names equal the Hugging Face tensor names, so
+// named_parameters() is the checkpoint layout.
+class LlamaForCausalLM : public torch::nn::Module {
+ public:
+  explicit LlamaForCausalLM(ModelConfig config);
+
+  const ModelConfig& config() const { return config_; }
+  torch::Tensor embed(const torch::Tensor& input_ids);
+  ForwardResult forward(const ForwardArgs& args);
+  // Normal(0, std) weights and unit norms: for benchmarks and tests with no checkpoint.
+  void init_random(uint64_t seed, double std = 0.02);
+  torch::ScalarType dtype() const;
+  torch::Device device() const;
+  // An empty cache shaped for this model, on its device and in its dtype.
+  KVCache make_cache(int64_t batch, int64_t capacity = 0,
+                     KVCache::Layout layout = KVCache::Layout::kGrowable) const;
+
+ private:
+  ModelConfig config_;
+  RotaryEmbedding rotary_;
+  std::shared_ptr<torch::nn::Module> model_;
+  torch::nn::Embedding embed_tokens_{nullptr};
+  std::vector<std::shared_ptr<LlamaDecoderLayer>> layers_;
+  std::shared_ptr<RMSNorm> norm_;
+  torch::nn::Linear lm_head_{nullptr};
+};
+
+}  // namespace kvchain

@@ -1,0 +1,228 @@
+#include "engine/tokenizer/bpe_tokenizer.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "engine/io/error.h"
+#include "engine/tokenizer/byte_level.h"
+
+namespace kvchain {
+namespace {
+
+// Byte-level tokens never hold '\n' (it maps to 'Ċ'), so it can separate a merge's halves.
+std::string merge_key(const std::string& left, const std::string& right) {
+  return left + '\n' + right;
+}
+
+std::pair<std::string, std::string> parse_merge(const Json& merge, const std::string& where) {
+  if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {
+    return {merge[0].get<std::string>(), merge[1].get<std::string>()};
+  }
+  if (merge.is_string()) {  // the older "left right" spelling
+    const auto text = merge.get<std::string>();
+    const auto space = text.find(' ');
+    if (space != std::string::npos && text.find(' ', space + 1) == std::string::npos) {
+      return {text.substr(0, space), text.substr(space + 1)};
+    }
+  }
+  throw Error(where + ": a merge must be [\"left\", \"right\"] or \"left right\"");
+}
+
+void require_null_or(const Json& json, const char* key, const char* type, const std::string& where) {
+  if (!json.contains(key) || json[key].is_null()) return;
+  const auto actual = json[key].value("type", std::string());
+  if (actual != type) {
+    throw Error(where + ": unsupported " + key + " '" + actual + "' (kvchain supports " + type +
+                " byte-level BPE)");
+  }
+}
+
+}  // namespace
+
+BpeTokenizer BpeTokenizer::from_file(const std::string& path) {
+  return from_json(read_json_file(path), path);
+}
+
+BpeTokenizer BpeTokenizer::from_json(const Json& json, const std::string& where) {
+  BpeTokenizer t;
+  const auto& model = require_field(json, "model", where);
+  const auto type = json_string(require_field(model, "type", where + ": model"), where + ": model.type");
+  if (type != "BPE") throw Error(where + ": model.type '" + type + "' is not BPE");
+  if (model.value("byte_fallback", false)) {
+    throw Error(where + ": byte_fallback BPE (SentencePiece style) is not supported");
+  }
+  if (json.contains("normalizer") && !json["normalizer"].is_null()) {
+    throw Error(where + ": normalizers are not supported (byte-level BPE uses none)");
+  }
+  require_null_or(json, "decoder", "ByteLevel", where);
+  t.ignore_merges_ = model.value("ignore_merges", false);
+  const auto& vocab = require_field(model, "vocab", where + ": model");
+  if (!vocab.is_object()) throw Error(where + ": model.vocab is not an object");
+  for (const auto& [token, id] : vocab.items()) {
+    t.vocab_[token] = json_int(id, where + ": model.vocab[\"" + token + "\"]");
+  }
+  const auto& merges = require_field(model, "merges", where + ": model");
+  for (size_t i = 0; i < merges.size(); ++i) {
+    t.merges_.push_back(parse_merge(merges[i], where + ": model.merges[" + std::to_string(i) + "]"));
+  }
+  if (json.contains("added_tokens")) {
+    for (const auto& added : json["added_tokens"]) {
+      t.added_.push_back({json_int(require_field(added, "id", where + ": added_tokens"), where),
+                          json_string(require_field(added, "content", where + ": added_tokens"), where),
+                          added.value("special", false)});
+    }
+  }
+  t.pretokenizer_json_ = json.contains("pre_tokenizer") ? json["pre_tokenizer"] : Json();
+  t.pretokenizer_ = Pretokenizer::from_json(t.pretokenizer_json_, where + ": pre_tokenizer");
+  t.index();
+  return t;
+}
+
+BpeTokenizer::BpeTokenizer(std::unordered_map<std::string, int64_t> vocab,
+                           std::vector<std::pair<std::string, std::string>> merges,
+                           std::vector<AddedToken> added_tokens)
+    : pretokenizer_json_(Pretokenizer::llama3_json()),
+      pretokenizer_(Pretokenizer::from_json(pretokenizer_json_, "llama3 pre-tokenizer")),
+      vocab_(std::move(vocab)),
+      merges_(std::move(merges)),
+      added_(std::move(added_tokens)) {
+  index();
+}
+
+void BpeTokenizer::index() {
+  int64_t max_id = -1;
+  for (const auto& [token, id] : vocab_) max_id = std::max(max_id, id);
+  for (const auto& added : added_) max_id = std::max(max_id, added.id);
+  id_to_token_.assign(max_id + 1, std::string());
+  for (const auto& [token, id] : vocab_) {
+    if (id < 0) throw Error("tokenizer: negative id for token '" + token + "'");
+    id_to_token_[id] = token;
+  }
+  for (const auto& added : added_) id_to_token_[added.id] = added.content;
+  merge_rank_.clear();
+  for (size_t i = 0; i < merges_.size(); ++i) {
+    merge_rank_.emplace(merge_key(merges_[i].first, merges_[i].second), static_cast<int64_t>(i));
+  }
+  // Longest first, so that overlapping added tokens match as HF's leftmost-longest does.
+  std::stable_sort(added_.begin(), added_.end(), [](const AddedToken& a, const AddedToken& b) {
+    return a.content.size() > b.content.size();
+  });
+}
+
+std::optional<int64_t> BpeTokenizer::token_id(const std::string& token) const {
+  for (const auto& added : added_) {
+    if (added.content == token) return added.id;
+  }
+  auto it = vocab_.find(token);
+  if (it == vocab_.end()) return std::nullopt;
+  return it->second;
+}
+
+void BpeTokenizer::encode_piece(const std::string& piece, std::vector<int64_t>& out) const {
+  if (ignore_merges_) {
+    auto whole = vocab_.find(piece);
+    if (whole != vocab_.end()) {
+      out.push_back(whole->second);
+      return;
+    }
+  }
+  std::vector<std::string> symbols;
+  for (size_t i = 0; i < piece.size();) {
+    const size_t n = utf8_char_length(static_cast<unsigned char>(piece[i]));
+    symbols.push_back(piece.substr(i, n));
+    i += n;
+  }
+  // Repeatedly merge the adjacent pair with the lowest rank (leftmost on ties).
+  while (symbols.size() > 1) {
+    int64_t best_rank = std::numeric_limits<int64_t>::max();
+    size_t best = 0;
+    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
+      auto it = merge_rank_.find(merge_key(symbols[i], symbols[i + 1]));
+      if (it != merge_rank_.end() && it->second < best_rank) {
+        best_rank = it->second;
+        best = i;
+      }
+    }
+    if (best_rank == std::numeric_limits<int64_t>::max()) break;
+    symbols[best] += symbols[best + 1];
+    symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(best) + 1);
+  }
+  for (const auto& symbol : symbols) {
+    auto it = vocab_.find(symbol);
+    if (it == vocab_.end()) throw Error("tokenizer: symbol '" + symbol + "' is not in the vocabulary");
+    out.push_back(it->second);
+  }
+}
+
+std::vector<int64_t> BpeTokenizer::encode(std::string_view raw) const {
+  const std::string text = sanitize_utf8(raw);
+  std::vector<int64_t> ids;
+  auto encode_plain = [&](std::string_view chunk) {
+    if (chunk.empty()) return;
+    for (const auto& piece : pretokenizer_.split(chunk)) encode_piece(piece, ids);
+  };
+  size_t pos = 0, plain_start = 0;
+  while (pos < text.size()) {
+    const AddedToken* hit = nullptr;
+    for (const auto& added : added_) {
+      if (!added.content.empty() && text.compare(pos, added.content.size(), added.content) == 0) {
+        hit = &added;
+        break;
+      }
+    }
+    if (hit == nullptr) {
+      ++pos;
+      continue;
+    }
+    encode_plain(std::string_view(text).substr(plain_start, pos - plain_start));
+    ids.push_back(hit->id);
+    pos += hit->content.size();
+    plain_start = pos;
+  }
+  encode_plain(std::string_view(text).substr(plain_start));
+  return ids;
+}
+
+std::string BpeTokenizer::decode(const std::vector<int64_t>& ids) const {
+  std::string bytes;
+  for (const auto id : ids) {
+    if (id < 0 || id >= vocab_size()) {
+      throw Error("tokenizer: id " + std::to_string(id) + " is outside the vocabulary (size " +
+                  std::to_string(vocab_size()) + ")");
+    }
+    bytes += unicode_to_bytes(id_to_token_[id]);
+  }
+  return sanitize_utf8(bytes);
+}
+
+Json BpeTokenizer::to_json() const {
+  Json added = Json::array();
+  auto sorted = added_;
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  for (const auto& token : sorted) {
+    added.push_back({{"id", token.id}, {"content", token.content}, {"single_word", false},
+                     {"lstrip", false}, {"rstrip", false}, {"normalized", false},
+                     {"special", token.special}});
+  }
+  Json merges = Json::array();
+  for (const auto& [left, right] : merges_) merges.push_back({left, right});
+  return {{"version", "1.0"},
+          {"truncation", nullptr},
+          {"padding", nullptr},
+          {"added_tokens", added},
+          {"normalizer", nullptr},
+          {"pre_tokenizer", pretokenizer_json_},
+          {"post_processor", nullptr},
+          {"decoder",
+           {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true},
+            {"use_regex", true}}},
+          {"model",
+           {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr},
+            {"continuing_subword_prefix", nullptr}, {"end_of_word_suffix", nullptr},
+            {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", ignore_merges_},
+            {"vocab", vocab_}, {"merges", merges}}}};
+}
+
+void BpeTokenizer::save(const std::string& path) const { write_json_file_atomic(path, to_json()); }
+
+}  // namespace kvchain

@@ -1,0 +1,42 @@
+#pragma once
+
+// The one place where kvchain adapts to the libtorch version: Debian's 1.13 on CPU machines and
+// CI, PyTorch 2.x's libtorch on the GPU machine. Everything else calls these functions.
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#define KVCHAIN_TORCH_VERSION (TORCH_VERSION_MAJOR * 100 + TORCH_VERSION_MINOR)
+
+namespace kvchain::compat {
+
+// softmax(q k^T / sqrt(d) + mask) v for q [B,H,Tq,D] and k, v [B,Hkv,Tk,D] with H a multiple of
+// Hkv (grouped-query attention). `mask` is undefined, boolean (true = may attend) or additive,
+// broadcastable to [B,H,Tq,Tk]. `is_causal` (only with no mask) aligns the causal diagonal to the
+// top-left corner, so callers pass it only when Tq == Tk.
+inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, const torch::Tensor& mask, bool is_causal) {
+  const int64_t groups = q.size(1) / k.size(1);
+#if KVCHAIN_TORCH_VERSION >= 205
+  return at::scaled_dot_product_attention(q, k, v, mask, 0.0, is_causal, c10::nullopt,
+                                          /*enable_gqa=*/groups > 1);
+#else
+  // libtorch < 2.5 has no public fused kernel with grouped-query support: compute it directly,
+  // with the softmax in float32 as the fused kernels do.
+  auto keys = groups > 1 ? k.repeat_interleave(groups, 1) : k;
+  auto values = groups > 1 ? v.repeat_interleave(groups, 1) : v;
+  auto scores = torch::matmul(q, keys.transpose(-2, -1)).to(torch::kFloat32) /
+                std::sqrt(static_cast<double>(q.size(-1)));
+  if (is_causal) {
+    auto allowed = torch::ones({q.size(2), k.size(2)}, q.options().dtype(torch::kBool)).tril();
+    scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+  } else if (mask.defined() && mask.scalar_type() == torch::kBool) {
+    scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
+  } else if (mask.defined()) {
+    scores = scores + mask.to(torch::kFloat32);
+  }
+  return torch::matmul(torch::softmax(scores, -1).to(q.scalar_type()), values);
+#endif
+}
+
+}  // namespace kvchain::compat
