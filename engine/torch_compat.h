@@ -18,7 +18,9 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
                                const torch::Tensor& v, const torch::Tensor& mask, bool is_causal) {
   const int64_t groups = q.size(1) / k.size(1);
 #if KVCHAIN_TORCH_VERSION >= 205
-  return at::scaled_dot_product_attention(q, k, v, mask, 0.0, is_causal, c10::nullopt,
+  // An undefined tensor is not "no mask" here: it must be an empty optional.
+  auto optional_mask = mask.defined() ? c10::optional<torch::Tensor>(mask) : c10::nullopt;
+  return at::scaled_dot_product_attention(q, k, v, optional_mask, 0.0, is_causal, c10::nullopt,
                                           /*enable_gqa=*/groups > 1);
 #else
   // libtorch < 2.5 has no public fused kernel with grouped-query support: compute it directly,

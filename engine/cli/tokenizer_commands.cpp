@@ -33,11 +33,13 @@ void register_tokenizer_commands(CLI::App& app) {
   auto* model = tokenize->add_option("--model", args->model_dir, "Checkpoint directory");
   auto* file = tokenize->add_option("--tokenizer", args->tokenizer_file, "tokenizer.json");
   model->excludes(file);
-  auto* text = tokenize->add_option("--text", args->text, "Text to encode (no special tokens added)");
+  auto* text =
+      tokenize->add_option("--text", args->text, "Text to encode (no special tokens added)");
   auto* decode = tokenize->add_option("--decode", args->decode, "Ids to decode, e.g. 1,2,3");
   text->excludes(decode);
   tokenize->callback([args, text, decode] {
-    if (text->count() == 0 && decode->count() == 0) throw Error("tokenize: give --text or --decode");
+    if (text->count() == 0 && decode->count() == 0)
+      throw Error("tokenize: give --text or --decode");
     const auto tokenizer = open_tokenizer(*args);
     if (decode->count() > 0) {
       std::cout << tokenizer.decode(parse_id_list(args->decode, "--decode")) << "\n";
@@ -47,10 +49,14 @@ void register_tokenizer_commands(CLI::App& app) {
   });
 
   auto train = std::make_shared<TrainArgs>();
-  auto* cmd = app.add_subcommand("train-tokenizer", "Learn a byte-level BPE tokenizer.json from text");
-  cmd->add_option("--corpus", train->corpus, "UTF-8 text file")->required()->check(CLI::ExistingFile);
+  auto* cmd =
+      app.add_subcommand("train-tokenizer", "Learn a byte-level BPE tokenizer.json from text");
+  cmd->add_option("--corpus", train->corpus, "UTF-8 text file")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("--out", train->out, "Output tokenizer.json")->required();
-  cmd->add_option("--vocab-size", train->options.vocab_size, "Vocabulary size incl. special tokens");
+  cmd->add_option("--vocab-size", train->options.vocab_size,
+                  "Vocabulary size incl. special tokens");
   cmd->add_option("--min-frequency", train->options.min_frequency, "Least count of a merged pair");
   cmd->callback([train] {
     std::ifstream in(train->corpus, std::ios::binary);

@@ -8,9 +8,12 @@ namespace kvchain {
 
 const char* stop_reason_name(StopReason reason) {
   switch (reason) {
-    case StopReason::kEos: return "eos";
-    case StopReason::kStopString: return "stop_string";
-    case StopReason::kMaxTokens: return "max_tokens";
+    case StopReason::kEos:
+      return "eos";
+    case StopReason::kStopString:
+      return "stop_string";
+    case StopReason::kMaxTokens:
+      return "max_tokens";
   }
   return "max_tokens";
 }
@@ -26,7 +29,8 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
   prefill.cache = &cache;
   prefill.last_logits_only = true;
   auto logits = model.forward(prefill).logits;
-  auto next_input = torch::empty({1, 1}, torch::TensorOptions().dtype(torch::kInt64).device(model.device()));
+  auto next_input =
+      torch::empty({1, 1}, torch::TensorOptions().dtype(torch::kInt64).device(model.device()));
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
     const int64_t token = logits[0][-1].argmax().item<int64_t>();
     result.tokens.push_back(token);
@@ -36,8 +40,9 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
     }
     if (!options.stop_strings.empty()) {
       const auto text = tokenizer->decode(result.tokens);
-      const auto hit = std::any_of(options.stop_strings.begin(), options.stop_strings.end(),
-                                   [&](const std::string& s) { return text.find(s) != std::string::npos; });
+      const auto hit =
+          std::any_of(options.stop_strings.begin(), options.stop_strings.end(),
+                      [&](const std::string& s) { return text.find(s) != std::string::npos; });
       if (hit) {
         result.stop_reason = StopReason::kStopString;
         break;

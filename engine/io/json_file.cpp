@@ -30,10 +30,12 @@ namespace {
 }
 }  // namespace
 
-const Json& require_field(const Json& object, const std::string& key, const std::string& where) {
-  if (!object.is_object()) type_error(object, where, "an object");
-  auto it = object.find(key);
-  if (it == object.end()) throw Error(where + ": missing field '" + key + "'");
+const Json& require_field(const Json& object, std::string_view key, std::string_view where) {
+  if (!object.is_object()) type_error(object, std::string(where), "an object");
+  auto it = object.find(std::string(key));
+  if (it == object.end()) {
+    throw Error(std::string(where) + ": missing field '" + std::string(key) + "'");
+  }
   return *it;
 }
 

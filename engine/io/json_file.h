@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace kvchain {
 
@@ -13,7 +15,8 @@ void write_json_file_atomic(const std::string& path, const Json& value);
 
 // Typed field access that reports "FILE: field 'a.b': expected integer, got string".
 // `where` is the file (and object path) the value came from.
-const Json& require_field(const Json& object, const std::string& key, const std::string& where);
+// (string_view parameters: a reference into `object` never depends on a temporary argument.)
+const Json& require_field(const Json& object, std::string_view key, std::string_view where);
 int64_t json_int(const Json& value, const std::string& where);
 double json_number(const Json& value, const std::string& where);
 bool json_bool(const Json& value, const std::string& where);

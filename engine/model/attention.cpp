@@ -13,10 +13,14 @@ LlamaAttention::LlamaAttention(const ModelConfig& config, int64_t layer_index)
   const auto c = config.hidden_size;
   const bool bias = config.attention_bias;
   namespace nn = torch::nn;
-  q_proj_ = register_module("q_proj", nn::Linear(nn::LinearOptions(c, num_heads_ * head_dim_).bias(bias)));
-  k_proj_ = register_module("k_proj", nn::Linear(nn::LinearOptions(c, num_kv_heads_ * head_dim_).bias(bias)));
-  v_proj_ = register_module("v_proj", nn::Linear(nn::LinearOptions(c, num_kv_heads_ * head_dim_).bias(bias)));
-  o_proj_ = register_module("o_proj", nn::Linear(nn::LinearOptions(num_heads_ * head_dim_, c).bias(bias)));
+  q_proj_ = register_module("q_proj",
+                            nn::Linear(nn::LinearOptions(c, num_heads_ * head_dim_).bias(bias)));
+  k_proj_ = register_module("k_proj",
+                            nn::Linear(nn::LinearOptions(c, num_kv_heads_ * head_dim_).bias(bias)));
+  v_proj_ = register_module("v_proj",
+                            nn::Linear(nn::LinearOptions(c, num_kv_heads_ * head_dim_).bias(bias)));
+  o_proj_ = register_module("o_proj",
+                            nn::Linear(nn::LinearOptions(num_heads_ * head_dim_, c).bias(bias)));
 }
 
 torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const torch::Tensor& cos,

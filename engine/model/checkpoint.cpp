@@ -45,10 +45,14 @@ bool ignorable(const std::string& name, const ModelConfig& config) {
 
 std::string dtype_json_name(torch::ScalarType dtype) {
   switch (dtype) {
-    case torch::kFloat32: return "float32";
-    case torch::kBFloat16: return "bfloat16";
-    case torch::kFloat16: return "float16";
-    default: throw Error(std::string("cannot save a model in dtype ") + c10::toString(dtype));
+    case torch::kFloat32:
+      return "float32";
+    case torch::kBFloat16:
+      return "bfloat16";
+    case torch::kFloat16:
+      return "float16";
+    default:
+      throw Error(std::string("cannot save a model in dtype ") + c10::toString(dtype));
   }
 }
 
@@ -81,9 +85,8 @@ std::shared_ptr<LlamaForCausalLM> load_model(const std::string& dir, torch::Devi
     }
     auto tensor = file->load(name);
     if (tensor.sizes() != item.value().sizes()) {
-      throw Error(it->second + ": tensor '" + name + "' has shape " +
-                  c10::str(tensor.sizes()) + " but config.json implies " +
-                  c10::str(item.value().sizes()));
+      throw Error(it->second + ": tensor '" + name + "' has shape " + c10::str(tensor.sizes()) +
+                  " but config.json implies " + c10::str(item.value().sizes()));
     }
     item.value().copy_(tensor);
   }

@@ -8,11 +8,16 @@ namespace kvchain {
 
 const char* segment_role_name(SegmentRole role) {
   switch (role) {
-    case SegmentRole::kShared: return "shared";
-    case SegmentRole::kPrompt: return "prompt";
-    case SegmentRole::kInput: return "input";
-    case SegmentRole::kOutput: return "output";
-    case SegmentRole::kOther: return "other";
+    case SegmentRole::kShared:
+      return "shared";
+    case SegmentRole::kPrompt:
+      return "prompt";
+    case SegmentRole::kInput:
+      return "input";
+    case SegmentRole::kOutput:
+      return "output";
+    case SegmentRole::kOther:
+      return "other";
   }
   return "other";
 }
@@ -30,7 +35,9 @@ KVCache::KVCache(const ModelConfig& config, int64_t batch, torch::TensorOptions 
   grow_to(std::max<int64_t>(capacity, 0));
 }
 
-torch::Tensor KVCache::keys(int64_t layer) const { return keys_.at(layer).narrow(2, 0, size_); }
+torch::Tensor KVCache::keys(int64_t layer) const {
+  return keys_.at(layer).narrow(2, 0, size_);
+}
 torch::Tensor KVCache::values(int64_t layer) const {
   return values_.at(layer).narrow(2, 0, size_);
 }
@@ -127,7 +134,8 @@ std::pair<torch::Tensor, torch::Tensor> KVCache::write(int64_t layer, const torc
   if (k.size(2) != pending_) throw Error("KVCache::write: begin_append() was not called");
   keys_.at(layer).narrow(2, size_, pending_).copy_(k);
   values_.at(layer).narrow(2, size_, pending_).copy_(v);
-  return {keys_[layer].narrow(2, 0, size_ + pending_), values_[layer].narrow(2, 0, size_ + pending_)};
+  return {keys_[layer].narrow(2, 0, size_ + pending_),
+          values_[layer].narrow(2, 0, size_ + pending_)};
 }
 
 void KVCache::finish_append(const std::vector<int64_t>& positions, const SegmentTag& tag) {

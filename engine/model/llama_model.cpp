@@ -57,8 +57,9 @@ LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_in
   mlp_ = register_module("mlp", std::make_shared<LlamaMLP>(config));
   input_layernorm_ = register_module(
       "input_layernorm", std::make_shared<RMSNorm>(config.hidden_size, config.rms_norm_eps));
-  post_attention_layernorm_ = register_module(
-      "post_attention_layernorm", std::make_shared<RMSNorm>(config.hidden_size, config.rms_norm_eps));
+  post_attention_layernorm_ =
+      register_module("post_attention_layernorm",
+                      std::make_shared<RMSNorm>(config.hidden_size, config.rms_norm_eps));
 }
 
 torch::Tensor LlamaDecoderLayer::forward(const torch::Tensor& x, const torch::Tensor& cos,
@@ -78,12 +79,13 @@ LlamaForCausalLM::LlamaForCausalLM(ModelConfig config)
     layers_.push_back(std::make_shared<LlamaDecoderLayer>(config_, i));
     layer_list->push_back(layers_.back());
   }
-  norm_ = model_->register_module("norm",
-                                  std::make_shared<RMSNorm>(config_.hidden_size, config_.rms_norm_eps));
+  norm_ = model_->register_module(
+      "norm", std::make_shared<RMSNorm>(config_.hidden_size, config_.rms_norm_eps));
   if (!config_.tie_word_embeddings) {
     lm_head_ = register_module(
-        "lm_head", torch::nn::Linear(torch::nn::LinearOptions(config_.hidden_size,
-                                                              config_.vocab_size).bias(false)));
+        "lm_head",
+        torch::nn::Linear(
+            torch::nn::LinearOptions(config_.hidden_size, config_.vocab_size).bias(false)));
   }
 }
 
@@ -91,7 +93,9 @@ torch::ScalarType LlamaForCausalLM::dtype() const {
   return embed_tokens_->weight.scalar_type();
 }
 
-torch::Device LlamaForCausalLM::device() const { return embed_tokens_->weight.device(); }
+torch::Device LlamaForCausalLM::device() const {
+  return embed_tokens_->weight.device();
+}
 
 KVCache LlamaForCausalLM::make_cache(int64_t batch, int64_t capacity,
                                      KVCache::Layout layout) const {
@@ -111,7 +115,8 @@ void LlamaForCausalLM::init_random(uint64_t seed, double std) {
     if (p.dim() == 1) {
       p.fill_(item.key().find("norm") != std::string::npos ? 1.0 : 0.0);
     } else {
-      p.copy_(at::normal(0.0, std, p.sizes(), generator, torch::TensorOptions().dtype(torch::kFloat32)));
+      p.copy_(at::normal(0.0, std, p.sizes(), generator,
+                         torch::TensorOptions().dtype(torch::kFloat32)));
     }
   }
 }
@@ -120,8 +125,8 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
   if (args.input_ids.defined() == args.inputs_embeds.defined()) {
     throw Error("forward: pass exactly one of input_ids and inputs_embeds");
   }
-  auto h = args.input_ids.defined() ? embed(args.input_ids)
-                                    : args.inputs_embeds.to(device(), dtype());
+  auto h =
+      args.input_ids.defined() ? embed(args.input_ids) : args.inputs_embeds.to(device(), dtype());
   const auto batch = h.size(0), t = h.size(1);
   KVCache* cache = args.cache;
   const int64_t past = cache != nullptr ? cache->size() : 0;
@@ -163,9 +168,8 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
   }
   h = norm_->forward(h);
   auto last = args.last_logits_only ? h.narrow(1, t - 1, 1) : h;
-  auto logits = config_.tie_word_embeddings
-                    ? torch::matmul(last, embed_tokens_->weight.t())
-                    : lm_head_->forward(last);
+  auto logits = config_.tie_word_embeddings ? torch::matmul(last, embed_tokens_->weight.t())
+                                            : lm_head_->forward(last);
   return {logits.to(torch::kFloat32), h};
 }
 

@@ -53,10 +53,12 @@ void parse_rope(const Json& j, ModelConfig& config, const std::string& where) {
     throw Error(scaling_where + ": unsupported RoPE type '" + type +
                 "' (kvchain supports default, linear, llama3)");
   }
-  rs.factor = json_number(require_field(scaling, "factor", scaling_where), scaling_where + ".factor");
+  rs.factor =
+      json_number(require_field(scaling, "factor", scaling_where), scaling_where + ".factor");
   if (type == "llama3") {
     rs.low_freq_factor = number_or(scaling, "low_freq_factor", rs.low_freq_factor, scaling_where);
-    rs.high_freq_factor = number_or(scaling, "high_freq_factor", rs.high_freq_factor, scaling_where);
+    rs.high_freq_factor =
+        number_or(scaling, "high_freq_factor", rs.high_freq_factor, scaling_where);
     rs.original_max_position_embeddings =
         int_or(scaling, "original_max_position_embeddings", rs.original_max_position_embeddings,
                scaling_where);
@@ -87,14 +89,16 @@ ModelConfig ModelConfig::from_json(const Json& j, const std::string& where) {
   c.num_attention_heads = required_positive(j, "num_attention_heads", where);
   c.num_key_value_heads = int_or(j, "num_key_value_heads", c.num_attention_heads, where);
   c.head_dim = int_or(j, "head_dim", c.hidden_size / c.num_attention_heads, where);
-  c.max_position_embeddings = int_or(j, "max_position_embeddings", c.max_position_embeddings, where);
+  c.max_position_embeddings =
+      int_or(j, "max_position_embeddings", c.max_position_embeddings, where);
   c.rms_norm_eps = number_or(j, "rms_norm_eps", c.rms_norm_eps, where);
   c.tie_word_embeddings = bool_or(j, "tie_word_embeddings", c.tie_word_embeddings, where);
   c.attention_bias = bool_or(j, "attention_bias", c.attention_bias, where);
   c.mlp_bias = bool_or(j, "mlp_bias", c.mlp_bias, where);
   c.bos_token_id = int_or(j, "bos_token_id", c.bos_token_id, where);
   c.eos_token_ids = parse_eos(j, where);
-  if (j.contains("hidden_act")) c.hidden_act = json_string(j["hidden_act"], where + ": field 'hidden_act'");
+  if (j.contains("hidden_act"))
+    c.hidden_act = json_string(j["hidden_act"], where + ": field 'hidden_act'");
   if (c.hidden_act != "silu") {
     throw Error(where + ": unsupported hidden_act '" + c.hidden_act +
                 "' (kvchain's Llama supports 'silu')");

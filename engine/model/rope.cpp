@@ -12,8 +12,8 @@ torch::Tensor llama3_scaled(const torch::Tensor& inv_freq, const RopeScaling& rs
   const double high_freq_wavelen = old_len / rs.high_freq_factor;
   auto wavelen = 2 * M_PI / inv_freq;
   auto scaled = torch::where(wavelen > low_freq_wavelen, inv_freq / rs.factor, inv_freq);
-  auto smooth = (old_len / wavelen - rs.low_freq_factor) /
-                (rs.high_freq_factor - rs.low_freq_factor);
+  auto smooth =
+      (old_len / wavelen - rs.low_freq_factor) / (rs.high_freq_factor - rs.low_freq_factor);
   auto smoothed = (1 - smooth) * scaled / rs.factor + smooth * scaled;
   auto medium = (wavelen >= high_freq_wavelen).logical_and(wavelen <= low_freq_wavelen);
   return torch::where(medium, smoothed, scaled);

@@ -28,7 +28,8 @@ std::pair<std::string, std::string> parse_merge(const Json& merge, const std::st
   throw Error(where + ": a merge must be [\"left\", \"right\"] or \"left right\"");
 }
 
-void require_null_or(const Json& json, const char* key, const char* type, const std::string& where) {
+void require_null_or(const Json& json, const char* key, const char* type,
+                     const std::string& where) {
   if (!json.contains(key) || json[key].is_null()) return;
   const auto actual = json[key].value("type", std::string());
   if (actual != type) {
@@ -46,7 +47,8 @@ BpeTokenizer BpeTokenizer::from_file(const std::string& path) {
 BpeTokenizer BpeTokenizer::from_json(const Json& json, const std::string& where) {
   BpeTokenizer t;
   const auto& model = require_field(json, "model", where);
-  const auto type = json_string(require_field(model, "type", where + ": model"), where + ": model.type");
+  const auto type =
+      json_string(require_field(model, "type", where + ": model"), where + ": model.type");
   if (type != "BPE") throw Error(where + ": model.type '" + type + "' is not BPE");
   if (model.value("byte_fallback", false)) {
     throw Error(where + ": byte_fallback BPE (SentencePiece style) is not supported");
@@ -63,13 +65,15 @@ BpeTokenizer BpeTokenizer::from_json(const Json& json, const std::string& where)
   }
   const auto& merges = require_field(model, "merges", where + ": model");
   for (size_t i = 0; i < merges.size(); ++i) {
-    t.merges_.push_back(parse_merge(merges[i], where + ": model.merges[" + std::to_string(i) + "]"));
+    t.merges_.push_back(
+        parse_merge(merges[i], where + ": model.merges[" + std::to_string(i) + "]"));
   }
   if (json.contains("added_tokens")) {
     for (const auto& added : json["added_tokens"]) {
-      t.added_.push_back({json_int(require_field(added, "id", where + ": added_tokens"), where),
-                          json_string(require_field(added, "content", where + ": added_tokens"), where),
-                          added.value("special", false)});
+      t.added_.push_back(
+          {json_int(require_field(added, "id", where + ": added_tokens"), where),
+           json_string(require_field(added, "content", where + ": added_tokens"), where),
+           added.value("special", false)});
     }
   }
   t.pretokenizer_json_ = json.contains("pre_tokenizer") ? json["pre_tokenizer"] : Json();
@@ -149,7 +153,8 @@ void BpeTokenizer::encode_piece(const std::string& piece, std::vector<int64_t>& 
   }
   for (const auto& symbol : symbols) {
     auto it = vocab_.find(symbol);
-    if (it == vocab_.end()) throw Error("tokenizer: symbol '" + symbol + "' is not in the vocabulary");
+    if (it == vocab_.end())
+      throw Error("tokenizer: symbol '" + symbol + "' is not in the vocabulary");
     out.push_back(it->second);
   }
 }
@@ -200,8 +205,12 @@ Json BpeTokenizer::to_json() const {
   auto sorted = added_;
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   for (const auto& token : sorted) {
-    added.push_back({{"id", token.id}, {"content", token.content}, {"single_word", false},
-                     {"lstrip", false}, {"rstrip", false}, {"normalized", false},
+    added.push_back({{"id", token.id},
+                     {"content", token.content},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
                      {"special", token.special}});
   }
   Json merges = Json::array();
@@ -214,15 +223,25 @@ Json BpeTokenizer::to_json() const {
           {"pre_tokenizer", pretokenizer_json_},
           {"post_processor", nullptr},
           {"decoder",
-           {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true},
+           {{"type", "ByteLevel"},
+            {"add_prefix_space", true},
+            {"trim_offsets", true},
             {"use_regex", true}}},
           {"model",
-           {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr},
-            {"continuing_subword_prefix", nullptr}, {"end_of_word_suffix", nullptr},
-            {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", ignore_merges_},
-            {"vocab", vocab_}, {"merges", merges}}}};
+           {{"type", "BPE"},
+            {"dropout", nullptr},
+            {"unk_token", nullptr},
+            {"continuing_subword_prefix", nullptr},
+            {"end_of_word_suffix", nullptr},
+            {"fuse_unk", false},
+            {"byte_fallback", false},
+            {"ignore_merges", ignore_merges_},
+            {"vocab", vocab_},
+            {"merges", merges}}}};
 }
 
-void BpeTokenizer::save(const std::string& path) const { write_json_file_atomic(path, to_json()); }
+void BpeTokenizer::save(const std::string& path) const {
+  write_json_file_atomic(path, to_json());
+}
 
 }  // namespace kvchain

@@ -16,7 +16,8 @@ using Pair = std::pair<int32_t, int32_t>;
 
 struct PairHash {
   size_t operator()(const Pair& p) const {
-    return std::hash<uint64_t>()((static_cast<uint64_t>(p.first) << 32) | static_cast<uint32_t>(p.second));
+    return std::hash<uint64_t>()((static_cast<uint64_t>(p.first) << 32) |
+                                 static_cast<uint32_t>(p.second));
   }
 };
 
@@ -93,7 +94,8 @@ class Trainer {
     for (const auto w : affected) {
       auto& s = words_[w].symbols;
       bool present = false;
-      for (size_t i = 0; i + 1 < s.size() && !present; ++i) present = s[i] == pair.first && s[i + 1] == pair.second;
+      for (size_t i = 0; i + 1 < s.size() && !present; ++i)
+        present = s[i] == pair.first && s[i + 1] == pair.second;
       if (!present) continue;
       for (size_t i = 0; i + 1 < s.size(); ++i) touched.insert({s[i], s[i + 1]});
       add_pairs(w, -1);

@@ -70,7 +70,8 @@ std::string unicode_to_bytes(std::string_view token) {
   std::string out;
   const auto& table = char_table();
   for (size_t i = 0; i < token.size();) {
-    const size_t n = std::min(utf8_char_length(static_cast<unsigned char>(token[i])), token.size() - i);
+    const size_t n =
+        std::min(utf8_char_length(static_cast<unsigned char>(token[i])), token.size() - i);
     auto it = table.find(std::string(token.substr(i, n)));
     if (it == table.end()) return std::string(token);
     out += static_cast<char>(it->second);

@@ -34,8 +34,10 @@ std::string translate_whitespace(const std::string& pattern, const std::string& 
       }
       continue;
     }
-    if (c == '[' && !in_class) in_class = true;
-    else if (c == ']' && in_class) in_class = false;
+    if (c == '[' && !in_class)
+      in_class = true;
+    else if (c == ']' && in_class)
+      in_class = false;
     out += c;
   }
   return out;
@@ -52,8 +54,10 @@ RegexSplitter::RegexSplitter(const std::string& pattern, const std::string& wher
   }
   for (const char* lookaround : {"(?=", "(?!", "(?<"}) {
     if (p.find(lookaround) != std::string::npos) {
-      throw Error(where + ": regex look-around is not supported except the '\\s+(?!\\S)|\\s+' "
-                          "idiom: " + pattern);
+      throw Error(where +
+                  ": regex look-around is not supported except the '\\s+(?!\\S)|\\s+' "
+                  "idiom: " +
+                  pattern);
     }
   }
   RE2::Options options;
@@ -106,7 +110,8 @@ void Pretokenizer::add_step(const Json& json, const std::string& where) {
   Step step;
   if (type == "Split") {
     const auto& pattern = require_field(json, "pattern", where);
-    if (!pattern.contains("Regex")) throw Error(where + ".pattern: only Regex patterns are supported");
+    if (!pattern.contains("Regex"))
+      throw Error(where + ".pattern: only Regex patterns are supported");
     const auto behavior = json.value("behavior", std::string("Isolated"));
     if (behavior != "Isolated" || json.value("invert", false)) {
       throw Error(where + ": only behavior 'Isolated' without invert is supported");
@@ -116,7 +121,8 @@ void Pretokenizer::add_step(const Json& json, const std::string& where) {
   } else if (type == "ByteLevel") {
     step.byte_level = true;
     step.add_prefix_space = json.value("add_prefix_space", false);
-    if (json.value("use_regex", true)) step.splitter = std::make_unique<RegexSplitter>(kGpt2Pattern, where);
+    if (json.value("use_regex", true))
+      step.splitter = std::make_unique<RegexSplitter>(kGpt2Pattern, where);
   } else {
     throw Error(where + ": unsupported pre_tokenizer type '" + type + "'");
   }

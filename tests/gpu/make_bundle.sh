@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Run here, before tests/gpu/run_cuda_checks.sh goes to the GPU machine (which has no network
+# and no ../shared): gathers the Debian packages kvchain builds against and the fixtures into
+# .gpu-bundle/, which the device call carries.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bundle=.gpu-bundle
+rm -rf "$bundle" && mkdir -p "$bundle/debs"
+(cd "$bundle/debs" && apt-get download libre2-dev libre2-9 libgtest-dev libgmock-dev \
+  nlohmann-json3-dev libcli11-dev libbenchmark-dev libbenchmark1debian)
+cp -r ../shared/fixtures "$bundle/fixtures"
+du -sh "$bundle"

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# On the GPU machine (device tool), from the repo root, with .gpu-bundle carried:
+#   builds kvchain against PyTorch's own libtorch, runs the whole test suite on CPU and on CUDA
+#   (float32 fixture tests included), checks that transformers and tokenizers open what kvchain
+#   writes, and runs the engine benchmark on the GPU.
+set -euo pipefail
+bundle=$PWD/.gpu-bundle
+deps=/tmp/kvchain-deps
+out=${OUT:-/tmp/kvchain-out}
+mkdir -p "$deps" "$out"
+for deb in "$bundle"/debs/*.deb; do dpkg -x "$deb" "$deps"; done
+export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+torch_prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+
+echo "== build (libtorch $(python3 -c 'import torch;print(torch.__version__)'))"
+cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/usr" -DKVCHAIN_FIXTURES_DIR="$bundle/fixtures" \
+  > "$out/cmake.log" 2>&1 || { cat "$out/cmake.log"; exit 1; }
+grep "kvchain:" "$out/cmake.log"
+cmake --build build-cuda -j "$(nproc)" 2>&1 | tee "$out/build.log" | grep -E "warning|error" || true
+test -x build-cuda/kvchain
+
+status=0
+# Full logs go to $OUT; the summary and any failures to the terminal.
+run_tests() {  # name, then env assignments for ctest
+  local name=$1; shift
+  echo "== tests on $name"
+  if env "$@" ctest --test-dir build-cuda -j 4 --output-on-failure > "$out/ctest-$name.log" 2>&1; then
+    grep -E "tests passed" "$out/ctest-$name.log"
+  else
+    status=1
+    grep -E "tests passed|\*\*\*|Failed|SEGFAULT|Exception" "$out/ctest-$name.log" | head -n 40
+  fi
+}
+run_tests cpu KVCHAIN_TEST_DEVICE=cpu
+run_tests cuda KVCHAIN_TEST_DEVICE=cuda
+
+echo "== transformers and tokenizers read what kvchain writes"
+work=/tmp/kvchain-interop
+rm -rf "$work" && mkdir -p "$work"
+build-cuda/kvchain convert --model "$bundle/fixtures/tiny-llama" --out "$work/f32-sharded" --max-shard-mb 1
+build-cuda/kvchain convert --model "$bundle/fixtures/tiny-llama" --out "$work/bf16" --dtype bfloat16
+build-cuda/kvchain train-tokenizer --corpus "$bundle/fixtures/tiny-llama/README.md" \
+  --out "$work/tokenizer.json" --vocab-size 300 --min-frequency 1
+python3 tests/gpu/hf_interop.py "$bundle/fixtures/tiny-llama" "$work" build-cuda/kvchain || status=1
+
+echo "== engine benchmark on cuda"
+for dtype in float32 bfloat16; do
+  KVCHAIN_BENCH_DEVICE=cuda KVCHAIN_BENCH_DTYPE=$dtype build-cuda/bench/kvchain_bench_engine \
+    --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>&1 \
+    | grep -E "Benchmark|median" | sed "s/^/[$dtype] /"
+done
+exit $status
