@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 
 namespace kvchain::test {
@@ -46,6 +47,18 @@ double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
       .abs()
       .max()
       .item<double>();
+}
+
+std::string data_sample(const std::string& name) {
+  return std::string(KVCHAIN_SOURCE_DIR) + "/tests/data_samples/" + name;
+}
+
+std::vector<Json> read_jsonl(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open file");
+  std::vector<Json> out;
+  for (std::string line; std::getline(in, line);) out.push_back(Json::parse(line));
+  return out;
 }
 
 Json small_config_json() {

@@ -31,6 +31,11 @@ std::string error_message(Body&& body) {
   return "";
 }
 
+// tests/data_samples/<name>.
+std::string data_sample(const std::string& name);
+// Every line of a JSONL file, parsed.
+std::vector<Json> read_jsonl(const std::string& path);
+
 // A small random-weight Llama config (2 layers, GQA) for tests that need no checkpoint.
 Json small_config_json();
 

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "data/data_commands.h"
 #include "engine/cli/commands.h"
 #include "engine/io/error.h"
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   kvchain::cli::register_model_commands(app);
   kvchain::cli::register_tokenizer_commands(app);
+  kvchain::data::register_data_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,41 @@
+#include <algorithm>
+
+#include "data/world/task_records.h"
+
+namespace kvchain::data {
+namespace {
+constexpr size_t kRetrieved = 5;  // passages per question, as in the paper's top-5 setting
+}
+
+std::vector<Json> compression_qa_records(const Encyclopedia& e, Rng& rng) {
+  auto questions = single_hop_questions(e, rng);
+  auto bridges = bridge_questions(e, rng);
+  questions.insert(questions.end(), bridges.begin(), bridges.end());
+  std::vector<Json> records;
+  for (const auto& q : questions) {
+    std::vector<std::string> gold;
+    std::string compressed;
+    for (const auto* fact : q.support) {
+      if (std::find(gold.begin(), gold.end(), fact->passage_id) == gold.end())
+        gold.push_back(fact->passage_id);
+      compressed += (compressed.empty() ? "" : " ") + fact->sentence;
+    }
+    std::vector<const Passage*> retrieved;
+    for (const auto& id : gold) retrieved.push_back(&e.passage(id));
+    const auto& topic = e.passage(gold.front()).title;
+    for (const auto* p : e.distractors(topic, kRetrieved - retrieved.size(), rng))
+      retrieved.push_back(p);
+    rng.shuffle(retrieved);
+    Json passages = Json::array();
+    for (const auto* p : retrieved) passages.push_back(passage_json(*p));
+    records.push_back({{"question", q.text},
+                       {"golden_answers", q.answers},
+                       {"type", q.kind},
+                       {"passages", passages},
+                       {"supporting_passages", gold},
+                       {"compressed", compressed}});
+  }
+  return records;
+}
+
+}  // namespace kvchain::data

@@ -1,0 +1,111 @@
+#include "data/world/generate.h"
+
+#include <cstdio>
+#include <functional>
+#include <set>
+
+#include "data/world/task_records.h"
+#include "engine/io/atomic_file.h"
+
+namespace kvchain::data {
+namespace {
+
+struct TaskSpec {
+  std::string name, id_prefix;
+  std::function<std::vector<Json>(const Encyclopedia&, Rng&)> build;
+};
+
+const std::vector<TaskSpec>& task_specs() {
+  static const std::vector<TaskSpec> specs = {{"compression_qa", "cqa", compression_qa_records},
+                                              {"rewrite_qa", "rqa", rewrite_qa_records},
+                                              {"memory_reasoning", "mr", memory_reasoning_records},
+                                              {"active_rag", "arag", active_rag_records}};
+  return specs;
+}
+
+void write_jsonl(const std::string& path, const std::vector<Json>& records) {
+  AtomicFileWriter writer(path);
+  for (const auto& r : records) writer.stream() << r.dump() << "\n";
+  writer.commit();
+}
+
+// Identical questions (same text and choices) are kept once, so no question can sit in two
+// splits; then 80/10/10 after a seeded shuffle.
+std::map<std::string, std::vector<Json>> split(std::vector<Json> records, const std::string& prefix,
+                                               Rng& rng) {
+  std::set<std::string> seen;
+  std::vector<Json> unique;
+  for (auto& r : records) {
+    const auto key =
+        r["question"].get<std::string>() + (r.contains("choices") ? r["choices"].dump() : "");
+    if (seen.insert(key).second) unique.push_back(std::move(r));
+  }
+  rng.shuffle(unique);
+  const size_t n = unique.size(), test = n / 10, dev = n / 10;
+  std::map<std::string, std::vector<Json>> splits;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string name = i < test ? "test" : i < test + dev ? "dev" : "train";
+    auto& bucket = splits[name];
+    char id[64];
+    std::snprintf(id, sizeof(id), "%s-%s-%05zu", prefix.c_str(), name.c_str(), bucket.size());
+    Json record = {{"id", id}};
+    record.update(unique[i]);
+    bucket.push_back(std::move(record));
+  }
+  return splits;
+}
+
+}  // namespace
+
+const std::vector<std::string>& task_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& t : task_specs()) n.push_back(t.name);
+    return n;
+  }();
+  return names;
+}
+
+void generate_dataset(const std::string& out_dir, const GenerateOptions& options,
+                      std::ostream& progress) {
+  Rng root(options.seed);
+  auto world_rng = root.fork(1);
+  auto text_rng = root.fork(2);
+  auto pretrain_rng = root.fork(3);
+  const Encyclopedia e(generate_world(world_rng, options.scale), text_rng);
+  const auto& w = e.world();
+
+  std::vector<Json> corpus;
+  for (const auto& p : e.passages()) corpus.push_back(passage_json(p));
+  write_jsonl(out_dir + "/corpus.jsonl", corpus);
+  progress << "corpus.jsonl: " << corpus.size() << " passages\n";
+  write_file_atomic(out_dir + "/pretrain.txt", e.pretraining_text(pretrain_rng));
+  progress << "pretrain.txt: " << e.facts().size() << " facts\n";
+
+  Json manifest = {{"generator", "kvchain synthetic world v1"},
+                   {"seed", options.seed},
+                   {"scale", options.scale},
+                   {"passages", corpus.size()},
+                   {"facts", e.facts().size()},
+                   {"entities",
+                    {{"countries", w.countries.size()},
+                     {"places", w.places.size()},
+                     {"people", w.people.size()},
+                     {"organisations", w.organisations.size()},
+                     {"works", w.works.size()}}}};
+  uint64_t stream = 10;
+  for (const auto& task : task_specs()) {
+    auto build_rng = root.fork(stream++);
+    auto split_rng = root.fork(stream++);
+    auto splits = split(task.build(e, build_rng), task.id_prefix, split_rng);
+    for (const auto* name : {"train", "dev", "test"}) {
+      write_jsonl(out_dir + "/" + task.name + "/" + name + ".jsonl", splits[name]);
+      manifest["tasks"][task.name][name] = splits[name].size();
+    }
+    progress << task.name << ": " << splits["train"].size() << " train, " << splits["dev"].size()
+             << " dev, " << splits["test"].size() << " test\n";
+  }
+  write_json_file_atomic(out_dir + "/manifest.json", manifest);
+}
+
+}  // namespace kvchain::data

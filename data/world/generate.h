@@ -1,0 +1,24 @@
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace kvchain::data {
+
+struct GenerateOptions {
+  uint64_t seed = 1;
+  int scale = 1;  // 1: the CPU smoke size (hundreds of examples per task); 50+: GPU runs
+};
+
+// The embedded world written to `out_dir`: corpus.jsonl, pretrain.txt, manifest.json and
+// <task>/{train,dev,test}.jsonl for the four tasks. Same options, byte-identical files. Each
+// file is written atomically; progress lines go to `progress`.
+void generate_dataset(const std::string& out_dir, const GenerateOptions& options,
+                      std::ostream& progress);
+
+// The task folders, in the paper's order.
+const std::vector<std::string>& task_names();
+
+}  // namespace kvchain::data

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "data/world/encyclopedia.h"
+
+namespace kvchain::data {
+
+// A question about the world with its gold answer and the facts that answer it, in the order
+// a reader needs them. Every task's records are built from these.
+struct Question {
+  std::string kind;  // single_hop, bridge or comparison
+  std::string text;
+  std::vector<std::string> answers;  // the first is canonical; others are accepted forms
+  std::vector<const Fact*> support;
+  std::vector<std::string> subqueries;  // one single-hop question per supporting fact
+};
+
+// The canonical single-hop question that `fact` answers ("When was X born?").
+std::string single_hop_text(const Fact& fact);
+
+// One question per fact, with paraphrased wording.
+std::vector<Question> single_hop_questions(const Encyclopedia& e, Rng& rng);
+// Two-hop questions through an entity ("In which year was the founder of X born?").
+std::vector<Question> bridge_questions(const Encyclopedia& e, Rng& rng);
+// "Which was founded first, X or Y?" over similar-named pairs where the answer is defined.
+std::vector<Question> comparison_questions(const Encyclopedia& e, Rng& rng);
+
+}  // namespace kvchain::data
