@@ -143,6 +143,9 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
     throw Error("forward: position_ids has shape " + shape_string(positions.sizes()) +
                 ", expected [B, " + std::to_string(t) + "]");
   }
+  // The cache records positions on the host; taking them before the move to the model's device
+  // spares default (host-built) positions a device-to-host copy and sync on every decode step.
+  const auto cached_positions = positions[0].to(torch::kCPU, torch::kInt64).contiguous();
   positions = positions.to(h.device());
 
   torch::Tensor mask;
@@ -162,8 +165,7 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
   if (cache != nullptr) cache->begin_append(t);
   for (auto& layer : layers_) h = layer->forward(h, cos, sin, mask, is_causal, cache);
   if (cache != nullptr) {
-    auto row = positions[0].to(torch::kCPU).contiguous();
-    const auto* p = row.data_ptr<int64_t>();
+    const auto* p = cached_positions.data_ptr<int64_t>();
     cache->finish_append(std::vector<int64_t>(p, p + t), args.tag);
   }
   h = norm_->forward(h);
