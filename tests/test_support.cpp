@@ -70,6 +70,14 @@ Json small_config_json() {
               {"eos_token_id", 2},        {"tie_word_embeddings", false}};
 }
 
+std::shared_ptr<LlamaForCausalLM> small_model(uint64_t seed, double std) {
+  auto model = std::make_shared<LlamaForCausalLM>(ModelConfig::from_json(small_config_json(), "test"));
+  model->init_random(seed, std);
+  model->to(test_device());
+  model->eval();
+  return model;
+}
+
 TempDir::TempDir() {
   std::random_device rd;
   path_ = std::filesystem::temp_directory_path() / ("kvchain-test-" + std::to_string(rd()));

@@ -7,6 +7,7 @@
 
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
+#include "engine/model/llama_model.h"
 
 namespace kvchain::test {
 
@@ -38,6 +39,9 @@ std::vector<Json> read_jsonl(const std::string& path);
 
 // A small random-weight Llama config (2 layers, GQA) for tests that need no checkpoint.
 Json small_config_json();
+
+// A random-weight model of small_config_json() on test_device(), in float32.
+std::shared_ptr<LlamaForCausalLM> small_model(uint64_t seed, double std = 0.1);
 
 // A fresh directory under the system temp dir, removed when the object dies.
 class TempDir {

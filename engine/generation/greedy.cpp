@@ -55,6 +55,7 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
     step_args.cache = &cache;
     step_args.tag = output_tag;
     step_args.last_logits_only = true;
+    if (options.step_mask) step_args.attention_mask = options.step_mask(cache);
     logits = model.forward(step_args).logits;
   }
   if (tokenizer != nullptr) {

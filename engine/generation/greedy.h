@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@ struct GenerationOptions {
   int64_t max_new_tokens = 32;
   std::vector<int64_t> eos_token_ids;     // generation stops after emitting one of these
   std::vector<std::string> stop_strings;  // ... or once the decoded text contains one
+  // The attention mask of each decode step (the token about to be appended), for chains whose
+  // members must not see all of the cache; empty means plain causal attention.
+  std::function<torch::Tensor(const KVCache&)> step_mask;
 };
 
 enum class StopReason { kEos, kStopString, kMaxTokens };

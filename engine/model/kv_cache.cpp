@@ -124,6 +124,49 @@ void KVCache::extend(const KVCache& other) {
   }
 }
 
+void KVCache::append(const std::vector<torch::Tensor>& keys,
+                     const std::vector<torch::Tensor>& values,
+                     const std::vector<int64_t>& positions, const SegmentTag& tag) {
+  if (static_cast<int64_t>(keys.size()) != num_layers() ||
+      static_cast<int64_t>(values.size()) != num_layers()) {
+    throw Error("KVCache::append: expected keys and values for " + std::to_string(num_layers()) +
+                " layers");
+  }
+  begin_append(static_cast<int64_t>(positions.size()));
+  for (int64_t layer = 0; layer < num_layers(); ++layer) {
+    write(layer, keys[layer].to(options_), values[layer].to(options_));
+  }
+  finish_append(positions, tag);
+}
+
+int64_t KVCache::evict(const std::function<bool(const Segment&)>& drop) {
+  std::vector<int64_t> kept_slots;
+  std::vector<Segment> kept_segments;
+  for (const auto& segment : segments_) {
+    if (drop(segment)) continue;
+    const auto begin = static_cast<int64_t>(kept_slots.size());
+    for (int64_t slot = segment.begin; slot < segment.end; ++slot) kept_slots.push_back(slot);
+    kept_segments.push_back({segment.tag, begin, static_cast<int64_t>(kept_slots.size())});
+  }
+  const int64_t removed = size_ - static_cast<int64_t>(kept_slots.size());
+  if (removed == 0) return 0;
+  const auto index = torch::tensor(kept_slots, torch::kInt64).to(options_.device());
+  const auto kept = static_cast<int64_t>(kept_slots.size());
+  for (int64_t layer = 0; layer < num_layers(); ++layer) {
+    // index_select copies first, so the compaction never reads a slot it has overwritten.
+    keys_[layer].narrow(2, 0, kept).copy_(keys_[layer].index_select(2, index));
+    values_[layer].narrow(2, 0, kept).copy_(values_[layer].index_select(2, index));
+  }
+  std::vector<int64_t> positions;
+  positions.reserve(kept_slots.size());
+  for (auto slot : kept_slots) positions.push_back(positions_[slot]);
+  positions_ = std::move(positions);
+  size_ = kept;
+  segments_.clear();
+  for (const auto& segment : kept_segments) add_segment(segment.tag, segment.begin, segment.end);
+  return removed;
+}
+
 void KVCache::begin_append(int64_t tokens) {
   reserve(size_ + tokens);
   pending_ = tokens;
@@ -139,10 +182,22 @@ std::pair<torch::Tensor, torch::Tensor> KVCache::write(int64_t layer, const torc
 }
 
 void KVCache::finish_append(const std::vector<int64_t>& positions, const SegmentTag& tag) {
+  finish_append(positions, std::vector<TagSpan>{{tag, static_cast<int64_t>(positions.size())}});
+}
+
+void KVCache::finish_append(const std::vector<int64_t>& positions,
+                            const std::vector<TagSpan>& spans) {
   if (static_cast<int64_t>(positions.size()) != pending_) {
     throw Error("KVCache::finish_append: position count does not match the appended tokens");
   }
-  add_segment(tag, size_, size_ + pending_);
+  int64_t begin = size_;
+  for (const auto& span : spans) {
+    add_segment(span.tag, begin, begin + span.length);
+    begin += span.length;
+  }
+  if (begin != size_ + pending_) {
+    throw Error("KVCache::finish_append: tag spans do not cover the appended tokens");
+  }
   size_ += pending_;
   pending_ = 0;
   positions_.insert(positions_.end(), positions.begin(), positions.end());

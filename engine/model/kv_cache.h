@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,12 @@ struct SegmentTag {
   bool operator==(const SegmentTag& other) const {
     return member == other.member && role == other.role;
   }
+};
+
+// A run of `length` consecutive appended tokens that share a tag.
+struct TagSpan {
+  SegmentTag tag;
+  int64_t length = 0;
 };
 
 struct Segment {
@@ -64,14 +71,24 @@ class KVCache {
   void truncate(int64_t slots);
   // Appends all of `other`'s slots, positions and segments after this cache's.
   void extend(const KVCache& other);
+  // Appends ready-made keys and values (one [batch, kv_heads, n, head_dim] pair per layer, e.g.
+  // a deep prompt's learned prefix) as n slots at `positions` under `tag`. Autograd flows
+  // through the write, so a trained prefix can live in the cache during training.
+  void append(const std::vector<torch::Tensor>& keys, const std::vector<torch::Tensor>& values,
+              const std::vector<int64_t>& positions, const SegmentTag& tag);
+  // Removes the slots of every segment `drop` selects and closes the gaps. Kept keys keep their
+  // RoPE rotation and position ids, so later tokens attend to them exactly as before; the
+  // numbering of new tokens continues where it was. Returns the number of slots removed.
+  int64_t evict(const std::function<bool(const Segment&)>& drop);
 
   // The model's append protocol: begin_append(t) makes room for t slots, write() stores one
   // layer's new keys/values and returns that layer's filled views including them, and
-  // finish_append() commits the slots with their positions and tag.
+  // finish_append() commits the slots with their positions and tag (or tags).
   void begin_append(int64_t tokens);
   std::pair<torch::Tensor, torch::Tensor> write(int64_t layer, const torch::Tensor& k,
                                                 const torch::Tensor& v);
   void finish_append(const std::vector<int64_t>& positions, const SegmentTag& tag);
+  void finish_append(const std::vector<int64_t>& positions, const std::vector<TagSpan>& spans);
 
  private:
   void grow_to(int64_t slots);

@@ -166,7 +166,12 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
   for (auto& layer : layers_) h = layer->forward(h, cos, sin, mask, is_causal, cache);
   if (cache != nullptr) {
     const auto* p = cached_positions.data_ptr<int64_t>();
-    cache->finish_append(std::vector<int64_t>(p, p + t), args.tag);
+    std::vector<int64_t> appended(p, p + t);
+    if (args.tag_spans.empty()) {
+      cache->finish_append(appended, args.tag);
+    } else {
+      cache->finish_append(appended, args.tag_spans);
+    }
   }
   h = norm_->forward(h);
   auto last = args.last_logits_only ? h.narrow(1, t - 1, 1) : h;

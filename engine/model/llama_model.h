@@ -50,7 +50,8 @@ struct ForwardArgs {
   torch::Tensor attention_mask;   // bool (true = attend) or additive, [B|1, H|1, T, past+T];
                                   // default: causal over the cache and the new tokens
   KVCache* cache = nullptr;       // read, then appended to
-  SegmentTag tag;                 // recorded in the cache for the appended tokens
+  SegmentTag tag;                 // recorded in the cache for the appended tokens, or
+  std::vector<TagSpan> tag_spans; // one tag per consecutive run of them (lengths sum to T)
   bool last_logits_only = false;  // decode and generation need only the last position
 };
 

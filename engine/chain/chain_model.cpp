@@ -1,0 +1,179 @@
+#include "engine/chain/chain_model.h"
+
+#include "engine/chain/visibility.h"
+#include "engine/io/error.h"
+
+namespace kvchain {
+namespace {
+
+constexpr int64_t kIgnoreLabel = -100;
+
+std::string describe(const SegmentTag& tag) {
+  return std::string(segment_role_name(tag.role)) + (tag.member.empty() ? "" : " of " + tag.member);
+}
+
+// Plain causal attention equals the FTHSS rule when the chain order is the slot order and every
+// new segment may see everything before it.
+bool causal_is_exact(const std::vector<Segment>& chain, size_t first_new) {
+  for (size_t i = 1; i < chain.size(); ++i) {
+    if (chain[i].begin < chain[i - 1].end) return false;
+  }
+  for (size_t i = first_new; i < chain.size(); ++i) {
+    const std::vector<Segment> earlier(chain.begin(), chain.begin() + i);
+    if (!sees_everything(earlier, chain[i].tag)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+LayoutPart LayoutPart::prompt(const std::string& member) {
+  return {{member, SegmentRole::kPrompt}, {}, -1, false};
+}
+
+LayoutPart LayoutPart::tokens(SegmentTag tag, std::vector<int64_t> ids) {
+  return {std::move(tag), std::move(ids), -1, false};
+}
+
+LayoutPart LayoutPart::output(const std::string& member, std::vector<int64_t> ids,
+                              int64_t terminator, bool loss) {
+  return {{member, SegmentRole::kOutput}, std::move(ids), terminator, loss};
+}
+
+ChainModel::ChainModel(std::shared_ptr<LlamaForCausalLM> base) : base_(std::move(base)) {}
+
+void ChainModel::set_adapter(const std::string& member, std::shared_ptr<Adapter> adapter) {
+  adapters_[member] = std::move(adapter);
+}
+
+Adapter& ChainModel::adapter(const std::string& member) {
+  const auto found = adapters_.find(member);
+  if (found == adapters_.end()) throw Error("chain member '" + member + "' has no adapter");
+  return *found->second;
+}
+
+ChainModel::Prepared ChainModel::prepare(KVCache& cache, const std::vector<LayoutPart>& parts) {
+  Prepared prepared;
+  std::vector<Segment> chain = cache.segments();
+  const size_t first_new = chain.size();
+  int64_t position = cache.next_position();
+
+  // Deep prompts enter the cache directly, ahead of the tokens of this pass.
+  std::vector<int64_t> part_positions;
+  std::vector<Segment> deep_segments(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const auto& part = parts[i];
+    part_positions.push_back(position);
+    if (part.tag.role == SegmentRole::kPrompt) {
+      if (!part.ids.empty()) throw Error("a prompt part takes its tokens from the adapter");
+      auto& prompt = adapter(part.tag.member);
+      if (prompt.deep()) {
+        std::vector<int64_t> slots_positions(prompt.size());
+        for (int64_t j = 0; j < prompt.size(); ++j) slots_positions[j] = position + j;
+        const auto begin = cache.size();
+        auto [keys, values] = prompt.prefix_kv();
+        cache.append(keys, values, slots_positions, part.tag);
+        deep_segments[i] = {part.tag, begin, cache.size()};
+      }
+      position += prompt.size();
+    } else {
+      if (part.ids.empty()) throw Error("layout part (" + describe(part.tag) + ") has no tokens");
+      position += static_cast<int64_t>(part.ids.size());
+    }
+  }
+
+  const int64_t sequence_start = cache.size();
+  std::vector<torch::Tensor> pieces;
+  std::vector<int64_t> positions;
+  int64_t offset = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const auto& part = parts[i];
+    if (deep_segments[i].end > 0) {
+      chain.push_back(deep_segments[i]);
+      prepared.sequence_offset.push_back(-1);
+      continue;
+    }
+    torch::Tensor embeddings;
+    if (part.tag.role == SegmentRole::kPrompt) {
+      embeddings = adapter(part.tag.member).table().unsqueeze(0).to(base_->dtype());
+    } else {
+      embeddings = base_->embed(torch::tensor(part.ids, torch::kInt64).unsqueeze(0));
+    }
+    const int64_t length = embeddings.size(1);
+    pieces.push_back(embeddings);
+    for (int64_t j = 0; j < length; ++j) positions.push_back(part_positions[i] + j);
+    chain.push_back({part.tag, sequence_start + offset, sequence_start + offset + length});
+    prepared.args.tag_spans.push_back({part.tag, length});
+    prepared.sequence_offset.push_back(offset);
+    offset += length;
+  }
+  if (pieces.empty()) throw Error("a layout needs at least one part with tokens");
+  auto& args = prepared.args;
+  args.inputs_embeds = pieces.size() == 1 ? pieces[0] : torch::cat(pieces, 1);
+  args.position_ids = torch::tensor(positions, torch::kInt64).unsqueeze(0);
+  if (!causal_is_exact(chain, first_new)) {
+    args.attention_mask =
+        build_attention_mask(chain, sequence_start, sequence_start + offset, sequence_start + offset);
+  }
+  args.cache = &cache;
+  return prepared;
+}
+
+LayoutResult ChainModel::run(KVCache& cache, const std::vector<LayoutPart>& parts,
+                             bool last_logits_only) {
+  auto prepared = prepare(cache, parts);
+  prepared.args.last_logits_only = last_logits_only;
+  const int64_t length = prepared.args.inputs_embeds.size(1);
+  LayoutResult result;
+  result.prefilled = length;
+  result.logits = base_->forward(prepared.args).logits;
+  if (last_logits_only) return result;
+
+  std::vector<int64_t> labels(length, kIgnoreLabel);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const auto& part = parts[i];
+    if (!part.loss) continue;
+    const int64_t offset = prepared.sequence_offset[i];
+    const bool follows_own_tokens = i > 0 && prepared.sequence_offset[i - 1] >= 0 &&
+                                    parts[i - 1].tag.member == part.tag.member &&
+                                    parts[i - 1].tag.role != SegmentRole::kPrompt;
+    if (!follows_own_tokens) {
+      // The first output token is predicted at the last token before it, which must be the
+      // member's own (at inference that is where its decoding starts).
+      throw Error("layout: the " + describe(part.tag) + " must directly follow an input of " +
+                  part.tag.member);
+    }
+    const auto n = static_cast<int64_t>(part.ids.size());
+    for (int64_t j = 0; j < n; ++j) labels[offset - 1 + j] = part.ids[j];
+    labels[offset + n - 1] = part.terminator >= 0 ? part.terminator : kIgnoreLabel;
+  }
+  auto label_tensor = torch::tensor(labels, torch::kInt64).to(result.logits.device());
+  result.loss_tokens = (label_tensor != kIgnoreLabel).sum().item<int64_t>();
+  if (result.loss_tokens > 0) {
+    result.loss = torch::nn::functional::cross_entropy(
+        result.logits[0], label_tensor,
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel));
+  }
+  return result;
+}
+
+torch::Tensor ChainModel::append_mask(const KVCache& cache, const SegmentTag& tag,
+                                      int64_t tokens) {
+  if (sees_everything(cache.segments(), tag)) return {};
+  auto chain = cache.segments();
+  chain.push_back({tag, cache.size(), cache.size() + tokens});
+  return build_attention_mask(chain, cache.size(), cache.size() + tokens, cache.size() + tokens);
+}
+
+GenerationResult ChainModel::generate(KVCache& cache, const std::vector<LayoutPart>& parts,
+                                      const std::string& member, GenerationOptions options,
+                                      const BpeTokenizer* tokenizer, int64_t* prefilled) {
+  torch::NoGradGuard no_grad;
+  auto prepared = prepare(cache, parts);
+  if (prefilled != nullptr) *prefilled = prepared.args.inputs_embeds.size(1);
+  const SegmentTag output_tag{member, SegmentRole::kOutput};
+  options.step_mask = [output_tag](const KVCache& c) { return append_mask(c, output_tag, 1); };
+  return generate_greedy(*base_, cache, prepared.args, options, tokenizer, output_tag);
+}
+
+}  // namespace kvchain

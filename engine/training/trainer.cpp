@@ -1,0 +1,241 @@
+#include "engine/training/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <sstream>
+
+#include "engine/io/atomic_file.h"
+#include "engine/io/error.h"
+#include "engine/io/safetensors.h"
+#include "engine/training/progress.h"
+
+namespace kvchain {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kStateFile = "state.json";
+
+// Fisher-Yates driven by mt19937_64, whose output the standard fixes (std::shuffle is not), so
+// the example order is the same on every machine.
+std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch) {
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  std::mt19937_64 engine(seed * 1000003ULL + static_cast<uint64_t>(epoch));
+  for (int64_t i = n - 1; i > 0; --i) {
+    const auto j = static_cast<int64_t>(engine() % static_cast<uint64_t>(i + 1));
+    std::swap(order[i], order[j]);
+  }
+  return order;
+}
+
+std::string step_file(const std::string& dir, const std::string& stem, int64_t step,
+                      const std::string& extension) {
+  return (fs::path(dir) / (stem + "-" + std::to_string(step) + extension)).string();
+}
+
+// Drops log lines past `step`: they came from work after the checkpoint that is redone now.
+void truncate_log(const std::string& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    const auto record = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (record.is_object() && record.contains("step") && record["step"].is_number_integer() &&
+        record["step"].get<int64_t>() > step) {
+      continue;
+    }
+    kept += line + "\n";
+  }
+  write_file_atomic(path, kept);
+}
+
+}  // namespace
+
+Json TrainerOptions::to_json() const {
+  return {{"learning_rate", learning_rate}, {"weight_decay", weight_decay},
+          {"warmup_ratio", warmup_ratio},   {"max_grad_norm", max_grad_norm},
+          {"epochs", epochs},               {"grad_accumulation", grad_accumulation},
+          {"seed", seed}};
+}
+
+double scheduled_learning_rate(double peak, int64_t step, int64_t warmup, int64_t total) {
+  if (step < warmup) return peak * static_cast<double>(step + 1) / static_cast<double>(warmup);
+  if (total <= warmup) return peak;
+  return peak * std::max(0.0, static_cast<double>(total - step) /
+                                  static_cast<double>(total - warmup));
+}
+
+Trainer::Trainer(NamedTensors parameters, TrainerOptions options, std::string identity)
+    : parameters_(std::move(parameters)),
+      options_(std::move(options)),
+      identity_(std::move(identity)) {
+  if (parameters_.empty()) throw Error("trainer: nothing to train");
+  if (options_.grad_accumulation <= 0 || options_.epochs <= 0) {
+    throw Error("trainer: epochs and grad_accumulation must be positive");
+  }
+}
+
+int64_t Trainer::total_steps(int64_t num_examples) const {
+  const int64_t examples = options_.epochs * num_examples;
+  return (examples + options_.grad_accumulation - 1) / options_.grad_accumulation;
+}
+
+void Trainer::save_checkpoint(int64_t step, torch::optim::Optimizer& optimizer) const {
+  const auto& dir = options_.checkpoint_dir;
+  fs::create_directories(dir);
+  const auto weights = step_file(dir, "trainable", step, ".safetensors");
+  const auto optimizer_path = step_file(dir, "optimizer", step, ".pt");
+  write_safetensors(weights, parameters_);
+  {
+    torch::serialize::OutputArchive archive;
+    optimizer.save(archive);
+    const auto tmp = optimizer_path + ".tmp";
+    archive.save_to(tmp);
+    if (std::rename(tmp.c_str(), optimizer_path.c_str()) != 0) {
+      throw Error(optimizer_path + ": cannot rename temporary file into place");
+    }
+  }
+  // state.json is the commit point: until it names the new files, the old ones stay valid.
+  const auto state_path = (fs::path(dir) / kStateFile).string();
+  int64_t previous = -1;
+  if (fs::exists(state_path)) {
+    previous = json_int(require_field(read_json_file(state_path), "step", state_path), state_path);
+  }
+  write_json_file_atomic(state_path, {{"step", step},
+                                      {"identity", identity_},
+                                      {"weights", fs::path(weights).filename().string()},
+                                      {"optimizer", fs::path(optimizer_path).filename().string()},
+                                      {"options", options_.to_json()}});
+  if (previous >= 0 && previous != step) {
+    std::remove(step_file(dir, "trainable", previous, ".safetensors").c_str());
+    std::remove(step_file(dir, "optimizer", previous, ".pt").c_str());
+  }
+}
+
+int64_t Trainer::resume(torch::optim::Optimizer& optimizer) const {
+  if (options_.checkpoint_dir.empty()) return 0;
+  const auto state_path = (fs::path(options_.checkpoint_dir) / kStateFile).string();
+  if (!fs::exists(state_path)) return 0;
+  const Json state = read_json_file(state_path);
+  const auto identity = json_string(require_field(state, "identity", state_path), state_path);
+  if (identity != identity_) {
+    throw Error(state_path + ": this checkpoint belongs to a run with other data or settings (" +
+                identity + ", now " + identity_ + "); remove the directory to start afresh");
+  }
+  const auto step = json_int(require_field(state, "step", state_path), state_path + ": step");
+  const auto weights =
+      (fs::path(options_.checkpoint_dir) /
+       json_string(require_field(state, "weights", state_path), state_path + ": weights"))
+          .string();
+  SafetensorsFile file(weights);
+  torch::NoGradGuard no_grad;
+  for (auto& [name, tensor] : parameters_) {
+    if (!file.contains(name)) throw Error(weights + ": missing tensor '" + name + "'");
+    auto loaded = file.load(name);
+    if (loaded.sizes() != tensor.sizes()) throw Error(weights + ": '" + name + "' has another shape");
+    tensor.copy_(loaded.to(tensor.options()));
+  }
+  const auto optimizer_path =
+      (fs::path(options_.checkpoint_dir) /
+       json_string(require_field(state, "optimizer", state_path), state_path + ": optimizer"))
+          .string();
+  torch::serialize::InputArchive archive;
+  archive.load_from(optimizer_path, parameters_.front().second.device());
+  optimizer.load(archive);
+  return step;
+}
+
+TrainSummary Trainer::train(int64_t num_examples,
+                            const std::function<ExampleLoss(int64_t)>& loss_of) {
+  if (num_examples <= 0) throw Error("trainer: no training examples");
+  std::vector<torch::Tensor> tensors;
+  for (auto& item : parameters_) tensors.push_back(item.second);
+  torch::optim::AdamW optimizer(tensors, torch::optim::AdamWOptions(options_.learning_rate)
+                                             .weight_decay(options_.weight_decay));
+  const int64_t total = total_steps(num_examples);
+  const auto warmup = static_cast<int64_t>(std::ceil(options_.warmup_ratio * total));
+  const int64_t stream_length = options_.epochs * num_examples;
+
+  TrainSummary summary;
+  summary.resumed_from = resume(optimizer);
+  if (!options_.log_path.empty()) {
+    if (summary.resumed_from > 0) {
+      truncate_log(options_.log_path, summary.resumed_from);
+    } else {
+      write_file_atomic(options_.log_path, "");
+    }
+  }
+  std::ofstream log;
+  if (!options_.log_path.empty()) log.open(options_.log_path, std::ios::app);
+
+  Progress progress(options_.label, total);
+  const auto start = std::chrono::steady_clock::now();
+  int64_t cached_epoch = -1;
+  std::vector<int64_t> order;
+  int64_t window_tokens = 0;
+  auto window_start = start;
+  for (int64_t step = summary.resumed_from; step < total; ++step) {
+    optimizer.zero_grad();
+    const int64_t first = step * options_.grad_accumulation;
+    const int64_t count = std::min(options_.grad_accumulation, stream_length - first);
+    double loss_sum = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t k = first + i;
+      if (k / num_examples != cached_epoch) {
+        cached_epoch = k / num_examples;
+        order = epoch_order(num_examples, options_.seed, cached_epoch);
+      }
+      auto example = loss_of(order[k % num_examples]);
+      if (!example.loss.defined()) continue;
+      (example.loss / static_cast<double>(count)).backward();
+      loss_sum += example.loss.item<double>();
+      window_tokens += example.tokens;
+    }
+    const double max_norm =
+        options_.max_grad_norm > 0 ? options_.max_grad_norm : std::numeric_limits<double>::max();
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(tensors, max_norm);
+    const double lr = scheduled_learning_rate(options_.learning_rate, step, warmup, total);
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    }
+    optimizer.step();
+    summary.final_loss = loss_sum / static_cast<double>(count);
+
+    const auto now = std::chrono::steady_clock::now();
+    const bool last = step + 1 == total;
+    if (log.is_open() && ((step + 1) % options_.log_every == 0 || last)) {
+      const double window = std::chrono::duration<double>(now - window_start).count();
+      log << Json{{"step", step + 1},
+                  {"epoch", static_cast<double>(first + count) / num_examples},
+                  {"loss", summary.final_loss},
+                  {"learning_rate", lr},
+                  {"grad_norm", grad_norm},
+                  {"tokens", window_tokens},
+                  {"tokens_per_s", window > 0 ? window_tokens / window : 0.0},
+                  {"elapsed_s", std::chrono::duration<double>(now - start).count()}}
+                 .dump()
+          << "\n"
+          << std::flush;
+      window_tokens = 0;
+      window_start = now;
+    }
+    char status[64];
+    std::snprintf(status, sizeof status, "loss %.4f", summary.final_loss);
+    progress.update(step + 1, status);
+    if (!options_.checkpoint_dir.empty() &&
+        (last || (options_.checkpoint_every > 0 && (step + 1) % options_.checkpoint_every == 0))) {
+      save_checkpoint(step + 1, optimizer);
+    }
+  }
+  summary.steps = total;
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace kvchain

@@ -1,0 +1,226 @@
+// The FTHSS visibility rule, checked against what each member computes on its own.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "engine/chain/chain_model.h"
+#include "engine/chain/visibility.h"
+#include "test_support.h"
+
+namespace kvchain {
+namespace {
+
+constexpr double kTolerance = 1e-5;
+
+std::vector<int64_t> random_ids(std::mt19937& rng, int64_t n) {
+  std::uniform_int_distribution<int64_t> id(3, 95);
+  std::vector<int64_t> ids(n);
+  for (auto& x : ids) x = id(rng);
+  return ids;
+}
+
+int64_t between(std::mt19937& rng, int64_t lo, int64_t hi) {
+  return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+}
+
+// Adapters for members A and B whose prompts are random, so that seeing one changes logits.
+ChainModel make_chain(AdapterKind kind, uint64_t seed, int64_t prompt_a = 5, int64_t prompt_b = 7) {
+  ChainModel chain(test::small_model(seed));
+  torch::manual_seed(seed);
+  for (const auto& [member, size] : {std::pair{"A", prompt_a}, std::pair{"B", prompt_b}}) {
+    AdapterConfig config;
+    config.kind = kind;
+    config.num_virtual_tokens = size;
+    auto adapter = std::make_shared<Adapter>(config, chain.base().config());
+    torch::NoGradGuard no_grad;
+    adapter->table().normal_(0, 0.3);
+    adapter->to(chain.base().device());
+    chain.set_adapter(member, adapter);
+  }
+  return chain;
+}
+
+struct SingleRound {
+  std::vector<LayoutPart> a_parts, b_parts;
+  int64_t a_tokens = 0;  // token slots of A's parts in one forward (deep prompts excluded)
+};
+
+SingleRound random_single_round(std::mt19937& rng, bool deep, int64_t prompt_a) {
+  SingleRound layout;
+  const bool with_shared = between(rng, 0, 1) == 1;
+  if (with_shared) {
+    layout.a_parts.push_back(
+        LayoutPart::tokens({"", SegmentRole::kShared}, random_ids(rng, between(rng, 1, 6))));
+  }
+  layout.a_parts.push_back(LayoutPart::prompt("A"));
+  layout.a_parts.push_back(
+      LayoutPart::tokens({"A", SegmentRole::kInput}, random_ids(rng, between(rng, 1, 9))));
+  layout.a_parts.push_back(LayoutPart::output("A", random_ids(rng, between(rng, 1, 6)), 2, false));
+  layout.b_parts.push_back(LayoutPart::prompt("B"));
+  layout.b_parts.push_back(
+      LayoutPart::tokens({"B", SegmentRole::kInput}, random_ids(rng, between(rng, 1, 5))));
+  layout.b_parts.push_back(LayoutPart::output("B", random_ids(rng, between(rng, 1, 6)), 2, true));
+  for (const auto& part : layout.a_parts) layout.a_tokens += static_cast<int64_t>(part.ids.size());
+  if (!deep) layout.a_tokens += prompt_a;
+  return layout;
+}
+
+std::vector<LayoutPart> concat(std::vector<LayoutPart> a, const std::vector<LayoutPart>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+class FthssMask : public ::testing::TestWithParam<AdapterKind> {};
+
+TEST_P(FthssMask, APartInsideBsSequenceEqualsAAlone) {
+  const bool deep = GetParam() == AdapterKind::kPrefix;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    std::mt19937 rng(seed);
+    auto chain = make_chain(GetParam(), seed);
+    const auto layout = random_single_round(rng, deep, 5);
+    torch::NoGradGuard no_grad;
+    auto full_cache = chain.base().make_cache(1);
+    const auto full = chain.run(full_cache, concat(layout.a_parts, layout.b_parts));
+    auto alone_cache = chain.base().make_cache(1);
+    const auto alone = chain.run(alone_cache, layout.a_parts);
+    ASSERT_EQ(alone.logits.size(1), layout.a_tokens);
+    EXPECT_LT(test::max_abs_diff(full.logits.narrow(1, 0, layout.a_tokens), alone.logits),
+              kTolerance)
+        << "seed " << seed;
+  }
+}
+
+TEST_P(FthssMask, OnlineAndOfflineTrainingGiveTheSameLossAndGradient) {
+  const bool deep = GetParam() == AdapterKind::kPrefix;
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    std::mt19937 rng(seed);
+    auto chain = make_chain(GetParam(), seed);
+    const auto layout = random_single_round(rng, deep, 5);
+    const auto prompt_b = chain.adapter("B").table();
+
+    auto online_cache = chain.base().make_cache(1);
+    const auto online = chain.run(online_cache, concat(layout.a_parts, layout.b_parts));
+    const auto online_grad = torch::autograd::grad({online.loss}, {prompt_b})[0];
+
+    // Offline (the paper's Fig. 2a): B trains on the stored cache that A produced alone.
+    auto stored = chain.base().make_cache(1);
+    {
+      torch::NoGradGuard no_grad;
+      chain.run(stored, layout.a_parts);
+    }
+    const auto offline = chain.run(stored, layout.b_parts);
+    const auto offline_grad = torch::autograd::grad({offline.loss}, {prompt_b})[0];
+
+    EXPECT_EQ(online.loss_tokens, offline.loss_tokens);
+    EXPECT_NEAR(online.loss.item<double>(), offline.loss.item<double>(), kTolerance);
+    EXPECT_LT(test::max_abs_diff(online_grad, offline_grad), kTolerance);
+    EXPECT_GT(online_grad.abs().max().item<double>(), 0.0);
+  }
+}
+
+TEST_P(FthssMask, BFromTheSharedCacheEqualsTheFullMaskedPass) {
+  const bool deep = GetParam() == AdapterKind::kPrefix;
+  for (const bool evict : {false, true}) {
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+      std::mt19937 rng(seed + 10);
+      auto chain = make_chain(GetParam(), seed);
+      const auto layout = random_single_round(rng, deep, 5);
+      torch::NoGradGuard no_grad;
+      auto full_cache = chain.base().make_cache(1);
+      const auto full = chain.run(full_cache, concat(layout.a_parts, layout.b_parts));
+      const auto b_rows = full.logits.narrow(1, layout.a_tokens,
+                                             full.logits.size(1) - layout.a_tokens);
+
+      // Inference: A fills the cache, B appends its prompt and input, then decodes its output
+      // one token at a time.
+      auto cache = chain.base().make_cache(1);
+      chain.run(cache, layout.a_parts);
+      if (evict) {
+        const auto removed = cache.evict([](const Segment& s) {
+          return s.tag.member == "A" && s.tag.role != SegmentRole::kOutput;
+        });
+        EXPECT_GT(removed, 0);
+      }
+      std::vector<torch::Tensor> rows;
+      rows.push_back(chain.run(cache, {layout.b_parts[0], layout.b_parts[1]}).logits);
+      const auto& output = layout.b_parts[2];
+      for (size_t i = 0; i + 1 < output.ids.size(); ++i) {
+        rows.push_back(
+            chain.run(cache, {LayoutPart::output("B", {output.ids[i]}, -1, false)}).logits);
+      }
+      const auto stepped = torch::cat(rows, 1);
+      // Full-pass rows of B minus the last output token (decoding never feeds it back).
+      EXPECT_LT(test::max_abs_diff(b_rows.narrow(1, 0, stepped.size(1)), stepped), kTolerance)
+          << "seed " << seed << (evict ? " with eviction" : "");
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AdapterKinds, FthssMask,
+                         ::testing::Values(AdapterKind::kPrompt, AdapterKind::kPrefix),
+                         [](const auto& info) { return adapter_kind_name(info.param); });
+
+TEST(FthssMask, CascadeHidesExactlyTheOtherMembersPrompts) {
+  // Multi-round layout: all prompts, the shared input, then alternating rounds.
+  const std::vector<std::pair<SegmentTag, int64_t>> layout = {
+      {{"A", SegmentRole::kPrompt}, 3}, {{"B", SegmentRole::kPrompt}, 3},
+      {{"", SegmentRole::kShared}, 4},  {{"A", SegmentRole::kInput}, 1},
+      {{"A", SegmentRole::kOutput}, 3}, {{"B", SegmentRole::kInput}, 1},
+      {{"B", SegmentRole::kOutput}, 2}, {{"A", SegmentRole::kInput}, 1},
+      {{"A", SegmentRole::kOutput}, 2}};
+  std::vector<Segment> segments;
+  int64_t slot = 0;
+  for (const auto& [tag, length] : layout) {
+    segments.push_back({tag, slot, slot + length});
+    slot += length;
+  }
+  const auto mask = build_attention_mask(segments, 0, slot, slot)[0][0];
+  for (size_t q = 0; q < segments.size(); ++q) {
+    for (size_t k = 0; k < segments.size(); ++k) {
+      const auto& query = segments[q];
+      const auto& key = segments[k];
+      const auto block = mask.slice(0, query.begin, query.end).slice(1, key.begin, key.end);
+      const bool other_members_context =
+          key.tag.role != SegmentRole::kShared && key.tag.role != SegmentRole::kOutput &&
+          key.tag.member != query.tag.member;
+      if (k > q || other_members_context) {
+        EXPECT_FALSE(block.any().item<bool>()) << "segment " << q << " sees segment " << k;
+      } else if (k < q) {
+        EXPECT_TRUE(block.all().item<bool>()) << "segment " << q << " misses segment " << k;
+      } else {
+        const auto n = query.end - query.begin;
+        EXPECT_TRUE(block.equal(torch::ones({n, n}, torch::kBool).tril()));
+      }
+    }
+  }
+  // The outputs see their own prompt and no other: B's output row over the prompt columns.
+  const auto b_output = segments[6];
+  EXPECT_FALSE(mask[b_output.begin].slice(0, 0, 3).any().item<bool>());
+  EXPECT_TRUE(mask[b_output.begin].slice(0, 3, 6).all().item<bool>());
+}
+
+TEST(FthssMask, OneMemberLayoutIsPlainCausal) {
+  const std::vector<Segment> segments = {{{"A", SegmentRole::kPrompt}, 0, 4},
+                                         {{"A", SegmentRole::kInput}, 4, 9},
+                                         {{"A", SegmentRole::kOutput}, 9, 12}};
+  const auto mask = build_attention_mask(segments, 0, 12, 12)[0][0];
+  EXPECT_TRUE(mask.equal(torch::ones({12, 12}, torch::kBool).tril()));
+  EXPECT_TRUE(sees_everything(segments, {"A", SegmentRole::kOutput}));
+  EXPECT_FALSE(sees_everything(segments, {"B", SegmentRole::kInput}));
+}
+
+TEST(FthssMask, OutputMustFollowItsMembersInput) {
+  auto chain = make_chain(AdapterKind::kPrompt, 1);
+  auto cache = chain.base().make_cache(1);
+  const auto message = test::error_message([&] {
+    chain.run(cache, {LayoutPart::prompt("B"), LayoutPart::output("B", {5, 6}, 2, true)});
+  });
+  EXPECT_NE(message.find("output of B must directly follow an input of B"), std::string::npos)
+      << message;
+  EXPECT_NE(test::error_message([&] { chain.run(cache, {LayoutPart::prompt("C")}); })
+                .find("'C' has no adapter"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace kvchain
