@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build
   libtorch-dev          # libtorch 1.13 (CPU)
   libopenblas0-pthread  # without it libtorch's CPU matmul falls back to a ~20x slower BLAS
-  nlohmann-json3-dev libre2-dev libcli11-dev
+  nlohmann-json3-dev libre2-dev libcli11-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if ! dpkg-query -W -f='${Status}\n' "${PACKAGES[@]}" 2>/dev/null | grep -qv '^install ok installed$' &&

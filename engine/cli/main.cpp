@@ -5,6 +5,7 @@
 #include "data/data_commands.h"
 #include "engine/cli/commands.h"
 #include "engine/io/error.h"
+#include "tasks/task_commands.h"
 
 namespace kvchain::cli {
 
@@ -38,7 +39,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   kvchain::cli::register_model_commands(app);
   kvchain::cli::register_tokenizer_commands(app);
+  kvchain::cli::register_training_commands(app);
   kvchain::data::register_data_commands(app);
+  kvchain::tasks::register_task_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

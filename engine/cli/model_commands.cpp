@@ -6,18 +6,10 @@
 #include "engine/generation/greedy.h"
 #include "engine/io/error.h"
 #include "engine/model/checkpoint.h"
+#include "engine/model/device.h"
 
 namespace kvchain::cli {
 namespace {
-
-torch::Device parse_device(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (name.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available()) throw Error("--device " + name + ": CUDA is not available");
-    return torch::Device(name);
-  }
-  throw Error("--device: unknown device '" + name + "' (cpu, cuda, cuda:N)");
-}
 
 std::unique_ptr<BpeTokenizer> tokenizer_beside(const std::string& dir) {
   const auto path = std::filesystem::path(dir) / "tokenizer.json";
@@ -74,13 +66,6 @@ void run_generate(const GenerateArgs& a) {
   } else {
     std::cout << Json(result.tokens).dump() << "\n";
   }
-}
-
-torch::ScalarType parse_dtype(const std::string& name) {
-  if (name == "float32") return torch::kFloat32;
-  if (name == "bfloat16") return torch::kBFloat16;
-  if (name == "float16") return torch::kFloat16;
-  throw Error("--dtype: unknown dtype '" + name + "' (float32, bfloat16, float16)");
 }
 
 struct ConvertArgs {

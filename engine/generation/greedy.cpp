@@ -1,6 +1,7 @@
 #include "engine/generation/greedy.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "engine/io/error.h"
 
@@ -25,6 +26,9 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
     throw Error("generate: stop strings need a tokenizer");
   }
   torch::NoGradGuard no_grad;
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto prefill_end = start;
   GenerationResult result;
   prefill.cache = &cache;
   prefill.last_logits_only = true;
@@ -33,6 +37,7 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
       torch::empty({1, 1}, torch::TensorOptions().dtype(torch::kInt64).device(model.device()));
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
     const int64_t token = logits[0][-1].argmax().item<int64_t>();
+    if (step == 0) prefill_end = Clock::now();
     result.tokens.push_back(token);
     if (std::count(options.eos_token_ids.begin(), options.eos_token_ids.end(), token) > 0) {
       result.stop_reason = StopReason::kEos;
@@ -58,6 +63,8 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
     if (options.step_mask) step_args.attention_mask = options.step_mask(cache);
     logits = model.forward(step_args).logits;
   }
+  result.prefill_seconds = std::chrono::duration<double>(prefill_end - start).count();
+  result.decode_seconds = std::chrono::duration<double>(Clock::now() - prefill_end).count();
   if (tokenizer != nullptr) {
     auto visible = result.tokens;
     if (result.stop_reason == StopReason::kEos) visible.pop_back();

@@ -25,6 +25,8 @@ struct GenerationResult {
   std::vector<int64_t> tokens;  // generated ids only (an EOS that stopped it included)
   std::string text;             // decoded, without EOS and cut before a stop string
   StopReason stop_reason = StopReason::kMaxTokens;
+  double prefill_seconds = 0;  // until the first token is known (device synchronised by it)
+  double decode_seconds = 0;   // the remaining steps
 };
 
 // Greedy decoding for batch 1: one forward over `prefill` (ids or embeddings, appended to

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -163,6 +164,10 @@ TrainSummary Trainer::train(int64_t num_examples,
 
   TrainSummary summary;
   summary.resumed_from = resume(optimizer);
+  if (summary.resumed_from > 0) {
+    std::cerr << options_.label << ": resuming from step " << summary.resumed_from << " of "
+              << total << " (" << options_.checkpoint_dir << ")\n";
+  }
   if (!options_.log_path.empty()) {
     if (summary.resumed_from > 0) {
       truncate_log(options_.log_path, summary.resumed_from);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine (device tool), from the repo root, with .gpu-bundle carried:
 #   builds kvchain against PyTorch's own libtorch, runs the whole test suite on CPU and on CUDA
-#   (float32 fixture tests included), checks that transformers and tokenizers open what kvchain
+#   (float32 fixture tests included), trains and runs a chain on CUDA, checks that transformers and tokenizers open what kvchain
 #   writes, and runs the engine benchmark on the GPU.
 set -euo pipefail
 bundle=$PWD/.gpu-bundle
@@ -44,6 +44,19 @@ build-cuda/kvchain convert --model "$bundle/fixtures/tiny-llama" --out "$work/bf
 build-cuda/kvchain train-tokenizer --corpus "$bundle/fixtures/tiny-llama/README.md" \
   --out "$work/tokenizer.json" --vocab-size 300 --min-frequency 1
 python3 tests/gpu/hf_interop.py "$bundle/fixtures/tiny-llama" "$work" build-cuda/kvchain || status=1
+
+echo "== a chain member trains against a bfloat16 base on cuda, and the chain runs in every mode"
+build-cuda/kvchain data generate --out "$work/world" --seed 3 > /dev/null
+tiny="$bundle/fixtures/tiny-llama"
+for member in compressor qa; do
+  build-cuda/kvchain train --base "$tiny" --data "$work/world" --task compression_qa --device cuda \
+    --member $member --limit 16 --epochs 1 --out "$work/$member.safetensors" 2>&1 | tail -n 1 || status=1
+done
+for mode in text shared; do
+  build-cuda/kvchain chain --base "$tiny" --data "$work/world" --task compression_qa --device cuda \
+    --mode $mode --limit 4 --adapter compressor="$work/compressor.safetensors" \
+    --adapter qa="$work/qa.safetensors" 2>/dev/null || status=1
+done
 
 echo "== engine benchmark on cuda"
 for dtype in float32 bfloat16; do

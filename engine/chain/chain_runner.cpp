@@ -1,0 +1,100 @@
+#include "engine/chain/chain_runner.h"
+
+#include <map>
+#include <set>
+
+#include "engine/io/error.h"
+
+namespace kvchain {
+
+const char* chain_mode_name(ChainMode mode) {
+  return mode == ChainMode::kText ? "text" : "shared";
+}
+
+Json TurnRecord::to_json() const {
+  return {{"member", member},
+          {"text", text},
+          {"prefilled", prefilled},
+          {"decoded", decoded},
+          {"prefill_s", prefill_seconds},
+          {"decode_s", decode_seconds},
+          {"kv_bytes_resident", kv_bytes_resident},
+          {"kv_bytes_peak", kv_bytes_peak},
+          {"evicted_slots", evicted_slots}};
+}
+
+ChainRunner::ChainRunner(ChainModel& model, const BpeTokenizer& tokenizer, RunnerOptions options)
+    : model_(model), tokenizer_(tokenizer), options_(options) {}
+
+std::vector<TurnRecord> ChainRunner::run(
+    const std::vector<int64_t>& shared,
+    const std::function<std::optional<TurnPlan>(const std::vector<TurnRecord>&)>& next_turn) {
+  torch::NoGradGuard no_grad;
+  std::vector<TurnRecord> turns;
+  // Text mode keeps each member's latest cache, as separate models in a pipeline would.
+  std::map<std::string, KVCache> member_caches;
+  std::optional<KVCache> shared_cache;
+  std::set<std::string> prompted;  // members whose prompt is in the shared cache
+  int64_t peak = 0;
+  const auto resident = [&] {
+    int64_t bytes = shared_cache ? shared_cache->bytes_used() : 0;
+    for (const auto& [member, cache] : member_caches) bytes += cache.bytes_used();
+    return bytes;
+  };
+
+  GenerationOptions generation;
+  if (options_.eos_token_id >= 0) generation.eos_token_ids = {options_.eos_token_id};
+  while (auto plan = next_turn(turns)) {
+    if (plan->input_ids.empty()) throw Error("chain turn of " + plan->member + " has no input");
+    std::vector<LayoutPart> parts;
+    const bool fresh = options_.mode == ChainMode::kText || !shared_cache;
+    if (fresh && options_.mode == ChainMode::kShared) {
+      for (const auto& member : options_.prompts_first) {
+        parts.push_back(LayoutPart::prompt(member));
+        prompted.insert(member);
+      }
+    }
+    if (fresh && !shared.empty()) parts.push_back(LayoutPart::tokens({"", SegmentRole::kShared}, shared));
+    if (model_.has_adapter(plan->member) &&
+        (options_.mode == ChainMode::kText || prompted.insert(plan->member).second)) {
+      parts.push_back(LayoutPart::prompt(plan->member));
+    }
+    parts.push_back(LayoutPart::tokens({plan->member, SegmentRole::kInput}, plan->input_ids));
+
+    KVCache* cache = nullptr;
+    if (options_.mode == ChainMode::kText) {
+      member_caches.erase(plan->member);
+      cache = &member_caches.emplace(plan->member, model_.base().make_cache(1)).first->second;
+    } else {
+      if (!shared_cache) shared_cache.emplace(model_.base().make_cache(1));
+      cache = &*shared_cache;
+    }
+    generation.max_new_tokens = plan->max_new_tokens;
+    TurnRecord record;
+    record.member = plan->member;
+    const auto result =
+        model_.generate(*cache, parts, plan->member, generation, &tokenizer_, &record.prefilled);
+    record.text = result.text;
+    record.decoded = static_cast<int64_t>(result.tokens.size());
+    record.prefill_seconds = result.prefill_seconds;
+    record.decode_seconds = result.decode_seconds;
+    if (options_.mode == ChainMode::kShared && result.stop_reason != StopReason::kEos) {
+      // The member's last token is part of its output: cache it as the member saw it.
+      model_.run(*cache, {LayoutPart::output(plan->member, {result.tokens.back()}, -1, false)},
+                 /*last_logits_only=*/true);
+    }
+    peak = std::max(peak, resident());
+    if (options_.mode == ChainMode::kShared && options_.evict && plan->member_done) {
+      const auto member = plan->member;
+      record.evicted_slots = cache->evict([&](const Segment& s) {
+        return s.tag.member == member && s.tag.role != SegmentRole::kOutput;
+      });
+    }
+    record.kv_bytes_resident = resident();
+    record.kv_bytes_peak = peak;
+    turns.push_back(record);
+  }
+  return turns;
+}
+
+}  // namespace kvchain

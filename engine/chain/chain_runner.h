@@ -1,0 +1,72 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/chain/chain_model.h"
+#include "engine/io/json_file.h"
+
+namespace kvchain {
+
+// How a chain passes work from member to member:
+//   text:    each member gets the earlier members' text and prefills it again in a cache of its
+//            own (the classic chain of models; also a single model, e.g. the distilled one);
+//   shared:  FTHSS, Algorithm 1: one cache for the whole chain; each member appends its prompt
+//            and input and decodes, and the next member reads that cache directly.
+enum class ChainMode { kText, kShared };
+const char* chain_mode_name(ChainMode mode);
+
+// One member's turn, as the task plans it.
+struct TurnPlan {
+  std::string member;
+  std::vector<int64_t> input_ids;  // the member's input part (non-empty)
+  int64_t max_new_tokens = 64;
+  bool member_done = true;  // the member has no later turn (its context may be evicted)
+};
+
+// What a turn cost and produced; the benchmark and the reports read these.
+struct TurnRecord {
+  std::string member;
+  std::string text;
+  int64_t prefilled = 0;  // tokens that went through the model (prompt and shared included)
+  int64_t decoded = 0;
+  double prefill_seconds = 0;
+  double decode_seconds = 0;
+  int64_t kv_bytes_resident = 0;  // held by the runner when the turn ended (after eviction)
+  int64_t kv_bytes_peak = 0;      // the most held at any point up to then
+  int64_t evicted_slots = 0;
+  Json to_json() const;
+};
+
+struct RunnerOptions {
+  ChainMode mode = ChainMode::kShared;
+  // Shared mode: drop a finished member's prompt and input from the cache. Later members never
+  // attend to them, and the kept keys already carry their RoPE rotation, so outputs are
+  // unchanged; the reference implementation keeps them.
+  bool evict = false;
+  int64_t eos_token_id = -1;
+  // Shared mode, multi-round chains (the paper's cascade): these members' prompts go first,
+  // before the shared content, and stay for every round. Otherwise a member's prompt is
+  // appended at its first turn.
+  std::vector<std::string> prompts_first;
+};
+
+class ChainRunner {
+ public:
+  ChainRunner(ChainModel& model, const BpeTokenizer& tokenizer, RunnerOptions options);
+
+  // Runs one example: `shared` content (may be empty) once, then the turns that `next_turn`
+  // plans from the turns so far, until it returns nothing.
+  std::vector<TurnRecord> run(
+      const std::vector<int64_t>& shared,
+      const std::function<std::optional<TurnPlan>(const std::vector<TurnRecord>&)>& next_turn);
+
+ private:
+  ChainModel& model_;
+  const BpeTokenizer& tokenizer_;
+  RunnerOptions options_;
+};
+
+}  // namespace kvchain

@@ -1,0 +1,51 @@
+#include <filesystem>
+#include <memory>
+
+#include "engine/cli/commands.h"
+#include "engine/model/model_presets.h"
+#include "engine/training/pretrain.h"
+
+namespace kvchain::cli {
+
+void add_trainer_options(CLI::App& command, TrainerOptions& options) {
+  command.add_option("--epochs", options.epochs, "Passes over the training data")
+      ->check(CLI::PositiveNumber);
+  command.add_option("--lr", options.learning_rate, "Peak learning rate")
+      ->check(CLI::PositiveNumber);
+  command.add_option("--seed", options.seed, "Seed for initialisation and example order");
+  command.add_option("--checkpoint-every", options.checkpoint_every,
+                     "Optimizer steps between checkpoints");
+}
+
+void register_training_commands(CLI::App& app) {
+  auto options = std::make_shared<PretrainOptions>();
+  options->trainer.learning_rate = 2e-3;
+  options->trainer.epochs = 30;
+  options->trainer.checkpoint_every = 20;
+  std::string world;
+  auto* command = app.add_subcommand(
+      "pretrain", "Train the embedded default base model (tokenizer + small Llama) on text");
+  auto* data = command->add_option("--data", options->text_path,
+                                   "World directory (reads pretrain.txt) or a text file");
+  data->required();
+  command->add_option("--out", options->out_dir, "Checkpoint directory to write")->required();
+  command->add_option("--preset", options->preset, "Model shape")
+      ->check(CLI::IsMember(preset_names()));
+  command->add_option("--vocab-size", options->vocab_size, "BPE vocabulary size")
+      ->check(CLI::Range(int64_t{300}, int64_t{1} << 20));
+  command->add_option("--seq-len", options->sequence_length, "Tokens per training row")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--batch", options->batch_size, "Rows per optimizer step")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--device", options->device, "cpu, cuda or cuda:N");
+  add_trainer_options(*command, options->trainer);
+  command->callback([options] {
+    auto run = *options;
+    if (std::filesystem::is_directory(run.text_path)) {
+      run.text_path = (std::filesystem::path(run.text_path) / "pretrain.txt").string();
+    }
+    pretrain(run);
+  });
+}
+
+}  // namespace kvchain::cli

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace kvchain {
+
+// "cpu", "cuda" or "cuda:N"; an Error when CUDA is asked for and absent.
+torch::Device parse_device(const std::string& name);
+// "float32", "bfloat16" or "float16".
+torch::ScalarType parse_dtype(const std::string& name);
+
+}  // namespace kvchain

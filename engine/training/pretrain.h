@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+
+#include "engine/training/trainer.h"
+
+namespace kvchain {
+
+struct PretrainOptions {
+  std::string text_path;  // one document per line (the world's pretrain.txt)
+  std::string out_dir;    // the checkpoint (HF layout + tokenizer.json) is written here
+  std::string preset = "tiny";
+  int64_t vocab_size = 2048;
+  int64_t sequence_length = 128;
+  int64_t batch_size = 8;
+  std::string device = "cpu";
+  TrainerOptions trainer;  // epochs, learning rate, seed, ...
+};
+
+// Trains a byte-level BPE tokenizer on the text, then a randomly initialised Llama of the preset
+// shape on it (next-token loss over lines joined by EOS, packed into fixed-length rows). Resumes
+// from `out_dir`/checkpoint after an interruption; the finished model is written atomically.
+void pretrain(const PretrainOptions& options);
+
+}  // namespace kvchain

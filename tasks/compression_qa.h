@@ -1,0 +1,29 @@
+#pragma once
+
+#include "tasks/task.h"
+
+namespace kvchain::tasks {
+
+// Compression & QA (paper Table 7): the compressor reads the retrieved passages and writes the
+// sentences that answer the question; the QA member answers from them.
+//   shared:      "Question: ...\n"
+//   compressor:  "<retrieved>\n" passages "<compressed>\n"   -> supporting sentences
+//   qa (text):   "<compressed>\n" compressor output "\n<answer_start>\n"   -> answer
+//   qa (shared): "<answer_start>\n" (the compressor's output is in the cache)
+class CompressionQA : public Task {
+ public:
+  std::string name() const override { return "compression_qa"; }
+  std::vector<std::string> members() const override { return {"compressor", "qa"}; }
+  std::string shared(const Json& record, const std::string& where) const override;
+  std::string input(const Json& record, const std::string& where, size_t index, ChainMode mode,
+                    const std::vector<std::string>& earlier) const override;
+  std::string target(const Json& record, const std::string& where, size_t index) const override;
+  int64_t max_new_tokens(size_t index) const override { return index == 0 ? 64 : 16; }
+  std::string distill_target(const Json& record, const std::string& where) const override;
+  std::string answer_from_distilled(const std::string& output) const override;
+  int64_t distill_max_new_tokens() const override { return 80; }
+  std::vector<std::string> golden_answers(const Json& record,
+                                          const std::string& where) const override;
+};
+
+}  // namespace kvchain::tasks

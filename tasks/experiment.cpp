@@ -1,0 +1,210 @@
+#include "tasks/experiment.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "data/loaders/record_reader.h"
+#include "engine/io/atomic_file.h"
+#include "engine/io/error.h"
+#include "engine/model/checkpoint.h"
+#include "engine/model/device.h"
+#include "engine/training/progress.h"
+#include "eval/metrics.h"
+
+namespace kvchain::tasks {
+namespace fs = std::filesystem;
+namespace {
+
+std::string file_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return std::to_string(std::hash<std::string>{}(buffer.str()));
+}
+
+}  // namespace
+
+LoadedChain load_chain(const ModelSetup& setup) {
+  const auto device = parse_device(setup.device);
+  auto base = load_model(setup.base_dir, device);
+  base->eval();
+  for (auto& p : base->parameters()) p.set_requires_grad(false);
+  const auto tokenizer_path = (fs::path(setup.base_dir) / "tokenizer.json").string();
+  if (!fs::exists(tokenizer_path)) {
+    throw Error(setup.base_dir + ": no tokenizer.json beside the base model");
+  }
+  LoadedChain loaded;
+  loaded.tokenizer = std::make_unique<BpeTokenizer>(BpeTokenizer::from_file(tokenizer_path));
+  if (base->config().eos_token_ids.empty()) {
+    throw Error(setup.base_dir + "/config.json: no eos_token_id (chain members stop on it)");
+  }
+  loaded.eos_token_id = base->config().eos_token_ids.front();
+  loaded.chain = std::make_unique<ChainModel>(base);
+  for (const auto& [member, path] : setup.adapters) {
+    auto adapter = load_adapter(path, *base);
+    for (auto& p : adapter->parameters()) p.set_requires_grad(false);
+    loaded.chain->set_adapter(member, adapter);
+  }
+  return loaded;
+}
+
+Records load_split(const std::string& data_dir, const std::string& task, const std::string& split,
+                   int64_t limit) {
+  const auto path = (fs::path(data_dir) / task / (split + ".jsonl")).string();
+  if (!fs::exists(path)) {
+    throw Error(path + ": no such file (generate the data with `kvchain data generate`)");
+  }
+  Records records;
+  data::LoadOptions options;
+  options.strict = true;
+  data::read_jsonl_records(path, options, [&](const Json& value, const std::string& where) {
+    if (limit > 0 && static_cast<int64_t>(records.records.size()) >= limit) return;
+    records.records.push_back(value);
+    records.where.push_back(where);
+  });
+  records.content_hash = file_hash(path);
+  return records;
+}
+
+void train_member(const TrainMemberOptions& options) {
+  const auto task = make_task(options.task);
+  auto loaded = load_chain(options.setup);
+  auto& chain = *loaded.chain;
+  LayoutBuilder builder(*task, *loaded.tokenizer, loaded.eos_token_id);
+  if (options.member != kDistillMember) builder.member_index(options.member);
+  if (options.method == Method::kFthss) {
+    for (const auto& earlier : task->members()) {
+      if (earlier == options.member) break;
+      if (!chain.has_adapter(earlier)) {
+        throw Error("training " + options.member + " with fthss reads " + earlier +
+                    "'s cache: pass --adapter " + earlier + "=FILE");
+      }
+    }
+  }
+
+  const auto records = load_split(options.data_dir, options.task, "train", options.limit);
+  std::vector<std::vector<LayoutPart>> examples;
+  for (size_t i = 0; i < records.records.size(); ++i) {
+    examples.push_back(
+        builder.training(records.records[i], records.where[i], options.member, options.method));
+  }
+
+  auto& base = chain.base();
+  auto adapter_config = options.adapter;
+  adapter_config.base_fingerprint = model_fingerprint(base);
+  auto adapter = std::make_shared<Adapter>(adapter_config, base.config());
+  adapter->to(base.device());
+  adapter->initialise(base, loaded.tokenizer->encode(adapter_config.init_text));
+  chain.set_adapter(options.member, adapter);
+
+  NamedTensors parameters;
+  for (const auto& item : adapter->named_parameters()) {
+    parameters.push_back({"adapter." + item.key(), item.value()});
+  }
+  auto trainer_options = options.trainer;
+  trainer_options.checkpoint_dir = options.out + ".checkpoint";
+  trainer_options.log_path = options.out + ".log.jsonl";
+  trainer_options.label = options.member + " (" + method_name(options.method) + ")";
+  Json identity = {{"task", options.task},
+                   {"member", options.member},
+                   {"method", method_name(options.method)},
+                   {"data", records.content_hash},
+                   {"examples", examples.size()},
+                   {"adapter", adapter_config.to_json()},
+                   {"trainer", trainer_options.to_json()}};
+  for (const auto& [member, path] : options.setup.adapters) identity["frozen"][member] = file_hash(path);
+
+  std::cerr << "train: " << options.task << "/" << options.member << " ("
+            << method_name(options.method) << ", " << adapter_kind_name(adapter_config.kind)
+            << " x" << adapter_config.num_virtual_tokens << ") on " << examples.size()
+            << " examples\n";
+  Trainer trainer(parameters, trainer_options, identity.dump());
+  const auto summary = trainer.train(static_cast<int64_t>(examples.size()), [&](int64_t i) {
+    auto cache = base.make_cache(1);
+    const auto result = chain.run(cache, examples[i]);
+    return ExampleLoss{result.loss, result.loss_tokens};
+  });
+  save_adapter(*adapter, options.out);
+  std::cerr << "train: final loss " << summary.final_loss << " (" << static_cast<int64_t>(summary.seconds)
+            << " s); wrote " << options.out << "\n";
+}
+
+Json EvalSummary::to_json() const {
+  return {{"n", n},
+          {"em", em},
+          {"f1", f1},
+          {"prefilled_tokens", prefilled},
+          {"decoded_tokens", decoded},
+          {"prefill_s", prefill_seconds},
+          {"decode_s", decode_seconds},
+          {"kv_bytes_peak", kv_bytes_peak}};
+}
+
+EvalSummary evaluate_chain(const EvalOptions& options) {
+  const auto task = make_task(options.task);
+  auto loaded = load_chain(options.setup);
+  LayoutBuilder builder(*task, *loaded.tokenizer, loaded.eos_token_id);
+  const auto records = load_split(options.data_dir, options.task, options.split, options.limit);
+
+  RunnerOptions runner_options;
+  runner_options.mode = options.mode == RunMode::kShared ? ChainMode::kShared : ChainMode::kText;
+  runner_options.evict = options.evict;
+  runner_options.eos_token_id = loaded.eos_token_id;
+  ChainRunner runner(*loaded.chain, *loaded.tokenizer, runner_options);
+
+  EvalSummary summary;
+  std::string predictions;
+  Progress progress(options.task + " " + run_mode_name(options.mode), records.records.size());
+  for (size_t i = 0; i < records.records.size(); ++i) {
+    const auto& record = records.records[i];
+    const auto& where = records.where[i];
+    const auto turns = runner.run(builder.shared_ids(record, where),
+                                  [&](const std::vector<TurnRecord>& done) {
+                                    return builder.next_turn(record, where, options.mode, done);
+                                  });
+    const auto prediction = builder.answer(options.mode, turns);
+    const auto gold = task->golden_answers(record, where);
+    const double em = 100 * eval::exact_match(prediction, gold);
+    const double f1 = 100 * eval::token_f1(prediction, gold);
+    Json turn_json = Json::array();
+    int64_t peak = 0;
+    for (const auto& turn : turns) {
+      turn_json.push_back(turn.to_json());
+      summary.prefilled += turn.prefilled;
+      summary.decoded += turn.decoded;
+      summary.prefill_seconds += turn.prefill_seconds;
+      summary.decode_seconds += turn.decode_seconds;
+      peak = std::max(peak, turn.kv_bytes_peak);
+    }
+    summary.kv_bytes_peak += peak;
+    summary.em += em;
+    summary.f1 += f1;
+    ++summary.n;
+    predictions += Json{{"id", record.value("id", where)},
+                        {"mode", run_mode_name(options.mode)},
+                        {"prediction", prediction},
+                        {"golden_answers", gold},
+                        {"em", em},
+                        {"f1", f1},
+                        {"turns", turn_json}}
+                       .dump() +
+                   "\n";
+    char status[48];
+    std::snprintf(status, sizeof status, "EM %.1f F1 %.1f", summary.em / summary.n,
+                  summary.f1 / summary.n);
+    progress.update(static_cast<int64_t>(i + 1), status);
+  }
+  if (summary.n > 0) {
+    const double n = static_cast<double>(summary.n);
+    for (double* v : {&summary.em, &summary.f1, &summary.prefilled, &summary.decoded,
+                      &summary.prefill_seconds, &summary.decode_seconds, &summary.kv_bytes_peak}) {
+      *v /= n;
+    }
+  }
+  if (!options.predictions_path.empty()) write_file_atomic(options.predictions_path, predictions);
+  return summary;
+}
+
+}  // namespace kvchain::tasks

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/chain/chain_model.h"
+#include "engine/chain/chain_runner.h"
+#include "engine/tokenizer/bpe_tokenizer.h"
+#include "tasks/task.h"
+
+namespace kvchain::tasks {
+
+// How a member is trained:
+//   standard: prompt tuning on [shared][P_i][input with the earlier members' text][output]
+//             (the first member of every chain, and each member of the text chain);
+//   fthss:    [shared][P_A][x_A][y_A] ... [P_i][x_i][y_i] under the FTHSS mask: the member reads
+//             the earlier members' outputs as cache, and only y_i is trained;
+//   distill:  one model, [shared][P][first input][every step and the answer].
+enum class Method { kStandard, kFthss, kDistill };
+const char* method_name(Method method);
+Method parse_method(const std::string& name);
+
+// How a chain is run: the text chain, FTHSS's shared cache, or the distilled single model.
+enum class RunMode { kText, kShared, kDistill };
+const char* run_mode_name(RunMode mode);
+RunMode parse_run_mode(const std::string& name);
+
+inline constexpr const char* kDistillMember = "distill";
+
+// Tokenises a task's texts into layout parts.
+class LayoutBuilder {
+ public:
+  LayoutBuilder(const Task& task, const BpeTokenizer& tokenizer, int64_t eos_token_id);
+
+  // The training sequence of `member` (a task member, or kDistillMember) for one record.
+  std::vector<LayoutPart> training(const Json& record, const std::string& where,
+                                   const std::string& member, Method method) const;
+
+  std::vector<int64_t> shared_ids(const Json& record, const std::string& where) const;
+  // The next turn of a run given the turns so far (nothing once the chain is done).
+  std::optional<TurnPlan> next_turn(const Json& record, const std::string& where, RunMode mode,
+                                    const std::vector<TurnRecord>& done) const;
+  // The final answer of a finished run.
+  std::string answer(RunMode mode, const std::vector<TurnRecord>& turns) const;
+
+  size_t member_index(const std::string& member) const;
+
+ private:
+  std::vector<int64_t> encode(const std::string& text, const std::string& what,
+                              const std::string& where) const;
+
+  const Task& task_;
+  const BpeTokenizer& tokenizer_;
+  int64_t eos_;
+};
+
+}  // namespace kvchain::tasks

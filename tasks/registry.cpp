@@ -1,0 +1,36 @@
+#include <functional>
+#include <map>
+
+#include "engine/io/error.h"
+#include "tasks/compression_qa.h"
+
+namespace kvchain::tasks {
+namespace {
+
+// A new task is one file plus one line here.
+const std::map<std::string, std::function<std::unique_ptr<Task>()>>& registry() {
+  static const std::map<std::string, std::function<std::unique_ptr<Task>()>> tasks = {
+      {"compression_qa", [] { return std::make_unique<CompressionQA>(); }},
+  };
+  return tasks;
+}
+
+}  // namespace
+
+std::vector<std::string> task_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, make] : registry()) names.push_back(name);
+  return names;
+}
+
+std::unique_ptr<Task> make_task(const std::string& name) {
+  const auto found = registry().find(name);
+  if (found == registry().end()) {
+    std::string known;
+    for (const auto& n : task_names()) known += (known.empty() ? "" : ", ") + n;
+    throw Error("unknown task '" + name + "' (" + known + ")");
+  }
+  return found->second();
+}
+
+}  // namespace kvchain::tasks
