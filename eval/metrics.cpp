@@ -66,8 +66,9 @@ bool is_word(utf8proc_int32_t cp) {
 }
 
 bool is_ascii_punctuation(utf8proc_int32_t cp) {
-  return cp < 128 && std::string("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~").find(static_cast<char>(cp)) !=
-                         std::string::npos;
+  return cp < 128 &&
+         std::string("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~").find(static_cast<char>(cp)) !=
+             std::string::npos;
 }
 
 // Removes every a/an/the that stands between word boundaries (re.sub(r"\b(a|an|the)\b", " ")).

@@ -12,7 +12,6 @@ std::string string_field(const Json& record, const char* key, const std::string&
   return json_string(require_field(record, key, where), where + ": field '" + key + "'");
 }
 
-
 }  // namespace
 
 std::string CompressionQA::shared(const Json& record, const std::string& where) const {
@@ -28,9 +27,9 @@ std::string CompressionQA::input(const Json& record, const std::string& where, s
     }
     std::string text = "<retrieved>\n";
     for (size_t i = 0; i < passages.size(); ++i) {
-      text += string_field(passages[i], "contents",
-                           where + ": passages[" + std::to_string(i) + "]") +
-              "\n";
+      text +=
+          string_field(passages[i], "contents", where + ": passages[" + std::to_string(i) + "]") +
+          "\n";
     }
     return text + "<compressed>\n";
   }
@@ -50,7 +49,8 @@ std::string CompressionQA::distill_target(const Json& record, const std::string&
 
 std::string CompressionQA::answer_from_distilled(const std::string& output) const {
   const auto at = output.rfind(kAnswerTag);
-  return trim(at == std::string::npos ? output : output.substr(at + std::string(kAnswerTag).size()));
+  return trim(at == std::string::npos ? output
+                                      : output.substr(at + std::string(kAnswerTag).size()));
 }
 
 std::vector<std::string> CompressionQA::golden_answers(const Json& record,

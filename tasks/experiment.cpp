@@ -114,21 +114,53 @@ void train_member(const TrainMemberOptions& options) {
                    {"examples", examples.size()},
                    {"adapter", adapter_config.to_json()},
                    {"trainer", trainer_options.to_json()}};
-  for (const auto& [member, path] : options.setup.adapters) identity["frozen"][member] = file_hash(path);
+  for (const auto& [member, path] : options.setup.adapters)
+    identity["frozen"][member] = file_hash(path);
 
   std::cerr << "train: " << options.task << "/" << options.member << " ("
-            << method_name(options.method) << ", " << adapter_kind_name(adapter_config.kind)
-            << " x" << adapter_config.num_virtual_tokens << ") on " << examples.size()
-            << " examples\n";
+            << method_name(options.method) << ", " << adapter_kind_name(adapter_config.kind) << " x"
+            << adapter_config.num_virtual_tokens << ") on " << examples.size() << " examples\n";
+  // FTHSS trains against the frozen earlier members' cache. That cache is the same in every
+  // epoch, so it is computed once per example (the paper's offline form, which gives the online
+  // form's loss and gradient: tests/test_fthss_masks.cpp), with the earlier members' prompts and
+  // inputs evicted, since the trained member never sees them. Each step then runs only the
+  // member's own part.
+  std::vector<KVCache> stored;
+  std::vector<std::vector<LayoutPart>> own_parts;
+  if (options.method == Method::kFthss) {
+    torch::NoGradGuard no_grad;
+    Progress progress("cache earlier members", static_cast<int64_t>(examples.size()));
+    for (const auto& parts : examples) {
+      size_t split = 0;
+      while (!(parts[split].tag == SegmentTag{options.member, SegmentRole::kPrompt})) ++split;
+      auto cache = base.make_cache(1);
+      if (split > 0) {
+        chain.run(cache, {parts.begin(), parts.begin() + split}, /*last_logits_only=*/true);
+        cache.evict([&](const Segment& segment) {
+          return segment.tag.role != SegmentRole::kShared &&
+                 segment.tag.role != SegmentRole::kOutput && segment.tag.member != options.member;
+        });
+      }
+      stored.push_back(std::move(cache));
+      own_parts.emplace_back(parts.begin() + split, parts.end());
+      progress.update(static_cast<int64_t>(stored.size()));
+    }
+  }
+
   Trainer trainer(parameters, trainer_options, identity.dump());
   const auto summary = trainer.train(static_cast<int64_t>(examples.size()), [&](int64_t i) {
+    if (!stored.empty()) {
+      auto cache = stored[i].clone();
+      const auto result = chain.run(cache, own_parts[i]);
+      return ExampleLoss{result.loss, result.loss_tokens};
+    }
     auto cache = base.make_cache(1);
     const auto result = chain.run(cache, examples[i]);
     return ExampleLoss{result.loss, result.loss_tokens};
   });
   save_adapter(*adapter, options.out);
-  std::cerr << "train: final loss " << summary.final_loss << " (" << static_cast<int64_t>(summary.seconds)
-            << " s); wrote " << options.out << "\n";
+  std::cerr << "train: final loss " << summary.final_loss << " ("
+            << static_cast<int64_t>(summary.seconds) << " s); wrote " << options.out << "\n";
 }
 
 Json EvalSummary::to_json() const {
@@ -160,10 +192,10 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
   for (size_t i = 0; i < records.records.size(); ++i) {
     const auto& record = records.records[i];
     const auto& where = records.where[i];
-    const auto turns = runner.run(builder.shared_ids(record, where),
-                                  [&](const std::vector<TurnRecord>& done) {
-                                    return builder.next_turn(record, where, options.mode, done);
-                                  });
+    const auto turns =
+        runner.run(builder.shared_ids(record, where), [&](const std::vector<TurnRecord>& done) {
+          return builder.next_turn(record, where, options.mode, done);
+        });
     const auto prediction = builder.answer(options.mode, turns);
     const auto gold = task->golden_answers(record, where);
     const double em = 100 * eval::exact_match(prediction, gold);

@@ -75,8 +75,8 @@ std::vector<LayoutPart> LayoutBuilder::training(const Json& record, const std::s
   const auto member_parts = [&](const std::string& name, const std::string& input,
                                 const std::string& target, bool loss) {
     parts.push_back(LayoutPart::prompt(name));
-    parts.push_back(LayoutPart::tokens({name, SegmentRole::kInput},
-                                       encode(input, name + " input", where)));
+    parts.push_back(
+        LayoutPart::tokens({name, SegmentRole::kInput}, encode(input, name + " input", where)));
     parts.push_back(LayoutPart::output(name, encode(target, name + " target", where), eos_, loss));
   };
   if (method == Method::kDistill || member == kDistillMember) {

@@ -91,9 +91,10 @@ TEST(Adapter, FingerprintIgnoresDtypeButNotWeights) {
 TEST(Adapter, LoadsAPeftPromptTuningDirectory) {
   test::TempDir dir;
   auto base = test::small_model(8);
-  write_json_file_atomic(dir.file("adapter_config.json"),
-                         {{"peft_type", "PROMPT_TUNING"}, {"num_virtual_tokens", 4},
-                          {"token_dim", 32}, {"task_type", "CAUSAL_LM"}});
+  write_json_file_atomic(dir.file("adapter_config.json"), {{"peft_type", "PROMPT_TUNING"},
+                                                           {"num_virtual_tokens", 4},
+                                                           {"token_dim", 32},
+                                                           {"task_type", "CAUSAL_LM"}});
   const auto table = torch::randn({4, 32});
   write_safetensors(dir.file("adapter_model.safetensors"), {{"prompt_embeddings", table}});
   auto adapter = load_adapter(dir.path().string(), *base);
@@ -112,8 +113,9 @@ TEST(Adapter, RefusesAFileThatIsNotAnAdapter) {
   test::TempDir dir;
   auto base = test::small_model(9);
   write_safetensors(dir.file("x.safetensors"), {{"w", torch::zeros({2})}});
-  EXPECT_NE(test::error_message([&] { load_adapter(dir.file("x.safetensors"), *base); })
-                .find("not a kvchain adapter"),
+  EXPECT_NE(test::error_message([&] {
+              load_adapter(dir.file("x.safetensors"), *base);
+            }).find("not a kvchain adapter"),
             std::string::npos);
 }
 

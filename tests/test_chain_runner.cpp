@@ -31,7 +31,11 @@ struct Fixture {
   }
 
   std::vector<TurnRecord> run(ChainMode mode, bool evict, const std::vector<std::string>& members) {
-    ChainRunner runner(chain, tokenizer, {mode, evict, 2});
+    RunnerOptions options;
+    options.mode = mode;
+    options.evict = evict;
+    options.eos_token_id = 2;
+    ChainRunner runner(chain, tokenizer, options);
     return runner.run(tokenizer.encode("Shared question text."),
                       [&](const std::vector<TurnRecord>& done) -> std::optional<TurnPlan> {
                         if (done.size() == members.size()) return std::nullopt;
@@ -89,14 +93,17 @@ TEST_P(ChainRunnerModes, SharedModeDoesNotPrefillTheEarlierOutputAgain) {
 
 TEST_P(ChainRunnerModes, MultiRoundPutsEveryPromptFirstOnce) {
   Fixture f(GetParam());
-  ChainRunner runner(f.chain, f.tokenizer, {ChainMode::kShared, false, 2, {"A", "B"}});
+  RunnerOptions options;
+  options.eos_token_id = 2;
+  options.prompts_first = {"A", "B"};
+  ChainRunner runner(f.chain, f.tokenizer, options);
   const std::vector<std::string> rounds = {"A", "B", "A"};
-  const auto turns = runner.run(
-      f.tokenizer.encode("Shared question text."),
-      [&](const std::vector<TurnRecord>& done) -> std::optional<TurnPlan> {
-        if (done.size() == rounds.size()) return std::nullopt;
-        return TurnPlan{rounds[done.size()], f.tokenizer.encode("Go."), 4, false};
-      });
+  const auto turns =
+      runner.run(f.tokenizer.encode("Shared question text."),
+                 [&](const std::vector<TurnRecord>& done) -> std::optional<TurnPlan> {
+                   if (done.size() == rounds.size()) return std::nullopt;
+                   return TurnPlan{rounds[done.size()], f.tokenizer.encode("Go."), 4, false};
+                 });
   ASSERT_EQ(turns.size(), 3u);
   const int64_t prompt = GetParam() == AdapterKind::kPrompt ? 6 : 0;
   const auto go = static_cast<int64_t>(f.tokenizer.encode("Go.").size());

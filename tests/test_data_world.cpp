@@ -74,7 +74,7 @@ TEST(World, SameSeedGivesByteIdenticalFilesAndOtherSeedsDiffer) {
     EXPECT_EQ(read_bytes(entry.path()), read_bytes(b.path() / relative)) << relative;
     ++files;
   }
-  EXPECT_EQ(files, 3 + 4 * 3);  // corpus, pretrain, manifest; four tasks x three splits
+  EXPECT_EQ(files, 4 + 4 * 3);  // corpus, pretrain, reading, manifest; 4 tasks x 3 splits
   EXPECT_NE(read_bytes(a.path() / "corpus.jsonl"), read_bytes(c.path() / "corpus.jsonl"));
 }
 

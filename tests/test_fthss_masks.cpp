@@ -128,8 +128,8 @@ TEST_P(FthssMask, BFromTheSharedCacheEqualsTheFullMaskedPass) {
       torch::NoGradGuard no_grad;
       auto full_cache = chain.base().make_cache(1);
       const auto full = chain.run(full_cache, concat(layout.a_parts, layout.b_parts));
-      const auto b_rows = full.logits.narrow(1, layout.a_tokens,
-                                             full.logits.size(1) - layout.a_tokens);
+      const auto b_rows =
+          full.logits.narrow(1, layout.a_tokens, full.logits.size(1) - layout.a_tokens);
 
       // Inference: A fills the cache, B appends its prompt and input, then decodes its output
       // one token at a time.
@@ -180,9 +180,9 @@ TEST(FthssMask, CascadeHidesExactlyTheOtherMembersPrompts) {
       const auto& query = segments[q];
       const auto& key = segments[k];
       const auto block = mask.slice(0, query.begin, query.end).slice(1, key.begin, key.end);
-      const bool other_members_context =
-          key.tag.role != SegmentRole::kShared && key.tag.role != SegmentRole::kOutput &&
-          key.tag.member != query.tag.member;
+      const bool other_members_context = key.tag.role != SegmentRole::kShared &&
+                                         key.tag.role != SegmentRole::kOutput &&
+                                         key.tag.member != query.tag.member;
       if (k > q || other_members_context) {
         EXPECT_FALSE(block.any().item<bool>()) << "segment " << q << " sees segment " << k;
       } else if (k < q) {
@@ -206,16 +206,15 @@ TEST(FthssMask, CascadeTrainsEveryPromptAndEqualsRoundByRoundInference) {
     const auto tokens = [&](const char* member, SegmentRole role, int64_t n) {
       return LayoutPart::tokens({member, role}, random_ids(rng, n));
     };
-    const std::vector<LayoutPart> layout = {
-        LayoutPart::prompt("A"),
-        LayoutPart::prompt("B"),
-        tokens("", SegmentRole::kShared, 5),
-        tokens("A", SegmentRole::kInput, 1),
-        LayoutPart::output("A", random_ids(rng, 4), 2, true),
-        tokens("B", SegmentRole::kInput, 1),
-        LayoutPart::output("B", random_ids(rng, 3), 2, true),
-        tokens("A", SegmentRole::kInput, 1),
-        LayoutPart::output("A", random_ids(rng, 2), 2, true)};
+    const std::vector<LayoutPart> layout = {LayoutPart::prompt("A"),
+                                            LayoutPart::prompt("B"),
+                                            tokens("", SegmentRole::kShared, 5),
+                                            tokens("A", SegmentRole::kInput, 1),
+                                            LayoutPart::output("A", random_ids(rng, 4), 2, true),
+                                            tokens("B", SegmentRole::kInput, 1),
+                                            LayoutPart::output("B", random_ids(rng, 3), 2, true),
+                                            tokens("A", SegmentRole::kInput, 1),
+                                            LayoutPart::output("A", random_ids(rng, 2), 2, true)};
     auto cache = chain.base().make_cache(1);
     const auto full = chain.run(cache, layout);
     EXPECT_EQ(full.loss_tokens, 4 + 3 + 2 + 3);  // every output, each with its terminator
@@ -257,8 +256,9 @@ TEST(FthssMask, OutputMustFollowItsMembersInput) {
   });
   EXPECT_NE(message.find("output of B must directly follow an input of B"), std::string::npos)
       << message;
-  EXPECT_NE(test::error_message([&] { chain.run(cache, {LayoutPart::prompt("C")}); })
-                .find("'C' has no adapter"),
+  EXPECT_NE(test::error_message([&] {
+              chain.run(cache, {LayoutPart::prompt("C")});
+            }).find("'C' has no adapter"),
             std::string::npos);
 }
 

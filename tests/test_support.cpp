@@ -71,7 +71,8 @@ Json small_config_json() {
 }
 
 std::shared_ptr<LlamaForCausalLM> small_model(uint64_t seed, double std) {
-  auto model = std::make_shared<LlamaForCausalLM>(ModelConfig::from_json(small_config_json(), "test"));
+  auto model =
+      std::make_shared<LlamaForCausalLM>(ModelConfig::from_json(small_config_json(), "test"));
   model->init_random(seed, std);
   model->to(test_device());
   model->eval();

@@ -38,9 +38,9 @@ struct CountingTask {
     torch::AutoGradMode mode(with_grad);
     auto cache = chain.base().make_cache(1);
     const int64_t x = 10 + i % 10;
-    auto result = chain.run(cache, {LayoutPart::prompt("M"),
-                                    LayoutPart::tokens({"M", SegmentRole::kInput}, {x}),
-                                    LayoutPart::output("M", {42}, 2, true)});
+    auto result = chain.run(
+        cache, {LayoutPart::prompt("M"), LayoutPart::tokens({"M", SegmentRole::kInput}, {x}),
+                LayoutPart::output("M", {42}, 2, true)});
     return {result.loss, result.loss_tokens};
   }
   double mean_loss() {
@@ -50,7 +50,8 @@ struct CountingTask {
   }
   NamedTensors parameters() {
     NamedTensors named;
-    for (const auto& item : adapter->named_parameters()) named.push_back({item.key(), item.value()});
+    for (const auto& item : adapter->named_parameters())
+      named.push_back({item.key(), item.value()});
     return named;
   }
 };
@@ -69,14 +70,16 @@ TEST(Trainer, PromptTuningLearnsAndIsReproducible) {
   for (const auto kind : {AdapterKind::kPrompt, AdapterKind::kPrefix}) {
     CountingTask first(kind);
     const double before = first.mean_loss();
-    Trainer(first.parameters(), quick_options(), "t")
-        .train(10, [&](int64_t i) { return first.loss(i); });
+    Trainer(first.parameters(), quick_options(), "t").train(10, [&](int64_t i) {
+      return first.loss(i);
+    });
     const double after = first.mean_loss();
     EXPECT_LT(after, 0.7 * before) << adapter_kind_name(kind);
 
     CountingTask second(kind);
-    Trainer(second.parameters(), quick_options(), "t")
-        .train(10, [&](int64_t i) { return second.loss(i); });
+    Trainer(second.parameters(), quick_options(), "t").train(10, [&](int64_t i) {
+      return second.loss(i);
+    });
     EXPECT_TRUE(first.adapter->table().equal(second.adapter->table()));
   }
 }
@@ -89,22 +92,24 @@ TEST(Trainer, ResumedRunEndsWhereAnUninterruptedOneDoesAndLogsEachStepOnce) {
   options.log_path = dir.file("log.jsonl");
 
   CountingTask reference(AdapterKind::kPrompt);
-  Trainer(reference.parameters(), quick_options(), "t")
-      .train(10, [&](int64_t i) { return reference.loss(i); });
+  Trainer(reference.parameters(), quick_options(), "t").train(10, [&](int64_t i) {
+    return reference.loss(i);
+  });
 
   // Interrupt after 20 steps (an exception stands in for the kill; the CLI test kills).
   CountingTask interrupted(AdapterKind::kPrompt);
   int64_t calls = 0;
-  EXPECT_THROW(Trainer(interrupted.parameters(), options, "t").train(10,
-                                                                     [&](int64_t i) {
-                                                                       if (++calls > 40)
-                                                                         throw Error("killed");
-                                                                       return interrupted.loss(i);
-                                                                     }),
+  EXPECT_THROW(Trainer(interrupted.parameters(), options, "t")
+                   .train(10,
+                          [&](int64_t i) {
+                            if (++calls > 40) throw Error("killed");
+                            return interrupted.loss(i);
+                          }),
                Error);
   CountingTask resumed(AdapterKind::kPrompt);
-  const auto summary = Trainer(resumed.parameters(), options, "t")
-                           .train(10, [&](int64_t i) { return resumed.loss(i); });
+  const auto summary = Trainer(resumed.parameters(), options, "t").train(10, [&](int64_t i) {
+    return resumed.loss(i);
+  });
   EXPECT_EQ(summary.resumed_from, 14);
   EXPECT_TRUE(resumed.adapter->table().equal(reference.adapter->table()));
 

@@ -9,17 +9,8 @@ namespace kvchain::data {
 namespace {
 
 template <typename J>
-const J& field(const J& object, const std::string& key, const std::string& where) {
-  if (!object.is_object())
-    throw Error(where + ": expected a JSON object, got " + object.type_name());
-  auto it = object.find(key);
-  if (it == object.end()) throw Error(where + ": missing field '" + key + "'");
-  return *it;
-}
-
-template <typename J>
 std::string text_field(const J& object, const std::string& key, const std::string& where) {
-  const auto& value = field(object, key, where);
+  const auto& value = require_field(object, key, where);
   if (!value.is_string()) {
     throw Error(where + ": field '" + key + "': expected a string, got " + value.type_name());
   }
@@ -49,7 +40,7 @@ QADataset load_flashrag_qa(const std::string& path, const LoadOptions& options) 
   d.report = read_jsonl_records(path, options, [&](const Json& j, const std::string& where) {
     QARecord r;
     r.question = text_field(j, "question", where);
-    const auto& answers = field(j, "golden_answers", where);
+    const auto& answers = require_field(j, "golden_answers", where);
     if (!answers.is_array()) {
       throw Error(where + ": field 'golden_answers': expected a list, got " + answers.type_name());
     }
@@ -77,7 +68,7 @@ QADataset load_strategyqa(const std::string& path, const LoadOptions& options) {
   d.report = read_json_list_records(path, options, [&](const auto& j, const std::string& where) {
     QARecord r;
     r.question = text_field(j, "question", where);
-    const auto& answer = field(j, "answer", where);
+    const auto& answer = require_field(j, "answer", where);
     if (!answer.is_boolean()) {
       throw Error(where + ": field 'answer': expected true or false, got " + answer.type_name());
     }
@@ -95,9 +86,9 @@ QADataset load_commonsenseqa(const std::string& path, const LoadOptions& options
   QADataset d;
   d.report = read_jsonl_records(path, options, [&](const Json& j, const std::string& where) {
     QARecord r;
-    const auto& question = field(j, "question", where);
+    const auto& question = require_field(j, "question", where);
     r.question = text_field(question, "stem", where + ": field 'question'");
-    const auto& choices = field(question, "choices", where + ": field 'question'");
+    const auto& choices = require_field(question, "choices", where + ": field 'question'");
     if (!choices.is_array() || choices.empty()) {
       throw Error(where + ": field 'question.choices': expected a non-empty list");
     }
@@ -125,7 +116,7 @@ QADataset load_truthfulqa_mc(const std::string& path, const LoadOptions& options
   d.report = read_json_list_records(path, options, [&](const auto& j, const std::string& where) {
     QARecord r;
     r.question = text_field(j, "question", where);
-    const auto& targets = field(j, "mc1_targets", where);
+    const auto& targets = require_field(j, "mc1_targets", where);
     if (!targets.is_object() || targets.empty()) {
       throw Error(where + ": field 'mc1_targets': expected an object of choice -> 0/1");
     }
@@ -155,7 +146,7 @@ QADataset load_pubhealth(const std::string& path, const LoadOptions& options) {
   auto parse = [&](const Json& j, const std::string& where) {
     QARecord r;
     r.question = text_field(j, "claim", where);
-    const auto& label = field(j, "label", where);
+    const auto& label = require_field(j, "label", where);
     static const std::vector<std::string> kLabels = {"false", "mixture", "true", "unproven"};
     std::string name;
     if (label.is_number_integer() && label.get<int>() >= 0 && label.get<int>() < 4) {

@@ -202,4 +202,25 @@ std::string Encyclopedia::pretraining_text(Rng& rng) const {
   return text;
 }
 
+std::string Encyclopedia::reading_text(Rng& rng) const {
+  std::vector<std::string> lines;
+  for (const auto& f : facts_) {
+    const auto& own = passage(f.passage_id);
+    std::vector<std::string> texts = {own.text};
+    for (const auto* other : distractors(own.title, 1, rng)) texts.push_back(other->text);
+    rng.shuffle(texts);
+    std::vector<std::string> restatements;
+    for (const auto& variant : paraphrases(f.relation, f.subject, f.object)) {
+      if (variant != f.sentence) restatements.push_back(variant);
+    }
+    std::string line;
+    for (const auto& text : texts) line += text + " ";
+    lines.push_back(line + rng.pick(restatements));
+  }
+  rng.shuffle(lines);
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  return text;
+}
+
 }  // namespace kvchain::data

@@ -56,6 +56,11 @@ class Encyclopedia {
   std::vector<const Passage*> distractors(const std::string& title, size_t count, Rng& rng) const;
   // Every fact in several phrasings, for the base model to learn the world from.
   std::string pretraining_text(Rng& rng) const;
+  // Reading practice: per fact, its passage and a similar-named distractor, then the fact in
+  // another phrasing. The restatement can only be predicted by finding the fact in the line, so
+  // a small base pretrained on this (from a world of other entities) learns to use its context,
+  // which retrieval and compression need, instead of recalling memorised facts only.
+  std::string reading_text(Rng& rng) const;
 
  private:
   void add_entity(const std::string& title, std::vector<Fact> facts, Rng& rng);

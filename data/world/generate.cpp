@@ -105,6 +105,9 @@ void generate_dataset(const std::string& out_dir, const GenerateOptions& options
     progress << task.name << ": " << splits["train"].size() << " train, " << splits["dev"].size()
              << " dev, " << splits["test"].size() << " test\n";
   }
+  // Drawn last, so adding it left every earlier file of a seed unchanged.
+  auto reading_rng = root.fork(stream);
+  write_file_atomic(out_dir + "/reading.txt", e.reading_text(reading_rng));
   write_json_file_atomic(out_dir + "/manifest.json", manifest);
 }
 

@@ -57,16 +57,16 @@ AdapterConfig AdapterConfig::from_json(const Json& json, const std::string& wher
   AdapterConfig c;
   c.kind = parse_adapter_kind(json_string(require_field(json, "kind", where), where + ": kind"),
                               where + ": kind");
-  c.num_virtual_tokens = json_int(require_field(json, "num_virtual_tokens", where),
-                                  where + ": num_virtual_tokens");
+  c.num_virtual_tokens =
+      json_int(require_field(json, "num_virtual_tokens", where), where + ": num_virtual_tokens");
   if (c.num_virtual_tokens <= 0) throw Error(where + ": num_virtual_tokens must be positive");
-  if (json.contains("init_text")) c.init_text = json_string(json["init_text"], where + ": init_text");
+  if (json.contains("init_text"))
+    c.init_text = json_string(json["init_text"], where + ": init_text");
   if (json.contains("reparameterize")) {
     c.reparameterize = json_bool(json["reparameterize"], where + ": reparameterize");
   }
   if (json.contains("encoder_hidden_size")) {
-    c.encoder_hidden_size =
-        json_int(json["encoder_hidden_size"], where + ": encoder_hidden_size");
+    c.encoder_hidden_size = json_int(json["encoder_hidden_size"], where + ": encoder_hidden_size");
   }
   if (json.contains("base_fingerprint")) {
     c.base_fingerprint = json_string(json["base_fingerprint"], where + ": base_fingerprint");
@@ -152,7 +152,8 @@ void Adapter::initialise(LlamaForCausalLM& base, const std::vector<int64_t>& tok
 }
 
 void Adapter::load_table(const torch::Tensor& table, const std::string& where) {
-  if (encoder_) throw Error(where + ": a saved prompt loads into a plain (unreparameterised) adapter");
+  if (encoder_)
+    throw Error(where + ": a saved prompt loads into a plain (unreparameterised) adapter");
   if (table.dim() != 2 || table.size(0) != size() || table.size(1) != table_.size(1)) {
     throw Error(where + ": " + kTableName + " has shape " + shape_of(table) + ", expected [" +
                 std::to_string(size()) + ", " + std::to_string(table_.size(1)) + "]");

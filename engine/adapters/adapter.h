@@ -60,8 +60,8 @@ class Adapter : public torch::nn::Module {
  private:
   AdapterConfig config_;
   int64_t layers_, kv_heads_, head_dim_;
-  torch::Tensor table_;                  // the prompt itself, or
-  torch::Tensor encoder_input_;          // the reparameterised form's input embeddings
+  torch::Tensor table_;          // the prompt itself, or
+  torch::Tensor encoder_input_;  // the reparameterised form's input embeddings
   torch::nn::Sequential encoder_{nullptr};
 };
 

@@ -112,8 +112,8 @@ ChainModel::Prepared ChainModel::prepare(KVCache& cache, const std::vector<Layou
   args.inputs_embeds = pieces.size() == 1 ? pieces[0] : torch::cat(pieces, 1);
   args.position_ids = torch::tensor(positions, torch::kInt64).unsqueeze(0);
   if (!causal_is_exact(chain, first_new)) {
-    args.attention_mask =
-        build_attention_mask(chain, sequence_start, sequence_start + offset, sequence_start + offset);
+    args.attention_mask = build_attention_mask(chain, sequence_start, sequence_start + offset,
+                                               sequence_start + offset);
   }
   args.cache = &cache;
   return prepared;
@@ -157,8 +157,7 @@ LayoutResult ChainModel::run(KVCache& cache, const std::vector<LayoutPart>& part
   return result;
 }
 
-torch::Tensor ChainModel::append_mask(const KVCache& cache, const SegmentTag& tag,
-                                      int64_t tokens) {
+torch::Tensor ChainModel::append_mask(const KVCache& cache, const SegmentTag& tag, int64_t tokens) {
   if (sees_everything(cache.segments(), tag)) return {};
   auto chain = cache.segments();
   chain.push_back({tag, cache.size(), cache.size() + tokens});

@@ -54,7 +54,8 @@ std::vector<TurnRecord> ChainRunner::run(
         prompted.insert(member);
       }
     }
-    if (fresh && !shared.empty()) parts.push_back(LayoutPart::tokens({"", SegmentRole::kShared}, shared));
+    if (fresh && !shared.empty())
+      parts.push_back(LayoutPart::tokens({"", SegmentRole::kShared}, shared));
     if (model_.has_adapter(plan->member) &&
         (options_.mode == ChainMode::kText || prompted.insert(plan->member).second)) {
       parts.push_back(LayoutPart::prompt(plan->member));

@@ -29,8 +29,8 @@ torch::Tensor build_attention_mask(const std::vector<Segment>& segments, int64_t
       auto block = block_rows.narrow(1, key.begin, key.end - key.begin);
       if (k == q) {
         // Row slot r may see key slots up to r.
-        block.copy_(torch::ones({end - begin, key.end - key.begin}, torch::kBool)
-                        .tril(begin - key.begin));
+        block.copy_(
+            torch::ones({end - begin, key.end - key.begin}, torch::kBool).tril(begin - key.begin));
       } else if (visibility(query.tag, key.tag) == Visibility::kFull) {
         block.fill_(true);
       }

@@ -8,8 +8,10 @@
 namespace kvchain::cli {
 
 void add_trainer_options(CLI::App& command, TrainerOptions& options) {
-  command.add_option("--epochs", options.epochs, "Passes over the training data")
-      ->check(CLI::PositiveNumber);
+  command
+      .add_option("--epochs", options.epochs,
+                  "Passes over the training data (0: write the untrained start, a baseline)")
+      ->check(CLI::NonNegativeNumber);
   command.add_option("--lr", options.learning_rate, "Peak learning rate")
       ->check(CLI::PositiveNumber);
   command.add_option("--seed", options.seed, "Seed for initialisation and example order");
@@ -22,11 +24,10 @@ void register_training_commands(CLI::App& app) {
   options->trainer.learning_rate = 2e-3;
   options->trainer.epochs = 30;
   options->trainer.checkpoint_every = 20;
-  std::string world;
   auto* command = app.add_subcommand(
       "pretrain", "Train the embedded default base model (tokenizer + small Llama) on text");
-  auto* data = command->add_option("--data", options->text_path,
-                                   "World directory (reads pretrain.txt) or a text file");
+  auto* data = command->add_option("--data", options->text_paths,
+                                   "World directory (reads pretrain.txt) or text file; repeatable");
   data->required();
   command->add_option("--out", options->out_dir, "Checkpoint directory to write")->required();
   command->add_option("--preset", options->preset, "Model shape")
@@ -41,8 +42,10 @@ void register_training_commands(CLI::App& app) {
   add_trainer_options(*command, options->trainer);
   command->callback([options] {
     auto run = *options;
-    if (std::filesystem::is_directory(run.text_path)) {
-      run.text_path = (std::filesystem::path(run.text_path) / "pretrain.txt").string();
+    for (auto& path : run.text_paths) {
+      if (std::filesystem::is_directory(path)) {
+        path = (std::filesystem::path(path) / "pretrain.txt").string();
+      }
     }
     pretrain(run);
   });

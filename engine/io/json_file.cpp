@@ -30,15 +30,6 @@ namespace {
 }
 }  // namespace
 
-const Json& require_field(const Json& object, std::string_view key, std::string_view where) {
-  if (!object.is_object()) type_error(object, std::string(where), "an object");
-  auto it = object.find(std::string(key));
-  if (it == object.end()) {
-    throw Error(std::string(where) + ": missing field '" + std::string(key) + "'");
-  }
-  return *it;
-}
-
 int64_t json_int(const Json& value, const std::string& where) {
   if (!value.is_number_integer()) type_error(value, where, "an integer");
   return value.get<int64_t>();

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "engine/io/error.h"
+
 namespace kvchain {
 
 using Json = nlohmann::json;
@@ -16,10 +18,24 @@ void write_json_file_atomic(const std::string& path, const Json& value);
 // Typed field access that reports "FILE: field 'a.b': expected integer, got string".
 // `where` is the file (and object path) the value came from.
 // (string_view parameters: a reference into `object` never depends on a temporary argument.)
-const Json& require_field(const Json& object, std::string_view key, std::string_view where);
+// A template so that nlohmann::ordered_json (which keeps key order) works too.
+template <typename J>
+const J& require_field(const J& object, std::string_view key, std::string_view where);
 int64_t json_int(const Json& value, const std::string& where);
 double json_number(const Json& value, const std::string& where);
 bool json_bool(const Json& value, const std::string& where);
 std::string json_string(const Json& value, const std::string& where);
 
 }  // namespace kvchain
+
+template <typename J>
+const J& kvchain::require_field(const J& object, std::string_view key, std::string_view where) {
+  if (!object.is_object()) {
+    throw Error(std::string(where) + ": expected an object, got " + object.type_name());
+  }
+  auto it = object.find(std::string(key));
+  if (it == object.end()) {
+    throw Error(std::string(where) + ": missing field '" + std::string(key) + "'");
+  }
+  return *it;
+}

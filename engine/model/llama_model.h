@@ -44,15 +44,15 @@ class LlamaDecoderLayer : public torch::nn::Module {
 };
 
 struct ForwardArgs {
-  torch::Tensor input_ids;        // [B,T] int64, or
-  torch::Tensor inputs_embeds;    // [B,T,C] (soft prompts are spliced in here)
-  torch::Tensor position_ids;     // [B,T]; default: continue from the cache's next position
-  torch::Tensor attention_mask;   // bool (true = attend) or additive, [B|1, H|1, T, past+T];
-                                  // default: causal over the cache and the new tokens
-  KVCache* cache = nullptr;       // read, then appended to
-  SegmentTag tag;                 // recorded in the cache for the appended tokens, or
-  std::vector<TagSpan> tag_spans; // one tag per consecutive run of them (lengths sum to T)
-  bool last_logits_only = false;  // decode and generation need only the last position
+  torch::Tensor input_ids;         // [B,T] int64, or
+  torch::Tensor inputs_embeds;     // [B,T,C] (soft prompts are spliced in here)
+  torch::Tensor position_ids;      // [B,T]; default: continue from the cache's next position
+  torch::Tensor attention_mask;    // bool (true = attend) or additive, [B|1, H|1, T, past+T];
+                                   // default: causal over the cache and the new tokens
+  KVCache* cache = nullptr;        // read, then appended to
+  SegmentTag tag;                  // recorded in the cache for the appended tokens, or
+  std::vector<TagSpan> tag_spans;  // one tag per consecutive run of them (lengths sum to T)
+  bool last_logits_only = false;   // decode and generation need only the last position
 };
 
 struct ForwardResult {

@@ -19,15 +19,21 @@ namespace {
 constexpr const char* kEndOfText = "<|end_of_text|>";
 constexpr const char* kBeginOfText = "<|begin_of_text|>";
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open the pretraining text");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (buffer.str().find_first_not_of(" \t\r\n") == std::string::npos) {
-    throw Error(path + ": the pretraining text is empty");
+std::string read_texts(const std::vector<std::string>& paths) {
+  if (paths.empty()) throw Error("pretrain: no text given");
+  std::string text;
+  for (const auto& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path + ": cannot open the pretraining text");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    if (buffer.str().find_first_not_of(" \t\r\n") == std::string::npos) {
+      throw Error(path + ": the pretraining text is empty");
+    }
+    text += buffer.str();
+    if (!text.empty() && text.back() != '\n') text += '\n';
   }
-  return buffer.str();
+  return text;
 }
 
 // Every line's tokens followed by EOS, cut into rows of `length` + 1 (inputs and shifted
@@ -55,7 +61,7 @@ torch::Tensor pack_rows(const std::string& text, const BpeTokenizer& tokenizer, 
 }  // namespace
 
 void pretrain(const PretrainOptions& options) {
-  const auto text = read_text(options.text_path);
+  const auto text = read_texts(options.text_paths);
   const auto tokenizer_path = (fs::path(options.out_dir) / "tokenizer.json").string();
   // The tokenizer is deterministic in the text, so a resumed run retrains the same one.
   std::istringstream text_stream(text);
@@ -74,8 +80,9 @@ void pretrain(const PretrainOptions& options) {
   model->to(device);
   model->train();
 
-  const auto rows = pack_rows(text, tokenizer, eos, options.sequence_length, options.text_path)
-                        .to(device);
+  const auto rows =
+      pack_rows(text, tokenizer, eos, options.sequence_length, options.text_paths.front())
+          .to(device);
   const int64_t batches = (rows.size(0) + options.batch_size - 1) / options.batch_size;
   std::cerr << "pretrain: " << config.parameter_count() << " parameters, " << rows.size(0)
             << " rows of " << options.sequence_length << " tokens, " << batches

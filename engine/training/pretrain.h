@@ -1,14 +1,16 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/training/trainer.h"
 
 namespace kvchain {
 
 struct PretrainOptions {
-  std::string text_path;  // one document per line (the world's pretrain.txt)
-  std::string out_dir;    // the checkpoint (HF layout + tokenizer.json) is written here
+  // One document per line (a world's pretrain.txt); several files are joined.
+  std::vector<std::string> text_paths;
+  std::string out_dir;  // the checkpoint (HF layout + tokenizer.json) is written here
   std::string preset = "tiny";
   int64_t vocab_size = 2048;
   int64_t sequence_length = 128;

@@ -42,8 +42,8 @@ void Progress::update(int64_t done, const std::string& status) {
   std::string bar(filled, '#');
   bar.resize(width, '.');
   const double eta = done > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
-  std::cerr << (tty_ ? "\r" : "") << label_ << " [" << bar << "] " << done << "/" << total_
-            << " " << format_seconds(elapsed) << " eta " << format_seconds(eta)
+  std::cerr << (tty_ ? "\r" : "") << label_ << " [" << bar << "] " << done << "/" << total_ << " "
+            << format_seconds(elapsed) << " eta " << format_seconds(eta)
             << (status.empty() ? "" : "  " + status) << (tty_ ? "\033[K" : "\n") << std::flush;
 }
 

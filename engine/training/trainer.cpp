@@ -58,17 +58,20 @@ void truncate_log(const std::string& path, int64_t step) {
 }  // namespace
 
 Json TrainerOptions::to_json() const {
-  return {{"learning_rate", learning_rate}, {"weight_decay", weight_decay},
-          {"warmup_ratio", warmup_ratio},   {"max_grad_norm", max_grad_norm},
-          {"epochs", epochs},               {"grad_accumulation", grad_accumulation},
+  return {{"learning_rate", learning_rate},
+          {"weight_decay", weight_decay},
+          {"warmup_ratio", warmup_ratio},
+          {"max_grad_norm", max_grad_norm},
+          {"epochs", epochs},
+          {"grad_accumulation", grad_accumulation},
           {"seed", seed}};
 }
 
 double scheduled_learning_rate(double peak, int64_t step, int64_t warmup, int64_t total) {
   if (step < warmup) return peak * static_cast<double>(step + 1) / static_cast<double>(warmup);
   if (total <= warmup) return peak;
-  return peak * std::max(0.0, static_cast<double>(total - step) /
-                                  static_cast<double>(total - warmup));
+  return peak *
+         std::max(0.0, static_cast<double>(total - step) / static_cast<double>(total - warmup));
 }
 
 Trainer::Trainer(NamedTensors parameters, TrainerOptions options, std::string identity)
@@ -76,8 +79,8 @@ Trainer::Trainer(NamedTensors parameters, TrainerOptions options, std::string id
       options_(std::move(options)),
       identity_(std::move(identity)) {
   if (parameters_.empty()) throw Error("trainer: nothing to train");
-  if (options_.grad_accumulation <= 0 || options_.epochs <= 0) {
-    throw Error("trainer: epochs and grad_accumulation must be positive");
+  if (options_.grad_accumulation <= 0 || options_.epochs < 0) {
+    throw Error("trainer: grad_accumulation must be positive and epochs not negative");
   }
 }
 
@@ -138,7 +141,8 @@ int64_t Trainer::resume(torch::optim::Optimizer& optimizer) const {
   for (auto& [name, tensor] : parameters_) {
     if (!file.contains(name)) throw Error(weights + ": missing tensor '" + name + "'");
     auto loaded = file.load(name);
-    if (loaded.sizes() != tensor.sizes()) throw Error(weights + ": '" + name + "' has another shape");
+    if (loaded.sizes() != tensor.sizes())
+      throw Error(weights + ": '" + name + "' has another shape");
     tensor.copy_(loaded.to(tensor.options()));
   }
   const auto optimizer_path =
@@ -156,8 +160,9 @@ TrainSummary Trainer::train(int64_t num_examples,
   if (num_examples <= 0) throw Error("trainer: no training examples");
   std::vector<torch::Tensor> tensors;
   for (auto& item : parameters_) tensors.push_back(item.second);
-  torch::optim::AdamW optimizer(tensors, torch::optim::AdamWOptions(options_.learning_rate)
-                                             .weight_decay(options_.weight_decay));
+  torch::optim::AdamW optimizer(
+      tensors,
+      torch::optim::AdamWOptions(options_.learning_rate).weight_decay(options_.weight_decay));
   const int64_t total = total_steps(num_examples);
   const auto warmup = static_cast<int64_t>(std::ceil(options_.warmup_ratio * total));
   const int64_t stream_length = options_.epochs * num_examples;
@@ -238,8 +243,7 @@ TrainSummary Trainer::train(int64_t num_examples,
     }
   }
   summary.steps = total;
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
 

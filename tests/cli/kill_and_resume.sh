@@ -16,7 +16,7 @@ train "$work/resumed.safetensors" 2>"$work/first.log" &
 pid=$!
 state="$work/resumed.safetensors.checkpoint/state.json"
 for _ in $(seq 1 600); do
-  if [ -f "$state" ] && grep -q '"step":[3-9]' "$state"; then break; fi
+  if [ -f "$state" ] && grep -Eq '"step": *([3-9]|[1-9][0-9])' "$state"; then break; fi
   sleep 0.02
 done
 kill -9 "$pid" 2>/dev/null || { echo "FAIL: training finished before it could be killed"; exit 1; }
@@ -28,4 +28,4 @@ grep -q "resuming from step" "$work/second.log" || { echo "FAIL: did not resume"
 cmp "$work/reference.safetensors" "$work/resumed.safetensors"
 steps=$(wc -l < "$work/resumed.safetensors.log.jsonl")
 [ "$steps" -eq 36 ] || { echo "FAIL: log has $steps lines, expected 36 (one per step)"; exit 1; }
-echo "PASS: killed at $(grep -o '"step":[0-9]*' "$state" | head -1), resumed, identical adapter"
+echo "PASS: killed at $(grep -Eo '"step": *[0-9]+' "$state" | head -1), resumed, identical adapter"

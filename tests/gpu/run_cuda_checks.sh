@@ -26,7 +26,8 @@ status=0
 run_tests() {  # name, then env assignments for ctest
   local name=$1; shift
   echo "== tests on $name"
-  if env "$@" ctest --test-dir build-cuda -j 4 --output-on-failure > "$out/ctest-$name.log" 2>&1; then
+  # Four tests at a time, four threads each: libtorch would otherwise start 16 threads per test.
+  if env OMP_NUM_THREADS=4 "$@" ctest --test-dir build-cuda -j 4 --output-on-failure > "$out/ctest-$name.log" 2>&1; then
     grep -E "tests passed" "$out/ctest-$name.log"
   else
     status=1
