@@ -23,8 +23,12 @@ std::vector<Json> compression_qa_records(const Encyclopedia& e, Rng& rng) {
     std::vector<const Passage*> retrieved;
     for (const auto& id : gold) retrieved.push_back(&e.passage(id));
     const auto& topic = e.passage(gold.front()).title;
-    for (const auto* p : e.distractors(topic, kRetrieved - retrieved.size(), rng))
-      retrieved.push_back(p);
+    // A bridge question's second gold passage can also be a distractor of the first: skip it.
+    for (const auto* p : e.distractors(topic, kRetrieved, rng)) {
+      if (retrieved.size() == kRetrieved) break;
+      if (std::find(retrieved.begin(), retrieved.end(), p) == retrieved.end())
+        retrieved.push_back(p);
+    }
     rng.shuffle(retrieved);
     Json passages = Json::array();
     for (const auto* p : retrieved) passages.push_back(passage_json(*p));
