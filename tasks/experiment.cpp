@@ -1,13 +1,12 @@
 #include "tasks/experiment.h"
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "data/loaders/record_reader.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
+#include "engine/io/text.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/device.h"
 #include "engine/training/progress.h"
@@ -18,10 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string file_hash(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return std::to_string(std::hash<std::string>{}(buffer.str()));
+  return std::to_string(std::hash<std::string>{}(read_text_file(path)));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "tasks/layouts.h"
 
 #include "engine/io/error.h"
+#include "engine/io/text.h"
 #include "tasks/text.h"
 
 namespace kvchain::tasks {
@@ -50,10 +51,8 @@ size_t LayoutBuilder::member_index(const std::string& member) const {
   for (size_t i = 0; i < members.size(); ++i) {
     if (members[i] == member) return i;
   }
-  std::string known;
-  for (const auto& m : members) known += (known.empty() ? "" : ", ") + m;
-  throw Error("task " + task_.name() + " has no member '" + member + "' (" + known + ", " +
-              kDistillMember + ")");
+  throw Error("task " + task_.name() + " has no member '" + member + "' (" + join_names(members) +
+              ", " + kDistillMember + ")");
 }
 
 std::vector<int64_t> LayoutBuilder::encode(const std::string& text, const std::string& what,

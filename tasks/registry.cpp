@@ -2,6 +2,7 @@
 #include <map>
 
 #include "engine/io/error.h"
+#include "engine/io/text.h"
 #include "tasks/compression_qa.h"
 
 namespace kvchain::tasks {
@@ -26,9 +27,7 @@ std::vector<std::string> task_names() {
 std::unique_ptr<Task> make_task(const std::string& name) {
   const auto found = registry().find(name);
   if (found == registry().end()) {
-    std::string known;
-    for (const auto& n : task_names()) known += (known.empty() ? "" : ", ") + n;
-    throw Error("unknown task '" + name + "' (" + known + ")");
+    throw Error("unknown task '" + name + "' (" + join_names(task_names()) + ")");
   }
   return found->second();
 }

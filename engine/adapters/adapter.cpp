@@ -6,6 +6,7 @@
 
 #include "engine/io/error.h"
 #include "engine/io/safetensors.h"
+#include "engine/io/text.h"
 
 namespace kvchain {
 namespace {
@@ -24,12 +25,6 @@ std::vector<int64_t> cycle_to(const std::vector<int64_t>& tokens, int64_t n) {
   std::vector<int64_t> out;
   for (int64_t i = 0; i < n; ++i) out.push_back(tokens[i % tokens.size()]);
   return out;
-}
-
-std::string shape_of(const torch::Tensor& t) {
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
 }
 
 }  // namespace
@@ -155,8 +150,9 @@ void Adapter::load_table(const torch::Tensor& table, const std::string& where) {
   if (encoder_)
     throw Error(where + ": a saved prompt loads into a plain (unreparameterised) adapter");
   if (table.dim() != 2 || table.size(0) != size() || table.size(1) != table_.size(1)) {
-    throw Error(where + ": " + kTableName + " has shape " + shape_of(table) + ", expected [" +
-                std::to_string(size()) + ", " + std::to_string(table_.size(1)) + "]");
+    throw Error(where + ": " + kTableName + " has shape " + shape_string(table.sizes()) +
+                ", expected [" + std::to_string(size()) + ", " + std::to_string(table_.size(1)) +
+                "]");
   }
   torch::NoGradGuard no_grad;
   table_.copy_(table.to(table_.options()));

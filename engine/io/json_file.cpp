@@ -1,20 +1,15 @@
 #include "engine/io/json_file.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
+#include "engine/io/text.h"
 
 namespace kvchain {
 
 Json read_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  const auto text = read_text_file(path);
   try {
-    return Json::parse(buffer.str());
+    return Json::parse(text);
   } catch (const Json::parse_error& e) {
     throw Error(path + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
   }

@@ -11,6 +11,7 @@
 
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
+#include "engine/io/text.h"
 
 namespace kvchain {
 namespace {
@@ -32,12 +33,6 @@ torch::ScalarType parse_dtype(const std::string& name, const std::string& where)
     if (tag == name) return dtype;
   }
   throw Error(where + ": unsupported dtype '" + name + "'");
-}
-
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
 }
 
 SafetensorsEntry parse_entry(const nlohmann::json& info, const std::string& where) {

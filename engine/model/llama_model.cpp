@@ -1,15 +1,10 @@
 #include "engine/model/llama_model.h"
 
 #include "engine/io/error.h"
+#include "engine/io/text.h"
 
 namespace kvchain {
 namespace {
-
-std::string shape_string(torch::IntArrayRef sizes) {
-  std::string s = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
-  return s + "]";
-}
 
 // Checks a caller's mask against [B|1, H|1, T, past+T] and moves it next to the activations.
 torch::Tensor prepare_mask(const torch::Tensor& mask, int64_t batch, int64_t heads, int64_t t,

@@ -1,6 +1,7 @@
 #include "engine/model/model_presets.h"
 
 #include "engine/io/error.h"
+#include "engine/io/text.h"
 
 namespace kvchain {
 namespace {
@@ -35,9 +36,7 @@ ModelConfig preset_config(const std::string& name, int64_t vocab_size) {
     c.tie_word_embeddings = true;
     return c;
   }
-  std::string known;
-  for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
-  throw Error("unknown model preset '" + name + "' (" + known + ")");
+  throw Error("unknown model preset '" + name + "' (" + join_names(preset_names()) + ")");
 }
 
 std::vector<std::string> preset_names() {

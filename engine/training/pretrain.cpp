@@ -1,11 +1,11 @@
 #include "engine/training/pretrain.h"
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "engine/io/error.h"
+#include "engine/io/text.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/device.h"
 #include "engine/model/model_presets.h"
@@ -23,14 +23,11 @@ std::string read_texts(const std::vector<std::string>& paths) {
   if (paths.empty()) throw Error("pretrain: no text given");
   std::string text;
   for (const auto& path : paths) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path + ": cannot open the pretraining text");
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    if (buffer.str().find_first_not_of(" \t\r\n") == std::string::npos) {
+    const auto file = read_text_file(path);
+    if (file.find_first_not_of(" \t\r\n") == std::string::npos) {
       throw Error(path + ": the pretraining text is empty");
     }
-    text += buffer.str();
+    text += file;
     if (!text.empty() && text.back() != '\n') text += '\n';
   }
   return text;

@@ -4,14 +4,8 @@
 #   (float32 fixture tests included), trains and runs a chain on CUDA, checks that transformers and tokenizers open what kvchain
 #   writes, and runs the engine benchmark on the GPU.
 set -euo pipefail
-bundle=$PWD/.gpu-bundle
-deps=/tmp/kvchain-deps
-out=${OUT:-/tmp/kvchain-out}
-mkdir -p "$deps" "$out"
-for deb in "$bundle"/debs/*.deb; do dpkg -x "$deb" "$deps"; done
-export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+source tests/gpu/deps_env.sh
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-torch_prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 
 echo "== build (libtorch $(python3 -c 'import torch;print(torch.__version__)'))"
 cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release \

@@ -3,13 +3,7 @@
 # libtorch and runs tests/e2e/fthss_smoke.sh on CUDA with a reading world large enough that the
 # tiny base cannot memorise it (so it has to learn to read its context). Outputs go to $OUT.
 set -euo pipefail
-bundle=$PWD/.gpu-bundle
-deps=/tmp/kvchain-deps
-out=${OUT:-/tmp/kvchain-out}
-mkdir -p "$deps" "$out"
-for deb in "$bundle"/debs/*.deb; do dpkg -x "$deb" "$deps"; done
-export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
-torch_prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+source tests/gpu/deps_env.sh
 cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
   -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/usr" > "$out/cmake.log" 2>&1 || { cat "$out/cmake.log"; exit 1; }
 cmake --build build-cuda -j "$(nproc)" --target kvchain > "$out/build.log" 2>&1 || { tail -n 30 "$out/build.log"; exit 1; }
