@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/io/unicode.h"
+
 namespace kvchain::eval {
 namespace {
 
@@ -49,20 +51,7 @@ bool is_space(utf8proc_int32_t cp) {
 
 // Python re's \w for str patterns: Unicode letters and digits (and the underscore).
 bool is_word(utf8proc_int32_t cp) {
-  if (cp == '_') return true;
-  switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-      return true;
-    default:
-      return false;
-  }
+  return cp == '_' || is_letter_or_number(cp);
 }
 
 bool is_ascii_punctuation(utf8proc_int32_t cp) {

@@ -5,6 +5,7 @@
 #include "data/data_commands.h"
 #include "engine/cli/commands.h"
 #include "engine/io/error.h"
+#include "retrievers/retriever_commands.h"
 #include "tasks/task_commands.h"
 
 namespace kvchain::cli {
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   kvchain::cli::register_training_commands(app);
   kvchain::data::register_data_commands(app);
   kvchain::tasks::register_task_commands(app);
+  kvchain::retrievers::register_retriever_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,6 +15,14 @@ Json read_json_file(const std::string& path) {
   }
 }
 
+Json parse_json_line(const std::string& text, const std::string& where) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw Error(where + ": not JSON (" + e.what() + ")");
+  }
+}
+
 void write_json_file_atomic(const std::string& path, const Json& value) {
   write_file_atomic(path, value.dump(2) + "\n");
 }

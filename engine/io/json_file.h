@@ -14,6 +14,8 @@ using Json = nlohmann::json;
 // Parses a whole JSON file; errors name the file and, for syntax errors, the byte offset.
 Json read_json_file(const std::string& path);
 void write_json_file_atomic(const std::string& path, const Json& value);
+// One JSONL line; `where` ("FILE:LINE") prefixes the error if it is not JSON.
+Json parse_json_line(const std::string& text, const std::string& where);
 
 // Typed field access that reports "FILE: field 'a.b': expected integer, got string".
 // `where` is the file (and object path) the value came from.

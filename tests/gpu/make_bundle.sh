@@ -7,6 +7,8 @@ cd "$(dirname "$0")/../.."
 bundle=.gpu-bundle
 rm -rf "$bundle" && mkdir -p "$bundle/debs"
 (cd "$bundle/debs" && apt-get download libre2-dev libre2-9 libgtest-dev libgmock-dev \
-  nlohmann-json3-dev libcli11-dev libbenchmark-dev libbenchmark1debian libutf8proc-dev libutf8proc2)
+  nlohmann-json3-dev libcli11-dev libbenchmark-dev libbenchmark1debian libutf8proc-dev libutf8proc2 \
+  libfaiss-dev libstemmer-dev libstemmer0d libblas-dev libblas3 liblapack-dev liblapack3 \
+  libgfortran5)
 cp -r ../shared/fixtures "$bundle/fixtures"
 du -sh "$bundle"

@@ -1,0 +1,149 @@
+#include "retrievers/bm25_index.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <thread>
+
+#include "engine/io/error.h"
+#include "retrievers/analyzer.h"
+
+namespace kvchain::retrievers {
+
+struct Bm25Index::Scratch {
+  explicit Scratch(const Bm25Index& index)
+      : analyzer(index.header_.stemmed != 0), scores(index.header_.passages, 0.0) {}
+  Analyzer analyzer;
+  // Lucene adds a passage's term scores in double and rounds the sum to float once.
+  std::vector<double> scores;
+  std::vector<uint32_t> touched;
+};
+
+Bm25Index::Bm25Index(const std::string& path) : path_(path), file_(path) {
+  const auto* data = file_.data();
+  const auto size = file_.size();
+  if (size < kBm25PrefixSize || std::memcmp(data, kBm25Magic, sizeof(kBm25Magic)) != 0) {
+    throw Error(path + ": not a kvchain BM25 index (bad magic)");
+  }
+  uint32_t version = 0;
+  std::memcpy(&version, data + sizeof(kBm25Magic), sizeof(version));
+  if (version != kBm25FormatVersion) {
+    throw Error(path + ": BM25 index format version " + std::to_string(version) +
+                ", but this kvchain reads version " + std::to_string(kBm25FormatVersion) +
+                ": rebuild it with `kvchain index`");
+  }
+  if (size < kBm25PrefixSize + sizeof(Bm25FileHeader) + sizeof(uint64_t)) {
+    throw Error(path + ": truncated BM25 index (" + std::to_string(size) + " bytes)");
+  }
+  const auto footer = size - sizeof(uint64_t);
+  uint64_t stored_crc = 0;
+  std::memcpy(&stored_crc, data + footer, sizeof(stored_crc));
+  if (stored_crc != crc32_update(0, data, footer)) {
+    throw Error(path + ": checksum mismatch: the BM25 index is damaged or truncated; rebuild it");
+  }
+  std::memcpy(&header_, data + footer - sizeof(Bm25FileHeader), sizeof(Bm25FileHeader));
+  lengths_ = section<uint8_t>(header_.lengths_offset, header_.passages, "lengths");
+  id_offsets_ = section<uint64_t>(header_.id_offsets_offset, header_.passages + 1, "id offsets");
+  id_bytes_ = section<char>(header_.id_bytes_offset, id_offsets_[header_.passages], "ids");
+  postings_ = section<Posting>(header_.postings_offset, header_.postings, "postings");
+  term_starts_ = section<uint64_t>(header_.term_starts_offset, header_.terms + 1, "term starts");
+  term_offsets_ = section<uint64_t>(header_.term_offsets_offset, header_.terms + 1, "term offsets");
+  term_bytes_ = section<char>(header_.term_bytes_offset, term_offsets_[header_.terms], "terms");
+  if (term_starts_[header_.terms] != header_.postings) {
+    throw Error(path + ": inconsistent BM25 index (term starts do not cover the postings)");
+  }
+  scorer_ = std::make_unique<Bm25Scorer>(Bm25Params{header_.k1, header_.b},
+                                         header_.passages_with_terms, header_.total_terms);
+}
+
+template <typename T>
+const T* Bm25Index::section(uint64_t offset, uint64_t count, const char* name) const {
+  const auto end = file_.size() - sizeof(uint64_t) - sizeof(Bm25FileHeader);
+  if (offset % alignof(T) != 0 || offset > end || count > (end - offset) / sizeof(T)) {
+    throw Error(path_ + ": inconsistent BM25 index (section '" + name + "' out of bounds)");
+  }
+  return reinterpret_cast<const T*>(file_.data() + offset);
+}
+
+std::string_view Bm25Index::doc_id(uint32_t passage) const {
+  return {id_bytes_ + id_offsets_[passage], id_offsets_[passage + 1] - id_offsets_[passage]};
+}
+
+std::pair<const Posting*, const Posting*> Bm25Index::postings(std::string_view term) const {
+  uint64_t low = 0, high = header_.terms;
+  while (low < high) {
+    const auto mid = low + (high - low) / 2;
+    const std::string_view candidate(term_bytes_ + term_offsets_[mid],
+                                     term_offsets_[mid + 1] - term_offsets_[mid]);
+    if (candidate < term) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  if (low == header_.terms ||
+      std::string_view(term_bytes_ + term_offsets_[low],
+                       term_offsets_[low + 1] - term_offsets_[low]) != term) {
+    return {nullptr, nullptr};
+  }
+  return {postings_ + term_starts_[low], postings_ + term_starts_[low + 1]};
+}
+
+HitList Bm25Index::search_one(const std::string& query, int64_t k, Scratch& scratch) const {
+  std::map<std::string, uint32_t> counts;
+  for (auto& term : scratch.analyzer.terms(query)) ++counts[term];
+  for (const auto& [term, count] : counts) {
+    const auto [begin, end] = postings(term);
+    if (begin == end) continue;
+    const float weight =
+        static_cast<float>(count) * scorer_->idf(static_cast<uint64_t>(end - begin));
+    for (auto* p = begin; p != end; ++p) {
+      if (scratch.scores[p->passage] == 0.0) scratch.touched.push_back(p->passage);
+      scratch.scores[p->passage] += scorer_->score(weight, p->tf, lengths_[p->passage]);
+    }
+  }
+  // Best first; equal scores in corpus order, as Lucene breaks ties by document number.
+  const auto better = [](const std::pair<float, uint32_t>& a, const std::pair<float, uint32_t>& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
+  std::vector<std::pair<float, uint32_t>> heap;
+  for (const auto passage : scratch.touched) {
+    const std::pair<float, uint32_t> candidate(static_cast<float>(scratch.scores[passage]),
+                                               passage);
+    scratch.scores[passage] = 0.0;
+    if (static_cast<int64_t>(heap.size()) < k) {
+      heap.push_back(candidate);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (better(candidate, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = candidate;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  }
+  scratch.touched.clear();
+  std::sort(heap.begin(), heap.end(), better);
+  HitList hits;
+  for (const auto& [score, passage] : heap) hits.push_back({std::string(doc_id(passage)), score});
+  return hits;
+}
+
+std::vector<HitList> Bm25Index::search(const std::vector<std::string>& queries, int64_t k,
+                                       int threads) const {
+  if (k < 1) throw Error("retrieve: k must be at least 1");
+  if (threads < 1) throw Error("retrieve: threads must be at least 1");
+  std::vector<HitList> results(queries.size());
+  std::atomic<size_t> next{0};
+  const auto worker = [&] {
+    Scratch scratch(*this);
+    for (size_t i; (i = next++) < queries.size();) results[i] = search_one(queries[i], k, scratch);
+  };
+  std::vector<std::thread> pool;
+  const auto extra = std::min<size_t>(static_cast<size_t>(threads), queries.size());
+  for (size_t t = 1; t < extra; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& thread : pool) thread.join();
+  return results;
+}
+
+}  // namespace kvchain::retrievers

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retrievers/bm25_index_format.h"
+#include "retrievers/lucene_bm25.h"
+#include "retrievers/retriever.h"
+
+namespace kvchain::retrievers {
+
+// A memory-mapped bm25.idx. Opening checks the magic, the format version, the checksum and
+// every section's bounds, so a damaged or stale file is refused rather than misread.
+class Bm25Index : public Retriever {
+ public:
+  explicit Bm25Index(const std::string& path);
+
+  // Queries are analysed as passages were; a query term counted twice weighs twice (Pyserini's
+  // bag-of-words query). No known term (an empty query, only stop words) gives no hits.
+  std::vector<HitList> search(const std::vector<std::string>& queries, int64_t k,
+                              int threads) const override;
+  int64_t size() const override { return static_cast<int64_t>(header_.passages); }
+
+  const Bm25FileHeader& header() const { return header_; }
+  std::string_view doc_id(uint32_t passage) const;
+
+ private:
+  struct Scratch;
+  HitList search_one(const std::string& query, int64_t k, Scratch& scratch) const;
+  // The term's postings, or an empty range for an unknown term.
+  std::pair<const Posting*, const Posting*> postings(std::string_view term) const;
+  template <typename T>
+  const T* section(uint64_t offset, uint64_t count, const char* name) const;
+
+  std::string path_;
+  MappedFile file_;
+  Bm25FileHeader header_{};
+  const uint8_t* lengths_ = nullptr;
+  const uint64_t* id_offsets_ = nullptr;
+  const char* id_bytes_ = nullptr;
+  const Posting* postings_ = nullptr;
+  const uint64_t* term_starts_ = nullptr;
+  const uint64_t* term_offsets_ = nullptr;
+  const char* term_bytes_ = nullptr;
+  std::unique_ptr<Bm25Scorer> scorer_;
+};
+
+}  // namespace kvchain::retrievers
