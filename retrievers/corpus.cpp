@@ -5,25 +5,17 @@
 
 namespace kvchain::retrievers {
 
-CorpusReader::CorpusReader(std::string path) : path_(std::move(path)), in_(path_) {
-  if (!in_) throw Error(path_ + ": cannot open the corpus");
-}
+CorpusReader::CorpusReader(std::string path) : records_(std::move(path), "the corpus") {}
 
 bool CorpusReader::next(Passage& passage) {
-  std::string text;
-  while (std::getline(in_, text)) {
-    ++line_;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const auto where = path_ + ":" + std::to_string(line_);
-    const auto record = parse_json_line(text, where);
-    passage.id = json_string(require_field(record, "id", where), where + ": field 'id'");
-    if (passage.id.empty()) throw Error(where + ": field 'id' is empty");
-    passage.contents =
-        json_string(require_field(record, "contents", where), where + ": field 'contents'");
-    return true;
-  }
-  if (in_.bad()) throw Error(path_ + ": read error after line " + std::to_string(line_));
-  return false;
+  Json record;
+  if (!records_.next(record)) return false;
+  const auto& where = records_.where();
+  passage.id = json_string(require_field(record, "id", where), where + ": field 'id'");
+  if (passage.id.empty()) throw Error(where + ": field 'id' is empty");
+  passage.contents =
+      json_string(require_field(record, "contents", where), where + ": field 'contents'");
+  return true;
 }
 
 }  // namespace kvchain::retrievers

@@ -1,8 +1,9 @@
 #pragma once
 
 #include <cstdint>
-#include <fstream>
 #include <string>
+
+#include "engine/io/jsonl_reader.h"
 
 namespace kvchain::retrievers {
 
@@ -18,13 +19,11 @@ class CorpusReader {
   explicit CorpusReader(std::string path);
   // False at the end of the file; blank lines are skipped.
   bool next(Passage& passage);
-  int64_t line() const { return line_; }
-  const std::string& path() const { return path_; }
+  // "FILE:LINE" of the passage last returned.
+  const std::string& where() const { return records_.where(); }
 
  private:
-  std::string path_;
-  std::ifstream in_;
-  int64_t line_ = 0;
+  JsonlReader records_;
 };
 
 }  // namespace kvchain::retrievers

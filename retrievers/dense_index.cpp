@@ -20,6 +20,7 @@
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
+#include "engine/io/named_values.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/device.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
@@ -39,12 +40,6 @@ constexpr const char* kDocIdsFile = "doc_ids.txt";
 // little padding, without the whole corpus in memory.
 constexpr int64_t kChunkPassages = 1024;
 
-BpeTokenizer tokenizer_beside(const std::string& model_dir) {
-  const auto path = fs::path(model_dir) / "tokenizer.json";
-  if (!fs::exists(path)) throw Error(model_dir + ": the dense encoder needs a tokenizer.json");
-  return BpeTokenizer::from_file(path.string());
-}
-
 // A causal LM's final hidden states, pooled and L2-normalised, as float32 vectors on the CPU.
 // Texts are tokenized without special tokens, so an empty text has no tokens and becomes the
 // zero vector (whose normalisation stays zero rather than NaN).
@@ -53,7 +48,7 @@ class Encoder {
   Encoder(const std::string& model_dir, torch::Device device, Pooling pooling, int64_t max_tokens,
           int64_t batch_size)
       : model_(load_model(model_dir, device)),
-        tokenizer_(tokenizer_beside(model_dir)),
+        tokenizer_(load_tokenizer_beside(model_dir, "the dense encoder")),
         pooling_(pooling),
         max_tokens_(max_tokens),
         batch_size_(batch_size) {
@@ -204,8 +199,7 @@ bool read_chunk(CorpusReader& corpus, std::vector<std::string>& ids,
   while (static_cast<int64_t>(ids.size()) < kChunkPassages && corpus.next(passage)) {
     // doc_ids.txt holds one id per line.
     if (passage.id.find_first_of("\r\n") != std::string::npos) {
-      throw Error(corpus.path() + ":" + std::to_string(corpus.line()) +
-                  ": field 'id' contains a line break");
+      throw Error(corpus.where() + ": field 'id' contains a line break");
     }
     ids.push_back(std::move(passage.id));
     texts.push_back(std::move(passage.contents));
@@ -360,14 +354,16 @@ class DenseRetriever : public Retriever {
 
 }  // namespace
 
+namespace {
+constexpr NamedValue<Pooling> kPoolings[] = {{Pooling::mean, "mean"}, {Pooling::last, "last"}};
+}  // namespace
+
 Pooling parse_pooling(const std::string& name) {
-  if (name == "mean") return Pooling::mean;
-  if (name == "last") return Pooling::last;
-  throw Error("unknown pooling '" + name + "' (mean, last)");
+  return parse_name(kPoolings, name, "pooling");
 }
 
 std::string pooling_name(Pooling pooling) {
-  return pooling == Pooling::mean ? "mean" : "last";
+  return name_of(kPoolings, pooling);
 }
 
 void build_dense_index(const DenseIndexOptions& options) {

@@ -1,11 +1,11 @@
 #include "retrievers/recall.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
+#include "engine/io/jsonl_reader.h"
 
 namespace kvchain::retrievers {
 namespace {
@@ -23,14 +23,10 @@ std::vector<std::string> strings(const Json& value, const std::string& where) {
 
 std::vector<QueryRecord> read_query_records(const std::string& path, const std::string& field,
                                             const std::string& gold_field) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open the query file");
+  JsonlReader reader(path, "the query file");
   std::vector<QueryRecord> records;
-  std::string text;
-  for (int64_t line = 1; std::getline(in, text); ++line) {
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const auto where = path + ":" + std::to_string(line);
-    const auto value = parse_json_line(text, where);
+  for (Json value; reader.next(value);) {
+    const auto& where = reader.where();
     QueryRecord record;
     record.id = json_string(require_field(value, "id", where), where + ": field 'id'");
     record.queries = strings(require_field(value, field, where), where + ": field '" + field + "'");

@@ -27,12 +27,9 @@ LoadedChain load_chain(const ModelSetup& setup) {
   auto base = load_model(setup.base_dir, device);
   base->eval();
   for (auto& p : base->parameters()) p.set_requires_grad(false);
-  const auto tokenizer_path = (fs::path(setup.base_dir) / "tokenizer.json").string();
-  if (!fs::exists(tokenizer_path)) {
-    throw Error(setup.base_dir + ": no tokenizer.json beside the base model");
-  }
   LoadedChain loaded;
-  loaded.tokenizer = std::make_unique<BpeTokenizer>(BpeTokenizer::from_file(tokenizer_path));
+  loaded.tokenizer =
+      std::make_unique<BpeTokenizer>(load_tokenizer_beside(setup.base_dir, "the chain"));
   if (base->config().eos_token_ids.empty()) {
     throw Error(setup.base_dir + "/config.json: no eos_token_id (chain members stop on it)");
   }

@@ -1,46 +1,32 @@
 #include "tasks/layouts.h"
 
 #include "engine/io/error.h"
+#include "engine/io/named_values.h"
 #include "engine/io/text.h"
 #include "tasks/text.h"
 
 namespace kvchain::tasks {
+namespace {
+constexpr NamedValue<Method> kMethods[] = {
+    {Method::kStandard, "standard"}, {Method::kFthss, "fthss"}, {Method::kDistill, "distill"}};
+constexpr NamedValue<RunMode> kRunModes[] = {
+    {RunMode::kText, "text"}, {RunMode::kShared, "shared"}, {RunMode::kDistill, "distill"}};
+}  // namespace
+
 const char* method_name(Method method) {
-  switch (method) {
-    case Method::kStandard:
-      return "standard";
-    case Method::kFthss:
-      return "fthss";
-    case Method::kDistill:
-      return "distill";
-  }
-  return "standard";
+  return name_of(kMethods, method);
 }
 
 Method parse_method(const std::string& name) {
-  for (auto m : {Method::kStandard, Method::kFthss, Method::kDistill}) {
-    if (name == method_name(m)) return m;
-  }
-  throw Error("unknown training method '" + name + "' (standard, fthss, distill)");
+  return parse_name(kMethods, name, "training method");
 }
 
 const char* run_mode_name(RunMode mode) {
-  switch (mode) {
-    case RunMode::kText:
-      return "text";
-    case RunMode::kShared:
-      return "shared";
-    case RunMode::kDistill:
-      return "distill";
-  }
-  return "text";
+  return name_of(kRunModes, mode);
 }
 
 RunMode parse_run_mode(const std::string& name) {
-  for (auto m : {RunMode::kText, RunMode::kShared, RunMode::kDistill}) {
-    if (name == run_mode_name(m)) return m;
-  }
-  throw Error("unknown chain mode '" + name + "' (text, shared, distill)");
+  return parse_name(kRunModes, name, "chain mode");
 }
 
 LayoutBuilder::LayoutBuilder(const Task& task, const BpeTokenizer& tokenizer, int64_t eos_token_id)

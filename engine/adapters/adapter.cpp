@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "engine/io/error.h"
+#include "engine/io/named_values.h"
 #include "engine/io/safetensors.h"
 #include "engine/io/text.h"
 
@@ -29,14 +30,17 @@ std::vector<int64_t> cycle_to(const std::vector<int64_t>& tokens, int64_t n) {
 
 }  // namespace
 
+namespace {
+constexpr NamedValue<AdapterKind> kAdapterKinds[] = {{AdapterKind::kPrompt, "prompt"},
+                                                     {AdapterKind::kPrefix, "prefix"}};
+}  // namespace
+
 const char* adapter_kind_name(AdapterKind kind) {
-  return kind == AdapterKind::kPrompt ? "prompt" : "prefix";
+  return name_of(kAdapterKinds, kind);
 }
 
 AdapterKind parse_adapter_kind(const std::string& name, const std::string& where) {
-  if (name == "prompt") return AdapterKind::kPrompt;
-  if (name == "prefix") return AdapterKind::kPrefix;
-  throw Error(where + ": unknown adapter kind '" + name + "' (prompt, prefix)");
+  return parse_name(kAdapterKinds, name, "adapter kind", where);
 }
 
 Json AdapterConfig::to_json() const {

@@ -1,10 +1,10 @@
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "engine/cli/commands.h"
 #include "engine/io/error.h"
+#include "engine/model/checkpoint.h"
 #include "engine/tokenizer/bpe_trainer.h"
 
 namespace kvchain::cli {
@@ -17,7 +17,7 @@ struct TokenizeArgs {
 BpeTokenizer open_tokenizer(const TokenizeArgs& a) {
   if (!a.tokenizer_file.empty()) return BpeTokenizer::from_file(a.tokenizer_file);
   if (a.model_dir.empty()) throw Error("tokenize: give --model DIR or --tokenizer FILE");
-  return BpeTokenizer::from_file((std::filesystem::path(a.model_dir) / "tokenizer.json").string());
+  return load_tokenizer_beside(a.model_dir, "tokenize");
 }
 
 struct TrainArgs {

@@ -130,4 +130,12 @@ void save_model(LlamaForCausalLM& model, const std::string& dir, int64_t max_sha
   write_json_file_atomic((fs::path(dir) / "config.json").string(), config);
 }
 
+BpeTokenizer load_tokenizer_beside(const std::string& dir, const std::string& needed_by) {
+  const auto path = std::filesystem::path(dir) / "tokenizer.json";
+  if (!std::filesystem::exists(path)) {
+    throw Error(dir + ": " + needed_by + " needs a tokenizer.json beside the model");
+  }
+  return BpeTokenizer::from_file(path.string());
+}
+
 }  // namespace kvchain

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/model/llama_model.h"
+#include "engine/tokenizer/bpe_tokenizer.h"
 
 namespace kvchain {
 
@@ -20,5 +21,9 @@ std::shared_ptr<LlamaForCausalLM> load_model(const std::string& dir, torch::Devi
 // `max_shard_bytes` are split into model-0000i-of-0000n.safetensors with an index.
 void save_model(LlamaForCausalLM& model, const std::string& dir,
                 int64_t max_shard_bytes = int64_t{5} << 30);
+
+// The tokenizer.json saved beside a checkpoint in `dir`; if there is none, an Error naming the
+// directory and what needs it (`needed_by`, e.g. "the dense encoder").
+BpeTokenizer load_tokenizer_beside(const std::string& dir, const std::string& needed_by);
 
 }  // namespace kvchain
