@@ -40,6 +40,8 @@ void register_data_commands(CLI::App& app) {
   generate->add_option("--seed", generate_args->seed, "Random seed (same seed, same bytes)");
   generate->add_option("--scale", generate_args->scale, "Size multiplier (1: CPU smoke run)")
       ->check(CLI::Range(1, 1000));
+  generate->add_option("--copy-lines", generate_args->copy_lines, "Lines of copy practice")
+      ->check(CLI::NonNegativeNumber);
   generate->callback(
       [generate_args, out_dir] { generate_dataset(*out_dir, *generate_args, std::cout); });
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -76,6 +77,29 @@ TEST(World, SameSeedGivesByteIdenticalFilesAndOtherSeedsDiffer) {
   }
   EXPECT_EQ(files, 4 + 4 * 3);  // corpus, pretrain, reading, manifest; 4 tasks x 3 splits
   EXPECT_NE(read_bytes(a.path() / "corpus.jsonl"), read_bytes(c.path() / "corpus.jsonl"));
+}
+
+TEST(World, CopyPracticeSaysEachFreshListTwice) {
+  test::TempDir dir;
+  std::ostringstream progress;
+  data::GenerateOptions options{3, 1};
+  options.copy_lines = 200;
+  data::generate_dataset(dir.path().string(), options, progress);
+  std::istringstream lines(read_bytes(dir.path() / "copy.txt"));
+  const std::regex said_twice(
+      "(The list is |Names: |Remember |The guests were )((?:[A-Z][a-z]+ ?){2,10})\\. "
+      "(Once more, the list is |Again, the names are |Repeat after me: |I said the guests "
+      "were )\\2\\.");
+  std::set<std::string> lists;
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    std::smatch match;
+    ASSERT_TRUE(std::regex_match(line, match, said_twice)) << line;
+    lists.insert(match[2]);
+  }
+  EXPECT_EQ(count, 200);
+  EXPECT_GT(lists.size(), 195u);  // fresh lists, not a few repeated ones
+  EXPECT_EQ(read_json_file(dir.file("manifest.json"))["copy_lines"].get<int>(), 200);
 }
 
 TEST_F(WorldTest, ManifestCountsMatchTheFiles) {

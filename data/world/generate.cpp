@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "data/world/copy_practice.h"
 #include "data/world/task_records.h"
 #include "engine/io/atomic_file.h"
 
@@ -108,6 +109,12 @@ void generate_dataset(const std::string& out_dir, const GenerateOptions& options
   // Drawn last, so adding it left every earlier file of a seed unchanged.
   auto reading_rng = root.fork(stream);
   write_file_atomic(out_dir + "/reading.txt", e.reading_text(reading_rng));
+  if (options.copy_lines > 0) {
+    auto copy_rng = root.fork(stream + 1);
+    write_file_atomic(out_dir + "/copy.txt", copy_practice_text(copy_rng, options.copy_lines));
+    progress << "copy.txt: " << options.copy_lines << " lines of copy practice\n";
+    manifest["copy_lines"] = options.copy_lines;
+  }
   write_json_file_atomic(out_dir + "/manifest.json", manifest);
 }
 

@@ -9,10 +9,12 @@ namespace kvchain::data {
 
 struct GenerateOptions {
   uint64_t seed = 1;
-  int scale = 1;  // 1: the CPU smoke size (hundreds of examples per task); 50+: GPU runs
+  int scale = 1;           // 1: the CPU smoke size (hundreds of examples per task); 50+: GPU runs
+  int64_t copy_lines = 0;  // > 0: also copy.txt, copy practice for `pretrain --curriculum`
 };
 
-// The embedded world written to `out_dir`: corpus.jsonl, pretrain.txt, manifest.json and
+// The embedded world written to `out_dir`: corpus.jsonl, pretrain.txt, reading.txt,
+// manifest.json, copy.txt if asked for and
 // <task>/{train,dev,test}.jsonl for the four tasks. Same options, byte-identical files. Each
 // file is written atomically; progress lines go to `progress`.
 void generate_dataset(const std::string& out_dir, const GenerateOptions& options,

@@ -50,12 +50,6 @@ std::string capitalize(std::string s) {
   return s;
 }
 
-std::string syllable_word(Rng& rng, int syllables) {
-  std::string word;
-  for (int i = 0; i < syllables; ++i) word += rng.pick(kOnsets) + rng.pick(kVowels);
-  return capitalize(word + rng.pick(kCodas));
-}
-
 // Draws names until one is new; the world is small relative to the name space.
 template <typename Make>
 std::string unique_name(std::set<std::string>& used, Make make) {
@@ -67,6 +61,12 @@ std::string unique_name(std::set<std::string>& used, Make make) {
 }
 
 }  // namespace
+
+std::string syllable_word(Rng& rng, int syllables) {
+  std::string word;
+  for (int i = 0; i < syllables; ++i) word += rng.pick(kOnsets) + rng.pick(kVowels);
+  return capitalize(word + rng.pick(kCodas));
+}
 
 World generate_world(Rng& rng, int scale) {
   if (scale < 1) throw Error("data generate: --scale must be at least 1");

@@ -46,6 +46,9 @@ struct World {
   std::vector<Work> works;
 };
 
+// A made-up capitalised word of `syllables` syllables and an optional coda ("Brekoul").
+std::string syllable_word(Rng& rng, int syllables);
+
 // Entity counts grow linearly with `scale` (1 = the CPU smoke size). Names are unique, and
 // people come in families that share a surname, organisations in groups that share a root
 // word, so every entity has similar-named distractors.

@@ -29,6 +29,13 @@ void register_training_commands(CLI::App& app) {
   auto* data = command->add_option("--data", options->text_paths,
                                    "World directory (reads pretrain.txt) or text file; repeatable");
   data->required();
+  command->add_option("--curriculum", options->curriculum_paths,
+                      "Text trained on first, in epochs of its own: a world directory (reads "
+                      "copy.txt, copy practice) or text file; repeatable");
+  command
+      ->add_option("--curriculum-epochs", options->curriculum_epochs,
+                   "Passes over the curriculum before the --data epochs")
+      ->check(CLI::NonNegativeNumber);
   command->add_option("--out", options->out_dir, "Checkpoint directory to write")->required();
   command->add_option("--preset", options->preset, "Model shape")
       ->check(CLI::IsMember(preset_names()));
@@ -42,11 +49,15 @@ void register_training_commands(CLI::App& app) {
   add_trainer_options(*command, options->trainer);
   command->callback([options] {
     auto run = *options;
-    for (auto& path : run.text_paths) {
-      if (std::filesystem::is_directory(path)) {
-        path = (std::filesystem::path(path) / "pretrain.txt").string();
+    const auto in_world = [](std::vector<std::string>& paths, const char* file) {
+      for (auto& path : paths) {
+        if (std::filesystem::is_directory(path)) {
+          path = (std::filesystem::path(path) / file).string();
+        }
       }
-    }
+    };
+    in_world(run.text_paths, "pretrain.txt");
+    in_world(run.curriculum_paths, "copy.txt");
     pretrain(run);
   });
 }

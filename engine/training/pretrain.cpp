@@ -10,6 +10,7 @@
 #include "engine/model/device.h"
 #include "engine/model/model_presets.h"
 #include "engine/tokenizer/bpe_trainer.h"
+#include "engine/training/pretrain_schedule.h"
 
 namespace kvchain {
 namespace fs = std::filesystem;
@@ -33,35 +34,29 @@ std::string read_texts(const std::vector<std::string>& paths) {
   return text;
 }
 
-// Every line's tokens followed by EOS, cut into rows of `length` + 1 (inputs and shifted
-// labels share all but one token).
-torch::Tensor pack_rows(const std::string& text, const BpeTokenizer& tokenizer, int64_t eos,
-                        int64_t length, const std::string& path) {
-  std::vector<int64_t> stream;
-  std::istringstream lines(text);
+// Every non-blank line's tokens followed by EOS.
+std::vector<std::vector<int64_t>> tokenize_lines(const std::string& text,
+                                                 const BpeTokenizer& tokenizer, int64_t eos) {
+  std::vector<std::vector<int64_t>> lines;
+  std::istringstream in(text);
   std::string line;
-  while (std::getline(lines, line)) {
+  while (std::getline(in, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const auto ids = tokenizer.encode(line);
-    stream.insert(stream.end(), ids.begin(), ids.end());
-    stream.push_back(eos);
+    lines.push_back(tokenizer.encode(line));
+    lines.back().push_back(eos);
   }
-  const int64_t rows = static_cast<int64_t>(stream.size()) / (length + 1);
-  if (rows == 0) {
-    throw Error(path + ": " + std::to_string(stream.size()) + " tokens are fewer than one row of " +
-                std::to_string(length + 1));
-  }
-  stream.resize(rows * (length + 1));
-  return torch::tensor(stream, torch::kInt64).view({rows, length + 1});
+  return lines;
 }
 
 }  // namespace
 
 void pretrain(const PretrainOptions& options) {
   const auto text = read_texts(options.text_paths);
+  const auto curriculum =
+      options.curriculum_paths.empty() ? std::string() : read_texts(options.curriculum_paths);
   const auto tokenizer_path = (fs::path(options.out_dir) / "tokenizer.json").string();
   // The tokenizer is deterministic in the text, so a resumed run retrains the same one.
-  std::istringstream text_stream(text);
+  std::istringstream text_stream(curriculum + text);
   BpeTrainerOptions tokenizer_options;
   tokenizer_options.vocab_size = options.vocab_size;
   tokenizer_options.special_tokens = {kBeginOfText, kEndOfText};
@@ -77,13 +72,23 @@ void pretrain(const PretrainOptions& options) {
   model->to(device);
   model->train();
 
-  const auto rows =
-      pack_rows(text, tokenizer, eos, options.sequence_length, options.text_paths.front())
-          .to(device);
-  const int64_t batches = (rows.size(0) + options.batch_size - 1) / options.batch_size;
-  std::cerr << "pretrain: " << config.parameter_count() << " parameters, " << rows.size(0)
-            << " rows of " << options.sequence_length << " tokens, " << batches
-            << " batches per epoch, device " << options.device << "\n";
+  std::vector<PretrainStage> stages;
+  std::vector<std::string> names;
+  if (!curriculum.empty()) {
+    stages.push_back({tokenize_lines(curriculum, tokenizer, eos), options.curriculum_epochs});
+    names.push_back(options.curriculum_paths.front());
+  }
+  stages.push_back({tokenize_lines(text, tokenizer, eos), options.trainer.epochs});
+  names.push_back(options.text_paths.front());
+  PretrainSchedule schedule(std::move(stages), options.sequence_length, options.batch_size,
+                            options.trainer.seed, names);
+  for (size_t s = 0; s < names.size(); ++s) {
+    std::cerr << "pretrain: " << names[s] << (s + 1 == names.size() ? " (main)" : " (curriculum)")
+              << ": " << schedule.rows_per_epoch(s) << " rows of " << options.sequence_length
+              << " tokens per epoch\n";
+  }
+  std::cerr << "pretrain: " << config.parameter_count() << " parameters, " << schedule.batches()
+            << " batches of " << options.batch_size << " rows, device " << options.device << "\n";
 
   NamedTensors parameters;
   for (const auto& item : model->named_parameters()) {
@@ -91,28 +96,33 @@ void pretrain(const PretrainOptions& options) {
   }
   auto trainer_options = options.trainer;
   trainer_options.grad_accumulation = 1;
+  // A schedule of no batches (--epochs 0) still writes the untrained start.
+  trainer_options.epochs = schedule.batches() > 0 ? 1 : 0;
+  trainer_options.shuffle = false;
   trainer_options.checkpoint_dir = (fs::path(options.out_dir) / "checkpoint").string();
   trainer_options.log_path = (fs::path(options.out_dir) / "train_log.jsonl").string();
   trainer_options.label = "pretrain";
   const Json identity = {{"text_bytes", text.size()},
                          {"text_hash", std::hash<std::string>{}(text)},
+                         {"curriculum_bytes", curriculum.size()},
+                         {"curriculum_hash", std::hash<std::string>{}(curriculum)},
+                         {"curriculum_epochs", options.curriculum_epochs},
+                         {"epochs", options.trainer.epochs},
                          {"options", trainer_options.to_json()},
                          {"preset", options.preset},
                          {"vocab_size", options.vocab_size},
                          {"sequence_length", options.sequence_length},
                          {"batch_size", options.batch_size}};
   Trainer trainer(parameters, trainer_options, identity.dump());
-  const auto summary = trainer.train(batches, [&](int64_t batch) {
-    const auto begin = batch * options.batch_size;
-    const auto rows_here = std::min(options.batch_size, rows.size(0) - begin);
-    const auto chunk = rows.narrow(0, begin, rows_here);
+  const auto summary = trainer.train(std::max<int64_t>(schedule.batches(), 1), [&](int64_t batch) {
+    const auto chunk = schedule.batch(batch, device);
     ForwardArgs args;
     args.input_ids = chunk.narrow(1, 0, options.sequence_length);
     const auto logits = model->forward(args).logits;
     const auto labels = chunk.narrow(1, 1, options.sequence_length);
     auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
                                                      labels.reshape({-1}));
-    return ExampleLoss{loss, rows_here * options.sequence_length};
+    return ExampleLoss{loss, chunk.size(0) * options.sequence_length};
   });
   model->eval();
   save_model(*model, options.out_dir);

@@ -10,6 +10,11 @@ namespace kvchain {
 struct PretrainOptions {
   // One document per line (a world's pretrain.txt); several files are joined.
   std::vector<std::string> text_paths;
+  // Trained on first, for `curriculum_epochs` passes of its own, at the start of the one
+  // learning-rate schedule: a world's copy.txt, so the base learns to copy from its context
+  // before it reads.
+  std::vector<std::string> curriculum_paths;
+  int64_t curriculum_epochs = 1;
   std::string out_dir;  // the checkpoint (HF layout + tokenizer.json) is written here
   std::string preset = "tiny";
   int64_t vocab_size = 2048;
@@ -19,9 +24,11 @@ struct PretrainOptions {
   TrainerOptions trainer;  // epochs, learning rate, seed, ...
 };
 
-// Trains a byte-level BPE tokenizer on the text, then a randomly initialised Llama of the preset
-// shape on it (next-token loss over lines joined by EOS, packed into fixed-length rows). Resumes
-// from `out_dir`/checkpoint after an interruption; the finished model is written atomically.
+// Trains a byte-level BPE tokenizer on all the text, then a randomly initialised Llama of the
+// preset shape on it (next-token loss over lines joined by EOS, packed into fixed-length rows):
+// the curriculum's epochs first, then the main text's, each epoch in its own shuffled order.
+// Resumes from `out_dir`/checkpoint after an interruption; the finished model is written
+// atomically.
 void pretrain(const PretrainOptions& options);
 
 }  // namespace kvchain

@@ -21,19 +21,6 @@ namespace {
 
 constexpr const char* kStateFile = "state.json";
 
-// Fisher-Yates driven by mt19937_64, whose output the standard fixes (std::shuffle is not), so
-// the example order is the same on every machine.
-std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch) {
-  std::vector<int64_t> order(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = i;
-  std::mt19937_64 engine(seed * 1000003ULL + static_cast<uint64_t>(epoch));
-  for (int64_t i = n - 1; i > 0; --i) {
-    const auto j = static_cast<int64_t>(engine() % static_cast<uint64_t>(i + 1));
-    std::swap(order[i], order[j]);
-  }
-  return order;
-}
-
 std::string step_file(const std::string& dir, const std::string& stem, int64_t step,
                       const std::string& extension) {
   return (fs::path(dir) / (stem + "-" + std::to_string(step) + extension)).string();
@@ -57,6 +44,18 @@ void truncate_log(const std::string& path, int64_t step) {
 
 }  // namespace
 
+// Fisher-Yates driven by mt19937_64, whose output the standard fixes (std::shuffle is not).
+std::vector<int64_t> shuffled_order(int64_t n, uint64_t seed, int64_t epoch) {
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  std::mt19937_64 engine(seed * 1000003ULL + static_cast<uint64_t>(epoch));
+  for (int64_t i = n - 1; i > 0; --i) {
+    const auto j = static_cast<int64_t>(engine() % static_cast<uint64_t>(i + 1));
+    std::swap(order[i], order[j]);
+  }
+  return order;
+}
+
 Json TrainerOptions::to_json() const {
   return {{"learning_rate", learning_rate},
           {"weight_decay", weight_decay},
@@ -64,7 +63,8 @@ Json TrainerOptions::to_json() const {
           {"max_grad_norm", max_grad_norm},
           {"epochs", epochs},
           {"grad_accumulation", grad_accumulation},
-          {"seed", seed}};
+          {"seed", seed},
+          {"shuffle", shuffle}};
 }
 
 double scheduled_learning_rate(double peak, int64_t step, int64_t warmup, int64_t total) {
@@ -198,9 +198,9 @@ TrainSummary Trainer::train(int64_t num_examples,
       const int64_t k = first + i;
       if (k / num_examples != cached_epoch) {
         cached_epoch = k / num_examples;
-        order = epoch_order(num_examples, options_.seed, cached_epoch);
+        if (options_.shuffle) order = shuffled_order(num_examples, options_.seed, cached_epoch);
       }
-      auto example = loss_of(order[k % num_examples]);
+      auto example = loss_of(options_.shuffle ? order[k % num_examples] : k % num_examples);
       if (!example.loss.defined()) continue;
       (example.loss / static_cast<double>(count)).backward();
       loss_sum += example.loss.item<double>();

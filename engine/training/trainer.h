@@ -19,6 +19,8 @@ struct TrainerOptions {
   int64_t epochs = 3;
   int64_t grad_accumulation = 8;  // examples per optimizer step
   uint64_t seed = 0;              // example order
+  // false: examples in index order, for a caller that orders them itself (a curriculum)
+  bool shuffle = true;
   int64_t checkpoint_every = 50;  // optimizer steps; 0 = only at the end
   int64_t log_every = 1;
   std::string checkpoint_dir;  // empty: no checkpoints, no resume
@@ -63,6 +65,9 @@ class Trainer {
   TrainerOptions options_;
   std::string identity_;
 };
+
+// 0..n-1 in a seeded shuffled order, the same on every machine.
+std::vector<int64_t> shuffled_order(int64_t n, uint64_t seed, int64_t epoch);
 
 // Linear warm-up from 0 to the peak over `warmup` steps, then linear decay to 0 at `total`.
 double scheduled_learning_rate(double peak, int64_t step, int64_t warmup, int64_t total);

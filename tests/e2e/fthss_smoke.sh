@@ -3,9 +3,8 @@
 # QA member as a text-chain member and as an FTHSS member, train the distilled model, then run
 # Compression&QA's test split in every mode and print EM / F1 / prefilled tokens per mode.
 # Usage: tests/e2e/fthss_smoke.sh [OUT_DIR] [extra `kvchain train` options]
-# Environment: KVCHAIN (the binary), DEVICE (cpu), READING_SCALE (5: size of the other-entity
-# world whose reading text teaches the base to use its context), PRETRAIN_EPOCHS (10),
-# PRETRAIN_BATCH (8), QA_EPOCHS (10).
+# Environment: KVCHAIN (the binary), DEVICE (cpu), PRETRAIN_EPOCHS (40), PRETRAIN_BATCH (8),
+# QA_EPOCHS (10).
 # Finished stages are skipped on a rerun; an interrupted training resumes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,17 +17,12 @@ start=$SECONDS
 stage() { echo "== [$((SECONDS - start)) s] $*" >&2; }
 
 [ -f "$out/world/manifest.json" ] || { stage "data"; $kvchain data generate --out "$out/world" --seed 1; }
-[ -f "$out/reading/manifest.json" ] ||
-  $kvchain data generate --out "$out/reading" --seed 2 --scale "${READING_SCALE:-5}" > /dev/null
 if [ ! -f "$out/base/model.safetensors" ]; then
   stage "pretrain"
-  # Reading practice on other entities, and the task world's facts (twice per epoch).
-  $kvchain pretrain --data "$out/reading/reading.txt" --data "$out/world" --data "$out/world" \
-    --out "$out/base" --epochs "${PRETRAIN_EPOCHS:-10}" --batch "${PRETRAIN_BATCH:-8}" --device "$device"
+  # The base learns the world's facts; the engine README says why it does not learn to read.
+  $kvchain pretrain --data "$out/world" --out "$out/base" --epochs "${PRETRAIN_EPOCHS:-40}" \
+    --batch "${PRETRAIN_BATCH:-8}" --device "$device"
 fi
-stage "does the base read its context? (a made-up person)"
-$kvchain generate --model "$out/base" --device "$device" --max-new-tokens 8 \
-  --prompt "Zorbin Kalmeth was born in the city of Plimsworth. The birthplace of Zorbin Kalmeth is" >&2
 
 common=(--base "$out/base" --data "$out/world" --task compression_qa --device "$device")
 train() {  # OUT MEMBER METHOD [options...]
