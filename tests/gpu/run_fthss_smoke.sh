@@ -9,5 +9,7 @@ cmake --build build-cuda -j "$(nproc)" --target kvchain > "$out/build.log" 2>&1 
 run=/tmp/fthss-smoke
 KVCHAIN=build-cuda/kvchain DEVICE=cuda bash tests/e2e/fthss_smoke.sh "$run" 2> "$out/smoke.log" | tee "$out/smoke-table.txt" || status=$?
 grep -E "^==|final loss|pretrain:" "$out/smoke.log" | tail -n 30
-cp "$run"/*.log.jsonl "$run"/summary-*.json "$run"/predictions-*.jsonl "$run/base/train_log.jsonl" "$out/" 2>/dev/null || true
+# One archive: the device tool brings back at most 8 files.
+tar -czf "$out/smoke-logs.tar.gz" -C "$run" --wildcards '*.log.jsonl' 'summary-*.json' \
+  'predictions-*.jsonl' base/train_log.jsonl 2>/dev/null || true
 exit ${status:-0}
