@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "engine/cli/commands.h"
+#include "engine/io/error.h"
 #include "engine/model/model_presets.h"
 #include "engine/training/pretrain.h"
 
@@ -58,6 +59,13 @@ void register_training_commands(CLI::App& app) {
     };
     in_world(run.text_paths, "pretrain.txt");
     in_world(run.curriculum_paths, "copy.txt");
+    for (const auto& path : run.curriculum_paths) {
+      if (!std::filesystem::exists(path)) {
+        throw Error(path +
+                    ": no such file (a world has copy.txt only when generated with "
+                    "`kvchain data generate --copy-lines N`)");
+      }
+    }
     pretrain(run);
   });
 }
