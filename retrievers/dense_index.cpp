@@ -352,10 +352,8 @@ class DenseRetriever : public Retriever {
   std::vector<std::string> doc_ids_;
 };
 
-}  // namespace
-
-namespace {
 constexpr NamedValue<Pooling> kPoolings[] = {{Pooling::mean, "mean"}, {Pooling::last, "last"}};
+
 }  // namespace
 
 Pooling parse_pooling(const std::string& name) {

@@ -33,8 +33,8 @@ std::vector<int64_t> tokens_of_epoch(PretrainSchedule& schedule, int64_t first_b
 
 // 12 lines of 4 tokens fill 6 rows of 8 exactly: 3 batches of 2 rows per epoch.
 TEST(PretrainSchedule, EveryEpochPacksEachWholeLineOnceInANewOrder) {
-  PretrainSchedule schedule({{lines_from(100, 12), 3}}, /*length=*/7, /*batch_size=*/2,
-                            /*seed=*/5, {"main.txt"});
+  PretrainSchedule schedule({{"main.txt", lines_from(100, 12), 3}}, /*length=*/7,
+                            /*batch_size=*/2, /*seed=*/5);
   ASSERT_EQ(schedule.batches(), 9);
   std::vector<std::vector<int64_t>> epochs;
   for (int64_t e = 0; e < 3; ++e) epochs.push_back(tokens_of_epoch(schedule, 3 * e, 3));
@@ -60,16 +60,16 @@ TEST(PretrainSchedule, EveryEpochPacksEachWholeLineOnceInANewOrder) {
 }
 
 TEST(PretrainSchedule, ARebuiltScheduleGivesTheSameBatchesSoAResumedRunMatches) {
-  PretrainSchedule a({{lines_from(100, 12), 3}}, 7, 2, 5, {"main.txt"});
-  PretrainSchedule b({{lines_from(100, 12), 3}}, 7, 2, 5, {"main.txt"});
+  PretrainSchedule a({{"main.txt", lines_from(100, 12), 3}}, 7, 2, 5);
+  PretrainSchedule b({{"main.txt", lines_from(100, 12), 3}}, 7, 2, 5);
   for (int64_t batch : {7, 2, 4}) {
     EXPECT_TRUE(torch::equal(a.batch(batch, torch::kCPU), b.batch(batch, torch::kCPU)));
   }
 }
 
 TEST(PretrainSchedule, TheCurriculumComesFirstForItsOwnEpochs) {
-  PretrainSchedule schedule({{lines_from(1000, 12), 2}, {lines_from(100, 12), 1}}, 7, 2, 5,
-                            {"copy.txt", "main.txt"});
+  PretrainSchedule schedule(
+      {{"copy.txt", lines_from(1000, 12), 2}, {"main.txt", lines_from(100, 12), 1}}, 7, 2, 5);
   ASSERT_EQ(schedule.batches(), 9);
   for (int64_t b = 0; b < 9; ++b) {
     const auto rows = schedule.batch(b, torch::kCPU);
@@ -83,7 +83,7 @@ TEST(PretrainSchedule, TheCurriculumComesFirstForItsOwnEpochs) {
 
 TEST(PretrainSchedule, TextShorterThanOneRowIsRefusedNamingTheFile) {
   try {
-    PretrainSchedule({{lines_from(100, 1), 1}}, 7, 2, 5, {"tiny.txt"});
+    PretrainSchedule({{"tiny.txt", lines_from(100, 1), 1}}, 7, 2, 5);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("tiny.txt: 4 tokens are fewer than one row of 8"));

@@ -28,11 +28,9 @@ std::vector<int64_t> cycle_to(const std::vector<int64_t>& tokens, int64_t n) {
   return out;
 }
 
-}  // namespace
-
-namespace {
 constexpr NamedValue<AdapterKind> kAdapterKinds[] = {{AdapterKind::kPrompt, "prompt"},
                                                      {AdapterKind::kPrefix, "prefix"}};
+
 }  // namespace
 
 const char* adapter_kind_name(AdapterKind kind) {

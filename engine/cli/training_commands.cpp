@@ -50,22 +50,19 @@ void register_training_commands(CLI::App& app) {
   add_trainer_options(*command, options->trainer);
   command->callback([options] {
     auto run = *options;
-    const auto in_world = [](std::vector<std::string>& paths, const char* file) {
+    // A world directory stands for one of its files; `missing` explains a world without it.
+    const auto in_world = [](std::vector<std::string>& paths, const char* file,
+                             const char* missing) {
       for (auto& path : paths) {
-        if (std::filesystem::is_directory(path)) {
-          path = (std::filesystem::path(path) / file).string();
-        }
+        if (!std::filesystem::is_directory(path)) continue;
+        path = (std::filesystem::path(path) / file).string();
+        if (!std::filesystem::exists(path)) throw Error(path + ": no such file (" + missing + ")");
       }
     };
-    in_world(run.text_paths, "pretrain.txt");
-    in_world(run.curriculum_paths, "copy.txt");
-    for (const auto& path : run.curriculum_paths) {
-      if (!std::filesystem::exists(path)) {
-        throw Error(path +
-                    ": no such file (a world has copy.txt only when generated with "
-                    "`kvchain data generate --copy-lines N`)");
-      }
-    }
+    in_world(run.text_paths, "pretrain.txt", "not a world directory: `kvchain data generate`");
+    in_world(
+        run.curriculum_paths, "copy.txt",
+        "a world has copy.txt only when generated with `kvchain data generate --copy-lines N`");
     pretrain(run);
   });
 }

@@ -73,18 +73,18 @@ void pretrain(const PretrainOptions& options) {
   model->train();
 
   std::vector<PretrainStage> stages;
-  std::vector<std::string> names;
   if (!curriculum.empty()) {
-    stages.push_back({tokenize_lines(curriculum, tokenizer, eos), options.curriculum_epochs});
-    names.push_back(options.curriculum_paths.front());
+    stages.push_back({options.curriculum_paths.front(), tokenize_lines(curriculum, tokenizer, eos),
+                      options.curriculum_epochs});
   }
-  stages.push_back({tokenize_lines(text, tokenizer, eos), options.trainer.epochs});
-  names.push_back(options.text_paths.front());
+  stages.push_back(
+      {options.text_paths.front(), tokenize_lines(text, tokenizer, eos), options.trainer.epochs});
   PretrainSchedule schedule(std::move(stages), options.sequence_length, options.batch_size,
-                            options.trainer.seed, names);
-  for (size_t s = 0; s < names.size(); ++s) {
-    std::cerr << "pretrain: " << names[s] << (s + 1 == names.size() ? " (main)" : " (curriculum)")
-              << ": " << schedule.rows_per_epoch(s) << " rows of " << options.sequence_length
+                            options.trainer.seed);
+  for (size_t s = 0; s < schedule.stage_count(); ++s) {
+    std::cerr << "pretrain: " << schedule.stage_name(s)
+              << (s + 1 == schedule.stage_count() ? " (main)" : " (curriculum)") << ": "
+              << schedule.rows_per_epoch(s) << " rows of " << options.sequence_length
               << " tokens per epoch\n";
   }
   std::cerr << "pretrain: " << config.parameter_count() << " parameters, " << schedule.batches()

@@ -6,29 +6,26 @@
 namespace kvchain {
 
 PretrainSchedule::PretrainSchedule(std::vector<PretrainStage> stages, int64_t length,
-                                   int64_t batch_size, uint64_t seed,
-                                   const std::vector<std::string>& stage_names)
+                                   int64_t batch_size, uint64_t seed)
     : stages_(std::move(stages)), length_(length), batch_size_(batch_size), seed_(seed) {
   for (size_t s = 0; s < stages_.size(); ++s) {
     int64_t tokens = 0;
     for (const auto& line : stages_[s].lines) tokens += static_cast<int64_t>(line.size());
     rows_.push_back(tokens / (length_ + 1));
     if (rows_.back() == 0) {
-      throw Error(stage_names.at(s) + ": " + std::to_string(tokens) +
+      throw Error(stages_[s].name + ": " + std::to_string(tokens) +
                   " tokens are fewer than one row of " + std::to_string(length_ + 1));
     }
   }
 }
 
-int64_t PretrainSchedule::rows_per_epoch(size_t stage) const {
-  return rows_.at(stage);
+int64_t PretrainSchedule::batches_per_epoch(size_t stage) const {
+  return (rows_[stage] + batch_size_ - 1) / batch_size_;
 }
 
 int64_t PretrainSchedule::batches() const {
   int64_t n = 0;
-  for (size_t s = 0; s < stages_.size(); ++s) {
-    n += (rows_[s] + batch_size_ - 1) / batch_size_ * stages_[s].epochs;
-  }
+  for (size_t s = 0; s < stages_.size(); ++s) n += batches_per_epoch(s) * stages_[s].epochs;
   return n;
 }
 
@@ -48,7 +45,7 @@ torch::Tensor PretrainSchedule::pack(size_t stage, int64_t epoch) const {
 
 torch::Tensor PretrainSchedule::batch(int64_t index, const torch::Device& device) {
   for (size_t s = 0; s < stages_.size(); ++s) {
-    const int64_t per_epoch = (rows_[s] + batch_size_ - 1) / batch_size_;
+    const int64_t per_epoch = batches_per_epoch(s);
     const int64_t span = per_epoch * stages_[s].epochs;
     if (index >= span) {
       index -= span;

@@ -8,8 +8,10 @@
 
 namespace kvchain {
 
-// Tokenised lines, each ending in EOS, trained for `epochs` passes.
+// Tokenised lines, each ending in EOS, trained for `epochs` passes; `name` (its first file)
+// names the stage in messages.
 struct PretrainStage {
+  std::string name;
   std::vector<std::vector<int64_t>> lines;
   int64_t epochs = 0;
 };
@@ -22,13 +24,16 @@ struct PretrainStage {
 class PretrainSchedule {
  public:
   PretrainSchedule(std::vector<PretrainStage> stages, int64_t length, int64_t batch_size,
-                   uint64_t seed, const std::vector<std::string>& stage_names);
+                   uint64_t seed);
 
   int64_t batches() const;  // in the whole schedule
-  int64_t rows_per_epoch(size_t stage) const;
+  size_t stage_count() const { return stages_.size(); }
+  const std::string& stage_name(size_t stage) const { return stages_.at(stage).name; }
+  int64_t rows_per_epoch(size_t stage) const { return rows_.at(stage); }
   torch::Tensor batch(int64_t index, const torch::Device& device);  // [rows, length + 1]
 
  private:
+  int64_t batches_per_epoch(size_t stage) const;
   torch::Tensor pack(size_t stage, int64_t epoch) const;
 
   std::vector<PretrainStage> stages_;
