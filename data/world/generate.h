@@ -14,9 +14,8 @@ struct GenerateOptions {
 };
 
 // The embedded world written to `out_dir`: corpus.jsonl, pretrain.txt, reading.txt,
-// manifest.json, copy.txt if asked for and
-// <task>/{train,dev,test}.jsonl for the four tasks. Same options, byte-identical files. Each
-// file is written atomically; progress lines go to `progress`.
+// manifest.json, <task>/{train,dev,test}.jsonl for the four tasks, and copy.txt if asked for. Same
+// options, byte-identical files. Each file is written atomically; progress lines go to `progress`.
 void generate_dataset(const std::string& out_dir, const GenerateOptions& options,
                       std::ostream& progress);
 

@@ -7,9 +7,9 @@
 # held-out reading lines completed greedily (tests/gpu/completion_probe.py). Each variant's result
 # is written to $OUT as soon as it is done.
 # VARIANTS: space-separated NAME:PRESET:BATCH:COPY_EPOCHS:MAIN_EPOCHS:LR:READING, READING being
-# sN (the reading text of one world of seed 2 and scale N, as tests/e2e/fthss_smoke.sh uses) or
+# sN (the reading text of one world of seed 2 and scale N, the smoke run's earlier recipe) or
 # wN (that of N fresh scale-1 worlds, seeds 100...: no entity repeats, nothing to memorise).
-# The engine README's "Teaching the base to read" quotes its output.
+# The engine README's "What the embedded base learns" quotes its output.
 set -euo pipefail
 source tests/gpu/deps_env.sh
 cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
