@@ -70,3 +70,12 @@ while read -r name summary; do
     'BEGIN { printf "%-16s %6.1f %6.1f %10.1f %10.1f %12.2f\n", n, em, f1, p, d, kv / 1048576 }'
 done < "$out/summaries.txt"
 echo "(per example means over the test split; $((SECONDS - start)) s in all; predictions in $out)"
+echo "mean training loss per epoch:"
+for member in compressor qa-text qa-fthss distill; do
+  awk -v m="$member" '{
+      match($0, /"epoch":[0-9.e+-]+/); e = substr($0, RSTART + 8, RLENGTH - 8)
+      match($0, /"loss":[0-9.e+-]+/); l = substr($0, RSTART + 7, RLENGTH - 7)
+      k = int(e - 1e-9) + 1; sum[k] += l; n[k]++; if (k > last) last = k
+    } END { printf "  %-12s", m; for (i = 1; i <= last; i++) printf " %.2f", sum[i] / n[i]; print "" }' \
+    "$out/$member.safetensors.log.jsonl"
+done
