@@ -6,6 +6,7 @@
 #include "engine/cli/commands.h"
 #include "engine/io/error.h"
 #include "tasks/experiment.h"
+#include "tasks/practice.h"
 
 namespace kvchain::tasks {
 namespace {
@@ -38,6 +39,11 @@ struct TrainArgs {
   TrainMemberOptions options;
   std::vector<std::string> adapters;
   std::string method = "standard", kind = "prefix";
+};
+
+struct PracticeArgs {
+  std::string task, out;
+  std::vector<std::string> worlds;
 };
 
 struct ChainArgs {
@@ -83,6 +89,18 @@ void register_task_commands(CLI::App& app) {
     options.method = parse_method(train->method);
     options.adapter.kind = parse_adapter_kind(train->kind, "--kind");
     train_member(options);
+  });
+
+  auto practice = std::make_shared<PracticeArgs>();
+  auto* practice_cmd = app.add_subcommand(
+      "practice", "Write worlds' training records as pretraining text (JSONL), in chain layout");
+  practice_cmd->add_option("--task", practice->task, "Task name")->required();
+  practice_cmd->add_option("--data", practice->worlds, "World directory (repeatable)")->required();
+  practice_cmd->add_option("--out", practice->out, "JSONL file to write")->required();
+  practice_cmd->callback([practice] {
+    const auto n = write_practice(practice->task, practice->worlds, practice->out);
+    std::cerr << "practice: " << n << " documents from " << practice->worlds.size()
+              << " worlds; wrote " << practice->out << "\n";
   });
 
   auto chain = std::make_shared<ChainArgs>();

@@ -28,7 +28,8 @@ void register_training_commands(CLI::App& app) {
   auto* command = app.add_subcommand(
       "pretrain", "Train the embedded default base model (tokenizer + small Llama) on text");
   auto* data = command->add_option("--data", options->text_paths,
-                                   "World directory (reads pretrain.txt) or text file; repeatable");
+                                   "World directory (reads pretrain.txt), text file (a document "
+                                   "per line) or JSONL of {\"text\": ...} records; repeatable");
   data->required();
   command->add_option("--curriculum", options->curriculum_paths,
                       "Text trained on first, in epochs of its own: a world directory (reads "

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "engine/io/error.h"
+#include "engine/io/jsonl_reader.h"
 #include "engine/io/text.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/device.h"
@@ -20,40 +21,66 @@ namespace {
 constexpr const char* kEndOfText = "<|end_of_text|>";
 constexpr const char* kBeginOfText = "<|begin_of_text|>";
 
-std::string read_texts(const std::vector<std::string>& paths) {
+bool is_jsonl(const std::string& path) {
+  return path.size() > 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
+}
+
+// The training documents of the given files: every non-blank line of a text file, or every
+// record's "text" field of a JSONL file (the usual corpus format, whose documents may span lines).
+std::vector<std::string> read_documents(const std::vector<std::string>& paths) {
   if (paths.empty()) throw Error("pretrain: no text given");
-  std::string text;
+  std::vector<std::string> documents;
   for (const auto& path : paths) {
-    const auto file = read_text_file(path);
-    if (file.find_first_not_of(" \t\r\n") == std::string::npos) {
-      throw Error(path + ": the pretraining text is empty");
+    const auto before = documents.size();
+    if (is_jsonl(path)) {
+      JsonlReader reader(path, "the pretraining text");
+      Json record;
+      while (reader.next(record)) {
+        const auto* text =
+            record.is_object() && record.contains("text") ? &record["text"] : nullptr;
+        if (text == nullptr || !text->is_string()) {
+          throw Error(reader.where() + ": a pretraining record needs a string field 'text'");
+        }
+        documents.push_back(text->get<std::string>());
+      }
+    } else {
+      std::istringstream in(read_text_file(path));
+      std::string line;
+      while (std::getline(in, line)) {
+        if (line.find_first_not_of(" \t\r") != std::string::npos) documents.push_back(line);
+      }
     }
-    text += file;
-    if (!text.empty() && text.back() != '\n') text += '\n';
+    if (documents.size() == before) throw Error(path + ": the pretraining text is empty");
   }
+  return documents;
+}
+
+std::string joined(const std::vector<std::string>& documents) {
+  std::string text;
+  for (const auto& document : documents) text += document + "\n";
   return text;
 }
 
-// Every non-blank line's tokens followed by EOS.
-std::vector<std::vector<int64_t>> tokenize_lines(const std::string& text,
-                                                 const BpeTokenizer& tokenizer, int64_t eos) {
-  std::vector<std::vector<int64_t>> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    lines.push_back(tokenizer.encode(line));
-    lines.back().push_back(eos);
+// Every document's tokens followed by EOS.
+std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& documents,
+                                           const BpeTokenizer& tokenizer, int64_t eos) {
+  std::vector<std::vector<int64_t>> tokens;
+  for (const auto& document : documents) {
+    tokens.push_back(tokenizer.encode(document));
+    tokens.back().push_back(eos);
   }
-  return lines;
+  return tokens;
 }
 
 }  // namespace
 
 void pretrain(const PretrainOptions& options) {
-  const auto text = read_texts(options.text_paths);
-  const auto curriculum =
-      options.curriculum_paths.empty() ? std::string() : read_texts(options.curriculum_paths);
+  const auto documents = read_documents(options.text_paths);
+  const auto curriculum_documents = options.curriculum_paths.empty()
+                                        ? std::vector<std::string>()
+                                        : read_documents(options.curriculum_paths);
+  const auto text = joined(documents);
+  const auto curriculum = joined(curriculum_documents);
   const auto tokenizer_path = (fs::path(options.out_dir) / "tokenizer.json").string();
   // The tokenizer is deterministic in the text, so a resumed run retrains the same one.
   std::istringstream text_stream(curriculum + text);
@@ -74,11 +101,11 @@ void pretrain(const PretrainOptions& options) {
 
   std::vector<PretrainStage> stages;
   if (!curriculum.empty()) {
-    stages.push_back({options.curriculum_paths.front(), tokenize_lines(curriculum, tokenizer, eos),
-                      options.curriculum_epochs});
+    stages.push_back({options.curriculum_paths.front(),
+                      tokenize(curriculum_documents, tokenizer, eos), options.curriculum_epochs});
   }
   stages.push_back(
-      {options.text_paths.front(), tokenize_lines(text, tokenizer, eos), options.trainer.epochs});
+      {options.text_paths.front(), tokenize(documents, tokenizer, eos), options.trainer.epochs});
   PretrainSchedule schedule(std::move(stages), options.sequence_length, options.batch_size,
                             options.trainer.seed);
   for (size_t s = 0; s < schedule.stage_count(); ++s) {

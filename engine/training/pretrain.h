@@ -25,7 +25,8 @@ struct PretrainOptions {
 };
 
 // Trains a byte-level BPE tokenizer on all the text, then a randomly initialised Llama of the
-// preset shape on it (next-token loss over lines joined by EOS, packed into fixed-length rows):
+// preset shape on it (next-token loss over documents joined by EOS, packed into fixed-length
+// rows; a document is a line of a text file or a record of a JSONL file):
 // the curriculum's epochs first, then the main text's, each epoch in its own shuffled order.
 // Resumes from `out_dir`/checkpoint after an interruption; the finished model is written
 // atomically.

@@ -8,7 +8,7 @@
 
 namespace kvchain {
 
-// Tokenised lines, each ending in EOS, trained for `epochs` passes; `name` (its first file)
+// Tokenised documents, each ending in EOS, trained for `epochs` passes; `name` (its first file)
 // names the stage in messages.
 struct PretrainStage {
   std::string name;

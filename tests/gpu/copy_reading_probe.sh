@@ -12,10 +12,7 @@
 # The engine README's "What the embedded base learns" quotes its output.
 set -euo pipefail
 source tests/gpu/deps_env.sh
-cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
-  -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/usr" > "$out/cmake.log" 2>&1 || { cat "$out/cmake.log"; exit 1; }
-cmake --build build-cuda -j "$(nproc)" --target kvchain > "$out/build.log" 2>&1 || { tail -n 30 "$out/build.log"; exit 1; }
-echo "built at $SECONDS s"
+build_kvchain_cuda
 kv=build-cuda/kvchain
 w=/tmp/copy-reading && rm -rf $w && mkdir -p $w
 $kv data generate --out $w/world --seed 1 --copy-lines 50000 > /dev/null
@@ -55,8 +52,4 @@ variant() {  # NAME PRESET BATCH COPY_EPOCHS MAIN_EPOCHS LR READING
 variants=${VARIANTS:-b32:tiny:32:4:10:2e-3:s5}
 for set in $(tr ' ' '\n' <<< "$variants" | cut -d: -f7 | sort -u); do reading_text "$set" > /dev/null; done
 echo "data ready at $SECONDS s"
-for v in $variants; do
-  IFS=: read -r name preset batch copy epochs lr reading <<< "$v"
-  variant "$name" "$preset" "$batch" "$copy" "$epochs" "$lr" "$reading" &
-done
-wait
+run_variants "$variants" variant

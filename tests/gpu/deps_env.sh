@@ -1,5 +1,6 @@
 # Sourced by the GPU scripts: unpacks the carried Debian packages and points the loader and
-# CMake at them and at PyTorch's libtorch. Sets bundle, deps, out and torch_prefix.
+# CMake at them and at PyTorch's libtorch. Sets bundle, deps, out and torch_prefix; defines
+# build_kvchain_cuda and run_variants.
 bundle=$PWD/.gpu-bundle
 deps=/tmp/kvchain-deps
 out=${OUT:-/tmp/kvchain-out}
@@ -13,3 +14,21 @@ for name in blas lapack; do
 done
 export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 torch_prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+# The kvchain tool alone, built against PyTorch's libtorch into build-cuda/ (logs in /tmp, so
+# that $OUT keeps room for results).
+build_kvchain_cuda() {
+  cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+    -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/usr" > /tmp/cmake.log 2>&1 || { cat /tmp/cmake.log; exit 1; }
+  cmake --build build-cuda -j "$(nproc)" --target kvchain > /tmp/build.log 2>&1 ||
+    { tail -n 30 /tmp/build.log; exit 1; }
+  echo "built at $SECONDS s"
+}
+# run_variants "A:1:2 B:3:4" FUNCTION: FUNCTION A 1 2 & FUNCTION B 3 4 &, then waits for all.
+run_variants() {
+  local v fields
+  for v in $1; do
+    IFS=: read -r -a fields <<< "$v"
+    "$2" "${fields[@]}" &
+  done
+  wait
+}

@@ -3,9 +3,7 @@
 # libtorch and runs tests/e2e/fthss_smoke.sh on CUDA with its CPU settings. Outputs go to $OUT.
 set -euo pipefail
 source tests/gpu/deps_env.sh
-cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
-  -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/usr" > "$out/cmake.log" 2>&1 || { cat "$out/cmake.log"; exit 1; }
-cmake --build build-cuda -j "$(nproc)" --target kvchain > "$out/build.log" 2>&1 || { tail -n 30 "$out/build.log"; exit 1; }
+build_kvchain_cuda
 run=/tmp/fthss-smoke
 KVCHAIN=build-cuda/kvchain DEVICE=cuda bash tests/e2e/fthss_smoke.sh "$run" 2> "$out/smoke.log" | tee "$out/smoke-table.txt" || status=$?
 grep -E "^==|final loss|pretrain:" "$out/smoke.log" | tail -n 30
