@@ -5,6 +5,7 @@
 #include "data/data_commands.h"
 #include "engine/cli/commands.h"
 #include "engine/io/error.h"
+#include "eval/eval_commands.h"
 #include "retrievers/retriever_commands.h"
 #include "tasks/task_commands.h"
 
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   kvchain::data::register_data_commands(app);
   kvchain::tasks::register_task_commands(app);
   kvchain::retrievers::register_retriever_commands(app);
+  kvchain::eval::register_eval_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace kvchain::eval {
+
+// A mean over examples with its bootstrap 95% confidence interval (percentile method).
+struct Estimate {
+  double mean = 0, low = 0, high = 0;
+};
+
+// `resamples` draws of n examples with replacement, seeded, so a report is reproducible.
+Estimate bootstrap_mean(const std::vector<double>& values, int64_t resamples = 1000,
+                        uint64_t seed = 0);
+
+// Paired bootstrap test of system A against system B on the same examples (Koehn 2004;
+// Berg-Kirkpatrick et al. 2012): the mean difference A - B with its 95% interval, and the
+// two-sided p-value, twice the share of resamples whose difference falls on the other side of
+// zero (or is zero) from the observed one, the observed sample counted among them, so the
+// smallest p is 2 / (resamples + 1). A zero observed difference gets p = 1.
+struct PairedTest {
+  Estimate difference;
+  double p_value = 1;
+};
+
+PairedTest paired_bootstrap(const std::vector<double>& a, const std::vector<double>& b,
+                            int64_t resamples = 1000, uint64_t seed = 0);
+
+}  // namespace kvchain::eval

@@ -1,0 +1,133 @@
+#include "eval/prediction_scores.h"
+
+#include <map>
+
+#include "engine/io/error.h"
+#include "engine/io/jsonl_reader.h"
+#include "eval/accuracy.h"
+#include "eval/bootstrap.h"
+#include "eval/metrics.h"
+
+namespace kvchain::eval {
+namespace {
+
+std::string string_field(const Json& record, const char* key, const std::string& where) {
+  if (!record.contains(key)) throw Error(where + ": missing field '" + key + "'");
+  const auto& value = record[key];
+  if (!value.is_string()) {
+    throw Error(where + ": field '" + key + "' must be a string, got " + value.type_name());
+  }
+  return value.get<std::string>();
+}
+
+std::vector<std::string> gold_answers(const Json& record, const std::string& where) {
+  if (record.contains("golden_answers")) {
+    const auto& answers = record["golden_answers"];
+    if (!answers.is_array() || answers.empty()) {
+      throw Error(where + ": field 'golden_answers' must be a non-empty list of strings");
+    }
+    std::vector<std::string> gold;
+    for (const auto& answer : answers) {
+      if (!answer.is_string()) {
+        throw Error(where + ": field 'golden_answers' holds a " + std::string(answer.type_name()) +
+                    ", not a string");
+      }
+      gold.push_back(answer.get<std::string>());
+    }
+    return gold;
+  }
+  if (record.contains("answer")) return {string_field(record, "answer", where)};
+  throw Error(where + ": missing field 'golden_answers' (or 'answer' for choices)");
+}
+
+struct Metric {
+  const char* name;
+  const std::vector<double> PredictionScores::*values;
+};
+constexpr Metric kMetrics[] = {
+    {"em", &PredictionScores::em}, {"f1", &PredictionScores::f1}, {"acc", &PredictionScores::acc}};
+
+Json percent_interval(const Estimate& e) {
+  return Json::array({100 * e.low, 100 * e.high});
+}
+
+// The positions in `b` of `a`'s examples.
+std::vector<size_t> pairing(const PredictionScores& a, const PredictionScores& b) {
+  const auto has_ids = [](const PredictionScores& s) {
+    for (const auto& id : s.ids) {
+      if (id.empty()) return false;
+    }
+    return true;
+  };
+  if (a.size() != b.size()) {
+    throw Error(a.path + " has " + std::to_string(a.size()) + " predictions, " + b.path + " " +
+                std::to_string(b.size()) + ": a paired test needs the same examples");
+  }
+  std::vector<size_t> order(a.size());
+  if (!has_ids(a) || !has_ids(b)) {
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    return order;
+  }
+  std::map<std::string, size_t> in_b;
+  for (size_t i = 0; i < b.size(); ++i) in_b[b.ids[i]] = i;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto it = in_b.find(a.ids[i]);
+    if (it == in_b.end()) {
+      throw Error(b.path + ": no prediction for id '" + a.ids[i] + "' of " + a.path);
+    }
+    order[i] = it->second;
+  }
+  return order;
+}
+
+}  // namespace
+
+PredictionScores score_predictions(const std::string& path) {
+  PredictionScores scores;
+  scores.path = path;
+  JsonlReader reader(path, "the predictions");
+  Json record;
+  while (reader.next(record)) {
+    const auto& where = reader.where();
+    if (!record.is_object()) throw Error(where + ": expected a JSON object per line");
+    const auto prediction = string_field(record, "prediction", where);
+    const auto gold = gold_answers(record, where);
+    scores.ids.push_back(record.contains("id") ? string_field(record, "id", where) : "");
+    scores.em.push_back(exact_match(prediction, gold));
+    scores.f1.push_back(token_f1(prediction, gold));
+    scores.acc.push_back(choice_accuracy(prediction, gold));
+  }
+  if (scores.size() == 0) throw Error(path + ": no predictions");
+  return scores;
+}
+
+Json summarize(const PredictionScores& scores, int64_t resamples, uint64_t seed) {
+  Json summary = {{"n", scores.size()}};
+  Json ci = Json::object();
+  for (const auto& metric : kMetrics) {
+    const auto estimate = bootstrap_mean(scores.*metric.values, resamples, seed);
+    summary[metric.name] = 100 * estimate.mean;
+    ci[metric.name] = percent_interval(estimate);
+  }
+  summary["ci"] = ci;
+  return summary;
+}
+
+Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resamples,
+             uint64_t seed) {
+  const auto order = pairing(a, b);
+  Json result = Json::object();
+  for (const auto& metric : kMetrics) {
+    const auto& values_b = b.*metric.values;
+    std::vector<double> paired_b;
+    for (const auto i : order) paired_b.push_back(values_b[i]);
+    const auto test = paired_bootstrap(a.*metric.values, paired_b, resamples, seed);
+    result[metric.name] = {{"difference", 100 * test.difference.mean},
+                           {"low", 100 * test.difference.low},
+                           {"high", 100 * test.difference.high},
+                           {"p", test.p_value}};
+  }
+  return result;
+}
+
+}  // namespace kvchain::eval

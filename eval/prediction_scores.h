@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/io/json_file.h"
+
+namespace kvchain::eval {
+
+// Per-example scores of a predictions JSONL: each record has "prediction" and either
+// "golden_answers" (a list of strings) or "answer" (one string, for choices); "id" is optional
+// and pairs the examples of two files. Every score is 0..1.
+struct PredictionScores {
+  std::string path;
+  std::vector<std::string> ids;  // empty strings where records have no id
+  std::vector<double> em, f1, acc;
+  size_t size() const { return em.size(); }
+};
+
+// A record that is not JSON or lacks a field is an Error naming FILE:LINE and the field.
+PredictionScores score_predictions(const std::string& path);
+
+// {"n", "em", "f1", "acc"} in percent, with "ci": {"em": [low, high], ...}, the bootstrap 95%
+// intervals.
+Json summarize(const PredictionScores& scores, int64_t resamples, uint64_t seed);
+
+// Paired bootstrap test of `a` against `b` for each metric: {"em": {"difference", "low",
+// "high", "p"}, ...} in percentage points. Examples pair by id when both files have ids, else
+// by position; a file with an example the other lacks is an Error naming the id.
+Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resamples,
+             uint64_t seed);
+
+}  // namespace kvchain::eval
