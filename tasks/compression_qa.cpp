@@ -4,15 +4,6 @@
 #include "tasks/text.h"
 
 namespace kvchain::tasks {
-namespace {
-
-constexpr const char* kAnswerTag = "<answer_start>\n";
-
-std::string string_field(const Json& record, const char* key, const std::string& where) {
-  return json_string(require_field(record, key, where), where + ": field '" + key + "'");
-}
-
-}  // namespace
 
 std::string CompressionQA::shared(const Json& record, const std::string& where) const {
   return "Question: " + string_field(record, "question", where) + "\n";
@@ -48,22 +39,7 @@ std::string CompressionQA::distill_target(const Json& record, const std::string&
 }
 
 std::string CompressionQA::answer_from_distilled(const std::string& output) const {
-  const auto at = output.rfind(kAnswerTag);
-  return trim(at == std::string::npos ? output
-                                      : output.substr(at + std::string(kAnswerTag).size()));
-}
-
-std::vector<std::string> CompressionQA::golden_answers(const Json& record,
-                                                       const std::string& where) const {
-  const auto& answers = require_field(record, "golden_answers", where);
-  if (!answers.is_array() || answers.empty()) {
-    throw Error(where + ": field 'golden_answers' must be a non-empty list");
-  }
-  std::vector<std::string> out;
-  for (size_t i = 0; i < answers.size(); ++i) {
-    out.push_back(json_string(answers[i], where + ": golden_answers[" + std::to_string(i) + "]"));
-  }
-  return out;
+  return after_last(output, kAnswerTag);
 }
 
 }  // namespace kvchain::tasks

@@ -22,8 +22,6 @@ class CompressionQA : public Task {
   std::string distill_target(const Json& record, const std::string& where) const override;
   std::string answer_from_distilled(const std::string& output) const override;
   int64_t distill_max_new_tokens() const override { return 80; }
-  std::vector<std::string> golden_answers(const Json& record,
-                                          const std::string& where) const override;
 };
 
 }  // namespace kvchain::tasks

@@ -62,7 +62,7 @@ Records load_split(const std::string& data_dir, const std::string& task, const s
 }
 
 void train_member(const TrainMemberOptions& options) {
-  const auto task = make_task(options.task);
+  const auto task = make_task(options.task, options.data_dir);
   auto loaded = load_chain(options.setup);
   auto& chain = *loaded.chain;
   LayoutBuilder builder(*task, *loaded.tokenizer, loaded.eos_token_id);
@@ -168,7 +168,7 @@ Json EvalSummary::to_json() const {
 }
 
 EvalSummary evaluate_chain(const EvalOptions& options) {
-  const auto task = make_task(options.task);
+  const auto task = make_task(options.task, options.data_dir);
   auto loaded = load_chain(options.setup);
   LayoutBuilder builder(*task, *loaded.tokenizer, loaded.eos_token_id);
   const auto records = load_split(options.data_dir, options.task, options.split, options.limit);

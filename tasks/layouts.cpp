@@ -65,7 +65,7 @@ std::vector<LayoutPart> LayoutBuilder::training(const Json& record, const std::s
     parts.push_back(LayoutPart::output(name, encode(target, name + " target", where), eos_, loss));
   };
   if (method == Method::kDistill || member == kDistillMember) {
-    member_parts(kDistillMember, task_.input(record, where, 0, ChainMode::kText, {}),
+    member_parts(kDistillMember, task_.distill_input(record, where),
                  task_.distill_target(record, where), true);
     return parts;
   }
@@ -75,10 +75,11 @@ std::vector<LayoutPart> LayoutBuilder::training(const Json& record, const std::s
   for (size_t i = 0; i < index; ++i) earlier.push_back(task_.target(record, where, i));
   if (method == Method::kFthss) {
     for (size_t i = 0; i < index; ++i) {
-      member_parts(members[i], task_.input(record, where, i, ChainMode::kShared, {}), earlier[i],
-                   false);
+      const std::vector<std::string> before(earlier.begin(), earlier.begin() + i);
+      member_parts(members[i], task_.input(record, where, i, ChainMode::kShared, before),
+                   earlier[i], false);
     }
-    member_parts(member, task_.input(record, where, index, ChainMode::kShared, {}),
+    member_parts(member, task_.input(record, where, index, ChainMode::kShared, earlier),
                  task_.target(record, where, index), true);
   } else {
     member_parts(member, task_.input(record, where, index, ChainMode::kText, earlier),
@@ -92,8 +93,7 @@ std::optional<TurnPlan> LayoutBuilder::next_turn(const Json& record, const std::
                                                  const std::vector<TurnRecord>& done) const {
   if (mode == RunMode::kDistill) {
     if (!done.empty()) return std::nullopt;
-    return TurnPlan{kDistillMember,
-                    encode(task_.input(record, where, 0, ChainMode::kText, {}), "input", where),
+    return TurnPlan{kDistillMember, encode(task_.distill_input(record, where), "input", where),
                     task_.distill_max_new_tokens(), true};
   }
   const auto members = task_.members();

@@ -8,16 +8,15 @@ namespace kvchain::tasks {
 
 size_t write_practice(const std::string& task_name, const std::vector<std::string>& world_dirs,
                       const std::string& out_path) {
-  const auto task = make_task(task_name);
   AtomicFileWriter out(out_path);
   size_t written = 0;
   for (const auto& world : world_dirs) {
+    const auto task = make_task(task_name, world);
     const auto split = load_split(world, task_name, "train", 0);
     for (size_t i = 0; i < split.records.size(); ++i) {
       const auto& record = split.records[i];
       const auto& where = split.where[i];
-      const auto text = task->shared(record, where) +
-                        task->input(record, where, 0, ChainMode::kText, {}) +
+      const auto text = task->shared(record, where) + task->distill_input(record, where) +
                         task->distill_target(record, where);
       out.stream() << Json{{"text", text}}.dump() << "\n";
       ++written;

@@ -22,26 +22,31 @@ class Task {
   // Content every member sees (e.g. the question); may be empty.
   virtual std::string shared(const Json& record, const std::string& where) const = 0;
   // Member `index`'s input. In text mode it carries the earlier members' outputs as text; in
-  // shared mode those are already in the cache and the input is only the member's own part.
+  // shared mode those are already in the cache and the input is only the member's own part
+  // (which may still depend on them, e.g. passages retrieved with an earlier member's queries).
+  // Training passes the earlier members' targets as `earlier`, inference their outputs.
   virtual std::string input(const Json& record, const std::string& where, size_t index,
                             ChainMode mode, const std::vector<std::string>& earlier) const = 0;
   // Member `index`'s training target.
   virtual std::string target(const Json& record, const std::string& where, size_t index) const = 0;
   virtual int64_t max_new_tokens(size_t index) const = 0;
 
-  // The distilled single model: reads the first member's input, writes every step and the
-  // answer in one output.
+  // The distilled single model: reads `distill_input` (by default the first member's input),
+  // writes every step and the answer in one output.
+  virtual std::string distill_input(const Json& record, const std::string& where) const;
   virtual std::string distill_target(const Json& record, const std::string& where) const = 0;
   virtual std::string answer_from_distilled(const std::string& output) const = 0;
   virtual int64_t distill_max_new_tokens() const = 0;
 
-  // The gold answers the final output is scored against (EM / F1).
+  // The gold answers the final output is scored against; by default the record's
+  // "golden_answers".
   virtual std::vector<std::string> golden_answers(const Json& record,
-                                                  const std::string& where) const = 0;
+                                                  const std::string& where) const;
 };
 
-// Makes the task registered under `name`; the error lists the known ones.
-std::unique_ptr<Task> make_task(const std::string& name);
+// Makes the task registered under `name` for the world or dataset in `data_dir` (tasks that
+// retrieve search its corpus); the error lists the known tasks.
+std::unique_ptr<Task> make_task(const std::string& name, const std::string& data_dir);
 std::vector<std::string> task_names();
 
 }  // namespace kvchain::tasks

@@ -1,0 +1,47 @@
+#include "tasks/passage_search.h"
+
+#include <filesystem>
+#include <set>
+
+#include "engine/io/error.h"
+#include "retrievers/bm25_index_builder.h"
+#include "retrievers/corpus.h"
+
+namespace kvchain::tasks {
+namespace fs = std::filesystem;
+
+PassageSearch::PassageSearch(const std::string& data_dir) {
+  const auto corpus = (fs::path(data_dir) / "corpus.jsonl").string();
+  if (!fs::exists(corpus)) {
+    throw Error(corpus + ": no such file (this task retrieves from the world's corpus)");
+  }
+  const auto index_dir = (fs::path(data_dir) / "index-bm25").string();
+  if (!fs::exists(fs::path(index_dir) / retrievers::kIndexManifest)) {
+    retrievers::Bm25IndexOptions options;
+    options.corpus = corpus;
+    options.out_dir = index_dir;
+    retrievers::build_bm25_index(options);
+  }
+  index_ = retrievers::open_retriever(index_dir, "cpu");
+  retrievers::CorpusReader reader(corpus);
+  retrievers::Passage passage;
+  while (reader.next(passage)) contents_[passage.id] = passage.contents;
+}
+
+std::vector<std::string> PassageSearch::passages(const std::vector<std::string>& queries,
+                                                 int64_t k) const {
+  std::vector<std::string> found;
+  std::set<std::string> seen;
+  for (const auto& hits : index_->search(queries, k, 1)) {
+    for (const auto& hit : hits) {
+      if (!seen.insert(hit.doc_id).second) continue;
+      const auto it = contents_.find(hit.doc_id);
+      if (it == contents_.end())
+        throw Error("index-bm25: passage '" + hit.doc_id + "' is not in the corpus");
+      found.push_back(it->second);
+    }
+  }
+  return found;
+}
+
+}  // namespace kvchain::tasks

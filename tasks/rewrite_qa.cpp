@@ -1,0 +1,69 @@
+#include "tasks/rewrite_qa.h"
+
+#include <sstream>
+
+#include "tasks/text.h"
+
+namespace kvchain::tasks {
+namespace {
+
+constexpr const char* kRewriteTag = "<query_rewrite>\n";
+constexpr int64_t kPassagesPerQuery = 1;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!trim(line).empty()) lines.push_back(trim(line));
+  }
+  return lines;
+}
+
+std::string joined_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
+  return text;
+}
+
+}  // namespace
+
+std::string RewriteQA::retrieved(const std::vector<std::string>& queries) const {
+  std::string text = "<retrieved>\n";
+  for (const auto& passage : search_.passages(queries, kPassagesPerQuery)) text += passage + "\n";
+  return text;
+}
+
+std::string RewriteQA::shared(const Json& record, const std::string& where) const {
+  return "Question: " + string_field(record, "question", where) + "\n";
+}
+
+std::string RewriteQA::input(const Json& record, const std::string& where, size_t index,
+                             ChainMode mode, const std::vector<std::string>& earlier) const {
+  if (index == 0) return kRewriteTag;
+  // A rewriter that wrote nothing leaves QA the question alone to search with.
+  auto queries = lines_of(earlier.at(0));
+  if (queries.empty()) queries = {string_field(record, "question", where)};
+  const auto passages = retrieved(queries) + kAnswerTag;
+  if (mode == ChainMode::kShared) return passages;
+  return kRewriteTag + earlier.at(0) + "\n" + passages;
+}
+
+std::string RewriteQA::target(const Json& record, const std::string& where, size_t index) const {
+  return index == 0 ? joined_lines(string_list_field(record, "rewritten_queries", where))
+                    : golden_answers(record, where).front();
+}
+
+std::string RewriteQA::distill_input(const Json& record, const std::string& where) const {
+  return retrieved({string_field(record, "question", where)}) + kRewriteTag;
+}
+
+std::string RewriteQA::distill_target(const Json& record, const std::string& where) const {
+  return target(record, where, 0) + "\n" + kAnswerTag + target(record, where, 1);
+}
+
+std::string RewriteQA::answer_from_distilled(const std::string& output) const {
+  return after_last(output, kAnswerTag);
+}
+
+}  // namespace kvchain::tasks

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "tasks/passage_search.h"
+#include "tasks/task.h"
+
+namespace kvchain::tasks {
+
+// Rewrite & QA (paper Table 8): the rewriter turns the question into sub-queries, one per
+// line; BM25 retrieves the top passage of each from the world's corpus; the QA member answers
+// from those passages.
+//   shared:       "Question: ...\n"
+//   rewriter:     "<query_rewrite>\n"   -> sub-queries, one per line
+//   qa (text):    "<query_rewrite>\n" rewriter output "\n<retrieved>\n" passages "<answer_start>\n"
+//   qa (shared):  "<retrieved>\n" passages "<answer_start>\n" (the sub-queries are in the cache)
+//   distill:      "<retrieved>\n" passages of the question itself "<query_rewrite>\n"
+//                 -> sub-queries "\n<answer_start>\n" answer
+// Training feeds QA the passages of the gold sub-queries, as inference feeds it those of the
+// rewriter's. The distilled model cannot retrieve between its steps, so it reads the passages
+// the question itself retrieves (the Standard RAG input) and writes the steps and the answer.
+class RewriteQA : public Task {
+ public:
+  explicit RewriteQA(const std::string& data_dir) : search_(data_dir) {}
+  std::string name() const override { return "rewrite_qa"; }
+  std::vector<std::string> members() const override { return {"rewriter", "qa"}; }
+  std::string shared(const Json& record, const std::string& where) const override;
+  std::string input(const Json& record, const std::string& where, size_t index, ChainMode mode,
+                    const std::vector<std::string>& earlier) const override;
+  std::string target(const Json& record, const std::string& where, size_t index) const override;
+  int64_t max_new_tokens(size_t index) const override { return index == 0 ? 48 : 16; }
+  std::string distill_input(const Json& record, const std::string& where) const override;
+  std::string distill_target(const Json& record, const std::string& where) const override;
+  std::string answer_from_distilled(const std::string& output) const override;
+  int64_t distill_max_new_tokens() const override { return 64; }
+
+ private:
+  std::string retrieved(const std::vector<std::string>& queries) const;
+  PassageSearch search_;
+};
+
+}  // namespace kvchain::tasks
