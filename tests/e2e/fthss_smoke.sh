@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End to end on the embedded world, on CPU: on the embedded base model (data/base), train the
-# compressor, train the QA member as a text-chain member and as an FTHSS member, train the
-# distilled model, then run Compression&QA's test split in every mode and print EM / F1 /
-# prefilled tokens per mode.
+# first member (Compression&QA's compressor, or Rewrite&QA's rewriter), train the QA member as a
+# text-chain member and as an FTHSS member, train the distilled model, then run the task's test
+# split in every mode and print EM / F1 / prefilled tokens per mode.
 # Usage: tests/e2e/fthss_smoke.sh [OUT_DIR] [extra `kvchain train` options]
-# Environment: KVCHAIN (the binary), DEVICE (cpu), QA_EPOCHS (10), MODES (the chain runs to make,
+# Environment: TASK (compression_qa or rewrite_qa), KVCHAIN (the binary), DEVICE (cpu),
+# QA_EPOCHS (10), MODES (the chain runs to make,
 # all five by default: untrained-text text shared shared-evict distill), BASE (data/base; "pretrain"
 # pretrains one in OUT_DIR/base on the world and PRETRAIN_TEXT, extra text files, with
 # PRETRAIN_EPOCHS (40), PRETRAIN_BATCH (8), PRETRAIN_SEQ_LEN (512), PRETRAIN_VOCAB (2048) and
@@ -36,7 +37,13 @@ if [ "${BASE:-}" = pretrain ] && [ ! -f "$base/model.safetensors" ]; then
     --preset "${PRETRAIN_PRESET:-tiny}" --device "$device"
 fi
 
-common=(--base "$base" --data "$out/world" --task compression_qa --device "$device")
+task=${TASK:-compression_qa}
+case $task in
+  compression_qa) first=compressor init="Copy the sentences that answer the question:" ;;
+  rewrite_qa) first=rewriter init="Rewrite the question as search queries, one per line:" ;;
+  *) echo "unknown TASK '$task' (compression_qa, rewrite_qa)" >&2; exit 1 ;;
+esac
+common=(--base "$base" --data "$out/world" --task "$task" --device "$device")
 train() {  # OUT MEMBER METHOD [options...]
   local file=$1 member=$2 method=$3
   shift 3
@@ -45,18 +52,18 @@ train() {  # OUT MEMBER METHOD [options...]
   $kvchain train "${common[@]}" --member "$member" --method "$method" --out "$out/$file" "$@"
 }
 wants() { [[ " ${MODES:-untrained-text text shared shared-evict distill} " == *" $1 "* ]]; }
-compressor=(--init-text "Copy the sentences that answer the question:")
+first_init=(--init-text "$init")
 qa=(--epochs "${QA_EPOCHS:-10}" --init-text "Answer the question from the text:")
 if wants text || wants shared || wants shared-evict; then
-  train compressor.safetensors compressor standard "${compressor[@]}" "$@"
+  train $first.safetensors $first standard "${first_init[@]}" "$@"
 fi
 wants text && train qa-text.safetensors qa standard "${qa[@]}" "$@"
 if wants shared || wants shared-evict; then
-  train qa-fthss.safetensors qa fthss "${qa[@]}" --adapter compressor="$out/compressor.safetensors" "$@"
+  train qa-fthss.safetensors qa fthss "${qa[@]}" --adapter $first="$out/$first.safetensors" "$@"
 fi
-wants distill && train distill.safetensors distill distill "${compressor[@]}" "$@"
+wants distill && train distill.safetensors distill distill "${first_init[@]}" "$@"
 if wants untrained-text; then  # the untrained start of each adapter: the floor to clear
-  train compressor-untrained.safetensors compressor standard --epochs 0 "${compressor[@]}" "$@"
+  train $first-untrained.safetensors $first standard --epochs 0 "${first_init[@]}" "$@"
   train qa-untrained.safetensors qa standard --epochs 0 "${qa[@]:2}" "$@"
 fi
 
@@ -71,11 +78,11 @@ run() {  # NAME MODE [options...]
   echo "$name $summary"
 }
 {
-  run untrained-text text --adapter compressor="$out/compressor-untrained.safetensors" \
+  run untrained-text text --adapter $first="$out/$first-untrained.safetensors" \
     --adapter qa="$out/qa-untrained.safetensors"
-  run text text --adapter compressor="$out/compressor.safetensors" --adapter qa="$out/qa-text.safetensors"
-  run shared shared --adapter compressor="$out/compressor.safetensors" --adapter qa="$out/qa-fthss.safetensors"
-  run shared-evict shared --evict --adapter compressor="$out/compressor.safetensors" \
+  run text text --adapter $first="$out/$first.safetensors" --adapter qa="$out/qa-text.safetensors"
+  run shared shared --adapter $first="$out/$first.safetensors" --adapter qa="$out/qa-fthss.safetensors"
+  run shared-evict shared --evict --adapter $first="$out/$first.safetensors" \
     --adapter qa="$out/qa-fthss.safetensors"
   run distill distill --adapter distill="$out/distill.safetensors"
 } > "$out/summaries.txt"
@@ -89,7 +96,7 @@ while read -r name summary; do
 done < "$out/summaries.txt"
 echo "(per example means over the test split; $((SECONDS - start)) s in all; predictions in $out)"
 echo "mean training loss per epoch:"
-for member in compressor qa-text qa-fthss distill; do
+for member in $first qa-text qa-fthss distill; do
   [ -f "$out/$member.safetensors.log.jsonl" ] || continue
   awk -v m="$member" '{
       match($0, /"epoch":[0-9.e+-]+/); e = substr($0, RSTART + 8, RLENGTH - 8)
