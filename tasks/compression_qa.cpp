@@ -9,23 +9,29 @@ std::string CompressionQA::shared(const Json& record, const std::string& where) 
   return "Question: " + string_field(record, "question", where) + "\n";
 }
 
+std::string CompressionQA::passages(const Json& record, const std::string& where) const {
+  const auto& list = require_field(record, "passages", where);
+  if (!list.is_array() || list.empty()) {
+    throw Error(where + ": field 'passages' must be a non-empty list");
+  }
+  std::string text = "<retrieved>\n";
+  for (size_t i = 0; i < list.size(); ++i) {
+    text +=
+        string_field(list[i], "contents", where + ": passages[" + std::to_string(i) + "]") + "\n";
+  }
+  return text;
+}
+
 std::string CompressionQA::input(const Json& record, const std::string& where, size_t index,
                                  ChainMode mode, const std::vector<std::string>& earlier) const {
-  if (index == 0) {
-    const auto& passages = require_field(record, "passages", where);
-    if (!passages.is_array() || passages.empty()) {
-      throw Error(where + ": field 'passages' must be a non-empty list");
-    }
-    std::string text = "<retrieved>\n";
-    for (size_t i = 0; i < passages.size(); ++i) {
-      text +=
-          string_field(passages[i], "contents", where + ": passages[" + std::to_string(i) + "]") +
-          "\n";
-    }
-    return text + "<compressed>\n";
-  }
+  if (index == 0) return passages(record, where) + "<compressed>\n";
   if (mode == ChainMode::kShared) return kAnswerTag;
   return "<compressed>\n" + earlier.at(0) + "\n" + kAnswerTag;
+}
+
+std::string CompressionQA::single_input(const Json& record, const std::string& where,
+                                        bool with_passages) const {
+  return (with_passages ? passages(record, where) : "") + kAnswerTag;
 }
 
 std::string CompressionQA::target(const Json& record, const std::string& where,

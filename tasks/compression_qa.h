@@ -21,7 +21,12 @@ class CompressionQA : public Task {
   int64_t max_new_tokens(size_t index) const override { return index == 0 ? 64 : 16; }
   std::string distill_target(const Json& record, const std::string& where) const override;
   std::string answer_from_distilled(const std::string& output) const override;
+  std::string single_input(const Json& record, const std::string& where,
+                           bool with_passages) const override;
   int64_t distill_max_new_tokens() const override { return 80; }
+
+ private:
+  std::string passages(const Json& record, const std::string& where) const;
 };
 
 }  // namespace kvchain::tasks

@@ -1,5 +1,7 @@
 #include "tasks/experiment.h"
 
+#include <algorithm>
+
 #include <filesystem>
 #include <iostream>
 
@@ -66,7 +68,9 @@ void train_member(const TrainMemberOptions& options) {
   auto loaded = load_chain(options.setup);
   auto& chain = *loaded.chain;
   LayoutBuilder builder(*task, *loaded.tokenizer, loaded.eos_token_id);
-  if (options.member != kDistillMember) builder.member_index(options.member);
+  if (options.member != kDistillMember && options.member != kSingleMember) {
+    builder.member_index(options.member);
+  }
   if (options.method == Method::kFthss) {
     for (const auto& earlier : task->members()) {
       if (earlier == options.member) break;
@@ -167,8 +171,33 @@ Json EvalSummary::to_json() const {
           {"kv_bytes_peak", kv_bytes_peak}};
 }
 
+namespace {
+
+// Each member of the mode has its adapter, and no other adapter is given: a stray one would
+// turn the base-alone baselines into something else without a word.
+void check_adapters(const Task& task, RunMode mode,
+                    const std::map<std::string, std::string>& given) {
+  const auto wanted = adapters_of(task, mode);
+  const std::string what = std::string("--mode ") + run_mode_name(mode);
+  for (const auto& member : wanted) {
+    if (given.count(member) == 0) {
+      throw Error(what + " runs " + member + ": pass --adapter " + member + "=FILE");
+    }
+  }
+  for (const auto& [member, file] : given) {
+    if (std::find(wanted.begin(), wanted.end(), member) == wanted.end()) {
+      throw Error(what + " takes no adapter for '" + member + "' (" +
+                  (wanted.empty() ? std::string("it runs the base alone") : join_names(wanted)) +
+                  ")");
+    }
+  }
+}
+
+}  // namespace
+
 EvalSummary evaluate_chain(const EvalOptions& options) {
   const auto task = make_task(options.task, options.data_dir);
+  check_adapters(*task, options.mode, options.setup.adapters);
   auto loaded = load_chain(options.setup);
   LayoutBuilder builder(*task, *loaded.tokenizer, loaded.eos_token_id);
   const auto records = load_split(options.data_dir, options.task, options.split, options.limit);

@@ -7,10 +7,17 @@
 
 namespace kvchain::tasks {
 namespace {
-constexpr NamedValue<Method> kMethods[] = {
-    {Method::kStandard, "standard"}, {Method::kFthss, "fthss"}, {Method::kDistill, "distill"}};
+constexpr NamedValue<Method> kMethods[] = {{Method::kStandard, "standard"},
+                                           {Method::kFthss, "fthss"},
+                                           {Method::kDistill, "distill"},
+                                           {Method::kSingle, "single"}};
 constexpr NamedValue<RunMode> kRunModes[] = {
-    {RunMode::kText, "text"}, {RunMode::kShared, "shared"}, {RunMode::kDistill, "distill"}};
+    {RunMode::kText, "text"},     {RunMode::kShared, "shared"}, {RunMode::kDistill, "distill"},
+    {RunMode::kNative, "native"}, {RunMode::kRag, "rag"},       {RunMode::kSingle, "single"}};
+
+bool single_model(RunMode mode) {
+  return mode == RunMode::kNative || mode == RunMode::kRag || mode == RunMode::kSingle;
+}
 }  // namespace
 
 const char* method_name(Method method) {
@@ -29,6 +36,22 @@ RunMode parse_run_mode(const std::string& name) {
   return parse_name(kRunModes, name, "chain mode");
 }
 
+std::vector<std::string> adapters_of(const Task& task, RunMode mode) {
+  switch (mode) {
+    case RunMode::kText:
+    case RunMode::kShared:
+      return task.members();
+    case RunMode::kDistill:
+      return {kDistillMember};
+    case RunMode::kSingle:
+      return {kSingleMember};
+    case RunMode::kNative:
+    case RunMode::kRag:
+      break;
+  }
+  return {};
+}
+
 LayoutBuilder::LayoutBuilder(const Task& task, const BpeTokenizer& tokenizer, int64_t eos_token_id)
     : task_(task), tokenizer_(tokenizer), eos_(eos_token_id) {}
 
@@ -38,7 +61,7 @@ size_t LayoutBuilder::member_index(const std::string& member) const {
     if (members[i] == member) return i;
   }
   throw Error("task " + task_.name() + " has no member '" + member + "' (" + join_names(members) +
-              ", " + kDistillMember + ")");
+              ", " + kDistillMember + ", " + kSingleMember + ")");
 }
 
 std::vector<int64_t> LayoutBuilder::encode(const std::string& text, const std::string& what,
@@ -69,8 +92,13 @@ std::vector<LayoutPart> LayoutBuilder::training(const Json& record, const std::s
                  task_.distill_target(record, where), true);
     return parts;
   }
-  const size_t index = member_index(member);
   const auto members = task_.members();
+  if (method == Method::kSingle || member == kSingleMember) {
+    member_parts(kSingleMember, task_.single_input(record, where, true),
+                 task_.target(record, where, members.size() - 1), true);
+    return parts;
+  }
+  const size_t index = member_index(member);
   std::vector<std::string> earlier;
   for (size_t i = 0; i < index; ++i) earlier.push_back(task_.target(record, where, i));
   if (method == Method::kFthss) {
@@ -97,6 +125,13 @@ std::optional<TurnPlan> LayoutBuilder::next_turn(const Json& record, const std::
                     task_.distill_max_new_tokens(), true};
   }
   const auto members = task_.members();
+  if (single_model(mode)) {
+    if (!done.empty()) return std::nullopt;
+    return TurnPlan{
+        kSingleMember,
+        encode(task_.single_input(record, where, mode != RunMode::kNative), "input", where),
+        task_.max_new_tokens(members.size() - 1), true};
+  }
   const size_t index = done.size();
   if (index >= members.size()) return std::nullopt;
   std::vector<std::string> earlier;

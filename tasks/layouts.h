@@ -16,24 +16,32 @@ namespace kvchain::tasks {
 //             (the first member of every chain, and each member of the text chain);
 //   fthss:    [shared][P_A][x_A][y_A] ... [P_i][x_i][y_i] under the FTHSS mask: the member reads
 //             the earlier members' outputs as cache, and only y_i is trained;
-//   distill:  one model, [shared][P][first input][every step and the answer].
-enum class Method { kStandard, kFthss, kDistill };
+//   distill:  one model, [shared][P][first input][every step and the answer];
+//   single:   the Prompt Tuning baseline, one model, [shared][P][retrieved passages][answer].
+enum class Method { kStandard, kFthss, kDistill, kSingle };
 const char* method_name(Method method);
 Method parse_method(const std::string& name);
 
-// How a chain is run: the text chain, FTHSS's shared cache, or the distilled single model.
-enum class RunMode { kText, kShared, kDistill };
+// How a chain is run: the text chain, FTHSS's shared cache, or the distilled single model; or a
+// single-model baseline of the paper's tables: the base alone without retrieval (native), the
+// base on the retrieved passages (rag), or the single prompt-tuned model on them (single).
+enum class RunMode { kText, kShared, kDistill, kNative, kRag, kSingle };
 const char* run_mode_name(RunMode mode);
 RunMode parse_run_mode(const std::string& name);
 
 inline constexpr const char* kDistillMember = "distill";
+inline constexpr const char* kSingleMember = "single";
+
+// The adapters a run mode reads, by member name (none for native and rag).
+std::vector<std::string> adapters_of(const Task& task, RunMode mode);
 
 // Tokenises a task's texts into layout parts.
 class LayoutBuilder {
  public:
   LayoutBuilder(const Task& task, const BpeTokenizer& tokenizer, int64_t eos_token_id);
 
-  // The training sequence of `member` (a task member, or kDistillMember) for one record.
+  // The training sequence of `member` (a task member, kDistillMember or kSingleMember) for one
+  // record.
   std::vector<LayoutPart> training(const Json& record, const std::string& where,
                                    const std::string& member, Method method) const;
 

@@ -58,6 +58,11 @@ std::string RewriteQA::distill_input(const Json& record, const std::string& wher
   return retrieved({string_field(record, "question", where)}) + kRewriteTag;
 }
 
+std::string RewriteQA::single_input(const Json& record, const std::string& where,
+                                    bool with_passages) const {
+  return (with_passages ? retrieved({string_field(record, "question", where)}) : "") + kAnswerTag;
+}
+
 std::string RewriteQA::distill_target(const Json& record, const std::string& where) const {
   return target(record, where, 0) + "\n" + kAnswerTag + target(record, where, 1);
 }

@@ -30,6 +30,8 @@ class RewriteQA : public Task {
   std::string distill_input(const Json& record, const std::string& where) const override;
   std::string distill_target(const Json& record, const std::string& where) const override;
   std::string answer_from_distilled(const std::string& output) const override;
+  std::string single_input(const Json& record, const std::string& where,
+                           bool with_passages) const override;
   int64_t distill_max_new_tokens() const override { return 64; }
 
  private:

@@ -38,6 +38,11 @@ class Task {
   virtual std::string answer_from_distilled(const std::string& output) const = 0;
   virtual int64_t distill_max_new_tokens() const = 0;
 
+  // The single-model baselines' input: the last member's answer tag after the retrieved
+  // passages (Standard RAG, Prompt Tuning) or after nothing (Native).
+  virtual std::string single_input(const Json& record, const std::string& where,
+                                   bool with_passages) const = 0;
+
   // The gold answers the final output is scored against; by default the record's
   // "golden_answers".
   virtual std::vector<std::string> golden_answers(const Json& record,

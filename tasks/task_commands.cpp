@@ -65,9 +65,11 @@ void register_task_commands(CLI::App& app) {
   auto* train_cmd = app.add_subcommand("train", "Prompt-tune one chain member on a task");
   add_setup_options(*train_cmd, train->options.setup, train->adapters, train->options.data_dir,
                     train->options.task);
-  train_cmd->add_option("--member", train->options.member, "Member to train (or distill)")
+  train_cmd
+      ->add_option("--member", train->options.member,
+                   "Member to train (or distill, or single for the Prompt Tuning baseline)")
       ->required();
-  train_cmd->add_option("--method", train->method, "standard, fthss or distill");
+  train_cmd->add_option("--method", train->method, "standard, fthss, distill or single");
   train_cmd->add_option("--out", train->options.out, "Adapter file to write")->required();
   train_cmd->add_option("--kind", train->kind, "prefix (deep, default) or prompt (shallow)");
   train_cmd
@@ -104,11 +106,13 @@ void register_task_commands(CLI::App& app) {
   });
 
   auto chain = std::make_shared<ChainArgs>();
-  auto* chain_cmd = app.add_subcommand(
-      "chain", "Run a chain on a split in text, shared or distill mode and score it");
+  auto* chain_cmd = app.add_subcommand("chain",
+                                       "Run a chain (text, shared, distill) or a single-model "
+                                       "baseline (native, rag, single) on a split and score it");
   add_setup_options(*chain_cmd, chain->options.setup, chain->adapters, chain->options.data_dir,
                     chain->options.task);
-  chain_cmd->add_option("--mode", chain->mode, "text, shared (FTHSS) or distill");
+  chain_cmd->add_option("--mode", chain->mode,
+                        "text, shared (FTHSS), distill, native, rag or single");
   chain_cmd->add_option("--split", chain->options.split, "train, dev or test");
   chain_cmd->add_option("--limit", chain->options.limit, "Run the first N records");
   chain_cmd->add_flag("--evict", chain->options.evict,

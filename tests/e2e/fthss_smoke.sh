@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # End to end on the embedded world, on CPU: on the embedded base model (data/base), train the
 # first member (Compression&QA's compressor, or Rewrite&QA's rewriter), train the QA member as a
-# text-chain member and as an FTHSS member, train the distilled model, then run the task's test
-# split in every mode and print EM / F1 / prefilled tokens per mode.
+# text-chain member and as an FTHSS member, train the distilled model and the Prompt Tuning
+# baseline, then run the task's test split in every mode (and the base alone, without and with
+# the retrieved passages) and print EM / F1 / prefilled tokens per mode.
 # Usage: tests/e2e/fthss_smoke.sh [OUT_DIR] [extra `kvchain train` options]
 # Environment: TASK (compression_qa or rewrite_qa), KVCHAIN (the binary), DEVICE (cpu),
-# QA_EPOCHS (10), MODES (the chain runs to make,
-# all five by default: untrained-text text shared shared-evict distill), BASE (data/base; "pretrain"
-# pretrains one in OUT_DIR/base on the world and PRETRAIN_TEXT, extra text files, with
+# QA_EPOCHS (10), MODES (the runs to make, all by default: native rag single untrained-text text
+# shared shared-evict distill), BASE (data/base; "pretrain" pretrains one in OUT_DIR/base on the
+# world and PRETRAIN_TEXT, extra text files, with
 # PRETRAIN_EPOCHS (40), PRETRAIN_BATCH (8), PRETRAIN_SEQ_LEN (512), PRETRAIN_VOCAB (2048) and
 # PRETRAIN_PRESET (tiny)).
 # Finished stages are skipped on a rerun; an interrupted training resumes.
@@ -51,7 +52,9 @@ train() {  # OUT MEMBER METHOD [options...]
   stage "train $member ($method)"
   $kvchain train "${common[@]}" --member "$member" --method "$method" --out "$out/$file" "$@"
 }
-wants() { [[ " ${MODES:-untrained-text text shared shared-evict distill} " == *" $1 "* ]]; }
+wants() {
+  [[ " ${MODES:-native rag single untrained-text text shared shared-evict distill} " == *" $1 "* ]]
+}
 first_init=(--init-text "$init")
 qa=(--epochs "${QA_EPOCHS:-10}" --init-text "Answer the question from the text:")
 if wants text || wants shared || wants shared-evict; then
@@ -62,6 +65,7 @@ if wants shared || wants shared-evict; then
   train qa-fthss.safetensors qa fthss "${qa[@]}" --adapter $first="$out/$first.safetensors" "$@"
 fi
 wants distill && train distill.safetensors distill distill "${first_init[@]}" "$@"
+wants single && train single.safetensors single single "${qa[@]:2}" "$@"  # 3 epochs, as distill
 if wants untrained-text; then  # the untrained start of each adapter: the floor to clear
   train $first-untrained.safetensors $first standard --epochs 0 "${first_init[@]}" "$@"
   train qa-untrained.safetensors qa standard --epochs 0 "${qa[@]:2}" "$@"
@@ -78,6 +82,9 @@ run() {  # NAME MODE [options...]
   echo "$name $summary"
 }
 {
+  run native native
+  run rag rag
+  run single single --adapter single="$out/single.safetensors"
   run untrained-text text --adapter $first="$out/$first-untrained.safetensors" \
     --adapter qa="$out/qa-untrained.safetensors"
   run text text --adapter $first="$out/$first.safetensors" --adapter qa="$out/qa-text.safetensors"
@@ -96,7 +103,7 @@ while read -r name summary; do
 done < "$out/summaries.txt"
 echo "(per example means over the test split; $((SECONDS - start)) s in all; predictions in $out)"
 echo "mean training loss per epoch:"
-for member in $first qa-text qa-fthss distill; do
+for member in $first qa-text qa-fthss distill single; do
   [ -f "$out/$member.safetensors.log.jsonl" ] || continue
   awk -v m="$member" '{
       match($0, /"epoch":[0-9.e+-]+/); e = substr($0, RSTART + 8, RLENGTH - 8)
