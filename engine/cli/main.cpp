@@ -6,6 +6,7 @@
 #include "engine/cli/commands.h"
 #include "engine/io/error.h"
 #include "eval/eval_commands.h"
+#include "eval/report_commands.h"
 #include "retrievers/retriever_commands.h"
 #include "tasks/task_commands.h"
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   kvchain::tasks::register_task_commands(app);
   kvchain::retrievers::register_retriever_commands(app);
   kvchain::eval::register_eval_commands(app);
+  kvchain::eval::register_report_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "eval/scores_file.h"
+
+namespace kvchain::eval {
+
+// The paper's result tables (Tables 1-4): methods as rows, grouped Single Model / Chain of
+// Models / Streamlining; each task's metrics as columns, means over seeds; the best number of a
+// column outside the chain of models in bold (the chain is the reference the others streamline).
+// A method the layout does not know is an Error naming it.
+std::string score_table(const std::vector<ScoreRow>& rows);
+// Per example means of each method on each task: prefilled tokens, latency, KV-cache MB.
+std::string efficiency_table(const std::vector<ScoreRow>& rows);
+// One line per run, for spreadsheets and plots.
+std::string scores_csv(const std::vector<ScoreRow>& rows);
+
+// Every (task, method, metric) of `before` whose mean over seeds is missing from `after` or
+// dropped by more than `tolerance` points there, as one message each.
+std::vector<std::string> regressions(const std::vector<ScoreRow>& before,
+                                     const std::vector<ScoreRow>& after, double tolerance);
+
+}  // namespace kvchain::eval
