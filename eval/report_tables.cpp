@@ -112,8 +112,8 @@ std::string score_table(const std::vector<ScoreRow>& rows) {
   for (const auto& task : grid.tasks()) {
     for (const auto& [key, label] : grid.metrics(task)) columns.push_back(task + " " + label);
   }
-  // The best value of each column outside the chain of models.
-  std::map<std::string, double> best;
+  // The best value of each column outside the chain of models, if it beats another one there.
+  std::map<std::string, double> best, worst;
   for (const auto& m : kMethods) {
     if (std::string(m.group) == kChainGroup) continue;
     for (const auto& task : grid.tasks()) {
@@ -122,6 +122,7 @@ std::string score_table(const std::vector<ScoreRow>& rows) {
       for (const auto& [metric, value] : cell->scores) {
         const auto key = task + "/" + metric;
         if (!best.count(key) || value > best[key]) best[key] = value;
+        if (!worst.count(key) || value < worst[key]) worst[key] = value;
       }
     }
   }

@@ -9,7 +9,8 @@ namespace kvchain::eval {
 
 // The paper's result tables (Tables 1-4): methods as rows, grouped Single Model / Chain of
 // Models / Streamlining; each task's metrics as columns, means over seeds; the best number of a
-// column outside the chain of models in bold (the chain is the reference the others streamline).
+// column outside the chain of models in bold when it beats another there (the chain is the
+// reference the others streamline).
 // A method the layout does not know is an Error naming it.
 std::string score_table(const std::vector<ScoreRow>& rows);
 // Per example means of each method on each task: prefilled tokens, latency, KV-cache MB.

@@ -40,6 +40,10 @@ std::string CompressionQA::target(const Json& record, const std::string& where,
                     : golden_answers(record, where).front();
 }
 
+std::string CompressionQA::prompt_init(size_t index) const {
+  return index == 0 ? "Copy the sentences that answer the question:" : Task::prompt_init(index);
+}
+
 std::string CompressionQA::distill_target(const Json& record, const std::string& where) const {
   return target(record, where, 0) + "\n" + kAnswerTag + target(record, where, 1);
 }

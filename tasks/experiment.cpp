@@ -16,13 +16,18 @@
 
 namespace kvchain::tasks {
 namespace fs = std::filesystem;
-namespace {
-
 std::string file_hash(const std::string& path) {
   return std::to_string(std::hash<std::string>{}(read_text_file(path)));
 }
 
-}  // namespace
+TrainMemberOptions default_member_training() {
+  TrainMemberOptions options;
+  options.adapter.kind = AdapterKind::kPrefix;
+  options.trainer.learning_rate = 3e-2;
+  options.trainer.grad_accumulation = 1;
+  options.trainer.epochs = 3;
+  return options;
+}
 
 LoadedChain load_chain(const ModelSetup& setup) {
   const auto device = parse_device(setup.device);

@@ -29,6 +29,9 @@ struct LoadedChain {
 // Loads the base (float32 on CPU, bfloat16 on CUDA), freezes it and attaches the adapters.
 LoadedChain load_chain(const ModelSetup& setup);
 
+// A hash of the file's bytes, for cache keys and resume checks.
+std::string file_hash(const std::string& path);
+
 // A task split's records with their "file:line" names.
 struct Records {
   std::vector<Json> records;
@@ -49,6 +52,10 @@ struct TrainMemberOptions {
   std::string out;  // adapter file; its checkpoints and log go beside it
   int64_t limit = 0;
 };
+
+// Deep prompts, one example per step and a high rate: on the small embedded base, shallow
+// prompts barely move the loss (engine/README.md has the numbers).
+TrainMemberOptions default_member_training();
 
 // Prompt-tunes one member on the task's train split and writes its adapter atomically. An
 // interrupted run resumes from `out`.checkpoint/.

@@ -33,6 +33,10 @@ std::string Task::distill_input(const Json& record, const std::string& where) co
   return input(record, where, 0, ChainMode::kText, {});
 }
 
+std::string Task::prompt_init(size_t) const {
+  return "Answer the question from the text:";
+}
+
 std::vector<std::string> Task::golden_answers(const Json& record, const std::string& where) const {
   return string_list_field(record, "golden_answers", where);
 }

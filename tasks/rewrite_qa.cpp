@@ -63,6 +63,11 @@ std::string RewriteQA::single_input(const Json& record, const std::string& where
   return (with_passages ? retrieved({string_field(record, "question", where)}) : "") + kAnswerTag;
 }
 
+std::string RewriteQA::prompt_init(size_t index) const {
+  return index == 0 ? "Rewrite the question as search queries, one per line:"
+                    : Task::prompt_init(index);
+}
+
 std::string RewriteQA::distill_target(const Json& record, const std::string& where) const {
   return target(record, where, 0) + "\n" + kAnswerTag + target(record, where, 1);
 }

@@ -32,6 +32,7 @@ class RewriteQA : public Task {
   std::string answer_from_distilled(const std::string& output) const override;
   std::string single_input(const Json& record, const std::string& where,
                            bool with_passages) const override;
+  std::string prompt_init(size_t index) const override;
   int64_t distill_max_new_tokens() const override { return 64; }
 
  private:

@@ -43,6 +43,12 @@ class Task {
   virtual std::string single_input(const Json& record, const std::string& where,
                                    bool with_passages) const = 0;
 
+  // The text a member's prompt starts from (HF PEFT's TEXT initialisation); the distilled
+  // model starts from the first member's, the single model from the last member's.
+  virtual std::string prompt_init(size_t index) const;
+  // The metrics the suite reports for this task ("em", "f1", "acc").
+  virtual std::vector<std::string> metrics() const { return {"em", "f1"}; }
+
   // The gold answers the final output is scored against; by default the record's
   // "golden_answers".
   virtual std::vector<std::string> golden_answers(const Json& record,

@@ -7,6 +7,7 @@
 #include "engine/io/error.h"
 #include "tasks/experiment.h"
 #include "tasks/practice.h"
+#include "tasks/suite.h"
 
 namespace kvchain::tasks {
 namespace {
@@ -56,12 +57,7 @@ struct ChainArgs {
 
 void register_task_commands(CLI::App& app) {
   auto train = std::make_shared<TrainArgs>();
-  // Deep prompts, one example per step and a high rate: on the small embedded base, shallow
-  // prompts barely move the loss (engine/README.md has the numbers).
-  train->options.adapter.kind = AdapterKind::kPrefix;
-  train->options.trainer.learning_rate = 3e-2;
-  train->options.trainer.grad_accumulation = 1;
-  train->options.trainer.epochs = 3;
+  train->options = default_member_training();
   auto* train_cmd = app.add_subcommand("train", "Prompt-tune one chain member on a task");
   add_setup_options(*train_cmd, train->options.setup, train->adapters, train->options.data_dir,
                     train->options.task);
@@ -103,6 +99,15 @@ void register_task_commands(CLI::App& app) {
     const auto n = write_practice(practice->task, practice->worlds, practice->out);
     std::cerr << "practice: " << n << " documents from " << practice->worlds.size()
               << " worlds; wrote " << practice->out << "\n";
+  });
+
+  auto suite_path = std::make_shared<std::string>();
+  auto* suite_cmd = app.add_subcommand(
+      "suite", "Train what is missing, evaluate every task x method x seed, write the report");
+  suite_cmd->add_option("config", *suite_path, "Suite JSON (eval/suites/smoke.json)")->required();
+  suite_cmd->callback([suite_path] {
+    const auto report = run_suite(read_suite_config(*suite_path));
+    std::cout << "report: " << report << "\n";
   });
 
   auto chain = std::make_shared<ChainArgs>();

@@ -1,0 +1,151 @@
+#include "tasks/suite.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "engine/io/atomic_file.h"
+#include "engine/io/json_file.h"
+#include "eval/prediction_scores.h"
+#include "eval/report_tables.h"
+#include "tasks/experiment.h"
+
+namespace kvchain::tasks {
+namespace fs = std::filesystem;
+namespace {
+
+struct SuiteRun {
+  const SuiteConfig& config;
+  std::string base_hash;
+
+  // The adapter of `member` trained by `method` for `task` and `seed`, trained unless cached.
+  // `earlier` are the frozen members it reads (FTHSS).
+  std::string adapter(const std::string& task, const std::string& member, Method method,
+                      int64_t seed, const std::map<std::string, std::string>& earlier) const {
+    const auto made = make_task(task, config.data_dir);
+    const auto members = made->members();
+    const bool answers = member == members.back() || member == kSingleMember;
+    const int64_t epochs =
+        answers && member != kSingleMember ? config.answer_epochs : config.epochs;
+    Json key = {{"task", task},
+                {"member", member},
+                {"method", method_name(method)},
+                {"seed", seed},
+                {"epochs", epochs},
+                {"limit", config.train_limit},
+                {"train", file_hash(config.data_dir + "/" + task + "/train.jsonl")},
+                {"base", base_hash},
+                {"earlier", earlier}};
+    const auto hash = std::to_string(std::hash<std::string>{}(key.dump()));
+    const auto path = config.results_dir + "/cache/adapters/" + task + "-" + member + "-" +
+                      method_name(method) + "-s" + std::to_string(seed) + "-" + hash +
+                      ".safetensors";
+    if (fs::exists(path)) return path;
+    fs::create_directories(fs::path(path).parent_path());
+    std::cerr << "suite: train " << task << " " << member << " (" << method_name(method)
+              << ", seed " << seed << ")\n";
+    auto options = default_member_training();
+    options.setup = {config.base_dir, config.device, earlier};
+    options.data_dir = config.data_dir;
+    options.task = task;
+    options.member = member;
+    options.method = method;
+    options.limit = config.train_limit;
+    options.out = path;
+    options.trainer.epochs = epochs;
+    options.trainer.seed = static_cast<uint64_t>(seed);
+    const size_t init =
+        member == kDistillMember ? 0
+        : member == kSingleMember
+            ? members.size() - 1
+            : static_cast<size_t>(std::find(members.begin(), members.end(), member) -
+                                  members.begin());
+    options.adapter.init_text = made->prompt_init(init);
+    train_member(options);
+    return path;
+  }
+
+  // Adapters a method runs with, trained as needed.
+  std::map<std::string, std::string> adapters_for(const std::string& task,
+                                                  const std::string& method, int64_t seed) const {
+    const auto members = make_task(task, config.data_dir)->members();
+    if (method == "native" || method == "rag") return {};
+    if (method == "single")
+      return {{kSingleMember, adapter(task, kSingleMember, Method::kSingle, seed, {})}};
+    if (method == "distill") {
+      return {{kDistillMember, adapter(task, kDistillMember, Method::kDistill, seed, {})}};
+    }
+    // Chains: every member but the last as a standard prompt; the last as a text-chain member
+    // or, for FTHSS, on the earlier members' cache.
+    std::map<std::string, std::string> chain;
+    for (size_t i = 0; i + 1 < members.size(); ++i) {
+      chain[members[i]] = adapter(task, members[i], Method::kStandard, seed, {});
+    }
+    const bool fthss = method == "shared" || method == "shared-evict";
+    const auto earlier = chain;
+    chain[members.back()] =
+        adapter(task, members.back(), fthss ? Method::kFthss : Method::kStandard, seed,
+                fthss ? earlier : std::map<std::string, std::string>{});
+    return chain;
+  }
+
+  eval::ScoreRow evaluate(const std::string& task, const std::string& method, int64_t seed) const {
+    const auto stem =
+        config.run_dir() + "/predictions/" + task + "-" + method + "-s" + std::to_string(seed);
+    const auto predictions = stem + ".jsonl", summary_path = stem + ".summary.json";
+    Json summary;
+    if (fs::exists(summary_path)) {
+      summary = read_json_file(summary_path);
+    } else {
+      fs::create_directories(fs::path(stem).parent_path());
+      EvalOptions options;
+      options.setup = {config.base_dir, config.device, adapters_for(task, method, seed)};
+      options.data_dir = config.data_dir;
+      options.task = task;
+      options.mode = parse_run_mode(method == "shared-evict" ? "shared" : method);
+      options.evict = method == "shared-evict";
+      options.limit = config.test_limit;
+      options.predictions_path = predictions;
+      summary = evaluate_chain(options).to_json();
+      write_file_atomic(summary_path, summary.dump(1));
+    }
+    const auto scores = eval::summarize(eval::score_predictions(predictions), 1000, 0);
+    eval::ScoreRow row;
+    row.task = task;
+    row.method = method;
+    row.seed = seed;
+    row.n = scores["n"].get<int64_t>();
+    for (const auto& metric : make_task(task, config.data_dir)->metrics()) {
+      row.scores[metric] = scores[metric].get<double>();
+    }
+    row.prefilled_tokens = summary["prefilled_tokens"].get<double>();
+    row.latency_s = summary["prefill_s"].get<double>() + summary["decode_s"].get<double>();
+    row.kv_bytes = summary["kv_bytes_peak"].get<double>();
+    return row;
+  }
+};
+
+}  // namespace
+
+std::string run_suite(const SuiteConfig& config) {
+  SuiteRun run{config, file_hash(config.base_dir + "/model.safetensors")};
+  std::vector<eval::ScoreRow> rows;
+  for (const auto& task : config.tasks) {
+    for (const auto seed : config.seeds) {
+      for (const auto& method : config.methods) {
+        std::cerr << "suite: " << task << " " << method << " (seed " << seed << ")\n";
+        rows.push_back(run.evaluate(task, method, seed));
+      }
+    }
+  }
+  const auto dir = config.run_dir();
+  write_file_atomic(dir + "/scores.json", eval::scores_json(rows).dump(1));
+  write_file_atomic(dir + "/scores.csv", eval::scores_csv(rows));
+  const auto report = dir + "/report.md";
+  write_file_atomic(report, "# " + config.name + "\n\n## Scores\n\n" + eval::score_table(rows) +
+                                "\n## Efficiency (per example)\n\n" + eval::efficiency_table(rows));
+  return report;
+}
+
+}  // namespace kvchain::tasks

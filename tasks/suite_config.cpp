@@ -1,0 +1,111 @@
+#include "tasks/suite_config.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "engine/io/error.h"
+#include "engine/io/json_file.h"
+#include "engine/io/text.h"
+#include "tasks/task.h"
+
+namespace kvchain::tasks {
+namespace fs = std::filesystem;
+namespace {
+
+const std::vector<std::string> kKeys = {"name",        "data",       "base",   "tasks",
+                                        "methods",     "seeds",      "epochs", "answer_epochs",
+                                        "train_limit", "test_limit", "device", "results"};
+
+std::vector<std::string> names(const Json& config, const char* key, const std::string& where,
+                               const std::vector<std::string>& known) {
+  const auto& list = require_field(config, key, where);
+  if (!list.is_array() || list.empty())
+    throw Error(where + ": '" + key + "' must be a non-empty list");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const auto item_where = where + ": " + key + "[" + std::to_string(i) + "]";
+    const auto name = json_string(list[i], item_where);
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      throw Error(item_where + ": unknown " +
+                  std::string(key).substr(0, std::string(key).size() - 1) + " '" + name + "' (" +
+                  join_names(known) + ")");
+    }
+    out.push_back(name);
+  }
+  return out;
+}
+
+int64_t count(const Json& config, const char* key, const std::string& where, int64_t fallback,
+              int64_t least) {
+  if (!config.contains(key)) return fallback;
+  const auto& value = config[key];
+  if (!value.is_number_integer() || value.get<int64_t>() < least) {
+    throw Error(where + ": '" + key + "' must be an integer >= " + std::to_string(least));
+  }
+  return value.get<int64_t>();
+}
+
+std::string text(const Json& config, const char* key, const std::string& where,
+                 const std::string& fallback) {
+  if (!config.contains(key)) return fallback;
+  return json_string(config[key], where + ": '" + key + "'");
+}
+
+}  // namespace
+
+const std::vector<std::string>& suite_methods() {
+  static const std::vector<std::string> methods = {"native",  "rag",    "single",      "text",
+                                                   "distill", "shared", "shared-evict"};
+  return methods;
+}
+
+SuiteConfig read_suite_config(const std::string& path) {
+  const auto config = read_json_file(path);
+  if (!config.is_object()) throw Error(path + ": a suite config is a JSON object");
+  for (const auto& [key, value] : config.items()) {
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      throw Error(path + ": unknown key '" + key + "' (" + join_names(kKeys) + ")");
+    }
+  }
+  SuiteConfig suite;
+  suite.name = json_string(require_field(config, "name", path), path + ": 'name'");
+  if (suite.name.empty() || suite.name.find('/') != std::string::npos) {
+    throw Error(path + ": 'name' must be a plain folder name");
+  }
+  suite.data_dir = json_string(require_field(config, "data", path), path + ": 'data'");
+  suite.base_dir = text(config, "base", path, suite.base_dir);
+  suite.device = text(config, "device", path, suite.device);
+  suite.results_dir = text(config, "results", path, suite.results_dir);
+  suite.tasks = names(config, "tasks", path, task_names());
+  suite.methods = names(config, "methods", path, suite_methods());
+  if (config.contains("seeds")) {
+    const auto& seeds = config["seeds"];
+    if (!seeds.is_array() || seeds.empty())
+      throw Error(path + ": 'seeds' must be a non-empty list");
+    suite.seeds.clear();
+    for (const auto& seed : seeds) {
+      if (!seed.is_number_integer()) throw Error(path + ": 'seeds' must hold integers");
+      suite.seeds.push_back(seed.get<int64_t>());
+    }
+  }
+  suite.epochs = count(config, "epochs", path, suite.epochs, 1);
+  suite.answer_epochs = count(config, "answer_epochs", path, suite.answer_epochs, 1);
+  suite.train_limit = count(config, "train_limit", path, 0, 0);
+  suite.test_limit = count(config, "test_limit", path, 0, 0);
+  if (!fs::is_directory(suite.data_dir)) {
+    throw Error(path + ": 'data': " + suite.data_dir +
+                " is not a directory (make the world with `kvchain data generate`)");
+  }
+  if (!fs::exists(fs::path(suite.base_dir) / "config.json")) {
+    throw Error(path + ": 'base': " + suite.base_dir + " has no config.json");
+  }
+  for (const auto& task : suite.tasks) {
+    for (const char* split : {"train", "test"}) {
+      const auto file = fs::path(suite.data_dir) / task / (std::string(split) + ".jsonl");
+      if (!fs::exists(file)) throw Error(path + ": 'tasks': " + file.string() + " is missing");
+    }
+  }
+  return suite;
+}
+
+}  // namespace kvchain::tasks

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# A small suite end to end on the tiny-llama fixture: it trains and evaluates every method of
+# Compression&QA (5 adapters), writes scores.json and report.md; a second run trains and evaluates nothing
+# and gives the same scores; a run whose predictions were deleted redoes only those.
+# Usage: suite_resume.sh KVCHAIN BASE_DIR WORLD_DIR WORK_DIR
+set -euo pipefail
+kvchain=$1 base=$2 world=$3 work=$4
+rm -rf "$work" && mkdir -p "$work"
+cat > "$work/suite.json" <<JSON
+{"name": "mini", "data": "$world", "base": "$base", "tasks": ["compression_qa"],
+ "methods": ["native", "rag", "single", "text", "distill", "shared", "shared-evict"],
+ "epochs": 1, "answer_epochs": 1, "train_limit": 3, "test_limit": 2, "results": "$work/results"}
+JSON
+"$kvchain" suite "$work/suite.json" > "$work/first.out" 2> "$work/first.log"
+run=$work/results/mini
+for f in scores.json scores.csv report.md; do [ -s "$run/$f" ] || { echo "FAIL: no $f"; exit 1; }; done
+grep -q "| FTHSS, P_A and x_A evicted |" "$run/report.md" || { echo "FAIL: report lacks a method row"; exit 1; }
+trained=$(grep -c "^suite: train" "$work/first.log")
+[ "$trained" -eq 5 ] || { echo "FAIL: first run trained $trained adapters, expected 5"; exit 1; }
+cp "$run/scores.json" "$work/scores-first.json"
+
+"$kvchain" suite "$work/suite.json" > /dev/null 2> "$work/second.log"
+! grep -q "^suite: train\|compression_qa .* \[" "$work/second.log" ||
+  { echo "FAIL: the second run redid work"; exit 1; }
+cmp "$run/scores.json" "$work/scores-first.json"
+
+rm "$run/predictions/compression_qa-text-s0.summary.json"
+"$kvchain" suite "$work/suite.json" > /dev/null 2> "$work/third.log"
+redone=$(grep -c "compression_qa text \[" "$work/third.log" || true)
+[ "$redone" -gt 0 ] && ! grep -q "^suite: train" "$work/third.log" ||
+  { echo "FAIL: a deleted evaluation was not redone alone"; exit 1; }
+"$kvchain" report compare "$work/scores-first.json" "$run/scores.json"
+echo "PASS: suite ran, resumed and redid only what was missing"
