@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "engine/io/atomic_file.h"
 #include "engine/io/json_file.h"
@@ -15,19 +16,31 @@ namespace kvchain::tasks {
 namespace fs = std::filesystem;
 namespace {
 
+// The member whose prompt text an adapter starts from: the first one's for the distilled
+// model, the last one's (the answer's) for the single model.
+size_t init_index(const std::vector<std::string>& members, const std::string& member) {
+  if (member == kDistillMember) return 0;
+  const auto it = std::find(members.begin(), members.end(), member);
+  return it == members.end() ? members.size() - 1 : static_cast<size_t>(it - members.begin());
+}
+
 struct SuiteRun {
   const SuiteConfig& config;
   std::string base_hash;
+  std::map<std::string, std::unique_ptr<Task>> tasks;  // made once: some open an index
+
+  const Task& task_of(const std::string& name) {
+    auto& task = tasks[name];
+    if (!task) task = make_task(name, config.data_dir);
+    return *task;
+  }
 
   // The adapter of `member` trained by `method` for `task` and `seed`, trained unless cached.
   // `earlier` are the frozen members it reads (FTHSS).
   std::string adapter(const std::string& task, const std::string& member, Method method,
-                      int64_t seed, const std::map<std::string, std::string>& earlier) const {
-    const auto made = make_task(task, config.data_dir);
-    const auto members = made->members();
-    const bool answers = member == members.back() || member == kSingleMember;
-    const int64_t epochs =
-        answers && member != kSingleMember ? config.answer_epochs : config.epochs;
+                      int64_t seed, const std::map<std::string, std::string>& earlier) {
+    const auto members = task_of(task).members();
+    const int64_t epochs = member == members.back() ? config.answer_epochs : config.epochs;
     Json key = {{"task", task},
                 {"member", member},
                 {"method", method_name(method)},
@@ -55,21 +68,15 @@ struct SuiteRun {
     options.out = path;
     options.trainer.epochs = epochs;
     options.trainer.seed = static_cast<uint64_t>(seed);
-    const size_t init =
-        member == kDistillMember ? 0
-        : member == kSingleMember
-            ? members.size() - 1
-            : static_cast<size_t>(std::find(members.begin(), members.end(), member) -
-                                  members.begin());
-    options.adapter.init_text = made->prompt_init(init);
+    options.adapter.init_text = task_of(task).prompt_init(init_index(members, member));
     train_member(options);
     return path;
   }
 
   // Adapters a method runs with, trained as needed.
   std::map<std::string, std::string> adapters_for(const std::string& task,
-                                                  const std::string& method, int64_t seed) const {
-    const auto members = make_task(task, config.data_dir)->members();
+                                                  const std::string& method, int64_t seed) {
+    const auto members = task_of(task).members();
     if (method == "native" || method == "rag") return {};
     if (method == "single")
       return {{kSingleMember, adapter(task, kSingleMember, Method::kSingle, seed, {})}};
@@ -90,7 +97,7 @@ struct SuiteRun {
     return chain;
   }
 
-  eval::ScoreRow evaluate(const std::string& task, const std::string& method, int64_t seed) const {
+  eval::ScoreRow evaluate(const std::string& task, const std::string& method, int64_t seed) {
     const auto stem =
         config.run_dir() + "/predictions/" + task + "-" + method + "-s" + std::to_string(seed);
     const auto predictions = stem + ".jsonl", summary_path = stem + ".summary.json";
@@ -116,7 +123,7 @@ struct SuiteRun {
     row.method = method;
     row.seed = seed;
     row.n = scores["n"].get<int64_t>();
-    for (const auto& metric : make_task(task, config.data_dir)->metrics()) {
+    for (const auto& metric : task_of(task).metrics()) {
       row.scores[metric] = scores[metric].get<double>();
     }
     row.prefilled_tokens = summary["prefilled_tokens"].get<double>();
@@ -129,7 +136,7 @@ struct SuiteRun {
 }  // namespace
 
 std::string run_suite(const SuiteConfig& config) {
-  SuiteRun run{config, file_hash(config.base_dir + "/model.safetensors")};
+  SuiteRun run{config, file_hash(config.base_dir + "/model.safetensors"), {}};
   std::vector<eval::ScoreRow> rows;
   for (const auto& task : config.tasks) {
     for (const auto seed : config.seeds) {
