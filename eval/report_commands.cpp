@@ -1,12 +1,11 @@
 #include "eval/report_commands.h"
 
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
-#include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
 #include "eval/report_tables.h"
+#include "eval/report_writer.h"
 
 namespace kvchain::eval {
 namespace {
@@ -23,21 +22,20 @@ void register_report_commands(CLI::App& app) {
   auto* report = app.add_subcommand("report", "Paper-style tables of a run, and run comparison");
   report->require_subcommand(1);
 
-  auto* table = report->add_subcommand("table", "Markdown tables (and CSV) of a scores.json");
+  auto* table =
+      report->add_subcommand("table", "Markdown tables (and CSV, SVG plots) of a scores.json");
   table->add_option("scores", args->scores, "scores.json of a run")->required();
-  table->add_option("--out", args->out_dir, "Write report.md and scores.csv here");
+  table->add_option("--out", args->out_dir, "Write report.md, scores.csv and plots/ here");
   table->callback([args] {
     const auto rows = read_scores(args->scores);
-    const auto markdown =
-        "## Scores\n\n" + score_table(rows) + "\n## Efficiency\n\n" + efficiency_table(rows);
     if (args->out_dir.empty()) {
-      std::cout << markdown;
+      std::cout << "## Scores\n\n"
+                << score_table(rows) << "\n## Efficiency (per example)\n\n"
+                << efficiency_table(rows);
       return;
     }
-    std::filesystem::create_directories(args->out_dir);
-    write_file_atomic(args->out_dir + "/report.md", markdown);
-    write_file_atomic(args->out_dir + "/scores.csv", scores_csv(rows));
-    std::cerr << "report: wrote " << args->out_dir << "/report.md and scores.csv\n";
+    std::cerr << "report: wrote " << write_report(args->out_dir, args->scores, rows)
+              << ", scores.csv and plots/\n";
   });
 
   auto* compare = report->add_subcommand(

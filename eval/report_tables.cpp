@@ -182,6 +182,41 @@ std::string efficiency_table(const std::vector<ScoreRow>& rows) {
   return table;
 }
 
+std::map<std::string, std::string> score_plots(const std::vector<ScoreRow>& rows) {
+  const Grid grid(rows);
+  const std::map<std::string, const char*> colours = {
+      {"Single Model", "#9e9e9e"}, {kChainGroup, "#1f77b4"}, {"Streamlining", "#ff7f0e"}};
+  constexpr int kLabel = 220, kBar = 360, kRow = 24;
+  std::map<std::string, std::string> plots;
+  for (const auto& task : grid.tasks()) {
+    for (const auto& [metric, label] : grid.metrics(task)) {
+      std::string bars;
+      int y = 30;
+      for (const auto& m : kMethods) {
+        const auto* cell = grid.cell(task, m.name);
+        if (cell == nullptr || !cell->scores.count(metric)) continue;
+        const double value = cell->scores.at(metric);
+        const int width = static_cast<int>(kBar * std::clamp(value, 0.0, 100.0) / 100.0);
+        bars += "<text x=\"" + std::to_string(kLabel - 6) + "\" y=\"" + std::to_string(y + 15) +
+                "\" text-anchor=\"end\">" + m.label + "</text><rect x=\"" + std::to_string(kLabel) +
+                "\" y=\"" + std::to_string(y + 3) + "\" width=\"" + std::to_string(width) +
+                "\" height=\"16\" fill=\"" + colours.at(m.group) + "\"/><text x=\"" +
+                std::to_string(kLabel + width + 4) + "\" y=\"" + std::to_string(y + 15) + "\">" +
+                fixed(value) + "</text>\n";
+        y += kRow;
+      }
+      const int width = kLabel + kBar + 60, height = y + 10;
+      plots[task + "-" + metric + ".svg"] =
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(width) +
+          "\" height=\"" + std::to_string(height) +
+          "\" font-family=\"sans-serif\" font-size=\"12\">\n<text x=\"8\" y=\"18\" "
+          "font-weight=\"bold\">" +
+          task + ": " + label + " (0-100)</text>\n" + bars + "</svg>\n";
+    }
+  }
+  return plots;
+}
+
 std::string scores_csv(const std::vector<ScoreRow>& rows) {
   std::string csv = "task,method,seed,n,em,f1,acc,prefilled_tokens,latency_s,kv_bytes\n";
   for (const auto& row : rows) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ namespace kvchain::eval {
 std::string score_table(const std::vector<ScoreRow>& rows);
 // Per example means of each method on each task: prefilled tokens, latency, KV-cache MB.
 std::string efficiency_table(const std::vector<ScoreRow>& rows);
+// One SVG bar chart per task and metric ("TASK-METRIC.svg" -> SVG text): each method's mean
+// score, coloured by group, on a 0-100 axis.
+std::map<std::string, std::string> score_plots(const std::vector<ScoreRow>& rows);
+
 // One line per run, for spreadsheets and plots.
 std::string scores_csv(const std::vector<ScoreRow>& rows);
 

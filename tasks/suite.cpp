@@ -10,6 +10,7 @@
 #include "engine/io/json_file.h"
 #include "eval/prediction_scores.h"
 #include "eval/report_tables.h"
+#include "eval/report_writer.h"
 #include "tasks/experiment.h"
 
 namespace kvchain::tasks {
@@ -148,11 +149,7 @@ std::string run_suite(const SuiteConfig& config) {
   }
   const auto dir = config.run_dir();
   write_file_atomic(dir + "/scores.json", eval::scores_json(rows).dump(1));
-  write_file_atomic(dir + "/scores.csv", eval::scores_csv(rows));
-  const auto report = dir + "/report.md";
-  write_file_atomic(report, "# " + config.name + "\n\n## Scores\n\n" + eval::score_table(rows) +
-                                "\n## Efficiency (per example)\n\n" + eval::efficiency_table(rows));
-  return report;
+  return eval::write_report(dir, config.name, rows);
 }
 
 }  // namespace kvchain::tasks

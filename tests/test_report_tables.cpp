@@ -38,6 +38,18 @@ TEST(ReportTables, SeedsAverageAndTheBestNonChainNumberIsBold) {
   EXPECT_NE(efficiency_table(rows).find("| FTHSS | 100.0 | 0.500 | 1.00 |"), std::string::npos);
 }
 
+TEST(ReportTables, EachTaskMetricGetsABarChartWithABarPerMethod) {
+  auto rag = row("cqa", "rag", 0, 14);
+  rag.scores["f1"] = 20;
+  const auto plots = score_plots({row("cqa", "text", 0, 30), rag});
+  ASSERT_EQ(plots.size(), 2u);  // em, and f1 which only rag reports
+  const auto& em = plots.at("cqa-em.svg");
+  EXPECT_EQ(em.rfind("<svg", 0), 0u);
+  EXPECT_NE(em.find(">Standard RAG</text>"), std::string::npos);
+  EXPECT_NE(em.find(">30.0</text>"), std::string::npos);
+  EXPECT_EQ(plots.at("cqa-f1.svg").find("Chain of models"), std::string::npos);
+}
+
 TEST(ReportTables, AnUnknownMethodIsRefusedByName) {
   EXPECT_NE(test::error_message([] {
               score_table({row("cqa", "magic", 0, 1)});

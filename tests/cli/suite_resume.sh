@@ -13,7 +13,7 @@ cat > "$work/suite.json" <<JSON
 JSON
 "$kvchain" suite "$work/suite.json" > "$work/first.out" 2> "$work/first.log"
 run=$work/results/mini
-for f in scores.json scores.csv report.md; do [ -s "$run/$f" ] || { echo "FAIL: no $f"; exit 1; }; done
+for f in scores.json scores.csv report.md plots/compression_qa-em.svg; do [ -s "$run/$f" ] || { echo "FAIL: no $f"; exit 1; }; done
 grep -q "| FTHSS, P_A and x_A evicted |" "$run/report.md" || { echo "FAIL: report lacks a method row"; exit 1; }
 trained=$(grep -c "^suite: train" "$work/first.log")
 [ "$trained" -eq 5 ] || { echo "FAIL: first run trained $trained adapters, expected 5"; exit 1; }
