@@ -11,32 +11,9 @@
 namespace kvchain::eval {
 namespace {
 
-std::string string_field(const Json& record, const char* key, const std::string& where) {
-  if (!record.contains(key)) throw Error(where + ": missing field '" + key + "'");
-  const auto& value = record[key];
-  if (!value.is_string()) {
-    throw Error(where + ": field '" + key + "' must be a string, got " + value.type_name());
-  }
-  return value.get<std::string>();
-}
-
 std::vector<std::string> gold_answers(const Json& record, const std::string& where) {
-  if (record.contains("golden_answers")) {
-    const auto& answers = record["golden_answers"];
-    if (!answers.is_array() || answers.empty()) {
-      throw Error(where + ": field 'golden_answers' must be a non-empty list of strings");
-    }
-    std::vector<std::string> gold;
-    for (const auto& answer : answers) {
-      if (!answer.is_string()) {
-        throw Error(where + ": field 'golden_answers' holds a " + std::string(answer.type_name()) +
-                    ", not a string");
-      }
-      gold.push_back(answer.get<std::string>());
-    }
-    return gold;
-  }
-  if (record.contains("answer")) return {string_field(record, "answer", where)};
+  if (record.contains("golden_answers")) return json_string_list(record, "golden_answers", where);
+  if (record.contains("answer")) return {json_string_field(record, "answer", where)};
   throw Error(where + ": missing field 'golden_answers' (or 'answer' for choices)");
 }
 
@@ -90,9 +67,9 @@ PredictionScores score_predictions(const std::string& path) {
   while (reader.next(record)) {
     const auto& where = reader.where();
     if (!record.is_object()) throw Error(where + ": expected a JSON object per line");
-    const auto prediction = string_field(record, "prediction", where);
+    const auto prediction = json_string_field(record, "prediction", where);
     const auto gold = gold_answers(record, where);
-    scores.ids.push_back(record.contains("id") ? string_field(record, "id", where) : "");
+    scores.ids.push_back(record.contains("id") ? json_string_field(record, "id", where) : "");
     scores.em.push_back(exact_match(prediction, gold));
     scores.f1.push_back(token_f1(prediction, gold));
     scores.acc.push_back(choice_accuracy(prediction, gold));

@@ -3,17 +3,6 @@
 #include "engine/io/error.h"
 
 namespace kvchain::eval {
-namespace {
-
-double number(const Json& run, const char* key, const std::string& where) {
-  const auto& value = require_field(run, key, where);
-  if (!value.is_number()) {
-    throw Error(where + ": field '" + key + "' must be a number, got " + value.type_name());
-  }
-  return value.get<double>();
-}
-
-}  // namespace
 
 std::vector<ScoreRow> read_scores(const std::string& path) {
   const auto file = read_json_file(path);
@@ -24,20 +13,20 @@ std::vector<ScoreRow> read_scores(const std::string& path) {
     const auto where = path + ": runs[" + std::to_string(i) + "]";
     const auto& run = runs[i];
     ScoreRow row;
-    row.task = json_string(require_field(run, "task", where), where + ": field 'task'");
-    row.method = json_string(require_field(run, "method", where), where + ": field 'method'");
-    row.seed = static_cast<int64_t>(number(run, "seed", where));
-    row.n = static_cast<int64_t>(number(run, "n", where));
+    row.task = json_string_field(run, "task", where);
+    row.method = json_string_field(run, "method", where);
+    row.seed = static_cast<int64_t>(json_number_field(run, "seed", where));
+    row.n = static_cast<int64_t>(json_number_field(run, "n", where));
     const auto& scores = require_field(run, "scores", where);
     if (!scores.is_object() || scores.empty()) {
       throw Error(where + ": field 'scores' must be an object of metric -> percent");
     }
     for (const auto& [metric, value] : scores.items()) {
-      row.scores[metric] = number(scores, metric.c_str(), where + ": scores");
+      row.scores[metric] = json_number_field(scores, metric.c_str(), where + ": scores");
     }
-    row.prefilled_tokens = number(run, "prefilled_tokens", where);
-    row.latency_s = number(run, "latency_s", where);
-    row.kv_bytes = number(run, "kv_bytes", where);
+    row.prefilled_tokens = json_number_field(run, "prefilled_tokens", where);
+    row.latency_s = json_number_field(run, "latency_s", where);
+    row.kv_bytes = json_number_field(run, "kv_bytes", where);
     rows.push_back(std::move(row));
   }
   return rows;

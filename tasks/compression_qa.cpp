@@ -6,7 +6,7 @@
 namespace kvchain::tasks {
 
 std::string CompressionQA::shared(const Json& record, const std::string& where) const {
-  return "Question: " + string_field(record, "question", where) + "\n";
+  return "Question: " + json_string_field(record, "question", where) + "\n";
 }
 
 std::string CompressionQA::passages(const Json& record, const std::string& where) const {
@@ -17,7 +17,8 @@ std::string CompressionQA::passages(const Json& record, const std::string& where
   std::string text = "<retrieved>\n";
   for (size_t i = 0; i < list.size(); ++i) {
     text +=
-        string_field(list[i], "contents", where + ": passages[" + std::to_string(i) + "]") + "\n";
+        json_string_field(list[i], "contents", where + ": passages[" + std::to_string(i) + "]") +
+        "\n";
   }
   return text;
 }
@@ -36,7 +37,7 @@ std::string CompressionQA::single_input(const Json& record, const std::string& w
 
 std::string CompressionQA::target(const Json& record, const std::string& where,
                                   size_t index) const {
-  return index == 0 ? string_field(record, "compressed", where)
+  return index == 0 ? json_string_field(record, "compressed", where)
                     : golden_answers(record, where).front();
 }
 

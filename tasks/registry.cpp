@@ -38,7 +38,7 @@ std::string Task::prompt_init(size_t) const {
 }
 
 std::vector<std::string> Task::golden_answers(const Json& record, const std::string& where) const {
-  return string_list_field(record, "golden_answers", where);
+  return json_string_list(record, "golden_answers", where);
 }
 
 std::unique_ptr<Task> make_task(const std::string& name, const std::string& data_dir) {

@@ -35,7 +35,7 @@ std::string RewriteQA::retrieved(const std::vector<std::string>& queries) const 
 }
 
 std::string RewriteQA::shared(const Json& record, const std::string& where) const {
-  return "Question: " + string_field(record, "question", where) + "\n";
+  return "Question: " + json_string_field(record, "question", where) + "\n";
 }
 
 std::string RewriteQA::input(const Json& record, const std::string& where, size_t index,
@@ -43,24 +43,25 @@ std::string RewriteQA::input(const Json& record, const std::string& where, size_
   if (index == 0) return kRewriteTag;
   // A rewriter that wrote nothing leaves QA the question alone to search with.
   auto queries = lines_of(earlier.at(0));
-  if (queries.empty()) queries = {string_field(record, "question", where)};
+  if (queries.empty()) queries = {json_string_field(record, "question", where)};
   const auto passages = retrieved(queries) + kAnswerTag;
   if (mode == ChainMode::kShared) return passages;
   return kRewriteTag + earlier.at(0) + "\n" + passages;
 }
 
 std::string RewriteQA::target(const Json& record, const std::string& where, size_t index) const {
-  return index == 0 ? joined_lines(string_list_field(record, "rewritten_queries", where))
+  return index == 0 ? joined_lines(json_string_list(record, "rewritten_queries", where))
                     : golden_answers(record, where).front();
 }
 
 std::string RewriteQA::distill_input(const Json& record, const std::string& where) const {
-  return retrieved({string_field(record, "question", where)}) + kRewriteTag;
+  return retrieved({json_string_field(record, "question", where)}) + kRewriteTag;
 }
 
 std::string RewriteQA::single_input(const Json& record, const std::string& where,
                                     bool with_passages) const {
-  return (with_passages ? retrieved({string_field(record, "question", where)}) : "") + kAnswerTag;
+  return (with_passages ? retrieved({json_string_field(record, "question", where)}) : "") +
+         kAnswerTag;
 }
 
 std::string RewriteQA::prompt_init(size_t index) const {

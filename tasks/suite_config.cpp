@@ -47,8 +47,7 @@ int64_t count(const Json& config, const char* key, const std::string& where, int
 
 std::string text(const Json& config, const char* key, const std::string& where,
                  const std::string& fallback) {
-  if (!config.contains(key)) return fallback;
-  return json_string(config[key], where + ": '" + key + "'");
+  return config.contains(key) ? json_string_field(config, key, where) : fallback;
 }
 
 }  // namespace

@@ -1,9 +1,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
-
-#include "engine/io/json_file.h"
 
 namespace kvchain::tasks {
 
@@ -15,10 +12,5 @@ std::string trim(const std::string& text);
 
 // What follows the last `tag` in `output`, trimmed; all of `output` when the tag is missing.
 std::string after_last(const std::string& output, const std::string& tag);
-
-// A record's string field, and its non-empty list of strings; errors name `where` and the key.
-std::string string_field(const Json& record, const char* key, const std::string& where);
-std::vector<std::string> string_list_field(const Json& record, const char* key,
-                                           const std::string& where);
 
 }  // namespace kvchain::tasks

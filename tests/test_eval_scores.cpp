@@ -102,7 +102,7 @@ TEST_F(PredictionFiles, BadRecordsNameTheLineAndTheField) {
   const auto number = write("b.jsonl", "{\"prediction\":3,\"answer\":\"B\"}\n");
   EXPECT_NE(test::error_message([&] {
               score_predictions(number);
-            }).find("b.jsonl:1: field 'prediction' must be a string, got number"),
+            }).find("b.jsonl:1: field 'prediction': expected a string, got number"),
             std::string::npos);
   const auto empty = write("c.jsonl", "\n");
   EXPECT_NE(test::error_message([&] { score_predictions(empty); }).find("no predictions"),

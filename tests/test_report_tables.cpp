@@ -81,7 +81,7 @@ TEST(ScoresFile, RoundTripsAndNamesTheBadField) {
   std::ofstream(path) << bad.dump();
   EXPECT_NE(test::error_message([&] {
               read_scores(path);
-            }).find("runs[0]: field 'latency_s' must be a number, got string"),
+            }).find("runs[0]: field 'latency_s': expected a number, got string"),
             std::string::npos);
 }
 

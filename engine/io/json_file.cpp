@@ -53,4 +53,25 @@ std::string json_string(const Json& value, const std::string& where) {
   return value.get<std::string>();
 }
 
+std::string json_string_field(const Json& object, const char* key, const std::string& where) {
+  return json_string(require_field(object, key, where), where + ": field '" + key + "'");
+}
+
+double json_number_field(const Json& object, const char* key, const std::string& where) {
+  return json_number(require_field(object, key, where), where + ": field '" + key + "'");
+}
+
+std::vector<std::string> json_string_list(const Json& object, const char* key,
+                                          const std::string& where) {
+  const auto& list = require_field(object, key, where);
+  if (!list.is_array() || list.empty()) {
+    throw Error(where + ": field '" + key + "' must be a non-empty list");
+  }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    out.push_back(json_string(list[i], where + ": " + key + "[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
 }  // namespace kvchain

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/io/error.h"
 
@@ -27,6 +28,12 @@ int64_t json_int(const Json& value, const std::string& where);
 double json_number(const Json& value, const std::string& where);
 bool json_bool(const Json& value, const std::string& where);
 std::string json_string(const Json& value, const std::string& where);
+// A record's field of that type: missing or mistyped, the error names `where` and the key.
+std::string json_string_field(const Json& object, const char* key, const std::string& where);
+double json_number_field(const Json& object, const char* key, const std::string& where);
+// A record's non-empty list of strings; errors name the key and the item's index.
+std::vector<std::string> json_string_list(const Json& object, const char* key,
+                                          const std::string& where);
 
 }  // namespace kvchain
 
