@@ -5,7 +5,6 @@
 #include "engine/io/text.h"
 #include "tasks/compression_qa.h"
 #include "tasks/rewrite_qa.h"
-#include "tasks/text.h"
 
 namespace kvchain::tasks {
 namespace {
@@ -27,18 +26,6 @@ std::vector<std::string> task_names() {
   std::vector<std::string> names;
   for (const auto& [name, make] : registry()) names.push_back(name);
   return names;
-}
-
-std::string Task::distill_input(const Json& record, const std::string& where) const {
-  return input(record, where, 0, ChainMode::kText, {});
-}
-
-std::string Task::prompt_init(size_t) const {
-  return "Answer the question from the text:";
-}
-
-std::vector<std::string> Task::golden_answers(const Json& record, const std::string& where) const {
-  return json_string_list(record, "golden_answers", where);
 }
 
 std::unique_ptr<Task> make_task(const std::string& name, const std::string& data_dir) {

@@ -74,28 +74,23 @@ struct SuiteRun {
     return path;
   }
 
-  // Adapters a method runs with, trained as needed.
-  std::map<std::string, std::string> adapters_for(const std::string& task,
-                                                  const std::string& method, int64_t seed) {
-    const auto members = task_of(task).members();
-    if (method == "native" || method == "rag") return {};
-    if (method == "single")
-      return {{kSingleMember, adapter(task, kSingleMember, Method::kSingle, seed, {})}};
-    if (method == "distill") {
-      return {{kDistillMember, adapter(task, kDistillMember, Method::kDistill, seed, {})}};
+  // The adapters `mode` reads (tasks/layouts.h), trained as needed: a chain's last member on
+  // the earlier members' cache in shared mode, every other adapter by its own method.
+  std::map<std::string, std::string> adapters_for(const std::string& task, RunMode mode,
+                                                  int64_t seed) {
+    const auto last = task_of(task).members().back();
+    std::map<std::string, std::string> adapters;
+    for (const auto& member : adapters_of(task_of(task), mode)) {
+      const auto method = member == kDistillMember                     ? Method::kDistill
+                          : member == kSingleMember                    ? Method::kSingle
+                          : mode == RunMode::kShared && member == last ? Method::kFthss
+                                                                       : Method::kStandard;
+      // Members come in chain order, so the ones FTHSS reads are already here.
+      adapters[member] =
+          adapter(task, member, method, seed,
+                  method == Method::kFthss ? adapters : std::map<std::string, std::string>{});
     }
-    // Chains: every member but the last as a standard prompt; the last as a text-chain member
-    // or, for FTHSS, on the earlier members' cache.
-    std::map<std::string, std::string> chain;
-    for (size_t i = 0; i + 1 < members.size(); ++i) {
-      chain[members[i]] = adapter(task, members[i], Method::kStandard, seed, {});
-    }
-    const bool fthss = method == "shared" || method == "shared-evict";
-    const auto earlier = chain;
-    chain[members.back()] =
-        adapter(task, members.back(), fthss ? Method::kFthss : Method::kStandard, seed,
-                fthss ? earlier : std::map<std::string, std::string>{});
-    return chain;
+    return adapters;
   }
 
   eval::ScoreRow evaluate(const std::string& task, const std::string& method, int64_t seed) {
@@ -108,11 +103,12 @@ struct SuiteRun {
     } else {
       fs::create_directories(fs::path(stem).parent_path());
       EvalOptions options;
-      options.setup = {config.base_dir, config.device, adapters_for(task, method, seed)};
+      // "shared-evict" is the shared mode with eviction; every other method is a run mode.
+      options.evict = method == "shared-evict";
+      options.mode = parse_run_mode(options.evict ? "shared" : method);
+      options.setup = {config.base_dir, config.device, adapters_for(task, options.mode, seed)};
       options.data_dir = config.data_dir;
       options.task = task;
-      options.mode = parse_run_mode(method == "shared-evict" ? "shared" : method);
-      options.evict = method == "shared-evict";
       options.limit = config.test_limit;
       options.predictions_path = predictions;
       summary = evaluate_chain(options).to_json();
