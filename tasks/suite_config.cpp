@@ -16,23 +16,17 @@ const std::vector<std::string> kKeys = {"name",        "data",       "base",   "
                                         "methods",     "seeds",      "epochs", "answer_epochs",
                                         "train_limit", "test_limit", "device", "results"};
 
-std::vector<std::string> names(const Json& config, const char* key, const std::string& where,
-                               const std::vector<std::string>& known) {
-  const auto& list = require_field(config, key, where);
-  if (!list.is_array() || list.empty())
-    throw Error(where + ": '" + key + "' must be a non-empty list");
-  std::vector<std::string> out;
+// The list under `key`, each item one of `known` (an unknown one is named as a `noun`).
+std::vector<std::string> names(const Json& config, const char* key, const char* noun,
+                               const std::string& where, const std::vector<std::string>& known) {
+  const auto list = json_string_list(config, key, where);
   for (size_t i = 0; i < list.size(); ++i) {
-    const auto item_where = where + ": " + key + "[" + std::to_string(i) + "]";
-    const auto name = json_string(list[i], item_where);
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      throw Error(item_where + ": unknown " +
-                  std::string(key).substr(0, std::string(key).size() - 1) + " '" + name + "' (" +
-                  join_names(known) + ")");
+    if (std::find(known.begin(), known.end(), list[i]) == known.end()) {
+      throw Error(where + ": " + key + "[" + std::to_string(i) + "]: unknown " + noun + " '" +
+                  list[i] + "' (" + join_names(known) + ")");
     }
-    out.push_back(name);
   }
-  return out;
+  return list;
 }
 
 int64_t count(const Json& config, const char* key, const std::string& where, int64_t fallback,
@@ -75,8 +69,8 @@ SuiteConfig read_suite_config(const std::string& path) {
   suite.base_dir = text(config, "base", path, suite.base_dir);
   suite.device = text(config, "device", path, suite.device);
   suite.results_dir = text(config, "results", path, suite.results_dir);
-  suite.tasks = names(config, "tasks", path, task_names());
-  suite.methods = names(config, "methods", path, suite_methods());
+  suite.tasks = names(config, "tasks", "task", path, task_names());
+  suite.methods = names(config, "methods", "method", path, suite_methods());
   if (config.contains("seeds")) {
     const auto& seeds = config["seeds"];
     if (!seeds.is_array() || seeds.empty())
