@@ -1,5 +1,8 @@
 #include "eval/prediction_scores.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 
 #include "engine/io/error.h"
@@ -70,9 +73,24 @@ PredictionScores score_predictions(const std::string& path) {
     const auto prediction = json_string_field(record, "prediction", where);
     const auto gold = gold_answers(record, where);
     scores.ids.push_back(record.contains("id") ? json_string_field(record, "id", where) : "");
-    scores.em.push_back(exact_match(prediction, gold));
-    scores.f1.push_back(token_f1(prediction, gold));
-    scores.acc.push_back(choice_accuracy(prediction, gold));
+    std::vector<std::string> scored;
+    if (record.contains("metrics")) {
+      scored = json_string_list(record, "metrics", where);
+      for (const auto& name : scored) {
+        if (std::none_of(std::begin(kMetrics), std::end(kMetrics),
+                         [&](const Metric& m) { return name == m.name; })) {
+          throw Error(where + ": field 'metrics' names '" + name + "' (em, f1, acc)");
+        }
+      }
+    }
+    const auto score = [&](const char* metric, double value) {
+      const bool counts =
+          scored.empty() || std::find(scored.begin(), scored.end(), metric) != scored.end();
+      return counts ? value : std::numeric_limits<double>::quiet_NaN();
+    };
+    scores.em.push_back(score("em", exact_match(prediction, gold)));
+    scores.f1.push_back(score("f1", token_f1(prediction, gold)));
+    scores.acc.push_back(score("acc", choice_accuracy(prediction, gold)));
   }
   if (scores.size() == 0) throw Error(path + ": no predictions");
   return scores;
@@ -80,13 +98,24 @@ PredictionScores score_predictions(const std::string& path) {
 
 Json summarize(const PredictionScores& scores, int64_t resamples, uint64_t seed) {
   Json summary = {{"n", scores.size()}};
-  Json ci = Json::object();
+  Json ci = Json::object(), scored = Json::object();
   for (const auto& metric : kMetrics) {
-    const auto estimate = bootstrap_mean(scores.*metric.values, resamples, seed);
+    std::vector<double> values;
+    for (const double v : scores.*metric.values) {
+      if (!std::isnan(v)) values.push_back(v);
+    }
+    scored[metric.name] = values.size();
+    if (values.empty()) {
+      summary[metric.name] = nullptr;
+      ci[metric.name] = nullptr;
+      continue;
+    }
+    const auto estimate = bootstrap_mean(values, resamples, seed);
     summary[metric.name] = 100 * estimate.mean;
     ci[metric.name] = percent_interval(estimate);
   }
   summary["ci"] = ci;
+  summary["scored"] = scored;
   return summary;
 }
 
@@ -95,10 +124,19 @@ Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resam
   const auto order = pairing(a, b);
   Json result = Json::object();
   for (const auto& metric : kMetrics) {
+    const auto& values_a = a.*metric.values;
     const auto& values_b = b.*metric.values;
-    std::vector<double> paired_b;
-    for (const auto i : order) paired_b.push_back(values_b[i]);
-    const auto test = paired_bootstrap(a.*metric.values, paired_b, resamples, seed);
+    std::vector<double> paired_a, paired_b;
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (std::isnan(values_a[i]) || std::isnan(values_b[order[i]])) continue;
+      paired_a.push_back(values_a[i]);
+      paired_b.push_back(values_b[order[i]]);
+    }
+    if (paired_a.empty()) {
+      result[metric.name] = nullptr;
+      continue;
+    }
+    const auto test = paired_bootstrap(paired_a, paired_b, resamples, seed);
     result[metric.name] = {{"difference", 100 * test.difference.mean},
                            {"low", 100 * test.difference.low},
                            {"high", 100 * test.difference.high},

@@ -10,7 +10,9 @@ namespace kvchain::eval {
 
 // Per-example scores of a predictions JSONL: each record has "prediction" and either
 // "golden_answers" (a list of strings) or "answer" (one string, for choices); "id" is optional
-// and pairs the examples of two files. Every score is 0..1.
+// and pairs the examples of two files; "metrics" (optional, e.g. ["acc"]) names the metrics
+// that score the record, for tasks that mix kinds of question. Every score is 0..1, or NaN for
+// a metric that does not score the record.
 struct PredictionScores {
   std::string path;
   std::vector<std::string> ids;  // empty strings where records have no id
@@ -22,12 +24,14 @@ struct PredictionScores {
 PredictionScores score_predictions(const std::string& path);
 
 // {"n", "em", "f1", "acc"} in percent, with "ci": {"em": [low, high], ...}, the bootstrap 95%
-// intervals.
+// intervals, and "scored": {"em": n, ...}, the records each metric scores. A metric that scores
+// no record is null.
 Json summarize(const PredictionScores& scores, int64_t resamples, uint64_t seed);
 
 // Paired bootstrap test of `a` against `b` for each metric: {"em": {"difference", "low",
-// "high", "p"}, ...} in percentage points. Examples pair by id when both files have ids, else
-// by position; a file with an example the other lacks is an Error naming the id.
+// "high", "p"}, ...} in percentage points, on the pairs the metric scores in both. Examples
+// pair by id when both files have ids, else by position; a file with an example the other
+// lacks is an Error naming the id.
 Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resamples,
              uint64_t seed);
 

@@ -27,14 +27,14 @@ void register_report_commands(CLI::App& app) {
   table->add_option("scores", args->scores, "scores.json of a run")->required();
   table->add_option("--out", args->out_dir, "Write report.md, scores.csv and plots/ here");
   table->callback([args] {
-    const auto rows = read_scores(args->scores);
+    const auto scores = read_scores(args->scores);
     if (args->out_dir.empty()) {
       std::cout << "## Scores\n\n"
-                << score_table(rows) << "\n## Efficiency (per example)\n\n"
-                << efficiency_table(rows);
+                << score_table(scores.runs) << "\n## Efficiency (per example)\n\n"
+                << efficiency_table(scores.runs);
       return;
     }
-    std::cerr << "report: wrote " << write_report(args->out_dir, args->scores, rows)
+    std::cerr << "report: wrote " << write_report(args->out_dir, {args->scores, "", scores, {}})
               << ", scores.csv and plots/\n";
   });
 
@@ -46,7 +46,7 @@ void register_report_commands(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   compare->callback([args] {
     const auto found =
-        regressions(read_scores(args->before), read_scores(args->after), args->tolerance);
+        regressions(read_scores(args->before).runs, read_scores(args->after).runs, args->tolerance);
     for (const auto& line : found) std::cout << "regression: " << line << "\n";
     if (!found.empty()) throw Error(std::to_string(found.size()) + " score(s) dropped");
     std::cout << "no regression beyond " << args->tolerance << " points\n";

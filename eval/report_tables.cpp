@@ -6,94 +6,10 @@
 #include <set>
 
 #include "engine/io/error.h"
+#include "eval/score_grid.h"
 
 namespace kvchain::eval {
 namespace {
-
-struct MethodRow {
-  const char* name;
-  const char* label;
-  const char* group;
-};
-constexpr const char* kChainGroup = "Chain of Models";
-constexpr MethodRow kMethods[] = {
-    {"native", "Native", "Single Model"},
-    {"rag", "Standard RAG", "Single Model"},
-    {"single", "Prompt Tuning", "Single Model"},
-    {"text", "Chain of models (text)", kChainGroup},
-    {"distill", "Distill", "Streamlining"},
-    {"shared", "FTHSS", "Streamlining"},
-    {"shared-evict", "FTHSS, P_A and x_A evicted", "Streamlining"},
-};
-constexpr std::pair<const char*, const char*> kMetrics[] = {
-    {"em", "EM"}, {"f1", "F1"}, {"acc", "Acc"}};
-
-std::string fixed(double value, int decimals = 1) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
-// Means over seeds, keyed by (task, method).
-struct Cell {
-  std::map<std::string, double> scores;
-  double prefilled = 0, latency = 0, kv = 0;
-  int count = 0;
-};
-
-class Grid {
- public:
-  explicit Grid(const std::vector<ScoreRow>& rows) {
-    for (const auto& row : rows) {
-      const auto known = std::any_of(std::begin(kMethods), std::end(kMethods),
-                                     [&](const MethodRow& m) { return row.method == m.name; });
-      if (!known) {
-        std::string names;
-        for (const auto& m : kMethods) names += std::string(names.empty() ? "" : ", ") + m.name;
-        throw Error("scores: unknown method '" + row.method + "' (" + names + ")");
-      }
-      if (std::find(tasks_.begin(), tasks_.end(), row.task) == tasks_.end())
-        tasks_.push_back(row.task);
-      auto& cell = cells_[{row.task, row.method}];
-      for (const auto& [metric, value] : row.scores) {
-        cell.scores[metric] += value;
-        metrics_[row.task].insert(metric);
-      }
-      cell.prefilled += row.prefilled_tokens;
-      cell.latency += row.latency_s;
-      cell.kv += row.kv_bytes;
-      ++cell.count;
-    }
-    for (auto& [key, cell] : cells_) {
-      for (auto& [metric, value] : cell.scores) value /= cell.count;
-      cell.prefilled /= cell.count;
-      cell.latency /= cell.count;
-      cell.kv /= cell.count;
-    }
-  }
-  const std::vector<std::string>& tasks() const { return tasks_; }
-  // The task's metrics in the tables' order.
-  std::vector<std::pair<std::string, std::string>> metrics(const std::string& task) const {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& [key, label] : kMetrics) {
-      if (metrics_.at(task).count(key)) out.push_back({key, label});
-    }
-    return out;
-  }
-  const Cell* cell(const std::string& task, const std::string& method) const {
-    const auto it = cells_.find({task, method});
-    return it == cells_.end() ? nullptr : &it->second;
-  }
-  bool has_method(const std::string& method) const {
-    return std::any_of(tasks_.begin(), tasks_.end(),
-                       [&](const std::string& t) { return cell(t, method) != nullptr; });
-  }
-
- private:
-  std::vector<std::string> tasks_;
-  std::map<std::string, std::set<std::string>> metrics_;
-  std::map<std::pair<std::string, std::string>, Cell> cells_;
-};
 
 std::string header(const std::vector<std::string>& columns) {
   std::string line = "|", rule = "|";
@@ -114,7 +30,7 @@ std::string score_table(const std::vector<ScoreRow>& rows) {
   }
   // The best value of each column outside the chain of models, if it beats another one there.
   std::map<std::string, double> best, worst;
-  for (const auto& m : kMethods) {
+  for (const auto& m : method_rows()) {
     if (std::string(m.group) == kChainGroup) continue;
     for (const auto& task : grid.tasks()) {
       const auto* cell = grid.cell(task, m.name);
@@ -128,7 +44,7 @@ std::string score_table(const std::vector<ScoreRow>& rows) {
   }
   std::string table = header(columns);
   std::string group;
-  for (const auto& m : kMethods) {
+  for (const auto& m : method_rows()) {
     if (!grid.has_method(m.name)) continue;
     if (group != m.group) {
       group = m.group;
@@ -146,8 +62,9 @@ std::string score_table(const std::vector<ScoreRow>& rows) {
         }
         const double value = cell->scores.at(metric);
         const auto text = fixed(value);
-        const bool bold =
-            std::string(m.group) != kChainGroup && text == fixed(best[task + "/" + metric]);
+        const auto key = task + "/" + metric;
+        const bool bold = std::string(m.group) != kChainGroup && text == fixed(best[key]) &&
+                          fixed(best[key]) != fixed(worst[key]);
         table += " " + (bold ? "**" + text + "**" : text) + " |";
       }
     }
@@ -165,7 +82,7 @@ std::string efficiency_table(const std::vector<ScoreRow>& rows) {
     }
   }
   std::string table = header(columns);
-  for (const auto& m : kMethods) {
+  for (const auto& m : method_rows()) {
     if (!grid.has_method(m.name)) continue;
     table += "| " + std::string(m.label) + " |";
     for (const auto& task : grid.tasks()) {
@@ -192,7 +109,7 @@ std::map<std::string, std::string> score_plots(const std::vector<ScoreRow>& rows
     for (const auto& [metric, label] : grid.metrics(task)) {
       std::string bars;
       int y = 30;
-      for (const auto& m : kMethods) {
+      for (const auto& m : method_rows()) {
         const auto* cell = grid.cell(task, m.name);
         if (cell == nullptr || !cell->scores.count(metric)) continue;
         const double value = cell->scores.at(metric);
@@ -222,7 +139,7 @@ std::string scores_csv(const std::vector<ScoreRow>& rows) {
   for (const auto& row : rows) {
     csv +=
         row.task + "," + row.method + "," + std::to_string(row.seed) + "," + std::to_string(row.n);
-    for (const auto& [key, label] : kMetrics) {
+    for (const auto& [key, label] : metric_labels()) {
       const auto it = row.scores.find(key);
       csv += "," + (it == row.scores.end() ? std::string() : fixed(it->second, 4));
     }
@@ -237,7 +154,7 @@ std::vector<std::string> regressions(const std::vector<ScoreRow>& before,
   const Grid old_grid(before), new_grid(after);
   std::vector<std::string> found;
   for (const auto& task : old_grid.tasks()) {
-    for (const auto& m : kMethods) {
+    for (const auto& m : method_rows()) {
       const auto* old_cell = old_grid.cell(task, m.name);
       if (old_cell == nullptr) continue;
       const auto* new_cell = new_grid.cell(task, m.name);

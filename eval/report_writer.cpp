@@ -3,24 +3,34 @@
 #include <filesystem>
 
 #include "engine/io/atomic_file.h"
+#include "eval/report_findings.h"
 #include "eval/report_tables.h"
 
 namespace kvchain::eval {
 
-std::string write_report(const std::string& dir, const std::string& title,
-                         const std::vector<ScoreRow>& rows) {
+std::string write_report(const std::string& dir, const Report& report) {
+  const auto& rows = report.scores.runs;
   std::filesystem::create_directories(dir + "/plots");
   std::string figures;
-  for (const auto& [file, svg] : score_plots(rows)) {
+  auto plots = score_plots(rows);
+  for (auto& [file, svg] : latency_plots(report.latency)) plots[file] = std::move(svg);
+  for (const auto& [file, svg] : plots) {
     write_file_atomic(dir + "/plots/" + file, svg);
     figures += "![" + file + "](plots/" + file + ")\n";
   }
   write_file_atomic(dir + "/scores.csv", scores_csv(rows));
-  const auto report = dir + "/report.md";
-  write_file_atomic(report, "# " + title + "\n\n## Scores\n\n" + score_table(rows) +
-                                "\n## Efficiency (per example)\n\n" + efficiency_table(rows) +
-                                "\n## Plots\n\n" + figures);
-  return report;
+  std::string text =
+      "# " + report.title + "\n\n" + (report.provenance.empty() ? "" : report.provenance + "\n\n") +
+      "## Scores\n\n" + score_table(rows) + "\n## The paper's findings on this run\n\n" +
+      findings(rows, report.scores.paired) + "\n## Efficiency (per example)\n\n" +
+      efficiency_table(rows) + "\n## Scores with bootstrap 95% intervals\n\n" +
+      intervals_table(rows);
+  if (!report.scores.paired.empty()) {
+    text += "\n## Paired bootstrap tests\n\n" + paired_table(report.scores.paired);
+  }
+  const auto path = dir + "/report.md";
+  write_file_atomic(path, text + "\n## Plots\n\n" + figures);
+  return path;
 }
 
 }  // namespace kvchain::eval

@@ -4,11 +4,53 @@
 
 namespace kvchain::eval {
 
-std::vector<ScoreRow> read_scores(const std::string& path) {
+namespace {
+
+const Json& list_field(const Json& file, const char* key, const std::string& path) {
+  const auto& list = require_field(file, key, path);
+  if (!list.is_array()) throw Error(path + ": field '" + key + "' must be a list");
+  return list;
+}
+
+std::pair<double, double> interval(const Json& ci, const std::string& metric,
+                                   const std::string& where) {
+  const auto& pair = ci[metric];
+  if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number() || !pair[1].is_number()) {
+    throw Error(where + ": field 'ci." + metric + "' must be [low, high]");
+  }
+  return {pair[0].get<double>(), pair[1].get<double>()};
+}
+
+std::vector<PairedResult> read_paired(const Json& file, const std::string& path) {
+  std::vector<PairedResult> paired;
+  if (!file.contains("paired")) return paired;
+  const auto& list = list_field(file, "paired", path);
+  for (size_t i = 0; i < list.size(); ++i) {
+    const auto where = path + ": paired[" + std::to_string(i) + "]";
+    const auto& item = list[i];
+    PairedResult result;
+    result.task = json_string_field(item, "task", where);
+    result.a = json_string_field(item, "a", where);
+    result.b = json_string_field(item, "b", where);
+    result.metric = json_string_field(item, "metric", where);
+    result.seed = static_cast<int64_t>(json_number_field(item, "seed", where));
+    result.n = static_cast<int64_t>(json_number_field(item, "n", where));
+    result.difference = json_number_field(item, "difference", where);
+    result.low = json_number_field(item, "low", where);
+    result.high = json_number_field(item, "high", where);
+    result.p = json_number_field(item, "p", where);
+    paired.push_back(result);
+  }
+  return paired;
+}
+
+}  // namespace
+
+ScoresFile read_scores(const std::string& path) {
   const auto file = read_json_file(path);
-  const auto& runs = require_field(file, "runs", path);
-  if (!runs.is_array()) throw Error(path + ": field 'runs' must be a list");
-  std::vector<ScoreRow> rows;
+  const auto& runs = list_field(file, "runs", path);
+  ScoresFile scores_file;
+  auto& rows = scores_file.runs;
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto where = path + ": runs[" + std::to_string(i) + "]";
     const auto& run = runs[i];
@@ -24,27 +66,49 @@ std::vector<ScoreRow> read_scores(const std::string& path) {
     for (const auto& [metric, value] : scores.items()) {
       row.scores[metric] = json_number_field(scores, metric.c_str(), where + ": scores");
     }
+    if (run.contains("ci")) {
+      for (const auto& [metric, value] : run["ci"].items()) {
+        row.intervals[metric] = interval(run["ci"], metric, where);
+      }
+    }
     row.prefilled_tokens = json_number_field(run, "prefilled_tokens", where);
     row.latency_s = json_number_field(run, "latency_s", where);
     row.kv_bytes = json_number_field(run, "kv_bytes", where);
     rows.push_back(std::move(row));
   }
-  return rows;
+  scores_file.paired = read_paired(file, path);
+  return scores_file;
 }
 
-Json scores_json(const std::vector<ScoreRow>& rows) {
+Json scores_json(const ScoresFile& scores) {
   Json runs = Json::array();
-  for (const auto& row : rows) {
+  for (const auto& row : scores.runs) {
+    Json ci = Json::object();
+    for (const auto& [metric, range] : row.intervals) ci[metric] = {range.first, range.second};
     runs.push_back({{"task", row.task},
                     {"method", row.method},
                     {"seed", row.seed},
                     {"n", row.n},
                     {"scores", row.scores},
+                    {"ci", ci},
                     {"prefilled_tokens", row.prefilled_tokens},
                     {"latency_s", row.latency_s},
                     {"kv_bytes", row.kv_bytes}});
   }
-  return {{"runs", runs}};
+  Json paired = Json::array();
+  for (const auto& t : scores.paired) {
+    paired.push_back({{"task", t.task},
+                      {"a", t.a},
+                      {"b", t.b},
+                      {"metric", t.metric},
+                      {"seed", t.seed},
+                      {"n", t.n},
+                      {"difference", t.difference},
+                      {"low", t.low},
+                      {"high", t.high},
+                      {"p", t.p}});
+  }
+  return {{"runs", runs}, {"paired", paired}};
 }
 
 }  // namespace kvchain::eval

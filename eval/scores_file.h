@@ -14,12 +14,27 @@ struct ScoreRow {
   std::string task, method;
   int64_t seed = 0, n = 0;
   std::map<std::string, double> scores;  // "em", "f1", "acc": those the task reports
+  // The bootstrap 95% interval of each score, where known.
+  std::map<std::string, std::pair<double, double>> intervals;
   double prefilled_tokens = 0, latency_s = 0, kv_bytes = 0;
 };
 
-// scores.json: {"runs": [{"task", "method", "seed", "n", "scores": {...}, "prefilled_tokens",
-// "latency_s", "kv_bytes"}, ...]}. Errors name the file and the run's index and field.
-std::vector<ScoreRow> read_scores(const std::string& path);
-Json scores_json(const std::vector<ScoreRow>& rows);
+// A paired bootstrap test of method `a` against `b` on one task, seed and metric, in points.
+struct PairedResult {
+  std::string task, a, b, metric;
+  int64_t seed = 0, n = 0;
+  double difference = 0, low = 0, high = 0, p = 1;
+};
+
+// scores.json: {"runs": [{"task", "method", "seed", "n", "scores": {...}, "ci": {metric: [low,
+// high]} (optional), "prefilled_tokens", "latency_s", "kv_bytes"}, ...], "paired": [{"task",
+// "a", "b", "metric", "seed", "n", "difference", "low", "high", "p"}, ...] (optional)}. Errors
+// name the file and the entry's index and field.
+struct ScoresFile {
+  std::vector<ScoreRow> runs;
+  std::vector<PairedResult> paired;
+};
+ScoresFile read_scores(const std::string& path);
+Json scores_json(const ScoresFile& scores);
 
 }  // namespace kvchain::eval

@@ -23,9 +23,9 @@ std::string CompressionQA::passages(const Json& record, const std::string& where
   return text;
 }
 
-std::string CompressionQA::input(const Json& record, const std::string& where, size_t index,
+std::string CompressionQA::input(const Json& record, const std::string& where, size_t turn,
                                  ChainMode mode, const std::vector<std::string>& earlier) const {
-  if (index == 0) return passages(record, where) + "<compressed>\n";
+  if (turn == 0) return passages(record, where) + "<compressed>\n";
   if (mode == ChainMode::kShared) return kAnswerTag;
   return "<compressed>\n" + earlier.at(0) + "\n" + kAnswerTag;
 }
@@ -35,10 +35,9 @@ std::string CompressionQA::single_input(const Json& record, const std::string& w
   return (with_passages ? passages(record, where) : "") + kAnswerTag;
 }
 
-std::string CompressionQA::target(const Json& record, const std::string& where,
-                                  size_t index) const {
-  return index == 0 ? json_string_field(record, "compressed", where)
-                    : golden_answers(record, where).front();
+std::string CompressionQA::target(const Json& record, const std::string& where, size_t turn) const {
+  return turn == 0 ? json_string_field(record, "compressed", where)
+                   : golden_answers(record, where).front();
 }
 
 std::string CompressionQA::prompt_init(size_t index) const {

@@ -12,6 +12,7 @@
 #include "engine/model/checkpoint.h"
 #include "engine/model/device.h"
 #include "engine/training/progress.h"
+#include "eval/accuracy.h"
 #include "eval/metrics.h"
 
 namespace kvchain::tasks {
@@ -68,16 +69,28 @@ Records load_split(const std::string& data_dir, const std::string& task, const s
   return records;
 }
 
+std::string cascade_adapter_path(const std::string& out_dir, const std::string& member) {
+  return out_dir + "/" + member + ".safetensors";
+}
+
 void train_member(const TrainMemberOptions& options) {
   const auto task = make_task(options.task, options.data_dir);
   auto loaded = load_chain(options.setup);
   auto& chain = *loaded.chain;
   LayoutBuilder builder(*task, *loaded.tokenizer, loaded.eos_token_id);
-  if (options.member != kDistillMember && options.member != kSingleMember) {
+  const auto members = task->members();
+  const bool cascade = options.member == kAllMembers;
+  if (options.member != kDistillMember && options.member != kSingleMember && !cascade) {
     builder.member_index(options.member);
   }
-  if (options.method == Method::kFthss) {
-    for (const auto& earlier : task->members()) {
+  if (cascade && !(options.method == Method::kFthss && task->multi_round())) {
+    throw Error(std::string("member '") + kAllMembers + "' trains a multi-round task's members " +
+                "together with --method fthss; " + options.task + " with --method " +
+                method_name(options.method) + " trains one member at a time");
+  }
+  const bool offline = options.method == Method::kFthss && !task->multi_round();
+  if (offline) {
+    for (const auto& earlier : members) {
       if (earlier == options.member) break;
       if (!chain.has_adapter(earlier)) {
         throw Error("training " + options.member + " with fthss reads " + earlier +
@@ -89,25 +102,47 @@ void train_member(const TrainMemberOptions& options) {
   const auto records = load_split(options.data_dir, options.task, "train", options.limit);
   std::vector<std::vector<LayoutPart>> examples;
   for (size_t i = 0; i < records.records.size(); ++i) {
-    examples.push_back(
-        builder.training(records.records[i], records.where[i], options.member, options.method));
+    for (auto& parts :
+         builder.training(records.records[i], records.where[i], options.member, options.method)) {
+      examples.push_back(std::move(parts));
+    }
+  }
+  if (examples.empty()) {
+    throw Error(options.data_dir + "/" + options.task + "/train.jsonl: no turn of " +
+                options.member + " to train on");
   }
 
+  // The members trained here, with the text each prompt starts from: one, or a cascade's all.
+  std::vector<std::pair<std::string, std::string>> trained;
+  if (cascade) {
+    for (size_t i = 0; i < members.size(); ++i)
+      trained.emplace_back(members[i], task->prompt_init(i));
+  } else {
+    trained.emplace_back(options.member, options.adapter.init_text);
+  }
   auto& base = chain.base();
   auto adapter_config = options.adapter;
   adapter_config.base_fingerprint = model_fingerprint(base);
-  auto adapter = std::make_shared<Adapter>(adapter_config, base.config());
-  adapter->to(base.device());
-  adapter->initialise(base, loaded.tokenizer->encode(adapter_config.init_text));
-  chain.set_adapter(options.member, adapter);
-
+  std::vector<std::shared_ptr<Adapter>> adapters;
   NamedTensors parameters;
-  for (const auto& item : adapter->named_parameters()) {
-    parameters.push_back({"adapter." + item.key(), item.value()});
+  for (const auto& [member, init_text] : trained) {
+    auto config = adapter_config;
+    config.init_text = init_text;
+    auto adapter = std::make_shared<Adapter>(config, base.config());
+    adapter->to(base.device());
+    adapter->initialise(base, loaded.tokenizer->encode(init_text));
+    chain.set_adapter(member, adapter);
+    adapters.push_back(adapter);
+    // A lone adapter keeps its checkpoint names from before cascades existed.
+    const auto prefix = cascade ? member + ".adapter." : std::string("adapter.");
+    for (const auto& item : adapter->named_parameters()) {
+      parameters.push_back({prefix + item.key(), item.value()});
+    }
   }
   auto trainer_options = options.trainer;
-  trainer_options.checkpoint_dir = options.out + ".checkpoint";
-  trainer_options.log_path = options.out + ".log.jsonl";
+  const auto stem = cascade ? options.out + "/" : options.out + ".";
+  trainer_options.checkpoint_dir = stem + "checkpoint";
+  trainer_options.log_path = stem + "log.jsonl";
   trainer_options.label = options.member + " (" + method_name(options.method) + ")";
   Json identity = {{"task", options.task},
                    {"member", options.member},
@@ -122,14 +157,14 @@ void train_member(const TrainMemberOptions& options) {
   std::cerr << "train: " << options.task << "/" << options.member << " ("
             << method_name(options.method) << ", " << adapter_kind_name(adapter_config.kind) << " x"
             << adapter_config.num_virtual_tokens << ") on " << examples.size() << " examples\n";
-  // FTHSS trains against the frozen earlier members' cache. That cache is the same in every
-  // epoch, so it is computed once per example (the paper's offline form, which gives the online
-  // form's loss and gradient: tests/test_fthss_masks.cpp), with the earlier members' prompts and
-  // inputs evicted, since the trained member never sees them. Each step then runs only the
-  // member's own part.
+  // Single-round FTHSS trains against the frozen earlier members' cache. That cache is the same
+  // in every epoch, so it is computed once per example (the paper's offline form, which gives
+  // the online form's loss and gradient: tests/test_fthss_masks.cpp), with the earlier members'
+  // prompts and inputs evicted, since the trained member never sees them. Each step then runs
+  // only the member's own part. A cascade trains every member, so each step runs it all.
   std::vector<KVCache> stored;
   std::vector<std::vector<LayoutPart>> own_parts;
-  if (options.method == Method::kFthss) {
+  if (offline) {
     torch::NoGradGuard no_grad;
     Progress progress("cache earlier members", static_cast<int64_t>(examples.size()));
     for (const auto& parts : examples) {
@@ -160,15 +195,20 @@ void train_member(const TrainMemberOptions& options) {
     const auto result = chain.run(cache, examples[i]);
     return ExampleLoss{result.loss, result.loss_tokens};
   });
-  save_adapter(*adapter, options.out);
+  for (size_t i = 0; i < trained.size(); ++i) {
+    const auto path = cascade ? cascade_adapter_path(options.out, trained[i].first) : options.out;
+    save_adapter(*adapters[i], path);
+    std::cerr << "train: wrote " << path << "\n";
+  }
   std::cerr << "train: final loss " << summary.final_loss << " ("
-            << static_cast<int64_t>(summary.seconds) << " s); wrote " << options.out << "\n";
+            << static_cast<int64_t>(summary.seconds) << " s)\n";
 }
 
 Json EvalSummary::to_json() const {
   return {{"n", n},
           {"em", em},
           {"f1", f1},
+          {"acc", acc},
           {"prefilled_tokens", prefilled},
           {"decoded_tokens", decoded},
           {"prefill_s", prefill_seconds},
@@ -211,6 +251,9 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
   runner_options.mode = options.mode == RunMode::kShared ? ChainMode::kShared : ChainMode::kText;
   runner_options.evict = options.evict;
   runner_options.eos_token_id = loaded.eos_token_id;
+  if (task->multi_round() && options.mode == RunMode::kShared) {
+    runner_options.prompts_first = task->members();
+  }
   ChainRunner runner(*loaded.chain, *loaded.tokenizer, runner_options);
 
   EvalSummary summary;
@@ -227,6 +270,7 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
     const auto gold = task->golden_answers(record, where);
     const double em = 100 * eval::exact_match(prediction, gold);
     const double f1 = 100 * eval::token_f1(prediction, gold);
+    const double acc = 100 * eval::choice_accuracy(prediction, gold);
     Json turn_json = Json::array();
     int64_t peak = 0;
     for (const auto& turn : turns) {
@@ -240,6 +284,7 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
     summary.kv_bytes_peak += peak;
     summary.em += em;
     summary.f1 += f1;
+    summary.acc += acc;
     ++summary.n;
     predictions += Json{{"id", record.value("id", where)},
                         {"mode", run_mode_name(options.mode)},
@@ -247,17 +292,19 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
                         {"golden_answers", gold},
                         {"em", em},
                         {"f1", f1},
+                        {"acc", acc},
+                        {"metrics", task->metrics_of(record, where)},
                         {"turns", turn_json}}
                        .dump() +
                    "\n";
-    char status[48];
-    std::snprintf(status, sizeof status, "EM %.1f F1 %.1f", summary.em / summary.n,
-                  summary.f1 / summary.n);
+    char status[64];
+    std::snprintf(status, sizeof status, "EM %.1f F1 %.1f Acc %.1f", summary.em / summary.n,
+                  summary.f1 / summary.n, summary.acc / summary.n);
     progress.update(static_cast<int64_t>(i + 1), status);
   }
   if (summary.n > 0) {
     const double n = static_cast<double>(summary.n);
-    for (double* v : {&summary.em, &summary.f1, &summary.prefilled, &summary.decoded,
+    for (double* v : {&summary.em, &summary.f1, &summary.acc, &summary.prefilled, &summary.decoded,
                       &summary.prefill_seconds, &summary.decode_seconds, &summary.kv_bytes_peak}) {
       *v /= n;
     }

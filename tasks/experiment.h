@@ -45,11 +45,15 @@ struct TrainMemberOptions {
   ModelSetup setup;  // adapters: the trained earlier members (FTHSS needs them)
   std::string data_dir;
   std::string task;
-  std::string member;  // a task member, or "distill"
+  // A task member, "distill", "single", or "all": a multi-round task's cascade, every member
+  // trained together with Method::kFthss.
+  std::string member;
   Method method = Method::kStandard;
   AdapterConfig adapter;
   TrainerOptions trainer;
-  std::string out;  // adapter file; its checkpoints and log go beside it
+  // The adapter file, its checkpoints and log beside it; for a cascade, a directory that gets
+  // one adapter per member (cascade_adapter_path), the checkpoints and the log.
+  std::string out;
   int64_t limit = 0;
 };
 
@@ -57,9 +61,10 @@ struct TrainMemberOptions {
 // prompts barely move the loss (engine/README.md has the numbers).
 TrainMemberOptions default_member_training();
 
-// Prompt-tunes one member on the task's train split and writes its adapter atomically. An
-// interrupted run resumes from `out`.checkpoint/.
+// Prompt-tunes one member (or a cascade) on the task's train split and writes its adapters
+// atomically. An interrupted run resumes from its checkpoints.
 void train_member(const TrainMemberOptions& options);
+std::string cascade_adapter_path(const std::string& out_dir, const std::string& member);
 
 struct EvalOptions {
   ModelSetup setup;
@@ -72,10 +77,11 @@ struct EvalOptions {
   std::string predictions_path;  // JSONL per example; empty: not written
 };
 
-// Means per example; scores in percent.
+// Means per example over every record; scores in percent (the suite scores each metric on the
+// records the task scores by it, from the predictions file).
 struct EvalSummary {
   int64_t n = 0;
-  double em = 0, f1 = 0;
+  double em = 0, f1 = 0, acc = 0;
   double prefilled = 0, decoded = 0;
   double prefill_seconds = 0, decode_seconds = 0;
   double kv_bytes_peak = 0;

@@ -75,45 +75,94 @@ std::vector<int64_t> LayoutBuilder::shared_ids(const Json& record, const std::st
   return tokenizer_.encode(task_.shared(record, where));
 }
 
-std::vector<LayoutPart> LayoutBuilder::training(const Json& record, const std::string& where,
-                                                const std::string& member, Method method) const {
-  std::vector<LayoutPart> parts;
+namespace {
+
+// The turns of a record as training sees them: each turn's member and target, the targets
+// standing in for the outputs that decide the next turn.
+struct GoldTurns {
+  std::vector<size_t> members;
+  std::vector<std::string> targets;
+  std::vector<std::string> before(size_t turn) const {
+    return {targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(turn)};
+  }
+};
+
+GoldTurns gold_turns(const Task& task, const Json& record, const std::string& where) {
+  GoldTurns turns;
+  while (auto member = task.member_of_turn(turns.targets.size(), turns.targets)) {
+    turns.members.push_back(*member);
+    turns.targets.push_back(task.target(record, where, turns.targets.size()));
+  }
+  return turns;
+}
+
+}  // namespace
+
+std::vector<std::vector<LayoutPart>> LayoutBuilder::training(const Json& record,
+                                                             const std::string& where,
+                                                             const std::string& member,
+                                                             Method method) const {
   const auto shared = shared_ids(record, where);
-  if (!shared.empty()) parts.push_back(LayoutPart::tokens({"", SegmentRole::kShared}, shared));
-  const auto member_parts = [&](const std::string& name, const std::string& input,
-                                const std::string& target, bool loss) {
-    parts.push_back(LayoutPart::prompt(name));
+  const auto begin = [&](const std::vector<std::string>& prompts_first) {
+    std::vector<LayoutPart> parts;
+    for (const auto& name : prompts_first) parts.push_back(LayoutPart::prompt(name));
+    if (!shared.empty()) parts.push_back(LayoutPart::tokens({"", SegmentRole::kShared}, shared));
+    return parts;
+  };
+  const auto add_turn = [&](std::vector<LayoutPart>& parts, const std::string& name,
+                            bool with_prompt, const std::string& input, const std::string& target,
+                            bool loss) {
+    if (with_prompt) parts.push_back(LayoutPart::prompt(name));
     parts.push_back(
         LayoutPart::tokens({name, SegmentRole::kInput}, encode(input, name + " input", where)));
     parts.push_back(LayoutPart::output(name, encode(target, name + " target", where), eos_, loss));
   };
+  auto parts = begin({});
   if (method == Method::kDistill || member == kDistillMember) {
-    member_parts(kDistillMember, task_.distill_input(record, where),
-                 task_.distill_target(record, where), true);
-    return parts;
+    add_turn(parts, kDistillMember, true, task_.distill_input(record, where),
+             task_.distill_target(record, where), true);
+    return {parts};
+  }
+  if (method == Method::kSingle || member == kSingleMember) {
+    add_turn(parts, kSingleMember, true, task_.single_input(record, where, true),
+             task_.golden_answers(record, where).front(), true);
+    return {parts};
   }
   const auto members = task_.members();
-  if (method == Method::kSingle || member == kSingleMember) {
-    member_parts(kSingleMember, task_.single_input(record, where, true),
-                 task_.target(record, where, members.size() - 1), true);
-    return parts;
+  const auto gold = gold_turns(task_, record, where);
+  if (method == Method::kFthss && task_.multi_round()) {
+    // The cascade: every prompt first, then each turn under the FTHSS mask, all trained.
+    if (member != kAllMembers) {
+      throw Error("task " + task_.name() + " is multi-round: FTHSS trains all its members " +
+                  "together (member '" + kAllMembers + "')");
+    }
+    parts = begin(members);
+    for (size_t turn = 0; turn < gold.targets.size(); ++turn) {
+      add_turn(parts, members[gold.members[turn]], false,
+               task_.input(record, where, turn, ChainMode::kShared, gold.before(turn)),
+               gold.targets[turn], true);
+    }
+    return {parts};
   }
   const size_t index = member_index(member);
-  std::vector<std::string> earlier;
-  for (size_t i = 0; i < index; ++i) earlier.push_back(task_.target(record, where, i));
-  if (method == Method::kFthss) {
-    for (size_t i = 0; i < index; ++i) {
-      const std::vector<std::string> before(earlier.begin(), earlier.begin() + i);
-      member_parts(members[i], task_.input(record, where, i, ChainMode::kShared, before),
-                   earlier[i], false);
+  std::vector<std::vector<LayoutPart>> sequences;
+  for (size_t turn = 0; turn < gold.targets.size(); ++turn) {
+    if (gold.members[turn] != index) continue;
+    parts = begin({});
+    if (method == Method::kFthss) {
+      // Single round: the earlier members' turns, frozen, then this member's.
+      for (size_t t = 0; t < turn; ++t) {
+        add_turn(parts, members[gold.members[t]], true,
+                 task_.input(record, where, t, ChainMode::kShared, gold.before(t)), gold.targets[t],
+                 false);
+      }
     }
-    member_parts(member, task_.input(record, where, index, ChainMode::kShared, earlier),
-                 task_.target(record, where, index), true);
-  } else {
-    member_parts(member, task_.input(record, where, index, ChainMode::kText, earlier),
-                 task_.target(record, where, index), true);
+    const auto mode = method == Method::kFthss ? ChainMode::kShared : ChainMode::kText;
+    add_turn(parts, member, true, task_.input(record, where, turn, mode, gold.before(turn)),
+             gold.targets[turn], true);
+    sequences.push_back(std::move(parts));
   }
-  return parts;
+  return sequences;
 }
 
 std::optional<TurnPlan> LayoutBuilder::next_turn(const Json& record, const std::string& where,
@@ -132,21 +181,23 @@ std::optional<TurnPlan> LayoutBuilder::next_turn(const Json& record, const std::
         encode(task_.single_input(record, where, mode != RunMode::kNative), "input", where),
         task_.max_new_tokens(members.size() - 1), true};
   }
-  const size_t index = done.size();
-  if (index >= members.size()) return std::nullopt;
   std::vector<std::string> earlier;
   for (const auto& turn : done) earlier.push_back(trim(turn.text));
+  const auto member = task_.member_of_turn(done.size(), earlier);
+  if (!member) return std::nullopt;
   const auto chain_mode = mode == RunMode::kShared ? ChainMode::kShared : ChainMode::kText;
-  return TurnPlan{members[index],
-                  encode(task_.input(record, where, index, chain_mode, earlier),
-                         members[index] + " input", where),
-                  task_.max_new_tokens(index), true};
+  // In a multi-round chain a member may always come again, so its context stays.
+  return TurnPlan{members[*member],
+                  encode(task_.input(record, where, done.size(), chain_mode, earlier),
+                         members[*member] + " input", where),
+                  task_.max_new_tokens(*member), !task_.multi_round()};
 }
 
 std::string LayoutBuilder::answer(RunMode mode, const std::vector<TurnRecord>& turns) const {
   if (turns.empty()) return "";
   if (mode == RunMode::kDistill) return task_.answer_from_distilled(turns.back().text);
-  return trim(turns.back().text);
+  if (single_model(mode)) return trim(turns.back().text);
+  return task_.final_answer(turns.back().text);
 }
 
 }  // namespace kvchain::tasks

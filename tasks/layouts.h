@@ -15,7 +15,9 @@ namespace kvchain::tasks {
 //   standard: prompt tuning on [shared][P_i][input with the earlier members' text][output]
 //             (the first member of every chain, and each member of the text chain);
 //   fthss:    [shared][P_A][x_A][y_A] ... [P_i][x_i][y_i] under the FTHSS mask: the member reads
-//             the earlier members' outputs as cache, and only y_i is trained;
+//             the earlier members' outputs as cache, and only y_i is trained; in a multi-round
+//             task, the cascade [P_A][P_B]...[shared][x_1][y_1][x_2][y_2]... trains every
+//             member's prompt at once on every output (member kAllMembers);
 //   distill:  one model, [shared][P][first input][every step and the answer];
 //   single:   the Prompt Tuning baseline, one model, [shared][P][retrieved passages][answer].
 enum class Method { kStandard, kFthss, kDistill, kSingle };
@@ -31,6 +33,7 @@ RunMode parse_run_mode(const std::string& name);
 
 inline constexpr const char* kDistillMember = "distill";
 inline constexpr const char* kSingleMember = "single";
+inline constexpr const char* kAllMembers = "all";
 
 // The adapters a run mode reads, by member name (none for native and rag).
 std::vector<std::string> adapters_of(const Task& task, RunMode mode);
@@ -40,10 +43,11 @@ class LayoutBuilder {
  public:
   LayoutBuilder(const Task& task, const BpeTokenizer& tokenizer, int64_t eos_token_id);
 
-  // The training sequence of `member` (a task member, kDistillMember or kSingleMember) for one
-  // record.
-  std::vector<LayoutPart> training(const Json& record, const std::string& where,
-                                   const std::string& member, Method method) const;
+  // The training sequences of `member` (a task member, kDistillMember, kSingleMember, or
+  // kAllMembers for a multi-round FTHSS cascade) for one record: one per turn the member takes
+  // (none when it takes no turn), or one for the whole cascade.
+  std::vector<std::vector<LayoutPart>> training(const Json& record, const std::string& where,
+                                                const std::string& member, Method method) const;
 
   std::vector<int64_t> shared_ids(const Json& record, const std::string& where) const;
   // The next turn of a run given the turns so far (nothing once the chain is done).

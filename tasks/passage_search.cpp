@@ -44,4 +44,10 @@ std::vector<std::string> PassageSearch::passages(const std::vector<std::string>&
   return found;
 }
 
+std::string PassageSearch::retrieved(const std::vector<std::string>& queries, int64_t k) const {
+  std::string text = "<retrieved>\n";
+  for (const auto& passage : passages(queries, k)) text += passage + "\n";
+  return text;
+}
+
 }  // namespace kvchain::tasks

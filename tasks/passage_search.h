@@ -17,6 +17,8 @@ class PassageSearch {
   explicit PassageSearch(const std::string& data_dir);
   // The text of the top-`k` passages of every query, in query order, each passage once.
   std::vector<std::string> passages(const std::vector<std::string>& queries, int64_t k) const;
+  // Those passages as a task input: "<retrieved>\n", then each passage and a newline.
+  std::string retrieved(const std::vector<std::string>& queries, int64_t k) const;
 
  private:
   std::unique_ptr<retrievers::Retriever> index_;

@@ -3,7 +3,9 @@
 
 #include "engine/io/error.h"
 #include "engine/io/text.h"
+#include "tasks/active_rag.h"
 #include "tasks/compression_qa.h"
+#include "tasks/memory_reasoning.h"
 #include "tasks/rewrite_qa.h"
 
 namespace kvchain::tasks {
@@ -16,6 +18,9 @@ const std::map<std::string, MakeTask>& registry() {
   static const std::map<std::string, MakeTask> tasks = {
       {"compression_qa", [](const std::string&) { return std::make_unique<CompressionQA>(); }},
       {"rewrite_qa", [](const std::string& data) { return std::make_unique<RewriteQA>(data); }},
+      {"memory_reasoning",
+       [](const std::string& data) { return std::make_unique<MemoryReasoning>(data); }},
+      {"active_rag", [](const std::string& data) { return std::make_unique<ActiveRag>(data); }},
   };
   return tasks;
 }

@@ -29,18 +29,16 @@ std::string joined_lines(const std::vector<std::string>& lines) {
 }  // namespace
 
 std::string RewriteQA::retrieved(const std::vector<std::string>& queries) const {
-  std::string text = "<retrieved>\n";
-  for (const auto& passage : search_.passages(queries, kPassagesPerQuery)) text += passage + "\n";
-  return text;
+  return search_.retrieved(queries, kPassagesPerQuery);
 }
 
 std::string RewriteQA::shared(const Json& record, const std::string& where) const {
   return "Question: " + json_string_field(record, "question", where) + "\n";
 }
 
-std::string RewriteQA::input(const Json& record, const std::string& where, size_t index,
+std::string RewriteQA::input(const Json& record, const std::string& where, size_t turn,
                              ChainMode mode, const std::vector<std::string>& earlier) const {
-  if (index == 0) return kRewriteTag;
+  if (turn == 0) return kRewriteTag;
   // A rewriter that wrote nothing leaves QA the question alone to search with.
   auto queries = lines_of(earlier.at(0));
   if (queries.empty()) queries = {json_string_field(record, "question", where)};
@@ -49,9 +47,9 @@ std::string RewriteQA::input(const Json& record, const std::string& where, size_
   return kRewriteTag + earlier.at(0) + "\n" + passages;
 }
 
-std::string RewriteQA::target(const Json& record, const std::string& where, size_t index) const {
-  return index == 0 ? joined_lines(json_string_list(record, "rewritten_queries", where))
-                    : golden_answers(record, where).front();
+std::string RewriteQA::target(const Json& record, const std::string& where, size_t turn) const {
+  return turn == 0 ? joined_lines(json_string_list(record, "rewritten_queries", where))
+                   : golden_answers(record, where).front();
 }
 
 std::string RewriteQA::distill_input(const Json& record, const std::string& where) const {

@@ -23,10 +23,10 @@ class RewriteQA : public Task {
   std::string name() const override { return "rewrite_qa"; }
   std::vector<std::string> members() const override { return {"rewriter", "qa"}; }
   std::string shared(const Json& record, const std::string& where) const override;
-  std::string input(const Json& record, const std::string& where, size_t index, ChainMode mode,
+  std::string input(const Json& record, const std::string& where, size_t turn, ChainMode mode,
                     const std::vector<std::string>& earlier) const override;
-  std::string target(const Json& record, const std::string& where, size_t index) const override;
-  int64_t max_new_tokens(size_t index) const override { return index == 0 ? 48 : 16; }
+  std::string target(const Json& record, const std::string& where, size_t turn) const override;
+  int64_t max_new_tokens(size_t member) const override { return member == 0 ? 48 : 16; }
   std::string distill_input(const Json& record, const std::string& where) const override;
   std::string distill_target(const Json& record, const std::string& where) const override;
   std::string answer_from_distilled(const std::string& output) const override;

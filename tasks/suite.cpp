@@ -1,6 +1,7 @@
 #include "tasks/suite.h"
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -8,6 +9,8 @@
 
 #include "engine/io/atomic_file.h"
 #include "engine/io/json_file.h"
+#include "engine/model/device.h"
+#include "eval/latency_plot.h"
 #include "eval/prediction_scores.h"
 #include "eval/report_tables.h"
 #include "eval/report_writer.h"
@@ -16,6 +19,8 @@
 namespace kvchain::tasks {
 namespace fs = std::filesystem;
 namespace {
+
+constexpr int64_t kResamples = 1000;
 
 // The member whose prompt text an adapter starts from: the first one's for the distilled
 // model, the last one's (the answer's) for the single model.
@@ -28,74 +33,91 @@ size_t init_index(const std::vector<std::string>& members, const std::string& me
 struct SuiteRun {
   const SuiteConfig& config;
   std::string base_hash;
-  std::map<std::string, std::unique_ptr<Task>> tasks;  // made once: some open an index
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<Task>> tasks;  // some open an index
 
-  const Task& task_of(const std::string& name) {
-    auto& task = tasks[name];
-    if (!task) task = make_task(name, config.data_dir);
+  const Task& task_of(const SuiteJob& job) {
+    auto& task = tasks[{job.task, job.dir}];
+    if (!task) task = make_task(job.task, job.dir);
     return *task;
   }
 
-  // The adapter of `member` trained by `method` for `task` and `seed`, trained unless cached.
-  // `earlier` are the frozen members it reads (FTHSS).
-  std::string adapter(const std::string& task, const std::string& member, Method method,
-                      int64_t seed, const std::map<std::string, std::string>& earlier) {
-    const auto members = task_of(task).members();
-    const int64_t epochs = member == members.back() ? config.answer_epochs : config.epochs;
-    Json key = {{"task", task},
+  // The adapter of `member` trained by `method` for `task` and `seed`, trained unless cached:
+  // a file, or for a multi-round cascade (member kAllMembers) a directory of one per member.
+  // `earlier` are the frozen members it reads (single-round FTHSS).
+  std::string adapter(const SuiteJob& job, const std::string& member, Method method, int64_t seed,
+                      const std::map<std::string, std::string>& earlier) {
+    const auto members = task_of(job).members();
+    const bool cascade = member == kAllMembers;
+    const int64_t epochs =
+        member == members.back() || cascade ? config.answer_epochs : config.epochs;
+    Json key = {{"task", job.task},
                 {"member", member},
                 {"method", method_name(method)},
                 {"seed", seed},
                 {"epochs", epochs},
                 {"limit", config.train_limit},
-                {"train", file_hash(config.data_dir + "/" + task + "/train.jsonl")},
+                {"train", file_hash(job.dir + "/" + job.task + "/train.jsonl")},
                 {"base", base_hash},
                 {"earlier", earlier}};
     const auto hash = std::to_string(std::hash<std::string>{}(key.dump()));
-    const auto path = config.results_dir + "/cache/adapters/" + task + "-" + member + "-" +
+    const auto path = config.results_dir + "/cache/adapters/" + job.stem() + "-" + member + "-" +
                       method_name(method) + "-s" + std::to_string(seed) + "-" + hash +
-                      ".safetensors";
-    if (fs::exists(path)) return path;
+                      (cascade ? "" : ".safetensors");
+    // A cascade's directory is complete once its last member's adapter is written.
+    const auto done = cascade ? cascade_adapter_path(path, members.back()) : path;
+    if (fs::exists(done)) return path;
     fs::create_directories(fs::path(path).parent_path());
-    std::cerr << "suite: train " << task << " " << member << " (" << method_name(method)
+    std::cerr << "suite: train " << job.label() << " " << member << " (" << method_name(method)
               << ", seed " << seed << ")\n";
     auto options = default_member_training();
     options.setup = {config.base_dir, config.device, earlier};
-    options.data_dir = config.data_dir;
-    options.task = task;
+    options.data_dir = job.dir;
+    options.task = job.task;
     options.member = member;
     options.method = method;
     options.limit = config.train_limit;
     options.out = path;
     options.trainer.epochs = epochs;
     options.trainer.seed = static_cast<uint64_t>(seed);
-    options.adapter.init_text = task_of(task).prompt_init(init_index(members, member));
+    options.adapter.init_text = task_of(job).prompt_init(init_index(members, member));
     train_member(options);
     return path;
   }
 
-  // The adapters `mode` reads (tasks/layouts.h), trained as needed: a chain's last member on
-  // the earlier members' cache in shared mode, every other adapter by its own method.
-  std::map<std::string, std::string> adapters_for(const std::string& task, RunMode mode,
-                                                  int64_t seed) {
-    const auto last = task_of(task).members().back();
+  // The adapters `mode` reads (tasks/layouts.h), trained as needed: in shared mode a single-
+  // round chain's last member on the earlier members' cache, a multi-round chain's members
+  // together as a cascade; every other adapter by its own method.
+  std::map<std::string, std::string> adapters_for(const SuiteJob& job, RunMode mode, int64_t seed) {
+    const auto& chain_task = task_of(job);
     std::map<std::string, std::string> adapters;
-    for (const auto& member : adapters_of(task_of(task), mode)) {
+    if (mode == RunMode::kShared && chain_task.multi_round()) {
+      const auto dir = adapter(job, kAllMembers, Method::kFthss, seed, {});
+      for (const auto& member : chain_task.members()) {
+        adapters[member] = cascade_adapter_path(dir, member);
+      }
+      return adapters;
+    }
+    const auto last = chain_task.members().back();
+    for (const auto& member : adapters_of(chain_task, mode)) {
       const auto method = member == kDistillMember                     ? Method::kDistill
                           : member == kSingleMember                    ? Method::kSingle
                           : mode == RunMode::kShared && member == last ? Method::kFthss
                                                                        : Method::kStandard;
       // Members come in chain order, so the ones FTHSS reads are already here.
       adapters[member] =
-          adapter(task, member, method, seed,
+          adapter(job, member, method, seed,
                   method == Method::kFthss ? adapters : std::map<std::string, std::string>{});
     }
     return adapters;
   }
 
-  eval::ScoreRow evaluate(const std::string& task, const std::string& method, int64_t seed) {
-    const auto stem =
-        config.run_dir() + "/predictions/" + task + "-" + method + "-s" + std::to_string(seed);
+  std::string predictions_stem(const SuiteJob& job, const std::string& method, int64_t seed) const {
+    return config.run_dir() + "/predictions/" + job.stem() + "-" + method + "-s" +
+           std::to_string(seed);
+  }
+
+  eval::ScoreRow evaluate(const SuiteJob& job, const std::string& method, int64_t seed) {
+    const auto stem = predictions_stem(job, method, seed);
     const auto predictions = stem + ".jsonl", summary_path = stem + ".summary.json";
     Json summary;
     if (fs::exists(summary_path)) {
@@ -106,22 +128,25 @@ struct SuiteRun {
       // "shared-evict" is the shared mode with eviction; every other method is a run mode.
       options.evict = method == "shared-evict";
       options.mode = parse_run_mode(options.evict ? "shared" : method);
-      options.setup = {config.base_dir, config.device, adapters_for(task, options.mode, seed)};
-      options.data_dir = config.data_dir;
-      options.task = task;
+      options.setup = {config.base_dir, config.device, adapters_for(job, options.mode, seed)};
+      options.data_dir = job.dir;
+      options.task = job.task;
       options.limit = config.test_limit;
       options.predictions_path = predictions;
       summary = evaluate_chain(options).to_json();
       write_file_atomic(summary_path, summary.dump(1));
     }
-    const auto scores = eval::summarize(eval::score_predictions(predictions), 1000, 0);
+    const auto scores = eval::summarize(eval::score_predictions(predictions), kResamples, 0);
     eval::ScoreRow row;
-    row.task = task;
+    row.task = job.label();
     row.method = method;
     row.seed = seed;
     row.n = scores["n"].get<int64_t>();
-    for (const auto& metric : task_of(task).metrics()) {
+    for (const auto& metric : task_of(job).metrics()) {
+      if (scores[metric].is_null()) continue;  // no test record is scored by it
       row.scores[metric] = scores[metric].get<double>();
+      row.intervals[metric] = {scores["ci"][metric][0].get<double>(),
+                               scores["ci"][metric][1].get<double>()};
     }
     row.prefilled_tokens = summary["prefilled_tokens"].get<double>();
     row.latency_s = summary["prefill_s"].get<double>() + summary["decode_s"].get<double>();
@@ -134,18 +159,49 @@ struct SuiteRun {
 
 std::string run_suite(const SuiteConfig& config) {
   SuiteRun run{config, file_hash(config.base_dir + "/model.safetensors"), {}};
-  std::vector<eval::ScoreRow> rows;
-  for (const auto& task : config.tasks) {
+  eval::Report report;
+  report.title = config.name;
+  const auto now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  report.provenance = "Run on " + describe_machine(config.device) + ", finished " + date +
+                      ". Base: `" + config.base_dir + "`.";
+  auto& scores = report.scores;
+  const auto has = [&](const std::string& method) {
+    return std::find(config.methods.begin(), config.methods.end(), method) != config.methods.end();
+  };
+  for (const auto& job : config.jobs()) {
     for (const auto seed : config.seeds) {
       for (const auto& method : config.methods) {
-        std::cerr << "suite: " << task << " " << method << " (seed " << seed << ")\n";
-        rows.push_back(run.evaluate(task, method, seed));
+        std::cerr << "suite: " << job.label() << " " << method << " (seed " << seed << ")\n";
+        scores.runs.push_back(run.evaluate(job, method, seed));
+        if (method == "text" || method == "shared" || method == "shared-evict") {
+          const auto points = eval::latency_points(
+              run.predictions_stem(job, method, seed) + ".jsonl", job.label(), method);
+          report.latency.insert(report.latency.end(), points.begin(), points.end());
+        }
+      }
+      // FTHSS against what the paper compares it with, on the same examples.
+      for (const auto* other : {"text", "distill"}) {
+        if (!has("shared") || !has(other)) continue;
+        const auto a =
+            eval::score_predictions(run.predictions_stem(job, "shared", seed) + ".jsonl");
+        const auto b = eval::score_predictions(run.predictions_stem(job, other, seed) + ".jsonl");
+        const auto tests = eval::compare(a, b, kResamples, 0);
+        for (const auto& metric : run.task_of(job).metrics()) {
+          if (tests[metric].is_null()) continue;
+          const auto& t = tests[metric];
+          scores.paired.push_back({job.label(), "shared", other, metric, seed,
+                                   static_cast<int64_t>(a.size()), t["difference"].get<double>(),
+                                   t["low"].get<double>(), t["high"].get<double>(),
+                                   t["p"].get<double>()});
+        }
       }
     }
   }
   const auto dir = config.run_dir();
-  write_file_atomic(dir + "/scores.json", eval::scores_json(rows).dump(1));
-  return eval::write_report(dir, config.name, rows);
+  write_file_atomic(dir + "/scores.json", eval::scores_json(scores).dump(1));
+  return eval::write_report(dir, report);
 }
 
 }  // namespace kvchain::tasks

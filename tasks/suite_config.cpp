@@ -65,7 +65,18 @@ SuiteConfig read_suite_config(const std::string& path) {
   if (suite.name.empty() || suite.name.find('/') != std::string::npos) {
     throw Error(path + ": 'name' must be a plain folder name");
   }
-  suite.data_dir = json_string(require_field(config, "data", path), path + ": 'data'");
+  const auto& data = require_field(config, "data", path);
+  if (data.is_object()) {
+    if (data.empty()) throw Error(path + ": 'data' names no dataset");
+    for (const auto& [name, dir] : data.items()) {
+      if (name.empty() || name.find_first_of("/ ") != std::string::npos) {
+        throw Error(path + ": 'data': dataset name '" + name + "' must be a plain word");
+      }
+      suite.datasets.emplace_back(name, json_string(dir, path + ": 'data." + name + "'"));
+    }
+  } else {
+    suite.datasets.emplace_back("", json_string(data, path + ": 'data'"));
+  }
   suite.base_dir = text(config, "base", path, suite.base_dir);
   suite.device = text(config, "device", path, suite.device);
   suite.results_dir = text(config, "results", path, suite.results_dir);
@@ -85,20 +96,51 @@ SuiteConfig read_suite_config(const std::string& path) {
   suite.answer_epochs = count(config, "answer_epochs", path, suite.answer_epochs, 1);
   suite.train_limit = count(config, "train_limit", path, 0, 0);
   suite.test_limit = count(config, "test_limit", path, 0, 0);
-  if (!fs::is_directory(suite.data_dir)) {
-    throw Error(path + ": 'data': " + suite.data_dir +
-                " is not a directory (make the world with `kvchain data generate`)");
+  for (const auto& [name, dir] : suite.datasets) {
+    if (!fs::is_directory(dir)) {
+      throw Error(path + ": 'data" + (name.empty() ? "" : "." + name) + "': " + dir +
+                  " is not a directory (make the world with `kvchain data generate`)");
+    }
   }
   if (!fs::exists(fs::path(suite.base_dir) / "config.json")) {
     throw Error(path + ": 'base': " + suite.base_dir + " has no config.json");
   }
+  // With one directory every task must be there; with several, each task in at least one and
+  // each dataset used by a task.
+  const auto jobs = suite.jobs();
   for (const auto& task : suite.tasks) {
-    for (const char* split : {"train", "test"}) {
-      const auto file = fs::path(suite.data_dir) / task / (std::string(split) + ".jsonl");
-      if (!fs::exists(file)) throw Error(path + ": 'tasks': " + file.string() + " is missing");
+    const auto found =
+        std::any_of(jobs.begin(), jobs.end(), [&](auto& j) { return j.task == task; });
+    if (!found || suite.datasets.size() == 1) {
+      for (const char* split : {"train", "test"}) {
+        const auto file =
+            fs::path(suite.datasets.front().second) / task / (std::string(split) + ".jsonl");
+        if (!fs::exists(file)) {
+          throw Error(
+              path + ": 'tasks': " + file.string() + " is missing" +
+              (suite.datasets.size() > 1 ? " (and no other dataset holds " + task + ")" : ""));
+        }
+      }
+    }
+  }
+  for (const auto& [name, dir] : suite.datasets) {
+    if (std::none_of(jobs.begin(), jobs.end(), [&](auto& j) { return j.dataset == name; })) {
+      throw Error(path + ": 'data." + name + "': " + dir + " holds none of the suite's tasks");
     }
   }
   return suite;
+}
+
+std::vector<SuiteJob> SuiteConfig::jobs() const {
+  std::vector<SuiteJob> jobs;
+  for (const auto& task : tasks) {
+    for (const auto& [name, dir] : datasets) {
+      const bool held = fs::exists(fs::path(dir) / task / "train.jsonl") &&
+                        fs::exists(fs::path(dir) / task / "test.jsonl");
+      if (held) jobs.push_back({task, name, dir});
+    }
+  }
+  return jobs;
 }
 
 }  // namespace kvchain::tasks

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,9 +10,11 @@
 
 namespace kvchain::tasks {
 
-// A single-round chain task: members run once each, in order (A -> B -> ...). A task only
-// formats text; tasks/layouts.h turns it into training sequences and inference turns for every
-// method, so the FTHSS, text-chain and distill variants of a task can never drift apart.
+// A chain task. A task only formats text; tasks/layouts.h turns it into training sequences and
+// inference turns for every method, so the FTHSS, text-chain and distill variants of a task can
+// never drift apart. A chain runs in turns: in a single-round task each member once, in order
+// (A -> B), so turn i is member i; a multi-round task decides from the outputs so far which
+// member goes next and when the chain is done (A -> B -> A -> B ... up to a round limit).
 // `where` ("file:line") names the record in errors about missing or malformed fields.
 class Task {
  public:
@@ -21,15 +24,27 @@ class Task {
 
   // Content every member sees (e.g. the question); may be empty.
   virtual std::string shared(const Json& record, const std::string& where) const = 0;
-  // Member `index`'s input. In text mode it carries the earlier members' outputs as text; in
-  // shared mode those are already in the cache and the input is only the member's own part
-  // (which may still depend on them, e.g. passages retrieved with an earlier member's queries).
-  // Training passes the earlier members' targets as `earlier`, inference their outputs.
-  virtual std::string input(const Json& record, const std::string& where, size_t index,
+  // The index in members() of the member that takes turn `turn`, given the outputs of the
+  // earlier turns (in training, their targets); nothing once the chain is done. By default each
+  // member once, in order.
+  virtual std::optional<size_t> member_of_turn(size_t turn,
+                                               const std::vector<std::string>& earlier) const;
+  // Multi-round chains train all members' prompts together under the cascade mask and put
+  // every prompt ahead of the shared content (paper section 3.2.2).
+  virtual bool multi_round() const { return false; }
+
+  // Turn `turn`'s input. In text mode it carries the earlier turns' outputs as text; in shared
+  // mode those are already in the cache and the input is only the turn's own part (which may
+  // still depend on them, e.g. passages retrieved with an earlier member's queries). Training
+  // passes the earlier turns' targets as `earlier`, inference their outputs.
+  virtual std::string input(const Json& record, const std::string& where, size_t turn,
                             ChainMode mode, const std::vector<std::string>& earlier) const = 0;
-  // Member `index`'s training target.
-  virtual std::string target(const Json& record, const std::string& where, size_t index) const = 0;
-  virtual int64_t max_new_tokens(size_t index) const = 0;
+  // Turn `turn`'s training target.
+  virtual std::string target(const Json& record, const std::string& where, size_t turn) const = 0;
+  // The output budget of a turn of member `member` (an index in members()).
+  virtual int64_t max_new_tokens(size_t member) const = 0;
+  // The answer a finished chain gives, from its last turn's output; by default all of it.
+  virtual std::string final_answer(const std::string& last_output) const;
 
   // The distilled single model: reads `distill_input` (by default the first member's input),
   // writes every step and the answer in one output.
@@ -38,16 +53,18 @@ class Task {
   virtual std::string answer_from_distilled(const std::string& output) const = 0;
   virtual int64_t distill_max_new_tokens() const = 0;
 
-  // The single-model baselines' input: the last member's answer tag after the retrieved
-  // passages (Standard RAG, Prompt Tuning) or after nothing (Native).
+  // The single-model baselines' input: the answer tag after the retrieved passages (Standard
+  // RAG, Prompt Tuning) or after nothing (Native). They answer with golden_answers' first.
   virtual std::string single_input(const Json& record, const std::string& where,
                                    bool with_passages) const = 0;
 
   // The text a member's prompt starts from (HF PEFT's TEXT initialisation); the distilled
   // model starts from the first member's, the single model from the last member's.
   virtual std::string prompt_init(size_t index) const;
-  // The metrics the suite reports for this task ("em", "f1", "acc").
+  // The metrics the suite reports for this task ("em", "f1", "acc"), and which of them score
+  // a record (a task that mixes kinds of question scores each kind by its own metric).
   virtual std::vector<std::string> metrics() const { return {"em", "f1"}; }
+  virtual std::vector<std::string> metrics_of(const Json& record, const std::string& where) const;
 
   // The gold answers the final output is scored against; by default the record's
   // "golden_answers".

@@ -63,10 +63,12 @@ void register_task_commands(CLI::App& app) {
                     train->options.task);
   train_cmd
       ->add_option("--member", train->options.member,
-                   "Member to train (or distill, or single for the Prompt Tuning baseline)")
+                   "Member to train (or distill; single for the Prompt Tuning baseline; all for "
+                   "a multi-round task's FTHSS cascade, written as OUT/MEMBER.safetensors)")
       ->required();
   train_cmd->add_option("--method", train->method, "standard, fthss, distill or single");
-  train_cmd->add_option("--out", train->options.out, "Adapter file to write")->required();
+  train_cmd->add_option("--out", train->options.out, "Adapter file (a directory for --member all)")
+      ->required();
   train_cmd->add_option("--kind", train->kind, "prefix (deep, default) or prompt (shallow)");
   train_cmd
       ->add_option("--virtual-tokens", train->options.adapter.num_virtual_tokens, "Prompt length")

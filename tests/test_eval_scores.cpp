@@ -133,5 +133,29 @@ TEST_F(PredictionFiles, ThePairedTestPairsExamplesById) {
             std::string::npos);
 }
 
+TEST_F(PredictionFiles, ARecordsMetricsListScoresItByThoseAlone) {
+  // Active RAG mixes claims (accuracy) and multi-hop questions (F1).
+  const auto path = write("m.jsonl",
+                          "{\"id\":\"1\",\"prediction\":\"false\",\"golden_answers\":[\"true\"],"
+                          "\"metrics\":[\"acc\"]}\n"
+                          "{\"id\":\"2\",\"prediction\":\"Oslo\",\"golden_answers\":[\"Oslo\"],"
+                          "\"metrics\":[\"f1\"]}\n");
+  const auto scores = score_predictions(path);
+  const auto summary = summarize(scores, 100, 0);
+  EXPECT_EQ(summary["acc"].get<double>(), 0.0);  // the claim alone, not the city's 100
+  EXPECT_EQ(summary["f1"].get<double>(), 100.0);
+  EXPECT_TRUE(summary["em"].is_null());
+  EXPECT_EQ(summary["scored"]["acc"], 1);
+  const auto tests = compare(scores, scores, 100, 0);
+  EXPECT_EQ(tests["f1"]["difference"].get<double>(), 0.0);
+  EXPECT_TRUE(tests["em"].is_null());
+  const auto bad = write(
+      "n.jsonl", "{\"prediction\":\"x\",\"golden_answers\":[\"x\"],\"metrics\":[\"bleu\"]}\n");
+  EXPECT_NE(test::error_message([&] {
+              score_predictions(bad);
+            }).find("n.jsonl:1: field 'metrics' names 'bleu' (em, f1, acc)"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace kvchain::eval

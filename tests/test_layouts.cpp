@@ -14,16 +14,16 @@ class EchoTask : public Task {
   std::string name() const override { return "echo"; }
   std::vector<std::string> members() const override { return {"a", "b"}; }
   std::string shared(const Json&, const std::string&) const override { return "Q\n"; }
-  std::string input(const Json&, const std::string&, size_t index, ChainMode mode,
+  std::string input(const Json&, const std::string&, size_t turn, ChainMode mode,
                     const std::vector<std::string>& earlier) const override {
-    std::string text = "in" + std::to_string(index) + (mode == ChainMode::kShared ? "s" : "t");
+    std::string text = "in" + std::to_string(turn) + (mode == ChainMode::kShared ? "s" : "t");
     for (const auto& e : earlier) text += "[" + e + "]";
     return text;
   }
-  std::string target(const Json&, const std::string&, size_t index) const override {
-    return "out" + std::to_string(index);
+  std::string target(const Json&, const std::string&, size_t turn) const override {
+    return "out" + std::to_string(turn);
   }
-  int64_t max_new_tokens(size_t index) const override { return 10 + static_cast<int64_t>(index); }
+  int64_t max_new_tokens(size_t member) const override { return 10 + static_cast<int64_t>(member); }
   std::string distill_target(const Json&, const std::string&) const override { return "all"; }
   std::string answer_from_distilled(const std::string& output) const override { return output; }
   int64_t distill_max_new_tokens() const override { return 30; }
@@ -41,11 +41,13 @@ class LayoutTest : public ::testing::Test {
   EchoTask task_;
   BpeTokenizer tokenizer_;
   LayoutBuilder builder_;
-  Json record_ = Json::object();
+  Json record_ = {{"golden_answers", {"gold"}}};
 };
 
 TEST_F(LayoutTest, FthssTrainingGivesEachMemberTheEarlierTargetsAsTheSharedModeInput) {
-  const auto parts = builder_.training(record_, "r", "b", Method::kFthss);
+  const auto sequences = builder_.training(record_, "r", "b", Method::kFthss);
+  ASSERT_EQ(sequences.size(), 1u);
+  const auto& parts = sequences[0];
   ASSERT_EQ(parts.size(), 7u);  // shared, P_a, x_a, y_a, P_b, x_b, y_b
   EXPECT_EQ(text(parts[2]), "in0s");
   EXPECT_EQ(text(parts[3]), "out0");
@@ -64,10 +66,12 @@ TEST_F(LayoutTest, TheSingleModelBaselinesRunOneTurnOfTheSingleMember) {
     EXPECT_EQ(turn->max_new_tokens, 11);  // the last member's answer length
     EXPECT_FALSE(builder_.next_turn(record_, "r", mode, {TurnRecord{}}).has_value());
   }
-  const auto parts = builder_.training(record_, "r", kSingleMember, Method::kSingle);
+  const auto sequences = builder_.training(record_, "r", kSingleMember, Method::kSingle);
+  ASSERT_EQ(sequences.size(), 1u);
+  const auto& parts = sequences[0];
   ASSERT_EQ(parts.size(), 4u);  // shared, P, passages, answer
   EXPECT_EQ(text(parts[2]), "passages");
-  EXPECT_EQ(text(parts[3]), "out1");
+  EXPECT_EQ(text(parts[3]), "gold");
   EXPECT_TRUE(parts[3].loss);
 }
 

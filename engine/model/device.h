@@ -10,5 +10,8 @@ namespace kvchain {
 torch::Device parse_device(const std::string& name);
 // "float32", "bfloat16" or "float16".
 torch::ScalarType parse_dtype(const std::string& name);
+// What a run measured on, for reports: "2-core Intel(R) Xeon(R) CPU @ 2.50GHz (cpu)", or the
+// GPU's name for a CUDA device.
+std::string describe_machine(const std::string& device);
 
 }  // namespace kvchain

@@ -1,0 +1,87 @@
+#include "eval/score_grid.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "engine/io/error.h"
+
+namespace kvchain::eval {
+
+const std::vector<MethodRow>& method_rows() {
+  static const std::vector<MethodRow> rows = {
+      {"native", "Native", "Single Model"},
+      {"rag", "Standard RAG", "Single Model"},
+      {"single", "Prompt Tuning", "Single Model"},
+      {"text", "Chain of models (text)", kChainGroup},
+      {"distill", "Distill", "Streamlining"},
+      {"shared", "FTHSS", "Streamlining"},
+      {"shared-evict", "FTHSS, P_A and x_A evicted", "Streamlining"},
+  };
+  return rows;
+}
+
+const MethodRow& method_row(const std::string& name) {
+  for (const auto& m : method_rows()) {
+    if (name == m.name) return m;
+  }
+  std::string names;
+  for (const auto& m : method_rows()) names += std::string(names.empty() ? "" : ", ") + m.name;
+  throw Error("scores: unknown method '" + name + "' (" + names + ")");
+}
+
+const std::vector<std::pair<std::string, std::string>>& metric_labels() {
+  static const std::vector<std::pair<std::string, std::string>> labels = {
+      {"em", "EM"}, {"f1", "F1"}, {"acc", "Acc"}};
+  return labels;
+}
+
+std::string fixed(double value, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+Grid::Grid(const std::vector<ScoreRow>& rows) {
+  for (const auto& row : rows) {
+    method_row(row.method);
+    if (std::find(tasks_.begin(), tasks_.end(), row.task) == tasks_.end()) {
+      tasks_.push_back(row.task);
+    }
+    auto& cell = cells_[{row.task, row.method}];
+    for (const auto& [metric, value] : row.scores) {
+      cell.scores[metric] += value;
+      metrics_[row.task].insert(metric);
+    }
+    cell.prefilled += row.prefilled_tokens;
+    cell.latency += row.latency_s;
+    cell.kv += row.kv_bytes;
+    ++cell.count;
+  }
+  for (auto& [key, cell] : cells_) {
+    for (auto& [metric, value] : cell.scores) value /= cell.count;
+    cell.prefilled /= cell.count;
+    cell.latency /= cell.count;
+    cell.kv /= cell.count;
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> Grid::metrics(const std::string& task) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto found = metrics_.find(task);
+  for (const auto& [key, label] : metric_labels()) {
+    if (found != metrics_.end() && found->second.count(key)) out.push_back({key, label});
+  }
+  return out;
+}
+
+const Cell* Grid::cell(const std::string& task, const std::string& method) const {
+  const auto it = cells_.find({task, method});
+  return it == cells_.end() ? nullptr : &it->second;
+}
+
+bool Grid::has_method(const std::string& method) const {
+  return std::any_of(tasks_.begin(), tasks_.end(),
+                     [&](const std::string& t) { return cell(t, method) != nullptr; });
+}
+
+}  // namespace kvchain::eval
