@@ -18,11 +18,11 @@ std::string ActiveRag::own_part(const Json& record, const std::string& where, si
   // A planner that wrote nothing leaves the answerer the question to search with.
   const auto query = earlier.at(turn - 1).empty() ? json_string_field(record, "question", where)
                                                   : earlier.at(turn - 1);
-  return search_.retrieved({query}, 1) + tag(1);
+  return search_.retrieved({query}) + tag(1);
 }
 
 std::string ActiveRag::question_passage(const Json& record, const std::string& where) const {
-  return search_.retrieved({json_string_field(record, "question", where)}, 1);
+  return search_.retrieved({json_string_field(record, "question", where)});
 }
 
 std::string ActiveRag::distill_input(const Json& record, const std::string& where) const {

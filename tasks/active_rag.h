@@ -18,7 +18,8 @@ namespace kvchain::tasks {
 // Training retrieves with the gold plans, as inference does with the planner's.
 class ActiveRag : public MultiRoundTask {
  public:
-  explicit ActiveRag(const std::string& data_dir) : MultiRoundTask(4), search_(data_dir) {}
+  ActiveRag(const std::string& data_dir, const TaskSettings& settings)
+      : MultiRoundTask(4), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
   std::string name() const override { return "active_rag"; }
   std::vector<std::string> members() const override { return {"plan", "answer"}; }
   std::string shared(const Json& record, const std::string& where) const override;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "tasks/passage_search.h"
 #include "tasks/task.h"
 
 namespace kvchain::tasks {
@@ -10,8 +11,14 @@ namespace kvchain::tasks {
 //   compressor:  "<retrieved>\n" passages "<compressed>\n"   -> supporting sentences
 //   qa (text):   "<compressed>\n" compressor output "\n<answer_start>\n"   -> answer
 //   qa (shared): "<answer_start>\n" (the compressor's output is in the cache)
+// The passages are a record's own "passages" when it carries them (a retrieval made beforehand,
+// in rank order: the world's simulated top-5, or a retriever's output), the first top_k of
+// them if top_k is set; otherwise BM25's top_k (default 1) for the question over the
+// dataset's corpus.jsonl.
 class CompressionQA : public Task {
  public:
+  CompressionQA(const std::string& data_dir, const TaskSettings& settings)
+      : top_k_(settings.top_k), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
   std::string name() const override { return "compression_qa"; }
   std::vector<std::string> members() const override { return {"compressor", "qa"}; }
   std::string shared(const Json& record, const std::string& where) const override;
@@ -28,6 +35,8 @@ class CompressionQA : public Task {
 
  private:
   std::string passages(const Json& record, const std::string& where) const;
+  int64_t top_k_;
+  PassageSearch search_;
 };
 
 }  // namespace kvchain::tasks

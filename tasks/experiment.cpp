@@ -74,7 +74,7 @@ std::string cascade_adapter_path(const std::string& out_dir, const std::string& 
 }
 
 void train_member(const TrainMemberOptions& options) {
-  const auto task = make_task(options.task, options.data_dir);
+  const auto task = make_task(options.task, options.data_dir, options.settings);
   auto loaded = load_chain(options.setup);
   auto& chain = *loaded.chain;
   LayoutBuilder builder(*task, *loaded.tokenizer, loaded.eos_token_id);
@@ -148,6 +148,7 @@ void train_member(const TrainMemberOptions& options) {
                    {"member", options.member},
                    {"method", method_name(options.method)},
                    {"data", records.content_hash},
+                   {"top_k", options.settings.top_k},
                    {"examples", examples.size()},
                    {"adapter", adapter_config.to_json()},
                    {"trainer", trainer_options.to_json()}};
@@ -241,7 +242,7 @@ void check_adapters(const Task& task, RunMode mode,
 }  // namespace
 
 EvalSummary evaluate_chain(const EvalOptions& options) {
-  const auto task = make_task(options.task, options.data_dir);
+  const auto task = make_task(options.task, options.data_dir, options.settings);
   check_adapters(*task, options.mode, options.setup.adapters);
   auto loaded = load_chain(options.setup);
   LayoutBuilder builder(*task, *loaded.tokenizer, loaded.eos_token_id);

@@ -45,6 +45,7 @@ struct TrainMemberOptions {
   ModelSetup setup;  // adapters: the trained earlier members (FTHSS needs them)
   std::string data_dir;
   std::string task;
+  TaskSettings settings;
   // A task member, "distill", "single", or "all": a multi-round task's cascade, every member
   // trained together with Method::kFthss.
   std::string member;
@@ -70,6 +71,7 @@ struct EvalOptions {
   ModelSetup setup;
   std::string data_dir;
   std::string task;
+  TaskSettings settings;
   RunMode mode = RunMode::kShared;
   std::string split = "test";
   int64_t limit = 0;

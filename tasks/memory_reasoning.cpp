@@ -29,7 +29,7 @@ std::string MemoryReasoning::tag(size_t member) const {
 std::string MemoryReasoning::single_input(const Json& record, const std::string& where,
                                           bool with_passages) const {
   if (!with_passages) return kAnswerTag;
-  return search_.retrieved({json_string_field(record, "question", where)}, 1) + kAnswerTag;
+  return search_.retrieved({json_string_field(record, "question", where)}) + kAnswerTag;
 }
 
 std::string MemoryReasoning::prompt_init(size_t index) const {

@@ -13,10 +13,11 @@ namespace kvchain::tasks {
 //   reason (shared): "<reason_start>\n"   -> a conclusion, the last one with the answer
 //   text mode:       every earlier turn's tag and output, then the turn's tag
 //   distill:         "<memory_start>\n" -> every turn, each after its tag
-// Standard RAG and Prompt Tuning read the passage BM25 ranks first for the question.
+// Standard RAG and Prompt Tuning read the passages BM25 ranks first for the question (top_k).
 class MemoryReasoning : public MultiRoundTask {
  public:
-  explicit MemoryReasoning(const std::string& data_dir) : MultiRoundTask(4), search_(data_dir) {}
+  MemoryReasoning(const std::string& data_dir, const TaskSettings& settings)
+      : MultiRoundTask(4), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
   std::string name() const override { return "memory_reasoning"; }
   std::vector<std::string> members() const override { return {"memory", "reason"}; }
   std::string shared(const Json& record, const std::string& where) const override;

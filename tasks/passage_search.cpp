@@ -10,12 +10,13 @@
 namespace kvchain::tasks {
 namespace fs = std::filesystem;
 
-PassageSearch::PassageSearch(const std::string& data_dir) {
-  const auto corpus = (fs::path(data_dir) / "corpus.jsonl").string();
+void PassageSearch::open() const {
+  if (index_) return;
+  const auto corpus = (fs::path(data_dir_) / "corpus.jsonl").string();
   if (!fs::exists(corpus)) {
-    throw Error(corpus + ": no such file (this task retrieves from the world's corpus)");
+    throw Error(corpus + ": no such file (this task retrieves from the dataset's corpus)");
   }
-  const auto index_dir = (fs::path(data_dir) / "index-bm25").string();
+  const auto index_dir = (fs::path(data_dir_) / "index-bm25").string();
   if (!fs::exists(fs::path(index_dir) / retrievers::kIndexManifest)) {
     retrievers::Bm25IndexOptions options;
     options.corpus = corpus;
@@ -28,11 +29,11 @@ PassageSearch::PassageSearch(const std::string& data_dir) {
   while (reader.next(passage)) contents_[passage.id] = passage.contents;
 }
 
-std::vector<std::string> PassageSearch::passages(const std::vector<std::string>& queries,
-                                                 int64_t k) const {
+std::vector<std::string> PassageSearch::passages(const std::vector<std::string>& queries) const {
+  open();
   std::vector<std::string> found;
   std::set<std::string> seen;
-  for (const auto& hits : index_->search(queries, k, 1)) {
+  for (const auto& hits : index_->search(queries, k_, 1)) {
     for (const auto& hit : hits) {
       if (!seen.insert(hit.doc_id).second) continue;
       const auto it = contents_.find(hit.doc_id);
@@ -44,9 +45,9 @@ std::vector<std::string> PassageSearch::passages(const std::vector<std::string>&
   return found;
 }
 
-std::string PassageSearch::retrieved(const std::vector<std::string>& queries, int64_t k) const {
+std::string PassageSearch::retrieved(const std::vector<std::string>& queries) const {
   std::string text = "<retrieved>\n";
-  for (const auto& passage : passages(queries, k)) text += passage + "\n";
+  for (const auto& passage : passages(queries)) text += passage + "\n";
   return text;
 }
 

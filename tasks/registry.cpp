@@ -12,15 +12,22 @@ namespace kvchain::tasks {
 namespace {
 
 // A new task is one file plus one line here.
-using MakeTask = std::function<std::unique_ptr<Task>(const std::string& data_dir)>;
+using MakeTask =
+    std::function<std::unique_ptr<Task>(const std::string& data_dir, const TaskSettings&)>;
+
+template <typename T>
+MakeTask maker() {
+  return [](const std::string& data_dir, const TaskSettings& settings) {
+    return std::make_unique<T>(data_dir, settings);
+  };
+}
 
 const std::map<std::string, MakeTask>& registry() {
   static const std::map<std::string, MakeTask> tasks = {
-      {"compression_qa", [](const std::string&) { return std::make_unique<CompressionQA>(); }},
-      {"rewrite_qa", [](const std::string& data) { return std::make_unique<RewriteQA>(data); }},
-      {"memory_reasoning",
-       [](const std::string& data) { return std::make_unique<MemoryReasoning>(data); }},
-      {"active_rag", [](const std::string& data) { return std::make_unique<ActiveRag>(data); }},
+      {"compression_qa", maker<CompressionQA>()},
+      {"rewrite_qa", maker<RewriteQA>()},
+      {"memory_reasoning", maker<MemoryReasoning>()},
+      {"active_rag", maker<ActiveRag>()},
   };
   return tasks;
 }
@@ -33,12 +40,13 @@ std::vector<std::string> task_names() {
   return names;
 }
 
-std::unique_ptr<Task> make_task(const std::string& name, const std::string& data_dir) {
+std::unique_ptr<Task> make_task(const std::string& name, const std::string& data_dir,
+                                const TaskSettings& settings) {
   const auto found = registry().find(name);
   if (found == registry().end()) {
     throw Error("unknown task '" + name + "' (" + join_names(task_names()) + ")");
   }
-  return found->second(data_dir);
+  return found->second(data_dir, settings);
 }
 
 }  // namespace kvchain::tasks

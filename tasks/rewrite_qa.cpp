@@ -8,7 +8,6 @@ namespace kvchain::tasks {
 namespace {
 
 constexpr const char* kRewriteTag = "<query_rewrite>\n";
-constexpr int64_t kPassagesPerQuery = 1;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -28,10 +27,6 @@ std::string joined_lines(const std::vector<std::string>& lines) {
 
 }  // namespace
 
-std::string RewriteQA::retrieved(const std::vector<std::string>& queries) const {
-  return search_.retrieved(queries, kPassagesPerQuery);
-}
-
 std::string RewriteQA::shared(const Json& record, const std::string& where) const {
   return "Question: " + json_string_field(record, "question", where) + "\n";
 }
@@ -42,7 +37,7 @@ std::string RewriteQA::input(const Json& record, const std::string& where, size_
   // A rewriter that wrote nothing leaves QA the question alone to search with.
   auto queries = lines_of(earlier.at(0));
   if (queries.empty()) queries = {json_string_field(record, "question", where)};
-  const auto passages = retrieved(queries) + kAnswerTag;
+  const auto passages = search_.retrieved(queries) + kAnswerTag;
   if (mode == ChainMode::kShared) return passages;
   return kRewriteTag + earlier.at(0) + "\n" + passages;
 }
@@ -53,12 +48,12 @@ std::string RewriteQA::target(const Json& record, const std::string& where, size
 }
 
 std::string RewriteQA::distill_input(const Json& record, const std::string& where) const {
-  return retrieved({json_string_field(record, "question", where)}) + kRewriteTag;
+  return search_.retrieved({json_string_field(record, "question", where)}) + kRewriteTag;
 }
 
 std::string RewriteQA::single_input(const Json& record, const std::string& where,
                                     bool with_passages) const {
-  return (with_passages ? retrieved({json_string_field(record, "question", where)}) : "") +
+  return (with_passages ? search_.retrieved({json_string_field(record, "question", where)}) : "") +
          kAnswerTag;
 }
 

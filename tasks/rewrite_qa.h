@@ -6,8 +6,8 @@
 namespace kvchain::tasks {
 
 // Rewrite & QA (paper Table 8): the rewriter turns the question into sub-queries, one per
-// line; BM25 retrieves the top passage of each from the world's corpus; the QA member answers
-// from those passages.
+// line; BM25 retrieves the top passage (top_k) of each from the world's corpus; the QA member
+// answers from those passages.
 //   shared:       "Question: ...\n"
 //   rewriter:     "<query_rewrite>\n"   -> sub-queries, one per line
 //   qa (text):    "<query_rewrite>\n" rewriter output "\n<retrieved>\n" passages "<answer_start>\n"
@@ -19,7 +19,8 @@ namespace kvchain::tasks {
 // the question itself retrieves (the Standard RAG input) and writes the steps and the answer.
 class RewriteQA : public Task {
  public:
-  explicit RewriteQA(const std::string& data_dir) : search_(data_dir) {}
+  RewriteQA(const std::string& data_dir, const TaskSettings& settings)
+      : search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
   std::string name() const override { return "rewrite_qa"; }
   std::vector<std::string> members() const override { return {"rewriter", "qa"}; }
   std::string shared(const Json& record, const std::string& where) const override;
@@ -36,7 +37,6 @@ class RewriteQA : public Task {
   int64_t distill_max_new_tokens() const override { return 64; }
 
  private:
-  std::string retrieved(const std::vector<std::string>& queries) const;
   PassageSearch search_;
 };
 

@@ -37,7 +37,7 @@ struct SuiteRun {
 
   const Task& task_of(const SuiteJob& job) {
     auto& task = tasks[{job.task, job.dir}];
-    if (!task) task = make_task(job.task, job.dir);
+    if (!task) task = make_task(job.task, job.dir, {config.top_k});
     return *task;
   }
 
@@ -56,6 +56,7 @@ struct SuiteRun {
                 {"seed", seed},
                 {"epochs", epochs},
                 {"limit", config.train_limit},
+                {"top_k", config.top_k},
                 {"train", file_hash(job.dir + "/" + job.task + "/train.jsonl")},
                 {"base", base_hash},
                 {"earlier", earlier}};
@@ -73,6 +74,7 @@ struct SuiteRun {
     options.setup = {config.base_dir, config.device, earlier};
     options.data_dir = job.dir;
     options.task = job.task;
+    options.settings = {config.top_k};
     options.member = member;
     options.method = method;
     options.limit = config.train_limit;
@@ -131,6 +133,7 @@ struct SuiteRun {
       options.setup = {config.base_dir, config.device, adapters_for(job, options.mode, seed)};
       options.data_dir = job.dir;
       options.task = job.task;
+      options.settings = {config.top_k};
       options.limit = config.test_limit;
       options.predictions_path = predictions;
       summary = evaluate_chain(options).to_json();

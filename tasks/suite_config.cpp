@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
 
+#include "data/world/generate.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
 #include "engine/io/text.h"
@@ -12,9 +14,9 @@ namespace kvchain::tasks {
 namespace fs = std::filesystem;
 namespace {
 
-const std::vector<std::string> kKeys = {"name",        "data",       "base",   "tasks",
-                                        "methods",     "seeds",      "epochs", "answer_epochs",
-                                        "train_limit", "test_limit", "device", "results"};
+const std::vector<std::string> kKeys = {
+    "name",          "data",        "base",       "tasks", "methods", "seeds",   "epochs",
+    "answer_epochs", "train_limit", "test_limit", "top_k", "device",  "results", "world_seed"};
 
 // The list under `key`, each item one of `known` (an unknown one is named as a `noun`).
 std::vector<std::string> names(const Json& config, const char* key, const char* noun,
@@ -77,6 +79,17 @@ SuiteConfig read_suite_config(const std::string& path) {
   } else {
     suite.datasets.emplace_back("", json_string(data, path + ": 'data'"));
   }
+  if (config.contains("world_seed")) {
+    // The embedded world is a second to make: a suite on it needs no separate step.
+    if (!data.is_string()) throw Error(path + ": 'world_seed' needs 'data' to be one directory");
+    const auto seed = count(config, "world_seed", path, 1, 0);
+    const auto& dir = suite.datasets.front().second;
+    if (!fs::exists(fs::path(dir) / "manifest.json")) {
+      data::GenerateOptions options;
+      options.seed = static_cast<uint64_t>(seed);
+      data::generate_dataset(dir, options, std::cerr);
+    }
+  }
   suite.base_dir = text(config, "base", path, suite.base_dir);
   suite.device = text(config, "device", path, suite.device);
   suite.results_dir = text(config, "results", path, suite.results_dir);
@@ -96,6 +109,7 @@ SuiteConfig read_suite_config(const std::string& path) {
   suite.answer_epochs = count(config, "answer_epochs", path, suite.answer_epochs, 1);
   suite.train_limit = count(config, "train_limit", path, 0, 0);
   suite.test_limit = count(config, "test_limit", path, 0, 0);
+  suite.top_k = count(config, "top_k", path, 0, 0);
   for (const auto& [name, dir] : suite.datasets) {
     if (!fs::is_directory(dir)) {
       throw Error(path + ": 'data" + (name.empty() ? "" : "." + name) + "': " + dir +

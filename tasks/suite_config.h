@@ -19,7 +19,8 @@ struct SuiteJob {
 //   {"name": "smoke", "data": "results/world", "base": "data/base", "tasks": [...],
 //    "methods": ["native", "rag", "single", "text", "distill", "shared", "shared-evict"],
 //    "seeds": [0], "epochs": 3, "answer_epochs": 10, "train_limit": 0, "test_limit": 0,
-//    "device": "cpu", "results": "results"}
+//    "top_k": 0, "device": "cpu", "results": "results"}
+// "world_seed" (optional) makes the embedded world of that seed in "data" when it has none.
 // "data" is one directory with TASK/{train,test}.jsonl, or an object of dataset name ->
 // directory (the paper's grid: {"tqa": "...", "hotpotqa": "..."}); each task then runs on every
 // dataset that holds it. Every key is checked before any training: an unknown key, task or
@@ -33,6 +34,7 @@ struct SuiteConfig {
   int64_t epochs = 3;          // first members, distill and the single model
   int64_t answer_epochs = 10;  // the last member, as a text-chain and as an FTHSS member
   int64_t train_limit = 0, test_limit = 0;  // 0: the whole split
+  int64_t top_k = 0;                        // passages per query; 0: each task's default
 
   std::string run_dir() const { return results_dir + "/" + name; }
   // Every task on every dataset that holds it, tasks in the config's order.

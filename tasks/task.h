@@ -72,9 +72,17 @@ class Task {
                                                   const std::string& where) const;
 };
 
+// What a user may set on any task.
+struct TaskSettings {
+  // Passages retrieved per query (the question, a sub-query, a plan); 0: the task's default
+  // (1, the paper's top-1; Compression&QA: every passage a record carries).
+  int64_t top_k = 0;
+};
+
 // Makes the task registered under `name` for the world or dataset in `data_dir` (tasks that
 // retrieve search its corpus); the error lists the known tasks.
-std::unique_ptr<Task> make_task(const std::string& name, const std::string& data_dir);
+std::unique_ptr<Task> make_task(const std::string& name, const std::string& data_dir,
+                                const TaskSettings& settings = {});
 std::vector<std::string> task_names();
 
 }  // namespace kvchain::tasks

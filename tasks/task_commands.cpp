@@ -26,7 +26,7 @@ std::map<std::string, std::string> parse_adapters(const std::vector<std::string>
 }
 
 void add_setup_options(CLI::App& command, ModelSetup& setup, std::vector<std::string>& adapters,
-                       std::string& data_dir, std::string& task) {
+                       std::string& data_dir, std::string& task, TaskSettings& settings) {
   command.add_option("--base", setup.base_dir, "Base model directory (with tokenizer.json)")
       ->required();
   command.add_option("--data", data_dir, "World / dataset directory with <task>/<split>.jsonl")
@@ -34,6 +34,11 @@ void add_setup_options(CLI::App& command, ModelSetup& setup, std::vector<std::st
   command.add_option("--task", task, "Task name")->required();
   command.add_option("--adapter", adapters, "MEMBER=FILE, a trained member (repeatable)");
   command.add_option("--device", setup.device, "cpu, cuda or cuda:N");
+  command
+      .add_option("--top-k", settings.top_k,
+                  "Passages retrieved per query (default: the task's, 1; Compression&QA: every "
+                  "passage a record carries)")
+      ->check(CLI::NonNegativeNumber);
 }
 
 struct TrainArgs {
@@ -60,7 +65,7 @@ void register_task_commands(CLI::App& app) {
   train->options = default_member_training();
   auto* train_cmd = app.add_subcommand("train", "Prompt-tune one chain member on a task");
   add_setup_options(*train_cmd, train->options.setup, train->adapters, train->options.data_dir,
-                    train->options.task);
+                    train->options.task, train->options.settings);
   train_cmd
       ->add_option("--member", train->options.member,
                    "Member to train (or distill; single for the Prompt Tuning baseline; all for "
@@ -117,7 +122,7 @@ void register_task_commands(CLI::App& app) {
                                        "Run a chain (text, shared, distill) or a single-model "
                                        "baseline (native, rag, single) on a split and score it");
   add_setup_options(*chain_cmd, chain->options.setup, chain->adapters, chain->options.data_dir,
-                    chain->options.task);
+                    chain->options.task, chain->options.settings);
   chain_cmd->add_option("--mode", chain->mode,
                         "text, shared (FTHSS), distill, native, rag or single");
   chain_cmd->add_option("--split", chain->options.split, "train, dev or test");

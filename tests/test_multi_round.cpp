@@ -2,12 +2,10 @@
 // trains every prompt on one sequence; the text chain re-reads what the shared cache holds.
 #include <gtest/gtest.h>
 
-#include <sstream>
-
-#include "data/world/generate.h"
 #include "engine/io/error.h"
 #include "eval/accuracy.h"
 #include "eval/metrics.h"
+#include "generated_world.h"
 #include "tasks/layouts.h"
 #include "tasks/multi_round_task.h"
 #include "test_support.h"
@@ -141,17 +139,8 @@ TEST_F(MultiRoundLayout, AStepOutOfTurnOrAMissingAnswerIsAnErrorNamingTheStep) {
 }
 
 // The real tasks on a generated world: their gold turns end with the record's answer.
-class MultiRoundTasks : public ::testing::Test {
+class MultiRoundTasks : public test::GeneratedWorld {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
-    std::ostringstream progress;
-    data::generate_dataset(dir_->path().string(), {11, 1}, progress);
-  }
-  static void TearDownTestSuite() { delete dir_; }
-  static std::vector<Json> train(const std::string& task) {
-    return test::read_jsonl(dir_->file(task + "/train.jsonl"));
-  }
   // The gold turns of a record, as training walks them.
   static std::vector<std::string> gold(const Task& task, const Json& record) {
     std::vector<std::string> turns;
@@ -160,13 +149,12 @@ class MultiRoundTasks : public ::testing::Test {
     }
     return turns;
   }
-  static inline test::TempDir* dir_ = nullptr;
 };
 
 TEST_F(MultiRoundTasks, MemoryAndReasoningEndsWithTheGoldChoiceWithinTheRoundLimit) {
-  const auto task = make_task("memory_reasoning", dir_->path().string());
+  const auto task = make_task("memory_reasoning", world_dir());
   size_t choices = 0;
-  for (const auto& record : train("memory_reasoning")) {
+  for (const auto& record : split("memory_reasoning")) {
     const auto turns = gold(*task, record);
     ASSERT_GE(turns.size(), 2u);
     EXPECT_EQ(turns.size() % 2, 0u);  // memory, reason, ...; reasoning answers
@@ -182,9 +170,9 @@ TEST_F(MultiRoundTasks, MemoryAndReasoningEndsWithTheGoldChoiceWithinTheRoundLim
 }
 
 TEST_F(MultiRoundTasks, ActiveRagRetrievesWithThePlanAndScoresClaimsByAccuracy) {
-  const auto task = make_task("active_rag", dir_->path().string());
+  const auto task = make_task("active_rag", world_dir());
   size_t rounds = 0, found = 0, claims = 0;
-  for (const auto& record : train("active_rag")) {
+  for (const auto& record : split("active_rag")) {
     const auto turns = gold(*task, record);
     const auto answer = task->final_answer(turns.back());
     const auto golden = task->golden_answers(record, "r");
@@ -210,8 +198,8 @@ TEST_F(MultiRoundTasks, ActiveRagRetrievesWithThePlanAndScoresClaimsByAccuracy) 
 }
 
 TEST_F(MultiRoundTasks, TheTextChainInputHoldsEveryEarlierTurnAndItsPassage) {
-  const auto task = make_task("active_rag", dir_->path().string());
-  for (const auto& record : train("active_rag")) {
+  const auto task = make_task("active_rag", world_dir());
+  for (const auto& record : split("active_rag")) {
     const auto turns = gold(*task, record);
     if (turns.size() < 4) continue;
     const std::vector<std::string> before(turns.begin(), turns.begin() + 3);

@@ -2,34 +2,27 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <sstream>
 
-#include "data/world/generate.h"
+#include "generated_world.h"
 #include "tasks/task.h"
-#include "test_support.h"
 
 namespace kvchain::tasks {
 namespace {
 
-class RewriteQATest : public ::testing::Test {
+class RewriteQATest : public test::GeneratedWorld {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
-    std::ostringstream progress;
-    data::generate_dataset(dir_->path().string(), {11, 1}, progress);
-    task_ = make_task("rewrite_qa", dir_->path().string()).release();
-    for (const auto& p : test::read_jsonl(dir_->file("corpus.jsonl"))) {
+    GeneratedWorld::SetUpTestSuite();
+    task_ = make_task("rewrite_qa", world_dir()).release();
+    for (const auto& p : test::read_jsonl(world_file("corpus.jsonl"))) {
       corpus_[p["id"].get<std::string>()] = p["contents"].get<std::string>();
     }
   }
   static void TearDownTestSuite() {
     delete task_;
-    delete dir_;
+    GeneratedWorld::TearDownTestSuite();
   }
-  static std::vector<Json> train() {
-    return test::read_jsonl(dir_->file("rewrite_qa/train.jsonl"));
-  }
-  static inline test::TempDir* dir_ = nullptr;
+  static std::vector<Json> train() { return split("rewrite_qa"); }
   static inline Task* task_ = nullptr;
   static inline std::map<std::string, std::string> corpus_;
 };
@@ -76,13 +69,15 @@ TEST_F(RewriteQATest, TheDistilledModelReadsThePassagesOfTheQuestion) {
   EXPECT_EQ(input.rfind("<retrieved>\n", 0), 0u);
   EXPECT_EQ(input.substr(input.size() - 16), "<query_rewrite>\n");
   EXPECT_EQ(task_->answer_from_distilled("q1\nq2\n<answer_start>\n Teholm \n"), "Teholm");
-  EXPECT_TRUE(std::filesystem::exists(dir_->file("index-bm25/index.json")));
+  EXPECT_TRUE(std::filesystem::exists(world_file("index-bm25/index.json")));
 }
 
-TEST(RewriteQA, AWorldWithoutACorpusIsRefusedNamingTheFile) {
+TEST(RewriteQA, AWorldWithoutACorpusIsRefusedNamingTheFileAtTheFirstSearch) {
   test::TempDir empty;
+  const auto task = make_task("rewrite_qa", empty.path().string());
+  const Json record = {{"question", "Where?"}};
   EXPECT_NE(test::error_message([&] {
-              make_task("rewrite_qa", empty.path().string());
+              task->input(record, "r", 1, ChainMode::kShared, {"a query"});
             }).find("corpus.jsonl: no such file"),
             std::string::npos);
 }

@@ -6,7 +6,6 @@
 set -euo pipefail
 kvchain=$1
 cd "$(dirname "$0")/../.."
-[ -f results/world/manifest.json ] || "$kvchain" data generate --out results/world --seed 1
 rm -rf results/ci
 "$kvchain" suite eval/suites/ci.json 2> results/ci.log | tee results/ci.out
 report=results/ci/report.md
