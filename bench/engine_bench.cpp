@@ -4,8 +4,7 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include <cstdlib>
-
+#include "bench/bench_env.h"
 #include "engine/model/llama_model.h"
 
 namespace kvchain {
@@ -25,21 +24,11 @@ ModelConfig small_llama() {
                                 "bench small_llama");
 }
 
-torch::Device bench_device() {
-  const char* env = std::getenv("KVCHAIN_BENCH_DEVICE");
-  return torch::Device(env != nullptr ? env : "cpu");
-}
-
-torch::ScalarType bench_dtype() {
-  const char* env = std::getenv("KVCHAIN_BENCH_DTYPE");
-  return env != nullptr && std::string(env) == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
-}
-
 LlamaForCausalLM& model() {
   static std::shared_ptr<LlamaForCausalLM> m = [] {
     auto built = std::make_shared<LlamaForCausalLM>(small_llama());
     built->init_random(1);
-    built->to(bench_device(), bench_dtype());
+    built->to(bench::bench_device(), bench::bench_dtype());
     built->eval();
     return built;
   }();
@@ -52,7 +41,7 @@ torch::Tensor random_ids(int64_t tokens) {
 }
 
 void sync() {
-  if (model().device().is_cuda()) torch::cuda::synchronize();
+  bench::sync(model().device());
 }
 
 // One forward over N fresh tokens into an empty cache, as a chain member's prefill does.

@@ -255,7 +255,7 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
   if (task->multi_round() && options.mode == RunMode::kShared) {
     runner_options.prompts_first = task->members();
   }
-  ChainRunner runner(*loaded.chain, *loaded.tokenizer, runner_options);
+  ChainRunner runner(*loaded.chain, loaded.tokenizer.get(), runner_options);
 
   EvalSummary summary;
   std::string predictions;

@@ -30,12 +30,14 @@ struct Fixture {
     }
   }
 
-  std::vector<TurnRecord> run(ChainMode mode, bool evict, const std::vector<std::string>& members) {
+  // `forced`: outputs the turns replay instead of decoding, by turn (empty: decode).
+  std::vector<TurnRecord> run(ChainMode mode, bool evict, const std::vector<std::string>& members,
+                              const std::vector<std::vector<int64_t>>& forced = {}) {
     RunnerOptions options;
     options.mode = mode;
     options.evict = evict;
     options.eos_token_id = 2;
-    ChainRunner runner(chain, tokenizer, options);
+    ChainRunner runner(chain, &tokenizer, options);
     return runner.run(tokenizer.encode("Shared question text."),
                       [&](const std::vector<TurnRecord>& done) -> std::optional<TurnPlan> {
                         if (done.size() == members.size()) return std::nullopt;
@@ -43,7 +45,9 @@ struct Fixture {
                         std::string input = "Input of " + member + ".";
                         // The text chain passes the earlier output on as text.
                         if (mode == ChainMode::kText && !done.empty()) input += done.back().text;
-                        return TurnPlan{member, tokenizer.encode(input), 8, true};
+                        TurnPlan plan{member, tokenizer.encode(input), 8, true};
+                        if (done.size() < forced.size()) plan.forced_output = forced[done.size()];
+                        return plan;
                       });
   }
 };
@@ -96,7 +100,7 @@ TEST_P(ChainRunnerModes, MultiRoundPutsEveryPromptFirstOnce) {
   RunnerOptions options;
   options.eos_token_id = 2;
   options.prompts_first = {"A", "B"};
-  ChainRunner runner(f.chain, f.tokenizer, options);
+  ChainRunner runner(f.chain, &f.tokenizer, options);
   const std::vector<std::string> rounds = {"A", "B", "A"};
   const auto turns =
       runner.run(f.tokenizer.encode("Shared question text."),
@@ -111,6 +115,24 @@ TEST_P(ChainRunnerModes, MultiRoundPutsEveryPromptFirstOnce) {
   EXPECT_EQ(turns[0].prefilled, 2 * prompt + shared + go);
   EXPECT_EQ(turns[1].prefilled, go);
   EXPECT_EQ(turns[2].prefilled, go);
+}
+
+TEST_P(ChainRunnerModes, AReplayedOutputLeavesTheNextMemberAsDecodingItDid) {
+  Fixture f(GetParam());
+  for (const auto mode : {ChainMode::kShared, ChainMode::kText}) {
+    const auto decoded = f.run(mode, false, {"A", "B"});
+    auto a_ids = decoded[0].output_ids;
+    if (a_ids.back() == 2) a_ids.pop_back();  // an EOS ends the output; it is not cached
+    ASSERT_FALSE(a_ids.empty());
+    const auto replayed = f.run(mode, false, {"A", "B"}, {a_ids});
+    EXPECT_EQ(replayed[0].decoded, 0);
+    EXPECT_EQ(replayed[0].prefilled, decoded[0].prefilled + static_cast<int64_t>(a_ids.size()));
+    EXPECT_EQ(replayed[1].text, decoded[1].text) << chain_mode_name(mode);
+    if (mode == ChainMode::kShared) {  // a text chain does not cache its last decoded token
+      EXPECT_EQ(replayed[1].kv_bytes_resident, decoded[1].kv_bytes_resident);
+    }
+    EXPECT_GE(replayed[1].kv_bytes_allocated, replayed[1].kv_bytes_resident);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AdapterKinds, ChainRunnerModes,

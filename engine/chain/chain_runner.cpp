@@ -1,5 +1,6 @@
 #include "engine/chain/chain_runner.h"
 
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -20,10 +21,11 @@ Json TurnRecord::to_json() const {
           {"decode_s", decode_seconds},
           {"kv_bytes_resident", kv_bytes_resident},
           {"kv_bytes_peak", kv_bytes_peak},
+          {"kv_bytes_allocated", kv_bytes_allocated},
           {"evicted_slots", evicted_slots}};
 }
 
-ChainRunner::ChainRunner(ChainModel& model, const BpeTokenizer& tokenizer, RunnerOptions options)
+ChainRunner::ChainRunner(ChainModel& model, const BpeTokenizer* tokenizer, RunnerOptions options)
     : model_(model), tokenizer_(tokenizer), options_(options) {}
 
 std::vector<TurnRecord> ChainRunner::run(
@@ -36,9 +38,12 @@ std::vector<TurnRecord> ChainRunner::run(
   std::optional<KVCache> shared_cache;
   std::set<std::string> prompted;  // members whose prompt is in the shared cache
   int64_t peak = 0;
-  const auto resident = [&] {
-    int64_t bytes = shared_cache ? shared_cache->bytes_used() : 0;
-    for (const auto& [member, cache] : member_caches) bytes += cache.bytes_used();
+  const auto resident = [&](bool allocated) {
+    const auto bytes_of = [&](const KVCache& c) {
+      return allocated ? c.bytes_reserved() : c.bytes_used();
+    };
+    int64_t bytes = shared_cache ? bytes_of(*shared_cache) : 0;
+    for (const auto& [member, cache] : member_caches) bytes += bytes_of(cache);
     return bytes;
   };
 
@@ -70,28 +75,42 @@ std::vector<TurnRecord> ChainRunner::run(
       if (!shared_cache) shared_cache.emplace(model_.base().make_cache(1));
       cache = &*shared_cache;
     }
-    generation.max_new_tokens = plan->max_new_tokens;
     TurnRecord record;
     record.member = plan->member;
-    const auto result =
-        model_.generate(*cache, parts, plan->member, generation, &tokenizer_, &record.prefilled);
-    record.text = result.text;
-    record.decoded = static_cast<int64_t>(result.tokens.size());
-    record.prefill_seconds = result.prefill_seconds;
-    record.decode_seconds = result.decode_seconds;
-    if (options_.mode == ChainMode::kShared && result.stop_reason != StopReason::kEos) {
-      // The member's last token is part of its output: cache it as the member saw it.
-      model_.run(*cache, {LayoutPart::output(plan->member, {result.tokens.back()}, -1, false)},
-                 /*last_logits_only=*/true);
+    if (!plan->forced_output.empty()) {
+      parts.push_back(LayoutPart::output(plan->member, plan->forced_output, -1, false));
+      const auto start = std::chrono::steady_clock::now();
+      const auto result = model_.run(*cache, parts, /*last_logits_only=*/true);
+      record.prefilled = result.prefilled;
+      result.logits.max().item<float>();  // waits for the device, as decoding's first token does
+      record.prefill_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      record.text = tokenizer_ != nullptr ? tokenizer_->decode(plan->forced_output) : "";
+      record.output_ids = plan->forced_output;
+    } else {
+      generation.max_new_tokens = plan->max_new_tokens;
+      const auto result =
+          model_.generate(*cache, parts, plan->member, generation, tokenizer_, &record.prefilled);
+      record.text = result.text;
+      record.output_ids = result.tokens;
+      record.decoded = static_cast<int64_t>(result.tokens.size());
+      record.prefill_seconds = result.prefill_seconds;
+      record.decode_seconds = result.decode_seconds;
+      if (options_.mode == ChainMode::kShared && result.stop_reason != StopReason::kEos) {
+        // The member's last token is part of its output: cache it as the member saw it.
+        model_.run(*cache, {LayoutPart::output(plan->member, {result.tokens.back()}, -1, false)},
+                   /*last_logits_only=*/true);
+      }
     }
-    peak = std::max(peak, resident());
+    peak = std::max(peak, resident(false));
     if (options_.mode == ChainMode::kShared && options_.evict && plan->member_done) {
       const auto member = plan->member;
       record.evicted_slots = cache->evict([&](const Segment& s) {
         return s.tag.member == member && s.tag.role != SegmentRole::kOutput;
       });
     }
-    record.kv_bytes_resident = resident();
+    record.kv_bytes_resident = resident(false);
+    record.kv_bytes_allocated = resident(true);
     record.kv_bytes_peak = peak;
     turns.push_back(record);
   }

@@ -3,6 +3,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/chain/chain_model.h"
@@ -20,22 +21,37 @@ const char* chain_mode_name(ChainMode mode);
 
 // One member's turn, as the task plans it.
 struct TurnPlan {
+  TurnPlan() = default;
+  TurnPlan(std::string member, std::vector<int64_t> input_ids, int64_t max_new_tokens,
+           bool member_done)
+      : member(std::move(member)),
+        input_ids(std::move(input_ids)),
+        max_new_tokens(max_new_tokens),
+        member_done(member_done) {}
+
   std::string member;
   std::vector<int64_t> input_ids;  // the member's input part (non-empty)
   int64_t max_new_tokens = 64;
   bool member_done = true;  // the member has no later turn (its context may be evicted)
+  // When set, the member's output is these ids, prefilled with its input instead of decoded:
+  // a chain replayed from recorded outputs (gold ones, or a benchmark's fixed lengths).
+  std::vector<int64_t> forced_output;
 };
 
 // What a turn cost and produced; the benchmark and the reports read these.
 struct TurnRecord {
   std::string member;
   std::string text;
+  std::vector<int64_t> output_ids;  // the output's tokens (a final EOS included)
   int64_t prefilled = 0;  // tokens that went through the model (prompt and shared included)
   int64_t decoded = 0;
   double prefill_seconds = 0;
   double decode_seconds = 0;
   int64_t kv_bytes_resident = 0;  // held by the runner when the turn ended (after eviction)
   int64_t kv_bytes_peak = 0;      // the most held at any point up to then
+  // The bytes of the cache tensors the runner holds when the turn ended (their allocated
+  // storage, which a growable cache rounds up), next to the slots' bytes above.
+  int64_t kv_bytes_allocated = 0;
   int64_t evicted_slots = 0;
   Json to_json() const;
 };
@@ -55,7 +71,9 @@ struct RunnerOptions {
 
 class ChainRunner {
  public:
-  ChainRunner(ChainModel& model, const BpeTokenizer& tokenizer, RunnerOptions options);
+  // Without a tokenizer (nullptr) turns carry output ids and no text: a benchmark's random-weight
+  // model may emit ids no tokenizer knows.
+  ChainRunner(ChainModel& model, const BpeTokenizer* tokenizer, RunnerOptions options);
 
   // Runs one example: `shared` content (may be empty) once, then the turns that `next_turn`
   // plans from the turns so far, until it returns nothing.
@@ -65,7 +83,7 @@ class ChainRunner {
 
  private:
   ChainModel& model_;
-  const BpeTokenizer& tokenizer_;
+  const BpeTokenizer* tokenizer_;
   RunnerOptions options_;
 };
 

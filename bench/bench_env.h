@@ -1,0 +1,27 @@
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <string>
+
+// What a benchmark program runs on, from the environment: KVCHAIN_BENCH_DEVICE (cpu, cuda;
+// default cpu) and KVCHAIN_BENCH_DTYPE (float32 or bfloat16; default float32).
+namespace kvchain::bench {
+
+inline torch::Device bench_device() {
+  const char* env = std::getenv("KVCHAIN_BENCH_DEVICE");
+  return torch::Device(env != nullptr ? env : "cpu");
+}
+
+inline torch::ScalarType bench_dtype() {
+  const char* env = std::getenv("KVCHAIN_BENCH_DTYPE");
+  return env != nullptr && std::string(env) == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
+}
+
+// Waits for the device, so a timer stopped after it counts the work.
+inline void sync(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize();
+}
+
+}  // namespace kvchain::bench

@@ -1,0 +1,179 @@
+// Member B of a chain A -> B, in text and shared (FTHSS) mode, and the KV memory of multi-round
+// chains, through the product's ChainRunner on a random-weight Llama (the paper's Table 5).
+// KVCHAIN_BENCH_MODEL picks the shape: embedded (data/base's, default), 100m, or llama3-8b;
+// KVCHAIN_BENCH_DEVICE and KVCHAIN_BENCH_DTYPE as in bench/bench_env.h. bench/README.md has
+// the tables and the commands.
+#include <benchmark/benchmark.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+
+#include "bench/bench_env.h"
+#include "engine/chain/chain_runner.h"
+#include "engine/io/error.h"
+#include "engine/model/model_presets.h"
+
+namespace kvchain {
+namespace {
+
+constexpr int64_t kOutputTokens = 16;    // B's answer, as in Table 5
+constexpr int64_t kPromptTokens = 100;   // each member's prompt (deep, prefix)
+constexpr int64_t kQuestionTokens = 32;  // shared content: the question
+constexpr int64_t kInputTokens = 8;      // a member's own input (its tag)
+
+ModelConfig bench_config() {
+  const char* env = std::getenv("KVCHAIN_BENCH_MODEL");
+  const std::string name = env != nullptr ? env : "embedded";
+  if (name == "embedded") return preset_config("tiny", 2048);
+  if (name == "100m") return preset_config("base", 32000);
+  if (name == "llama3-8b") {
+    return ModelConfig::from_json(Json{{"model_type", "llama"},
+                                       {"vocab_size", 128256},
+                                       {"hidden_size", 4096},
+                                       {"intermediate_size", 14336},
+                                       {"num_hidden_layers", 32},
+                                       {"num_attention_heads", 32},
+                                       {"num_key_value_heads", 8},
+                                       {"max_position_embeddings", 8192},
+                                       {"rope_theta", 500000.0}},
+                                  "bench llama3-8b");
+  }
+  throw Error("KVCHAIN_BENCH_MODEL: unknown model '" + name + "' (embedded, 100m, llama3-8b)");
+}
+
+// The frozen base and members M0..M4, each with a random 100-token deep prompt.
+ChainModel& chain() {
+  static ChainModel* model = [] {
+    torch::NoGradGuard no_grad;
+    auto base = std::make_shared<LlamaForCausalLM>(bench_config());
+    base->init_random(1);
+    base->to(bench::bench_device(), bench::bench_dtype());
+    base->eval();
+    auto* built = new ChainModel(base);
+    for (int m = 0; m < 5; ++m) {
+      AdapterConfig config;
+      config.kind = AdapterKind::kPrefix;
+      config.num_virtual_tokens = kPromptTokens;
+      auto adapter = std::make_shared<Adapter>(config, base->config());
+      adapter->table().normal_(0, 0.02);
+      adapter->to(base->device(), bench::bench_dtype());
+      built->set_adapter("M" + std::to_string(m), adapter);
+    }
+    return built;
+  }();
+  return *model;
+}
+
+std::vector<int64_t> random_ids(int64_t n) {
+  const auto ids = torch::randint(3, chain().base().config().vocab_size, {n}, torch::kInt64);
+  return {ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + n};
+}
+
+// A -> B: A's output of `intermediate` tokens is replayed (not decoded), then B answers in 16
+// tokens. Time per iteration is B's turn alone (its prefill and decode, from the runner).
+void BM_MemberB(benchmark::State& state) {
+  const auto mode = state.range(0) == 0 ? ChainMode::kText : ChainMode::kShared;
+  const int64_t intermediate = state.range(1);
+  const auto question = random_ids(kQuestionTokens), a_input = random_ids(kInputTokens),
+             a_output = random_ids(intermediate), b_input = random_ids(kInputTokens);
+  RunnerOptions options;
+  options.mode = mode;
+  ChainRunner runner(chain(), nullptr, options);
+  double prefill = 0, decode = 0, prefilled = 0, kv = 0;
+  for (auto _ : state) {
+    const auto turns = runner.run(question, [&](const std::vector<TurnRecord>& done) {
+      std::optional<TurnPlan> plan;
+      if (done.empty()) {
+        plan = TurnPlan{"M0", a_input, 0, true};
+        plan->forced_output = a_output;
+      } else if (done.size() == 1) {
+        // The text chain hands A's output to B as text, which B prefills again.
+        auto input = mode == ChainMode::kText ? a_output : std::vector<int64_t>{};
+        input.insert(input.end(), b_input.begin(), b_input.end());
+        plan = TurnPlan{"M1", input, kOutputTokens, true};
+      }
+      return plan;
+    });
+    const auto& b = turns.back();
+    if (b.decoded != kOutputTokens) {
+      state.SkipWithError("member B stopped before its 16 tokens");
+      return;
+    }
+    state.SetIterationTime(b.prefill_seconds + b.decode_seconds);
+    prefill += b.prefill_seconds;
+    decode += b.decode_seconds;
+    prefilled = static_cast<double>(b.prefilled);
+    kv = static_cast<double>(b.kv_bytes_allocated);
+  }
+  const auto per_iteration = benchmark::Counter::kAvgIterations;
+  state.counters["prefill_ms"] = benchmark::Counter(1e3 * prefill, per_iteration);
+  state.counters["decode_ms_per_token"] =
+      benchmark::Counter(1e3 * decode / (kOutputTokens - 1), per_iteration);
+  state.counters["B_prefilled_tokens"] = prefilled;
+  state.counters["kv_MB_allocated"] = kv / (1024.0 * 1024.0);
+}
+
+void member_b_args(benchmark::internal::Benchmark* b) {
+  for (const int64_t mode : {0, 1}) {
+    for (const int64_t tokens : {250, 500, 1000, 3000, 8000}) b->Args({mode, tokens});
+  }
+  b->ArgNames({"shared", "intermediate"});
+}
+BENCHMARK(BM_MemberB)->Apply(member_b_args)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// A multi-round chain of `members` members whose whole sequence is 1,000 tokens (question,
+// then turns of 8 input and replayed output tokens), in text or shared mode: the KV bytes the
+// runner holds at the end, measured on its cache tensors, next to the formula's.
+void BM_KvMemory(benchmark::State& state) {
+  const auto mode = state.range(0) == 0 ? ChainMode::kText : ChainMode::kShared;
+  const int64_t members = state.range(1);
+  constexpr int64_t kTotal = 1000, kTurns = 10;
+  const int64_t output = (kTotal - kQuestionTokens) / kTurns - kInputTokens;
+  const auto question = random_ids(kQuestionTokens);
+  RunnerOptions options;
+  options.mode = mode;
+  for (int64_t m = 0; m < members; ++m) options.prompts_first.push_back("M" + std::to_string(m));
+  ChainRunner runner(chain(), nullptr, options);
+  TurnRecord last;
+  for (auto _ : state) {
+    // Text mode hands each member the whole transcript so far; shared mode only its own tag.
+    std::vector<int64_t> transcript;
+    const auto turns = runner.run(question, [&](const std::vector<TurnRecord>& done) {
+      std::optional<TurnPlan> plan;
+      if (static_cast<int64_t>(done.size()) == kTurns) return plan;
+      if (!done.empty()) {
+        transcript.insert(transcript.end(), done.back().output_ids.begin(),
+                          done.back().output_ids.end());
+      }
+      auto input = mode == ChainMode::kText ? transcript : std::vector<int64_t>{};
+      const auto own = random_ids(kInputTokens);
+      input.insert(input.end(), own.begin(), own.end());
+      transcript.insert(transcript.end(), own.begin(), own.end());
+      plan = TurnPlan{"M" + std::to_string(done.size() % members), input, 0, false};
+      plan->forced_output = random_ids(output);
+      return plan;
+    });
+    last = turns.back();
+  }
+  const auto& config = chain().base().config();
+  const int64_t element = static_cast<int64_t>(c10::elementSize(bench::bench_dtype()));
+  // Each member's cache holds the sequence (and its prompt) in text mode; shared mode one copy.
+  const int64_t copies = mode == ChainMode::kText ? members : 1;
+  state.counters["kv_MB_allocated"] = last.kv_bytes_allocated / (1024.0 * 1024.0);
+  state.counters["kv_MB_slots"] = last.kv_bytes_resident / (1024.0 * 1024.0);
+  state.counters["kv_MB_formula_1000_tokens"] =
+      copies * kTotal * config.kv_bytes_per_token(element) / (1024.0 * 1024.0);
+}
+
+void kv_args(benchmark::internal::Benchmark* b) {
+  for (const int64_t mode : {0, 1}) {
+    for (const int64_t members : {1, 2, 3, 5}) b->Args({mode, members});
+  }
+  b->ArgNames({"shared", "members"});
+}
+BENCHMARK(BM_KvMemory)->Apply(kv_args)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace kvchain
+
+BENCHMARK_MAIN();
