@@ -6,8 +6,8 @@
 set -euo pipefail
 kvchain=$1
 cd "$(dirname "$0")/../.."
-rm -rf results/ci
-"$kvchain" suite eval/suites/ci.json 2> results/ci.log | tee results/ci.out
+rm -rf results/ci && mkdir -p results/ci
+"$kvchain" suite eval/suites/ci.json 2> results/ci/suite.log | tee results/ci/suite.out
 report=results/ci/report.md
 for task in compression_qa rewrite_qa memory_reasoning active_rag; do
   grep -q "| Method | .*$task" "$report" || { echo "FAIL: $report lacks $task"; exit 1; }
