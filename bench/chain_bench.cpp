@@ -6,10 +6,14 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <map>
 
 #include "bench/bench_env.h"
+#include "bench/floors.h"
 #include "engine/chain/chain_runner.h"
+#include "engine/generation/cuda_graph.h"
 #include "engine/io/error.h"
 #include "engine/model/model_presets.h"
 
@@ -20,6 +24,11 @@ constexpr int64_t kOutputTokens = 16;    // B's answer, as in Table 5
 constexpr int64_t kPromptTokens = 100;   // each member's prompt (deep, prefix)
 constexpr int64_t kQuestionTokens = 32;  // shared content: the question
 constexpr int64_t kInputTokens = 8;      // a member's own input (its tag)
+
+const bench::DeviceRates& device_rates() {
+  static const auto rates = bench::measure_rates(bench::bench_device(), bench::bench_dtype());
+  return rates;
+}
 
 ModelConfig bench_config() {
   const char* env = std::getenv("KVCHAIN_BENCH_MODEL");
@@ -73,6 +82,23 @@ ChainModel& chain() {
   return *model;
 }
 
+const bench::Roofline& roofline() {
+  static const bench::Roofline line(chain().base().config(),
+                                    static_cast<int64_t>(c10::elementSize(bench::bench_dtype())),
+                                    device_rates());
+  return line;
+}
+
+// Every timed turn of B, per (mode, intermediate length), for the summary table at the end.
+struct MemberBSamples {
+  std::vector<double> total, prefill, decode_per_token;
+  double floor_total = 0, floor_decode_per_token = 0;
+};
+std::map<std::pair<bool, int64_t>, MemberBSamples>& member_b_samples() {
+  static std::map<std::pair<bool, int64_t>, MemberBSamples> samples;
+  return samples;
+}
+
 std::vector<int64_t> random_ids(int64_t n) {
   const auto ids = torch::randint(3, chain().base().config().vocab_size, {n}, torch::kInt64);
   return {ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + n};
@@ -89,6 +115,7 @@ void BM_MemberB(benchmark::State& state) {
   options.mode = mode;
   ChainRunner runner(chain(), nullptr, options);
   double prefill = 0, decode = 0, prefilled = 0, kv = 0;
+  auto& samples = member_b_samples()[{mode == ChainMode::kShared, intermediate}];
   for (auto _ : state) {
     const auto turns = runner.run(question, [&](const std::vector<TurnRecord>& done) {
       std::optional<TurnPlan> plan;
@@ -113,13 +140,28 @@ void BM_MemberB(benchmark::State& state) {
     decode += b.decode_seconds;
     prefilled = static_cast<double>(b.prefilled);
     kv = static_cast<double>(b.kv_bytes_allocated);
+    samples.total.push_back(b.prefill_seconds + b.decode_seconds);
+    samples.prefill.push_back(b.prefill_seconds);
+    samples.decode_per_token.push_back(b.decode_seconds / (kOutputTokens - 1));
   }
+  // B's floors: its prefill after what its cache held before (its deep prompt; with FTHSS also
+  // A's whole context), then 15 decode steps (the first token comes from the prefill).
+  const int64_t past = mode == ChainMode::kText
+                           ? kPromptTokens
+                           : kQuestionTokens + 2 * kPromptTokens + kInputTokens + intermediate;
+  const auto tokens = static_cast<int64_t>(prefilled);
+  const auto& floors = roofline();
+  samples.floor_decode_per_token = floors.decode_seconds(past + tokens + kOutputTokens / 2);
+  samples.floor_total =
+      floors.prefill_seconds(tokens, past) + (kOutputTokens - 1) * samples.floor_decode_per_token;
   const auto per_iteration = benchmark::Counter::kAvgIterations;
   state.counters["prefill_ms"] = benchmark::Counter(1e3 * prefill, per_iteration);
   state.counters["decode_ms_per_token"] =
       benchmark::Counter(1e3 * decode / (kOutputTokens - 1), per_iteration);
   state.counters["B_prefilled_tokens"] = prefilled;
   state.counters["kv_MB_allocated"] = kv / (1024.0 * 1024.0);
+  state.counters["floor_ms"] = 1e3 * samples.floor_total;
+  state.counters["decode_floor_ms_per_token"] = 1e3 * samples.floor_decode_per_token;
 }
 
 void member_b_args(benchmark::internal::Benchmark* b) {
@@ -182,7 +224,85 @@ void kv_args(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_KvMemory)->Apply(kv_args)->Iterations(1)->Unit(benchmark::kMillisecond);
 
+// The weight matmuls of one decode step alone (every projection of every layer and the
+// vocabulary's, for one token), as one CUDA graph on a GPU: what a step would cost if norms,
+// RoPE, attention and residuals were free. Next to BM_MemberB's decode it says how much of a
+// step is reading weights and how much is the other kernels.
+void BM_DecodeMatmulsOnly(benchmark::State& state) {
+  torch::NoGradGuard no_grad;
+  auto& model = chain().base();
+  std::vector<torch::Tensor> weights, inputs;
+  for (const auto& item : model.named_parameters()) {
+    if (item.value().dim() != 2 || item.key().find("embed_tokens") != std::string::npos) continue;
+    weights.push_back(item.value());
+    inputs.push_back(torch::randn({1, item.value().size(1)}, item.value().options()));
+  }
+  const auto step = [&] {
+    for (size_t i = 0; i < weights.size(); ++i)
+      torch::nn::functional::linear(inputs[i], weights[i]);
+  };
+  const auto device = bench::bench_device();
+  CudaGraph graph;
+  const bool replay = device.is_cuda() && CudaGraph::available();
+  if (replay) graph.capture(step);
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    replay ? graph.replay() : step();
+    bench::sync(device);
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  state.counters["weights_floor_ms"] = 1e3 * roofline().decode_seconds(0);
+}
+BENCHMARK(BM_DecodeMatmulsOnly)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  const auto middle = values.begin() + values.size() / 2;
+  std::nth_element(values.begin(), middle, values.end());
+  return *middle;
+}
+
+// Table 5 from every iteration the run timed: each mode against its floor, and the measured
+// text/FTHSS ratio against the one the floors predict.
+void print_member_b_table() {
+  const auto& samples = member_b_samples();
+  if (samples.empty()) return;
+  const auto& rates = device_rates();
+  std::printf(
+      "\nMember B, medians over all timed iterations; device: %s, %.0f GB/s copy, %.1f "
+      "TFLOP/s matmul (measured now)\n",
+      bench::bench_device().str().c_str(), rates.bytes_per_second / 1e9,
+      rates.flops_per_second / 1e12);
+  std::printf(
+      "| intermediate | text ms | floor | x floor | FTHSS ms | floor | x floor | "
+      "text/FTHSS | ideal | decode ms/token text, FTHSS | FTHSS decode floor | worse x floor |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& [key, text] : samples) {
+    if (key.first) continue;
+    const auto shared = samples.find({true, key.second});
+    if (shared == samples.end()) continue;
+    const auto& fthss = shared->second;
+    const double t = median(text.total), f = median(fthss.total);
+    const double dt = median(text.decode_per_token), df = median(fthss.decode_per_token);
+    std::printf(
+        "| %lld | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f, %.2f | "
+        "%.2f | %.2f |\n",
+        static_cast<long long>(key.second), 1e3 * t, 1e3 * text.floor_total, t / text.floor_total,
+        1e3 * f, 1e3 * fthss.floor_total, f / fthss.floor_total, t / f,
+        text.floor_total / fthss.floor_total, 1e3 * dt, 1e3 * df,
+        1e3 * fthss.floor_decode_per_token,
+        std::max(dt / text.floor_decode_per_token, df / fthss.floor_decode_per_token));
+  }
+}
+
 }  // namespace
 }  // namespace kvchain
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  kvchain::print_member_b_table();
+  return 0;
+}

@@ -26,14 +26,15 @@ Json TurnRecord::to_json() const {
 }
 
 ChainRunner::ChainRunner(ChainModel& model, const BpeTokenizer* tokenizer, RunnerOptions options)
-    : model_(model), tokenizer_(tokenizer), options_(options) {}
+    : model_(model), tokenizer_(tokenizer), options_(options), decode_step_(model.base()) {}
 
 std::vector<TurnRecord> ChainRunner::run(
     const std::vector<int64_t>& shared,
     const std::function<std::optional<TurnPlan>(const std::vector<TurnRecord>&)>& next_turn) {
   torch::NoGradGuard no_grad;
   std::vector<TurnRecord> turns;
-  // Text mode keeps each member's latest cache, as separate models in a pipeline would.
+  // Text mode keeps each member's latest cache, as separate models in a pipeline would (a
+  // member's next turn refills its cache from the start).
   std::map<std::string, KVCache> member_caches;
   std::optional<KVCache> shared_cache;
   std::set<std::string> prompted;  // members whose prompt is in the shared cache
@@ -48,6 +49,7 @@ std::vector<TurnRecord> ChainRunner::run(
   };
 
   GenerationOptions generation;
+  generation.decode_step = &decode_step_;
   if (options_.eos_token_id >= 0) generation.eos_token_ids = {options_.eos_token_id};
   while (auto plan = next_turn(turns)) {
     if (plan->input_ids.empty()) throw Error("chain turn of " + plan->member + " has no input");
@@ -69,12 +71,23 @@ std::vector<TurnRecord> ChainRunner::run(
 
     KVCache* cache = nullptr;
     if (options_.mode == ChainMode::kText) {
-      member_caches.erase(plan->member);
-      cache = &member_caches.emplace(plan->member, model_.base().make_cache(1)).first->second;
+      auto found = member_caches.find(plan->member);
+      if (found == member_caches.end()) {
+        found = member_caches.emplace(plan->member, take_cache(plan->member)).first;
+      }
+      cache = &found->second;
+      cache->truncate(0);
     } else {
-      if (!shared_cache) shared_cache.emplace(model_.base().make_cache(1));
+      if (!shared_cache) shared_cache.emplace(take_cache(""));
       cache = &*shared_cache;
     }
+    // The turn's slots are allocated once, before it: prompts, tokens and its whole output.
+    int64_t slots = plan->forced_output.empty() ? plan->max_new_tokens : 0;
+    for (const auto& part : parts) {
+      slots += part.tag.role == SegmentRole::kPrompt ? model_.adapter(part.tag.member).size()
+                                                     : static_cast<int64_t>(part.ids.size());
+    }
+    cache->fit(cache->size() + slots + static_cast<int64_t>(plan->forced_output.size()));
     TurnRecord record;
     record.member = plan->member;
     if (!plan->forced_output.empty()) {
@@ -114,7 +127,19 @@ std::vector<TurnRecord> ChainRunner::run(
     record.kv_bytes_peak = peak;
     turns.push_back(record);
   }
+  for (auto& [member, cache] : member_caches)
+    spare_caches_.insert_or_assign(member, std::move(cache));
+  if (shared_cache) spare_caches_.insert_or_assign("", std::move(*shared_cache));
   return turns;
+}
+
+KVCache ChainRunner::take_cache(const std::string& key) {
+  const auto found = spare_caches_.find(key);
+  if (found == spare_caches_.end()) return model_.base().make_cache(1);
+  KVCache cache = std::move(found->second);
+  spare_caches_.erase(found);
+  cache.truncate(0);
+  return cache;
 }
 
 }  // namespace kvchain

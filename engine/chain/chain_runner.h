@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -50,7 +51,8 @@ struct TurnRecord {
   int64_t kv_bytes_resident = 0;  // held by the runner when the turn ended (after eviction)
   int64_t kv_bytes_peak = 0;      // the most held at any point up to then
   // The bytes of the cache tensors the runner holds when the turn ended (their allocated
-  // storage, which a growable cache rounds up), next to the slots' bytes above.
+  // storage, rounded up to 64 slots, or an earlier longer example's if its buffers were
+  // refilled), next to the slots' bytes above.
   int64_t kv_bytes_allocated = 0;
   int64_t evicted_slots = 0;
   Json to_json() const;
@@ -85,6 +87,12 @@ class ChainRunner {
   ChainModel& model_;
   const BpeTokenizer* tokenizer_;
   RunnerOptions options_;
+  DecodeStep decode_step_;  // shared by every turn and example, so its CUDA graphs are reused
+  // The caches of the last example, by member ("" for the shared one): the next example refills
+  // their buffers instead of allocating new ones, so its decode steps replay the same graphs.
+  std::map<std::string, KVCache> spare_caches_;
+
+  KVCache take_cache(const std::string& key);
 };
 
 }  // namespace kvchain

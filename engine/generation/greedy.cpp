@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "engine/io/error.h"
 
@@ -32,11 +33,14 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
   GenerationResult result;
   prefill.cache = &cache;
   prefill.last_logits_only = true;
-  auto logits = model.forward(prefill).logits;
-  auto next_input =
-      torch::empty({1, 1}, torch::TensorOptions().dtype(torch::kInt64).device(model.device()));
+  const auto& prefill_input =
+      prefill.input_ids.defined() ? prefill.input_ids : prefill.inputs_embeds;
+  cache.fit(cache.size() + prefill_input.size(1) + options.max_new_tokens);
+  std::optional<DecodeStep> own_step;
+  DecodeStep& decode_step =
+      options.decode_step != nullptr ? *options.decode_step : own_step.emplace(model);
+  int64_t token = model.forward(prefill).logits[0][-1].argmax().item<int64_t>();
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
-    const int64_t token = logits[0][-1].argmax().item<int64_t>();
     if (step == 0) prefill_end = Clock::now();
     result.tokens.push_back(token);
     if (std::count(options.eos_token_ids.begin(), options.eos_token_ids.end(), token) > 0) {
@@ -54,14 +58,8 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
       }
     }
     if (step + 1 == options.max_new_tokens) break;
-    next_input.fill_(token);
-    ForwardArgs step_args;
-    step_args.input_ids = next_input;
-    step_args.cache = &cache;
-    step_args.tag = output_tag;
-    step_args.last_logits_only = true;
-    if (options.step_mask) step_args.attention_mask = options.step_mask(cache);
-    logits = model.forward(step_args).logits;
+    const auto mask = options.step_mask ? options.step_mask(cache) : torch::Tensor();
+    token = decode_step.run(cache, token, mask, output_tag);
   }
   result.prefill_seconds = std::chrono::duration<double>(prefill_end - start).count();
   result.decode_seconds = std::chrono::duration<double>(Clock::now() - prefill_end).count();

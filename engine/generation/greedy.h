@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/generation/decode_step.h"
 #include "engine/model/llama_model.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 
@@ -16,6 +17,8 @@ struct GenerationOptions {
   // The attention mask of each decode step (the token about to be appended), for chains whose
   // members must not see all of the cache; empty means plain causal attention.
   std::function<torch::Tensor(const KVCache&)> step_mask;
+  // Kept across calls so that its recorded CUDA graphs are reused; null: the call makes its own.
+  DecodeStep* decode_step = nullptr;
 };
 
 enum class StopReason { kEos, kStopString, kMaxTokens };
@@ -30,7 +33,8 @@ struct GenerationResult {
 };
 
 // Greedy decoding for batch 1: one forward over `prefill` (ids or embeddings, appended to
-// `cache`), then one token per step from the cache. Generated tokens are recorded in the cache
+// `cache`, which is first fitted to hold the prefill and every new token), then one token per
+// step from the cache (a DecodeStep). Generated tokens are recorded in the cache
 // under `output_tag`; the last generated token is never fed back, so the cache ends one short
 // of `tokens` (a chain's next member appends it with its own input). `tokenizer` is needed for
 // text and stop strings, and may be null.

@@ -57,8 +57,8 @@ int64_t KVCache::bytes_reserved() const {
 
 void KVCache::grow_to(int64_t slots) {
   for (size_t i = 0; i < keys_.size(); ++i) {
-    auto k = torch::empty({batch_, kv_heads_, slots, head_dim_}, options_);
-    auto v = torch::empty({batch_, kv_heads_, slots, head_dim_}, options_);
+    auto k = torch::zeros({batch_, kv_heads_, slots, head_dim_}, options_);
+    auto v = torch::zeros({batch_, kv_heads_, slots, head_dim_}, options_);
     if (size_ > 0) {
       k.narrow(2, 0, size_).copy_(keys_[i].narrow(2, 0, size_));
       v.narrow(2, 0, size_).copy_(values_[i].narrow(2, 0, size_));
@@ -77,6 +77,20 @@ void KVCache::reserve(int64_t slots) {
                 " (create it with a larger capacity)");
   }
   grow_to(layout_ == Layout::kStatic ? slots : std::max(slots, 2 * capacity_));
+}
+
+void KVCache::fit(int64_t slots) {
+  if (slots <= capacity_ || layout_ == Layout::kStatic) return;
+  grow_to((slots + kFitGranularity - 1) / kFitGranularity * kFitGranularity);
+}
+
+std::vector<const void*> KVCache::storage() const {
+  std::vector<const void*> addresses;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    addresses.push_back(keys_[i].data_ptr());
+    addresses.push_back(values_[i].data_ptr());
+  }
+  return addresses;
 }
 
 KVCache KVCache::clone() const {
@@ -172,8 +186,22 @@ void KVCache::begin_append(int64_t tokens) {
   pending_ = tokens;
 }
 
+void KVCache::begin_write_at(const torch::Tensor& slot) {
+  if (size_ >= capacity_) throw Error("KVCache::begin_write_at: the cache is full");
+  write_slot_ = slot;
+}
+
+void KVCache::end_write_at() {
+  write_slot_ = torch::Tensor();
+}
+
 std::pair<torch::Tensor, torch::Tensor> KVCache::write(int64_t layer, const torch::Tensor& k,
                                                        const torch::Tensor& v) {
+  if (write_slot_.defined()) {
+    keys_.at(layer).index_copy_(2, write_slot_, k);
+    values_.at(layer).index_copy_(2, write_slot_, v);
+    return {keys_[layer], values_[layer]};
+  }
   if (k.size(2) != pending_) throw Error("KVCache::write: begin_append() was not called");
   keys_.at(layer).narrow(2, size_, pending_).copy_(k);
   values_.at(layer).narrow(2, size_, pending_).copy_(v);

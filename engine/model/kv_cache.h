@@ -38,7 +38,9 @@ struct Segment {
 // Per-layer keys and values (after RoPE) for a batch, in preallocated buffers
 // [batch, kv_heads, capacity, head_dim], plus the position id and segment of every slot.
 // A growable cache doubles its buffers when full; a static cache has a fixed capacity and
-// refuses to grow, so decoding never reallocates.
+// refuses to grow, so decoding never reallocates. Slots never written hold zeros, not
+// uninitialised memory, so a step that attends over the whole capacity under a mask never
+// multiplies a NaN by zero.
 class KVCache {
  public:
   enum class Layout { kGrowable, kStatic };
@@ -66,6 +68,15 @@ class KVCache {
   int64_t bytes_reserved() const;
 
   void reserve(int64_t slots);
+  // Grows a growable cache's buffers to `slots` (rounded up to kFitGranularity) when they hold
+  // fewer. A caller that knows how long a turn can be fits the cache once, before it: decoding
+  // then never reallocates, no doubling leaves storage idle, and turns of similar length get
+  // buffers of one size (which lets a replayed decode step be reused). A static cache keeps
+  // its capacity.
+  void fit(int64_t slots);
+  static constexpr int64_t kFitGranularity = 64;
+  // The buffers' device addresses: equal lists mean the same storage.
+  std::vector<const void*> storage() const;
   KVCache clone() const;
   // Drops every slot from `slots` on (segments are cut to match).
   void truncate(int64_t slots);
@@ -89,6 +100,12 @@ class KVCache {
                                                 const torch::Tensor& v);
   void finish_append(const std::vector<int64_t>& positions, const SegmentTag& tag);
   void finish_append(const std::vector<int64_t>& positions, const std::vector<TagSpan>& spans);
+  // The shape-stable form of an append, for a decode step replayed as a CUDA graph: between
+  // begin_write_at(slot) and end_write_at(), write() stores one token at the slot that `slot`
+  // (an int64 [1] tensor on the cache's device) names and returns the whole buffers, whatever
+  // the fill. The caller records the slot (begin_append(1), finish_append()) itself.
+  void begin_write_at(const torch::Tensor& slot);
+  void end_write_at();
 
  private:
   void grow_to(int64_t slots);
@@ -101,6 +118,7 @@ class KVCache {
   int64_t size_ = 0;
   int64_t pending_ = 0;
   int64_t next_position_ = 0;
+  torch::Tensor write_slot_;
   std::vector<torch::Tensor> keys_, values_;
   std::vector<int64_t> positions_;
   std::vector<Segment> segments_;

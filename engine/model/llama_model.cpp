@@ -130,6 +130,20 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
                 " differs from input batch " + std::to_string(batch));
   }
 
+  if (args.cache_slot.defined()) {
+    if (cache == nullptr || t != 1 || !args.position_ids.defined() ||
+        !args.attention_mask.defined()) {
+      throw Error("forward: a cache_slot step takes one token, a cache, position_ids and a mask");
+    }
+    auto mask = prepare_mask(args.attention_mask, batch, config_.num_attention_heads, t,
+                             cache->capacity(), h);
+    auto [cos, sin] = rotary_.cos_sin(args.position_ids, h.scalar_type());
+    cache->begin_write_at(args.cache_slot);
+    for (auto& layer : layers_) h = layer->forward(h, cos, sin, mask, false, cache);
+    cache->end_write_at();
+    return logits_of(h, args.last_logits_only);
+  }
+
   torch::Tensor positions = args.position_ids;
   if (!positions.defined()) {
     const int64_t start = cache != nullptr ? cache->next_position() : 0;
@@ -168,8 +182,12 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
       cache->finish_append(appended, args.tag_spans);
     }
   }
+  return logits_of(h, args.last_logits_only);
+}
+
+ForwardResult LlamaForCausalLM::logits_of(torch::Tensor h, bool last_only) {
   h = norm_->forward(h);
-  auto last = args.last_logits_only ? h.narrow(1, t - 1, 1) : h;
+  auto last = last_only ? h.narrow(1, h.size(1) - 1, 1) : h;
   auto logits = config_.tie_word_embeddings ? torch::matmul(last, embed_tokens_->weight.t())
                                             : lm_head_->forward(last);
   return {logits.to(torch::kFloat32), h};

@@ -32,7 +32,10 @@ RotaryEmbedding::RotaryEmbedding(const ModelConfig& config) {
 
 std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::cos_sin(const torch::Tensor& position_ids,
                                                                  torch::ScalarType dtype) const {
-  auto inv = inv_freq_.to(position_ids.device());
+  if (!device_inv_freq_.defined() || device_inv_freq_.device() != position_ids.device()) {
+    device_inv_freq_ = inv_freq_.to(position_ids.device());
+  }
+  const auto& inv = device_inv_freq_;
   // [B,T,1] * [D/2] in float32, as transformers does regardless of the model dtype.
   auto freqs = position_ids.to(torch::kFloat32).unsqueeze(-1) * inv;
   auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);

@@ -20,7 +20,9 @@ class RotaryEmbedding {
                                                   torch::ScalarType dtype) const;
 
  private:
-  torch::Tensor inv_freq_;  // float32 [head_dim/2], on CPU; moved lazily to the ids' device
+  torch::Tensor inv_freq_;  // float32 [head_dim/2], on CPU
+  // Its copy on the ids' device, made once: a replayed decode step cannot copy from the host.
+  mutable torch::Tensor device_inv_freq_;
 };
 
 // x * cos + rotate_half(x) * sin, for x [B,H,T,D].

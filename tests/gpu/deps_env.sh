@@ -14,13 +14,18 @@ for name in blas lapack; do
 done
 export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 torch_prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-# The kvchain tool alone, built against PyTorch's libtorch into build-cuda/ (logs in /tmp, so
-# that $OUT keeps room for results).
+# build_kvchain_cuda [TARGETS, default kvchain] [CMAKE ARGS...]: builds those targets against
+# PyTorch's libtorch into build-cuda/ (logs in /tmp, so that $OUT keeps room for results). The
+# tests are configured only when a target asks for them.
 build_kvchain_cuda() {
-  cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
-    -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/usr" > /tmp/cmake.log 2>&1 || { cat /tmp/cmake.log; exit 1; }
-  cmake --build build-cuda -j "$(nproc)" --target kvchain > /tmp/build.log 2>&1 ||
-    { tail -n 30 /tmp/build.log; exit 1; }
+  local targets=${1:-kvchain} testing=OFF
+  shift || true
+  [[ $targets == *tests* ]] && testing=ON
+  cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=$testing \
+    -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/usr" "$@" > /tmp/cmake.log 2>&1 || { cat /tmp/cmake.log; exit 1; }
+  # shellcheck disable=SC2086  # the targets are a list
+  cmake --build build-cuda -j "$(nproc)" --target $targets > /tmp/build.log 2>&1 ||
+    { grep -E "error|FAILED" /tmp/build.log | head -n 30; exit 1; }
   echo "built at $SECONDS s"
 }
 # run_variants "A:1:2 B:3:4" FUNCTION: FUNCTION A 1 2 & FUNCTION B 3 4 &, then waits for all.

@@ -1,0 +1,91 @@
+#include "engine/generation/decode_step.h"
+
+#include "engine/io/error.h"
+
+namespace kvchain {
+
+struct DecodeStep::Fixed {
+  std::vector<const void*> storage;
+  int64_t capacity = 0;
+  torch::Tensor token, position, slot, mask, next;
+  std::unique_ptr<CudaGraph> graph;
+};
+
+DecodeStep::DecodeStep(LlamaForCausalLM& model) : model_(model) {}
+DecodeStep::~DecodeStep() = default;
+
+DecodeStep::Fixed& DecodeStep::fixed_for(const KVCache& cache) {
+  const auto storage = cache.storage();
+  for (size_t i = 0; i < fixed_.size(); ++i) {
+    if (fixed_[i]->storage == storage && fixed_[i]->capacity == cache.capacity()) {
+      std::rotate(fixed_.begin() + i, fixed_.begin() + i + 1, fixed_.end());
+      return *fixed_.back();
+    }
+  }
+  if (fixed_.size() == kKept) fixed_.erase(fixed_.begin());
+  auto fixed = std::make_unique<Fixed>();
+  fixed->storage = storage;
+  fixed->capacity = cache.capacity();
+  const auto ids = torch::TensorOptions().dtype(torch::kInt64).device(model_.device());
+  fixed->token = torch::zeros({1, 1}, ids);
+  fixed->position = torch::zeros({1, 1}, ids);
+  fixed->slot = torch::zeros({1}, ids);
+  fixed->mask = torch::zeros({1, 1, 1, cache.capacity()}, ids.dtype(torch::kBool));
+  fixed_.push_back(std::move(fixed));
+  return *fixed_.back();
+}
+
+void DecodeStep::compute(Fixed& fixed, KVCache& cache) {
+  ForwardArgs args;
+  args.input_ids = fixed.token;
+  args.position_ids = fixed.position;
+  args.attention_mask = fixed.mask;
+  args.cache = &cache;
+  args.cache_slot = fixed.slot;
+  args.last_logits_only = true;
+  fixed.next = model_.forward(args).logits.view({-1}).argmax().view({1});
+}
+
+int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask,
+                        const SegmentTag& tag) {
+  if (mask.defined() && mask.scalar_type() != torch::kBool) {
+    throw Error("decode step: the attention mask must be boolean");
+  }
+  torch::NoGradGuard no_grad;
+  if (cache.size() >= cache.capacity()) cache.fit(cache.size() + 1);
+  const int64_t position = cache.next_position();
+  auto& fixed = fixed_for(cache);
+  fixed.token.fill_(token);
+  fixed.position.fill_(position);
+  fixed.slot.fill_(cache.size());
+  fixed.mask.zero_();
+  auto visible = fixed.mask.narrow(3, 0, cache.size() + 1);
+  if (mask.defined()) {
+    visible.copy_(mask.reshape(visible.sizes()));
+  } else {
+    visible.fill_(true);
+  }
+  if (model_.device().is_cuda() && CudaGraph::available()) {
+    int64_t eager = -1;  // the warm-up run's token, which the first replay must repeat
+    if (!fixed.graph) {
+      fixed.graph = std::make_unique<CudaGraph>();
+      fixed.graph->capture([&] {
+        compute(fixed, cache);
+        if (eager < 0) eager = fixed.next.item<int64_t>();
+      });
+    }
+    fixed.graph->replay();
+    ++replayed_;
+    if (eager >= 0 && fixed.next.item<int64_t>() != eager) {
+      throw Error("decode step: the recorded CUDA graph disagrees with the eager step");
+    }
+  } else {
+    compute(fixed, cache);
+  }
+  const int64_t next = fixed.next.item<int64_t>();
+  cache.begin_append(1);
+  cache.finish_append({position}, tag);
+  return next;
+}
+
+}  // namespace kvchain
