@@ -1,4 +1,4 @@
-// KVCache bookkeeping: segments, byte accounting, clone/truncate/extend, static layout.
+// KVCache bookkeeping: segments, byte accounting, clone/truncate/extend, static layout, fit.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -129,6 +129,22 @@ TEST_F(KVCacheTest, GrowableLayoutDoubles) {
   EXPECT_EQ(cache.capacity(), 8);
   append(cache, 5, 10, {});
   EXPECT_EQ(cache.capacity(), 16);
+}
+
+TEST_F(KVCacheTest, FitGrowsOnceToWhatATurnNeedsAndKeepsTheSlots) {
+  auto cache = model_->make_cache(1);
+  append(cache, 0, 5, {});
+  const auto kept = cache.keys(0).clone();
+  cache.fit(70);
+  EXPECT_EQ(cache.capacity(), 2 * KVCache::kFitGranularity);
+  EXPECT_TRUE(torch::equal(cache.keys(0), kept));
+  const auto storage = cache.storage();
+  append(cache, 5, 60, {});
+  cache.fit(40);
+  EXPECT_EQ(cache.storage(), storage);
+  auto fixed = model_->make_cache(1, 8, KVCache::Layout::kStatic);
+  fixed.fit(100);
+  EXPECT_EQ(fixed.capacity(), 8);
 }
 
 }  // namespace
