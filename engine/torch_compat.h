@@ -24,20 +24,39 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
                                           /*enable_gqa=*/groups > 1);
 #else
   // libtorch < 2.5 has no public fused kernel with grouped-query support: compute it directly,
-  // with the softmax in float32 as the fused kernels do.
+  // with the softmax in float32 as the fused kernels do, a block of query rows at a time. A
+  // long prefill's scores would otherwise be one tensor of gigabytes, freshly mapped by the
+  // allocator (and so page-faulted) several times per layer; blocks of at most kBlockBytes
+  // stay under glibc's mmap threshold and are reused.
+  constexpr int64_t kBlockBytes = int64_t{16} << 20;
   auto keys = groups > 1 ? k.repeat_interleave(groups, 1) : k;
   auto values = groups > 1 ? v.repeat_interleave(groups, 1) : v;
-  auto scores = torch::matmul(q, keys.transpose(-2, -1)).to(torch::kFloat32) /
-                std::sqrt(static_cast<double>(q.size(-1)));
-  if (is_causal) {
-    auto allowed = torch::ones({q.size(2), k.size(2)}, q.options().dtype(torch::kBool)).tril();
-    scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
-  } else if (mask.defined() && mask.scalar_type() == torch::kBool) {
-    scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
-  } else if (mask.defined()) {
-    scores = scores + mask.to(torch::kFloat32);
-  }
-  return torch::matmul(torch::softmax(scores, -1).to(q.scalar_type()), values);
+  const int64_t rows = q.size(2), columns = k.size(2);
+  const int64_t row_bytes = q.size(0) * q.size(1) * columns * 4;
+  const int64_t block = std::max<int64_t>(1, kBlockBytes / std::max<int64_t>(row_bytes, 1));
+  const double scale = std::sqrt(static_cast<double>(q.size(-1)));
+  std::vector<torch::Tensor> outputs;
+  int64_t begin = 0;
+  do {
+    const int64_t n = std::min(block, rows - begin);
+    auto scores = torch::matmul(q.narrow(2, begin, n), keys.transpose(-2, -1))
+                      .to(torch::kFloat32)
+                      .div_(scale);
+    if (is_causal) {
+      auto allowed = torch::ones({n, columns}, q.options().dtype(torch::kBool)).tril(begin);
+      scores.masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+    } else if (mask.defined()) {
+      auto rows_mask = mask.size(2) == 1 ? mask : mask.narrow(2, begin, n);
+      if (mask.scalar_type() == torch::kBool) {
+        scores.masked_fill_(rows_mask.logical_not(), -std::numeric_limits<float>::infinity());
+      } else {
+        scores.add_(rows_mask.to(torch::kFloat32));
+      }
+    }
+    outputs.push_back(torch::matmul(torch::softmax(scores, -1).to(q.scalar_type()), values));
+    begin += n;
+  } while (begin < rows);
+  return outputs.size() == 1 ? outputs[0] : torch::cat(outputs, 2);
 #endif
 }
 
