@@ -2,8 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 // What a benchmark program runs on, from the environment: KVCHAIN_BENCH_DEVICE (cpu, cuda;
 // default cpu) and KVCHAIN_BENCH_DTYPE (float32 or bfloat16; default float32).
@@ -17,6 +19,14 @@ inline torch::Device bench_device() {
 inline torch::ScalarType bench_dtype() {
   const char* env = std::getenv("KVCHAIN_BENCH_DTYPE");
   return env != nullptr && std::string(env) == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
+}
+
+// The middle value (the upper one of an even count); 0 for none.
+inline double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  const auto middle = values.begin() + values.size() / 2;
+  std::nth_element(values.begin(), middle, values.end());
+  return *middle;
 }
 
 // Waits for the device, so a timer stopped after it counts the work.

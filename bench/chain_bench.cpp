@@ -91,7 +91,7 @@ const bench::Roofline& roofline() {
 
 // Every timed turn of B, per (mode, intermediate length), for the summary table at the end.
 struct MemberBSamples {
-  std::vector<double> total, prefill, decode_per_token;
+  std::vector<double> total, decode_per_token;
   double floor_total = 0, floor_decode_per_token = 0;
 };
 std::map<std::pair<bool, int64_t>, MemberBSamples>& member_b_samples() {
@@ -141,7 +141,6 @@ void BM_MemberB(benchmark::State& state) {
     prefilled = static_cast<double>(b.prefilled);
     kv = static_cast<double>(b.kv_bytes_allocated);
     samples.total.push_back(b.prefill_seconds + b.decode_seconds);
-    samples.prefill.push_back(b.prefill_seconds);
     samples.decode_per_token.push_back(b.decode_seconds / (kOutputTokens - 1));
   }
   // B's floors: its prefill after what its cache held before (its deep prompt; with FTHSS also
@@ -256,13 +255,6 @@ void BM_DecodeMatmulsOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeMatmulsOnly)->UseManualTime()->Unit(benchmark::kMillisecond);
 
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  const auto middle = values.begin() + values.size() / 2;
-  std::nth_element(values.begin(), middle, values.end());
-  return *middle;
-}
-
 // Table 5 from every iteration the run timed: each mode against its floor, and the measured
 // text/FTHSS ratio against the one the floors predict.
 void print_member_b_table() {
@@ -283,8 +275,9 @@ void print_member_b_table() {
     const auto shared = samples.find({true, key.second});
     if (shared == samples.end()) continue;
     const auto& fthss = shared->second;
-    const double t = median(text.total), f = median(fthss.total);
-    const double dt = median(text.decode_per_token), df = median(fthss.decode_per_token);
+    const double t = bench::median(text.total), f = bench::median(fthss.total);
+    const double dt = bench::median(text.decode_per_token),
+                 df = bench::median(fthss.decode_per_token);
     std::printf(
         "| %lld | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f, %.2f | "
         "%.2f | %.2f |\n",

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "bench/bench_env.h"
@@ -32,8 +33,7 @@ inline double median_seconds(const std::function<void()>& work, const torch::Dev
     times.push_back(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  std::nth_element(times.begin(), times.begin() + 5, times.end());
-  return times[5];
+  return median(std::move(times));
 }
 
 inline DeviceRates measure_rates(const torch::Device& device, torch::ScalarType dtype) {

@@ -74,9 +74,10 @@ std::vector<TurnRecord> ChainRunner::run(
       auto found = member_caches.find(plan->member);
       if (found == member_caches.end()) {
         found = member_caches.emplace(plan->member, take_cache(plan->member)).first;
+      } else {
+        found->second.truncate(0);
       }
       cache = &found->second;
-      cache->truncate(0);
     } else {
       if (!shared_cache) shared_cache.emplace(take_cache(""));
       cache = &*shared_cache;

@@ -65,8 +65,8 @@ int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask
   } else {
     visible.fill_(true);
   }
+  int64_t eager = -1;  // a recording's warm-up token, which its first replay must repeat
   if (model_.device().is_cuda() && CudaGraph::available()) {
-    int64_t eager = -1;  // the warm-up run's token, which the first replay must repeat
     if (!fixed.graph) {
       fixed.graph = std::make_unique<CudaGraph>();
       fixed.graph->capture([&] {
@@ -76,13 +76,13 @@ int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask
     }
     fixed.graph->replay();
     ++replayed_;
-    if (eager >= 0 && fixed.next.item<int64_t>() != eager) {
-      throw Error("decode step: the recorded CUDA graph disagrees with the eager step");
-    }
   } else {
     compute(fixed, cache);
   }
   const int64_t next = fixed.next.item<int64_t>();
+  if (eager >= 0 && next != eager) {
+    throw Error("decode step: the recorded CUDA graph disagrees with the eager step");
+  }
   cache.begin_append(1);
   cache.finish_append({position}, tag);
   return next;
