@@ -116,8 +116,8 @@ void BM_MemberB(benchmark::State& state) {
   ChainRunner runner(chain(), nullptr, options);
   double prefill = 0, decode = 0, prefilled = 0, kv = 0;
   auto& samples = member_b_samples()[{mode == ChainMode::kShared, intermediate}];
-  for (auto _ : state) {
-    const auto turns = runner.run(question, [&](const std::vector<TurnRecord>& done) {
+  const auto run_chain = [&] {
+    return runner.run(question, [&](const std::vector<TurnRecord>& done) {
       std::optional<TurnPlan> plan;
       if (done.empty()) {
         plan = TurnPlan{"M0", a_input, 0, true};
@@ -130,6 +130,12 @@ void BM_MemberB(benchmark::State& state) {
       }
       return plan;
     });
+  };
+  // Untimed: the first run allocates the caches, records their decode graphs and loads kernels,
+  // which a serving process does once.
+  run_chain();
+  for (auto _ : state) {
+    const auto turns = run_chain();
     const auto& b = turns.back();
     if (b.decoded != kOutputTokens) {
       state.SkipWithError("member B stopped before its 16 tokens");
@@ -226,16 +232,26 @@ BENCHMARK(BM_KvMemory)->Apply(kv_args)->Iterations(1)->Unit(benchmark::kMillisec
 // The weight matmuls of one decode step alone (every projection of every layer and the
 // vocabulary's, for one token), as one CUDA graph on a GPU: what a step would cost if norms,
 // RoPE, attention and residuals were free. Next to BM_MemberB's decode it says how much of a
-// step is reading weights and how much is the other kernels.
+// step is reading weights and how much is the other kernels. Projections the model stacks
+// (StackedLinear: rows of one matrix after the member's turns) are one matmul here too.
 void BM_DecodeMatmulsOnly(benchmark::State& state) {
   torch::NoGradGuard no_grad;
   auto& model = chain().base();
   std::vector<torch::Tensor> weights, inputs;
   for (const auto& item : model.named_parameters()) {
-    if (item.value().dim() != 2 || item.key().find("embed_tokens") != std::string::npos) continue;
-    weights.push_back(item.value());
-    inputs.push_back(torch::randn({1, item.value().size(1)}, item.value().options()));
+    const auto& w = item.value();
+    if (w.dim() != 2 || item.key().find("embed_tokens") != std::string::npos) continue;
+    if (!weights.empty()) {
+      auto& last = weights.back();
+      const auto* end = static_cast<const char*>(last.data_ptr()) + last.nbytes();
+      if (w.size(1) == last.size(1) && w.is_alias_of(last) && w.data_ptr() == end) {
+        last = last.as_strided({last.size(0) + w.size(0), w.size(1)}, {w.size(1), 1});
+        continue;
+      }
+    }
+    weights.push_back(w);
   }
+  for (const auto& w : weights) inputs.push_back(torch::randn({1, w.size(1)}, w.options()));
   const auto step = [&] {
     for (size_t i = 0; i < weights.size(); ++i)
       torch::nn::functional::linear(inputs[i], weights[i]);

@@ -6,22 +6,46 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <limits>
+#include <vector>
+
 #define KVCHAIN_TORCH_VERSION (TORCH_VERSION_MAJOR * 100 + TORCH_VERSION_MINOR)
 
 namespace kvchain::compat {
 
 // softmax(q k^T / sqrt(d) + mask) v for q [B,H,Tq,D] and k, v [B,Hkv,Tk,D] with H a multiple of
 // Hkv (grouped-query attention). `mask` is undefined, boolean (true = may attend) or additive,
-// broadcastable to [B,H,Tq,Tk]. `is_causal` (only with no mask) aligns the causal diagonal to the
-// top-left corner, so callers pass it only when Tq == Tk.
+// broadcastable to [B,H,Tq,Tk]. `causal` (only with no mask) lets query row i see key columns up
+// to i + Tk - Tq: the new tokens' causal mask behind a cache of Tk - Tq earlier slots.
 inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, const torch::Tensor& mask, bool is_causal) {
+                               const torch::Tensor& v, const torch::Tensor& mask, bool causal) {
   const int64_t groups = q.size(1) / k.size(1);
+  const int64_t rows = q.size(2), columns = k.size(2), offset = columns - rows;
 #if KVCHAIN_TORCH_VERSION >= 205
+  // SDPA aligns is_causal to the top-left corner, and an explicit mask with grouped-query
+  // attention has only the unfused kernel. With `offset` blank query rows in front the corner
+  // is the cache's, and the causal kernel a prefill from scratch gets (the fastest) applies:
+  // worth it while the blank rows are at most as many as the real ones. Otherwise the flash
+  // kernel, which aligns causal to the bottom-right corner itself (half the speed on an H200).
+  if (causal && offset > 0 && offset <= rows) {
+    auto blank = torch::zeros({q.size(0), q.size(1), offset, q.size(3)}, q.options());
+    return at::scaled_dot_product_attention(torch::cat({blank, q}, 2), k, v, c10::nullopt, 0.0,
+                                            /*is_causal=*/true, c10::nullopt, groups > 1)
+        .narrow(2, offset, rows);
+  }
+  const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
+  if (causal && offset > 0 && q.is_cuda() && half && q.size(-1) % 8 == 0 && q.size(-1) <= 256) {
+    return std::get<0>(at::_scaled_dot_product_flash_attention(q, k, v, 0.0, /*is_causal=*/true));
+  }
+  torch::Tensor explicit_mask = mask;
+  if (causal && offset > 0) {
+    explicit_mask = torch::ones({rows, columns}, q.options().dtype(torch::kBool)).tril(offset);
+  }
   // An undefined tensor is not "no mask" here: it must be an empty optional.
-  auto optional_mask = mask.defined() ? c10::optional<torch::Tensor>(mask) : c10::nullopt;
-  return at::scaled_dot_product_attention(q, k, v, optional_mask, 0.0, is_causal, c10::nullopt,
-                                          /*enable_gqa=*/groups > 1);
+  auto optional_mask =
+      explicit_mask.defined() ? c10::optional<torch::Tensor>(explicit_mask) : c10::nullopt;
+  return at::scaled_dot_product_attention(q, k, v, optional_mask, 0.0, causal && offset == 0,
+                                          c10::nullopt, /*enable_gqa=*/groups > 1);
 #else
   // libtorch < 2.5 has no public fused kernel with grouped-query support: compute it directly,
   // with the softmax in float32 as the fused kernels do, a block of query rows at a time. A
@@ -31,7 +55,6 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
   constexpr int64_t kBlockBytes = int64_t{16} << 20;
   auto keys = groups > 1 ? k.repeat_interleave(groups, 1) : k;
   auto values = groups > 1 ? v.repeat_interleave(groups, 1) : v;
-  const int64_t rows = q.size(2), columns = k.size(2);
   const int64_t row_bytes = q.size(0) * q.size(1) * columns * 4;
   const int64_t block = std::max<int64_t>(1, kBlockBytes / std::max<int64_t>(row_bytes, 1));
   const double scale = std::sqrt(static_cast<double>(q.size(-1)));
@@ -42,8 +65,9 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
     auto scores = torch::matmul(q.narrow(2, begin, n), keys.transpose(-2, -1))
                       .to(torch::kFloat32)
                       .div_(scale);
-    if (is_causal) {
-      auto allowed = torch::ones({n, columns}, q.options().dtype(torch::kBool)).tril(begin);
+    if (causal) {
+      auto allowed =
+          torch::ones({n, columns}, q.options().dtype(torch::kBool)).tril(begin + offset);
       scores.masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity());
     } else if (mask.defined()) {
       auto rows_mask = mask.size(2) == 1 ? mask : mask.narrow(2, begin, n);
@@ -57,6 +81,18 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
     begin += n;
   } while (begin < rows);
   return outputs.size() == 1 ? outputs[0] : torch::cat(outputs, 2);
+#endif
+}
+
+// RMSNorm as transformers computes it: normalise in float32, cast back, scale by `weight`.
+// libtorch 2.8 and later have a fused kernel; it rounds once, after the scaling, instead.
+inline torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+#if KVCHAIN_TORCH_VERSION >= 208
+  return at::rms_norm(x, {x.size(-1)}, weight, eps);
+#else
+  auto h = x.to(torch::kFloat32);
+  h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return weight * h.to(x.scalar_type());
 #endif
 }
 

@@ -1,15 +1,40 @@
 #include "engine/model/attention.h"
 
-#include "engine/model/rope.h"
+#include <cmath>
+#include <limits>
+
+#include "engine/kernels/decode_attention.h"
 #include "engine/torch_compat.h"
 
 namespace kvchain {
+
+torch::Tensor few_query_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                  const torch::Tensor& v, const torch::Tensor& mask) {
+  const auto b = q.size(0), heads = q.size(1), t = q.size(2), d = q.size(3);
+  const auto kv_heads = k.size(1), groups = heads / kv_heads, columns = k.size(2);
+  auto rows = (q * (1.0 / std::sqrt(static_cast<double>(d)))).reshape({b, kv_heads, groups * t, d});
+  auto scores = torch::matmul(rows, k.transpose(-2, -1));
+  if (mask.defined()) {
+    const auto mask_heads = mask.size(1);
+    auto grouped = mask.reshape({mask.size(0), mask_heads == 1 ? 1 : kv_heads,
+                                 mask_heads == 1 ? 1 : groups, mask.size(2), columns});
+    auto scores_grouped = scores.view({b, kv_heads, groups, t, columns});
+    if (mask.scalar_type() == torch::kBool) {
+      scores_grouped.masked_fill_(grouped.logical_not(), -std::numeric_limits<float>::infinity());
+    } else {
+      scores_grouped.add_(grouped);
+    }
+  }
+  // Softmax accumulates in float32 whatever the input's type, as the fused kernels do.
+  return torch::matmul(torch::softmax(scores, -1), v).view({b, heads, t, d});
+}
 
 LlamaAttention::LlamaAttention(const ModelConfig& config, int64_t layer_index)
     : layer_index_(layer_index),
       num_heads_(config.num_attention_heads),
       num_kv_heads_(config.num_key_value_heads),
-      head_dim_(config.head_dim) {
+      head_dim_(config.head_dim),
+      qkv_({}) {
   const auto c = config.hidden_size;
   const bool bias = config.attention_bias;
   namespace nn = torch::nn;
@@ -21,20 +46,29 @@ LlamaAttention::LlamaAttention(const ModelConfig& config, int64_t layer_index)
                             nn::Linear(nn::LinearOptions(c, num_kv_heads_ * head_dim_).bias(bias)));
   o_proj_ = register_module("o_proj",
                             nn::Linear(nn::LinearOptions(num_heads_ * head_dim_, c).bias(bias)));
+  qkv_ = StackedLinear({q_proj_, k_proj_, v_proj_});
 }
 
-torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const torch::Tensor& cos,
-                                      const torch::Tensor& sin, const torch::Tensor& mask,
-                                      bool is_causal, KVCache* cache) {
+torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& rotary,
+                                      const torch::Tensor& mask, bool causal, KVCache* cache,
+                                      const torch::Tensor& residual) {
   const auto b = x.size(0), t = x.size(1);
-  auto q = q_proj_->forward(x).view({b, t, num_heads_, head_dim_}).transpose(1, 2);
-  auto k = k_proj_->forward(x).view({b, t, num_kv_heads_, head_dim_}).transpose(1, 2);
-  auto v = v_proj_->forward(x).view({b, t, num_kv_heads_, head_dim_}).transpose(1, 2);
-  q = apply_rotary(q, cos, sin);
-  k = apply_rotary(k, cos, sin);
+  auto qkv = qkv_.forward(x).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
+  // Queries and keys are rotated together, in one kernel (or a few).
+  auto qk = rotary.apply(qkv.narrow(2, 0, num_heads_ + num_kv_heads_));
+  auto q = qk.narrow(2, 0, num_heads_).transpose(1, 2);
+  auto k = qk.narrow(2, num_heads_, num_kv_heads_).transpose(1, 2);
+  auto v = qkv.narrow(2, num_heads_ + num_kv_heads_, num_kv_heads_).transpose(1, 2);
   if (cache != nullptr) std::tie(k, v) = cache->write(layer_index_, k, v);
-  auto out = compat::attention(q, k, v, mask, is_causal);
-  return o_proj_->forward(out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_}));
+  torch::Tensor out;
+  if (causal || t * (num_heads_ / num_kv_heads_) > kFewQueryRows) {
+    out = compat::attention(q, k, v, mask, causal);
+  } else if (kernels::decode_attention_supports(q, k, v, mask)) {
+    out = kernels::decode_attention(q, k, v, mask);
+  } else {
+    out = few_query_attention(q, k, v, mask);
+  }
+  return add_linear(residual, o_proj_, out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_}));
 }
 
 }  // namespace kvchain

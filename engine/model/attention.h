@@ -4,21 +4,37 @@
 
 #include "engine/model/kv_cache.h"
 #include "engine/model/model_config.h"
+#include "engine/model/rope.h"
+#include "engine/model/stacked_linear.h"
 
 namespace kvchain {
+
+// Attention for a few query rows (a decode step) as plain matmuls, with each KV head's query
+// heads stacked as rows: the cache is read once per KV head. With a mask, the fused kernels
+// take no grouped-query attention, and the unfused one copies the keys and values per query
+// head. q [B,H,Tq,D]; k, v [B,Hkv,Tk,D]; mask as in compat::attention (not causal).
+torch::Tensor few_query_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                  const torch::Tensor& v, const torch::Tensor& mask);
 
 // Grouped-query self-attention with RoPE; reads and appends to a KV cache when given one.
 class LlamaAttention : public torch::nn::Module {
  public:
   LlamaAttention(const ModelConfig& config, int64_t layer_index);
 
-  // x [B,T,C]; cos/sin [B,1,T,D]; mask as in compat::attention (already covering cached slots).
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& mask, bool is_causal, KVCache* cache);
+  // residual + attention(x), for x [B,T,C]; mask as in compat::attention, already covering
+  // cached slots; `causal` instead of a mask lets each new token see the cache and the new
+  // tokens up to itself. May add in place to `residual` (see add_linear).
+  torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
+                        const torch::Tensor& mask, bool causal, KVCache* cache,
+                        const torch::Tensor& residual);
 
  private:
+  // Query rows (query heads per KV head times tokens) up to which few_query_attention is used.
+  static constexpr int64_t kFewQueryRows = 16;
+
   int64_t layer_index_, num_heads_, num_kv_heads_, head_dim_;
   torch::nn::Linear q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, o_proj_{nullptr};
+  StackedLinear qkv_;
 };
 
 }  // namespace kvchain

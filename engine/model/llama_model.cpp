@@ -1,12 +1,16 @@
 #include "engine/model/llama_model.h"
 
+#include <limits>
+
 #include "engine/io/error.h"
 #include "engine/io/text.h"
+#include "engine/torch_compat.h"
 
 namespace kvchain {
 namespace {
 
-// Checks a caller's mask against [B|1, H|1, T, past+T] and moves it next to the activations.
+// Checks a caller's mask against [B|1, H|1, T, past+T] and makes it an additive mask next to
+// the activations.
 torch::Tensor prepare_mask(const torch::Tensor& mask, int64_t batch, int64_t heads, int64_t t,
                            int64_t total, const torch::Tensor& like) {
   const bool ok = mask.dim() == 4 && (mask.size(0) == 1 || mask.size(0) == batch) &&
@@ -17,7 +21,12 @@ torch::Tensor prepare_mask(const torch::Tensor& mask, int64_t batch, int64_t hea
                 std::to_string(batch) + "|1, " + std::to_string(heads) + "|1, " +
                 std::to_string(t) + ", " + std::to_string(total) + "]");
   }
-  if (mask.scalar_type() == torch::kBool) return mask.to(like.device());
+  if (mask.scalar_type() == torch::kBool) {
+    // Made additive once per forward, so that every layer adds it instead of masking.
+    return torch::zeros(mask.sizes(), like.options())
+        .masked_fill_(mask.to(like.device()).logical_not(),
+                      -std::numeric_limits<float>::infinity());
+  }
   if (!mask.is_floating_point()) throw Error("attention_mask must be boolean or floating point");
   return mask.to(like.device(), like.scalar_type());
 }
@@ -29,22 +38,25 @@ RMSNorm::RMSNorm(int64_t dim, double eps) : eps_(eps) {
 }
 
 torch::Tensor RMSNorm::forward(const torch::Tensor& x) {
-  auto h = x.to(torch::kFloat32);
-  h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + eps_);
-  return weight_ * h.to(x.scalar_type());
+  return compat::rms_norm(x, weight_, eps_);
 }
 
-LlamaMLP::LlamaMLP(const ModelConfig& config) {
+LlamaMLP::LlamaMLP(const ModelConfig& config)
+    : intermediate_size_(config.intermediate_size), gate_up_({}) {
   namespace nn = torch::nn;
   const auto c = config.hidden_size, f = config.intermediate_size;
   const bool bias = config.mlp_bias;
   gate_proj_ = register_module("gate_proj", nn::Linear(nn::LinearOptions(c, f).bias(bias)));
   up_proj_ = register_module("up_proj", nn::Linear(nn::LinearOptions(c, f).bias(bias)));
   down_proj_ = register_module("down_proj", nn::Linear(nn::LinearOptions(f, c).bias(bias)));
+  gate_up_ = StackedLinear({gate_proj_, up_proj_});
 }
 
-torch::Tensor LlamaMLP::forward(const torch::Tensor& x) {
-  return down_proj_->forward(torch::silu(gate_proj_->forward(x)) * up_proj_->forward(x));
+torch::Tensor LlamaMLP::forward(const torch::Tensor& x, const torch::Tensor& residual) {
+  auto gate_up = gate_up_.forward(x);
+  return add_linear(residual, down_proj_,
+                    torch::silu(gate_up.narrow(-1, 0, intermediate_size_)) *
+                        gate_up.narrow(-1, intermediate_size_, intermediate_size_));
 }
 
 LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_index) {
@@ -57,11 +69,10 @@ LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_in
                       std::make_shared<RMSNorm>(config.hidden_size, config.rms_norm_eps));
 }
 
-torch::Tensor LlamaDecoderLayer::forward(const torch::Tensor& x, const torch::Tensor& cos,
-                                         const torch::Tensor& sin, const torch::Tensor& mask,
-                                         bool is_causal, KVCache* cache) {
-  auto h = x + self_attn_->forward(input_layernorm_->forward(x), cos, sin, mask, is_causal, cache);
-  return h + mlp_->forward(post_attention_layernorm_->forward(h));
+torch::Tensor LlamaDecoderLayer::forward(const torch::Tensor& x, const RotaryTables& rotary,
+                                         const torch::Tensor& mask, bool causal, KVCache* cache) {
+  auto h = self_attn_->forward(input_layernorm_->forward(x), rotary, mask, causal, cache, x);
+  return mlp_->forward(post_attention_layernorm_->forward(h), h);
 }
 
 LlamaForCausalLM::LlamaForCausalLM(ModelConfig config)
@@ -120,8 +131,10 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
   if (args.input_ids.defined() == args.inputs_embeds.defined()) {
     throw Error("forward: pass exactly one of input_ids and inputs_embeds");
   }
-  auto h =
-      args.input_ids.defined() ? embed(args.input_ids) : args.inputs_embeds.to(device(), dtype());
+  auto h = args.input_ids.defined() ? embed(args.input_ids)
+                                    : args.inputs_embeds.to(device(), dtype()).contiguous();
+  // The layers may add to their input in place (add_linear): never to the caller's tensor.
+  if (args.inputs_embeds.defined() && h.is_alias_of(args.inputs_embeds)) h = h.clone();
   const auto batch = h.size(0), t = h.size(1);
   KVCache* cache = args.cache;
   const int64_t past = cache != nullptr ? cache->size() : 0;
@@ -137,9 +150,9 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
     }
     auto mask = prepare_mask(args.attention_mask, batch, config_.num_attention_heads, t,
                              cache->capacity(), h);
-    auto [cos, sin] = rotary_.cos_sin(args.position_ids, h.scalar_type());
+    const auto rotary = rotary_.tables(args.position_ids, h.scalar_type());
     cache->begin_write_at(args.cache_slot);
-    for (auto& layer : layers_) h = layer->forward(h, cos, sin, mask, false, cache);
+    for (auto& layer : layers_) h = layer->forward(h, rotary, mask, false, cache);
     cache->end_write_at();
     return logits_of(h, args.last_logits_only);
   }
@@ -158,21 +171,15 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
   positions = positions.to(h.device());
 
   torch::Tensor mask;
-  bool is_causal = false;
   if (args.attention_mask.defined()) {
     mask = prepare_mask(args.attention_mask, batch, config_.num_attention_heads, t, past + t, h);
-  } else if (t > 1 && past == 0) {
-    is_causal = true;
-  } else if (t > 1) {
-    // New token i sits at slot past+i and may see slots 0..past+i.
-    auto q_idx = torch::arange(t, torch::TensorOptions().dtype(torch::kInt64).device(h.device()));
-    auto k_idx = torch::arange(past + t, q_idx.options());
-    mask = (k_idx.unsqueeze(0) <= (q_idx + past).unsqueeze(1)).view({1, 1, t, past + t});
   }
+  // Without a mask, new token i sits at slot past+i and sees slots 0..past+i.
+  const bool causal = !mask.defined() && t > 1;
 
-  auto [cos, sin] = rotary_.cos_sin(positions, h.scalar_type());
+  const auto rotary = rotary_.tables(positions, h.scalar_type());
   if (cache != nullptr) cache->begin_append(t);
-  for (auto& layer : layers_) h = layer->forward(h, cos, sin, mask, is_causal, cache);
+  for (auto& layer : layers_) h = layer->forward(h, rotary, mask, causal, cache);
   if (cache != nullptr) {
     const auto* p = cached_positions.data_ptr<int64_t>();
     std::vector<int64_t> appended(p, p + t);

@@ -9,6 +9,7 @@
 #include "engine/model/kv_cache.h"
 #include "engine/model/model_config.h"
 #include "engine/model/rope.h"
+#include "engine/model/stacked_linear.h"
 
 namespace kvchain {
 
@@ -25,17 +26,21 @@ class RMSNorm : public torch::nn::Module {
 class LlamaMLP : public torch::nn::Module {
  public:
   explicit LlamaMLP(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& x);
+  // residual + mlp(x), maybe in place on `residual` (see add_linear).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
 
  private:
+  int64_t intermediate_size_;
   torch::nn::Linear gate_proj_{nullptr}, up_proj_{nullptr}, down_proj_{nullptr};
+  StackedLinear gate_up_;
 };
 
 class LlamaDecoderLayer : public torch::nn::Module {
  public:
   LlamaDecoderLayer(const ModelConfig& config, int64_t layer_index);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& mask, bool is_causal, KVCache* cache);
+  // The layer's output; without autograd it is x itself, updated in place (see add_linear).
+  torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
+                        const torch::Tensor& mask, bool causal, KVCache* cache);
 
  private:
   std::shared_ptr<RMSNorm> input_layernorm_, post_attention_layernorm_;

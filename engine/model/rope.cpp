@@ -28,25 +28,47 @@ RotaryEmbedding::RotaryEmbedding(const ModelConfig& config) {
   const auto& rs = config.rope_scaling;
   if (rs.type == "linear") inv_freq_ = inv_freq_ / rs.factor;
   if (rs.type == "llama3") inv_freq_ = llama3_scaled(inv_freq_, rs);
+  const auto half = dim / 2;
+  half_turn_ = torch::zeros({dim, dim}, torch::kFloat32);
+  half_turn_.narrow(0, half, half).narrow(1, 0, half).fill_diagonal_(-1.0);
+  half_turn_.narrow(0, 0, half).narrow(1, half, half).fill_diagonal_(1.0);
 }
 
-std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::cos_sin(const torch::Tensor& position_ids,
-                                                                 torch::ScalarType dtype) const {
-  if (!device_inv_freq_.defined() || device_inv_freq_.device() != position_ids.device()) {
-    device_inv_freq_ = inv_freq_.to(position_ids.device());
+const torch::Tensor& RotaryEmbedding::on_device(const torch::Tensor& host, torch::Tensor& cached,
+                                                const torch::Device& device,
+                                                torch::ScalarType dtype) const {
+  if (!cached.defined() || cached.device() != device || cached.scalar_type() != dtype) {
+    cached = host.to(device, dtype);
   }
-  const auto& inv = device_inv_freq_;
-  // [B,T,1] * [D/2] in float32, as transformers does regardless of the model dtype.
-  auto freqs = position_ids.to(torch::kFloat32).unsqueeze(-1) * inv;
-  auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);
-  return {emb.cos().to(dtype), emb.sin().to(dtype)};
+  return cached;
 }
 
-torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos,
-                           const torch::Tensor& sin) {
+RotaryTables RotaryEmbedding::tables(const torch::Tensor& position_ids,
+                                     torch::ScalarType dtype) const {
+  const auto device = position_ids.device();
+  // [B,T,1] * [D/2] in float32, as transformers does regardless of the model dtype.
+  auto freqs = position_ids.to(torch::kFloat32).unsqueeze(-1) *
+               on_device(inv_freq_, device_inv_freq_, device, torch::kFloat32);
+  auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(2);
+  RotaryTables tables;
+  tables.cos = emb.cos().to(dtype);
+  tables.sin = emb.sin().to(dtype);
+  const auto half = tables.sin.size(-1) / 2;
+  tables.swapped_sin =
+      torch::cat({-tables.sin.narrow(-1, 0, half), tables.sin.narrow(-1, half, half)}, -1);
+  if (position_ids.numel() <= kMatrixPositions) {
+    // Entries are cos, sin, -sin or 0, so the matrix holds the formula's rounded tables exactly.
+    const auto& turn = on_device(half_turn_, device_half_turn_, device, dtype);
+    tables.matrix = torch::diag_embed(tables.cos.squeeze(2)) + turn * tables.sin;
+  }
+  return tables;
+}
+
+torch::Tensor RotaryTables::apply(const torch::Tensor& x) const {
+  if (matrix.defined()) return torch::matmul(x, matrix);
   const auto half = x.size(-1) / 2;
-  auto rotated = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  return x * cos + rotated * sin;
+  auto swapped = torch::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+  return torch::addcmul(x * cos, swapped, swapped_sin);
 }
 
 }  // namespace kvchain

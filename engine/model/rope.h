@@ -2,11 +2,19 @@
 
 #include <torch/torch.h>
 
-#include <utility>
-
 #include "engine/model/model_config.h"
 
 namespace kvchain {
+
+// One forward's rotary tables, applied in every layer: transformers' x * cos + rotate_half(x) *
+// sin with cos, sin [B,T,1,D], computed as x * cos + swap_halves(x) * swapped_sin (sin with its
+// first half negated: one pass over x fewer), or, for a few positions, x @ matrix with the
+// rotation as matrices [B,T,D,D], one matmul where the formula takes three kernels.
+struct RotaryTables {
+  torch::Tensor cos, sin, swapped_sin, matrix;
+  // x [B,T,heads,D].
+  torch::Tensor apply(const torch::Tensor& x) const;
+};
 
 // Rotary position embedding driven by explicit position ids, so chain members can continue
 // numbering across one shared cache. Matches transformers' LlamaRotaryEmbedding.
@@ -15,18 +23,20 @@ class RotaryEmbedding {
   explicit RotaryEmbedding(const ModelConfig& config);
 
   const torch::Tensor& inv_freq() const { return inv_freq_; }
-  // cos and sin for position_ids [B,T], shaped [B,1,T,head_dim] and cast to `dtype`.
-  std::pair<torch::Tensor, torch::Tensor> cos_sin(const torch::Tensor& position_ids,
-                                                  torch::ScalarType dtype) const;
+  // The rotation at position_ids [B,T], in `dtype`, for one forward's layers.
+  RotaryTables tables(const torch::Tensor& position_ids, torch::ScalarType dtype) const;
 
  private:
-  torch::Tensor inv_freq_;  // float32 [head_dim/2], on CPU
-  // Its copy on the ids' device, made once: a replayed decode step cannot copy from the host.
-  mutable torch::Tensor device_inv_freq_;
-};
+  // Forwards with at most this many positions get the rotation as matrices.
+  static constexpr int64_t kMatrixPositions = 16;
+  // `host` on the device in `dtype`, made once: a replayed decode step cannot copy from the host.
+  const torch::Tensor& on_device(const torch::Tensor& host, torch::Tensor& cached,
+                                 const torch::Device& device, torch::ScalarType dtype) const;
 
-// x * cos + rotate_half(x) * sin, for x [B,H,T,D].
-torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos,
-                           const torch::Tensor& sin);
+  torch::Tensor inv_freq_;  // float32 [head_dim/2], on CPU
+  // rotate_half as a matrix: x @ half_turn_ == cat(-x[D/2:], x[:D/2]).
+  torch::Tensor half_turn_;
+  mutable torch::Tensor device_inv_freq_, device_half_turn_;
+};
 
 }  // namespace kvchain

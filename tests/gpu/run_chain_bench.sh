@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
 # On the GPU machine, with .gpu-bundle carried: builds bench/kvchain_bench_chain against
-# PyTorch's libtorch, runs it on the Llama-3-8B shape (random bf16 weights), then the HF
-# transformers peers on the same work (tests/gpu/hf_chain_peer.py), prints Table 5 side by side
-# (tests/gpu/merge_table5.py), and last checks the CUDA-graph decode step against the plain
-# forward in the test suite. Results go to $OUT.
+# PyTorch's libtorch; first (CHECK=1) checks the CUDA forward paths against the plain ones in the
+# test suite (the CUDA-graph decode step, the flash kernel behind a cache, the stacked
+# projections); then runs the benchmark on the Llama-3-8B shape (random bf16 weights), then
+# (PEERS=1) the HF transformers peers on the same work (tests/gpu/hf_chain_peer.py), prints
+# Table 5 side by side (tests/gpu/merge_table5.py) and times the text chain's longest prefill
+# operator by operator (tests/gpu/prefill_probe.py). Results go to $OUT.
 # Usage: tests/gpu/run_chain_bench.sh [LENGTHS, default 250,500,1000,3000,8000] [REPETITIONS,
-#        default 5] [CHECK, default 1; 0 skips building and running the tests]
+#        default 5] [CHECK, default 1] [PEERS, default 1]
 set -euo pipefail
 source tests/gpu/deps_env.sh
 lengths=${1:-250,500,1000,3000,8000}
 repetitions=${2:-5}
 check=${3:-1}
-build_kvchain_cuda kvchain_bench_chain -DKVCHAIN_FIXTURES_DIR="$bundle/fixtures"
+peers=${4:-1}
+targets=kvchain_bench_chain
+[ "$check" = 1 ] && targets="kvchain_bench_chain kvchain_tests"
+build_kvchain_cuda "$targets" -DKVCHAIN_FIXTURES_DIR="$bundle/fixtures"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 grep "kvchain:" /tmp/cmake.log
+
+if [ "$check" = 1 ]; then
+  echo "== check: the CUDA paths equal the plain forward"
+  KVCHAIN_TEST_DEVICE=cuda build-cuda/tests/kvchain_tests \
+    --gtest_filter='GenerationTest.*:*ChainRunner*:*Llama*:*Fthss*:*KvCache*:Attention*:StackedLinear*' \
+    2>&1 | grep -E "FAILED|Failure|error|PASSED|tests ran" | head -n 20 || echo "CHECK FAILED"
+  echo "check done at $SECONDS s"
+fi
 
 echo "== kvchain"
 filter="BM_MemberB/shared:[01]/intermediate:(${lengths//,/|})/|BM_KvMemory|BM_DecodeMatmulsOnly"
@@ -23,13 +36,11 @@ KVCHAIN_BENCH_MODEL=llama3-8b KVCHAIN_BENCH_DEVICE=cuda KVCHAIN_BENCH_DTYPE=bflo
   --benchmark_out="$out/chain-bench.json" --benchmark_out_format=json 2>&1 | tee "$out/chain-bench.txt"
 echo "kvchain done at $SECONDS s"
 
+[ "$peers" = 1 ] || exit 0
 echo "== HF transformers peers"
 timeout 300 python3 tests/gpu/hf_chain_peer.py "$lengths" | tee "$out/hf-peer.jsonl" || true
 echo "peers done at $SECONDS s"
 python3 tests/gpu/merge_table5.py "$out/chain-bench.json" "$out/hf-peer.jsonl" | tee "$out/table5.md"
 
-[ "$check" = 1 ] || exit 0
-echo "== check: the decode step (a CUDA graph here) equals the plain forward"
-build_kvchain_cuda "kvchain_bench_chain kvchain_tests" -DKVCHAIN_FIXTURES_DIR="$bundle/fixtures"
-KVCHAIN_TEST_DEVICE=cuda build-cuda/tests/kvchain_tests \
-  --gtest_filter='GenerationTest.*:*ChainRunner*:*Llama*:*Fthss*:*KvCache*' 2>&1 | tail -n 3
+echo "== where the text chain's longest prefill goes (tests/gpu/prefill_probe.py)"
+timeout 120 python3 tests/gpu/prefill_probe.py 8040 100 | tee "$out/prefill-probe.md" || true

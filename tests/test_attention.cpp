@@ -1,0 +1,173 @@
+// The fast paths of a forward against their plain forms: the offset causal mask, attention for a
+// few query rows, RoPE as matrices and stacked projections.
+
+#include <gtest/gtest.h>
+
+#include "engine/kernels/decode_attention.h"
+#include "engine/model/attention.h"
+#include "engine/model/rope.h"
+#include "engine/model/stacked_linear.h"
+#include "engine/torch_compat.h"
+#include "test_support.h"
+
+namespace kvchain {
+namespace {
+
+using test::max_abs_diff;
+using test::test_device;
+
+torch::Tensor randn(std::vector<int64_t> shape, torch::ScalarType dtype = torch::kFloat32) {
+  return torch::randn(shape, torch::TensorOptions().device(test_device())).to(dtype);
+}
+
+// The mask of new token i at slot past+i, which may see slots 0..past+i.
+torch::Tensor offset_causal_mask(int64_t rows, int64_t columns) {
+  return torch::ones({1, 1, rows, columns}, torch::TensorOptions().dtype(torch::kBool))
+      .tril(columns - rows)
+      .to(test_device());
+}
+
+TEST(AttentionTest, CausalBehindACacheEqualsItsExplicitMask) {
+  torch::manual_seed(1);
+  // A cache longer than the new rows (bfloat16 on a GPU: the flash kernel) and shorter (blank
+  // rows in front of the queries); float32 elsewhere takes the masked kernel.
+  for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+    for (int64_t rows : {5, 8}) {
+      auto q = randn({1, 8, rows, 64}, dtype), k = randn({1, 2, 12, 64}, dtype);
+      auto v = randn({1, 2, 12, 64}, dtype);
+      auto fast = compat::attention(q, k, v, torch::Tensor(), /*causal=*/true);
+      auto plain = compat::attention(q, k, v, offset_causal_mask(rows, 12), false);
+      EXPECT_LT(max_abs_diff(fast.to(torch::kFloat32), plain.to(torch::kFloat32)),
+                dtype == torch::kFloat32 ? 1e-5 : 2e-2)
+          << c10::toString(dtype) << " rows " << rows;
+    }
+  }
+}
+
+TEST(AttentionTest, CausalWithoutACacheIsTheUsualTriangle) {
+  torch::manual_seed(2);
+  auto q = randn({1, 4, 6, 32}), k = randn({1, 2, 6, 32}), v = randn({1, 2, 6, 32});
+  auto fast = compat::attention(q, k, v, torch::Tensor(), /*causal=*/true);
+  auto plain = compat::attention(q, k, v, offset_causal_mask(6, 6), false);
+  EXPECT_LT(max_abs_diff(fast, plain), 1e-5);
+}
+
+TEST(AttentionTest, FewQueryRowsEqualTheGeneralPath) {
+  torch::manual_seed(3);
+  auto k = randn({1, 2, 10, 32}), v = randn({1, 2, 10, 32});
+  for (int64_t rows : {1, 3}) {
+    auto q = randn({1, 8, rows, 32});
+    auto visible = torch::rand({1, 1, rows, 10}).to(test_device()) > 0.3;
+    visible.select(3, 0).fill_(true);  // no row sees nothing
+    auto additive =
+        torch::zeros({1, 1, rows, 10}, q.options()).masked_fill_(visible.logical_not(), -INFINITY);
+    auto expected = compat::attention(q, k, v, visible, false);
+    EXPECT_LT(max_abs_diff(few_query_attention(q, k, v, visible), expected), 1e-5) << rows;
+    EXPECT_LT(max_abs_diff(few_query_attention(q, k, v, additive), expected), 1e-5) << rows;
+    EXPECT_LT(max_abs_diff(few_query_attention(q, k, v, torch::Tensor()),
+                           compat::attention(q, k, v, torch::Tensor(), false)),
+              1e-5)
+        << rows;
+  }
+  // A mask per query head keeps each head's own row.
+  auto q = randn({1, 8, 1, 32});
+  auto per_head = torch::rand({1, 8, 1, 10}).to(test_device()) > 0.5;
+  per_head.select(3, 9).fill_(true);
+  EXPECT_LT(max_abs_diff(few_query_attention(q, k, v, per_head),
+                         compat::attention(q, k, v, per_head, false)),
+            1e-5);
+}
+
+TEST(AttentionTest, FusedDecodeKernelEqualsTheComposedPath) {
+  auto probe = randn({1, 4, 1, 64});
+  if (!kernels::decode_attention_supports(probe, randn({1, 1, 3, 64}), randn({1, 1, 3, 64}),
+                                          torch::Tensor())) {
+    GTEST_SKIP() << "the fused decode kernel needs a CUDA device and kvchain's CUDA kernels";
+  }
+  torch::manual_seed(5);
+  for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+    for (int64_t groups : {1, 4}) {
+      for (int64_t dim : {64, 128}) {
+        // 300 of a cache's 384 slots, so the last chunk of keys is partly past the fill.
+        auto q = randn({2, 8, 1, dim}, dtype);
+        auto k = randn({2, 8 / groups, 384, dim}, dtype).narrow(2, 0, 300);
+        auto v = randn({2, 8 / groups, 384, dim}, dtype).narrow(2, 0, 300);
+        auto hidden = torch::rand({2, 8, 1, 300}).to(test_device()) > 0.7;
+        hidden.select(3, 299).fill_(false);
+        hidden.narrow(3, 128, 128).fill_(true);  // one chunk nobody sees
+        auto per_head = torch::zeros(hidden.sizes(), q.options()).masked_fill_(hidden, -INFINITY);
+        auto shared = per_head.narrow(0, 0, 1).narrow(1, 0, 1).contiguous();
+        for (const auto& mask : {torch::Tensor(), shared, per_head}) {
+          ASSERT_TRUE(kernels::decode_attention_supports(q, k, v, mask));
+          auto fused = kernels::decode_attention(q, k, v, mask).to(torch::kFloat32);
+          auto f32 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat32) : t; };
+          auto composed = few_query_attention(f32(q), f32(k), f32(v), f32(mask));
+          EXPECT_LT(max_abs_diff(fused, composed), dtype == torch::kFloat32 ? 1e-4 : 2e-2)
+              << c10::toString(dtype) << " groups " << groups << " dim " << dim << " mask "
+              << (mask.defined() ? mask.size(1) : 0);
+        }
+      }
+    }
+  }
+}
+
+TEST(AttentionTest, RotaryMatricesEqualTheFormula) {
+  ModelConfig config = ModelConfig::from_json(test::small_config_json(), "small config");
+  RotaryEmbedding rotary(config);
+  const auto d = config.head_dim;
+  auto positions = torch::tensor({7, 300, 4095}, torch::kInt64).view({1, 3}).to(test_device());
+  auto tables = rotary.tables(positions, torch::kFloat32);
+  ASSERT_TRUE(tables.matrix.defined());
+  auto x = randn({1, 3, 5, d});
+  auto rotated = torch::cat({-x.narrow(-1, d / 2, d / 2), x.narrow(-1, 0, d / 2)}, -1);
+  EXPECT_LT(max_abs_diff(tables.apply(x), x * tables.cos + rotated * tables.sin), 1e-5);
+  auto long_positions = torch::arange(40, torch::kInt64).view({1, 40}).to(test_device());
+  EXPECT_FALSE(rotary.tables(long_positions, torch::kFloat32).matrix.defined());
+}
+
+TEST(StackedLinearTest, EqualsItsPartsAndKeepsTheirParameters) {
+  torch::manual_seed(4);
+  namespace nn = torch::nn;
+  nn::Linear a(nn::LinearOptions(6, 4).bias(true)), b(nn::LinearOptions(6, 3).bias(true));
+  a->to(test_device());
+  b->to(test_device());
+  StackedLinear stacked({a, b});
+  auto x = randn({2, 6});
+  auto expected = torch::cat({a->forward(x), b->forward(x)}, -1).detach();
+  auto a_weight = a->weight.detach().clone();
+  {
+    torch::NoGradGuard no_grad;
+    EXPECT_LT(max_abs_diff(stacked.forward(x), expected), 1e-6);
+  }
+  // The parameters are now rows of one matrix, with their values and shapes unchanged...
+  EXPECT_EQ(static_cast<const char*>(b->weight.data_ptr()),
+            static_cast<const char*>(a->weight.data_ptr()) + a->weight.nbytes());
+  EXPECT_EQ(a->weight.sizes(), torch::IntArrayRef({4, 6}));
+  EXPECT_LT(max_abs_diff(a->weight, a_weight), 1e-9);
+  // ...a change to them reaches the stacked product...
+  {
+    torch::NoGradGuard no_grad;
+    a->weight.mul_(2);
+    auto changed = torch::cat({a->forward(x), b->forward(x)}, -1);
+    EXPECT_LT(max_abs_diff(stacked.forward(x), changed), 1e-6);
+  }
+  // ...gradients still reach each part's weights...
+  auto loss = stacked.forward(x).sum();
+  loss.backward();
+  ASSERT_TRUE(a->weight.grad().defined());
+  EXPECT_LT(max_abs_diff(b->weight.grad(), x.sum(0).expand({3, 6})), 1e-5);
+  // ...and a move to another dtype is stacked again.
+  a->to(torch::kFloat64);
+  b->to(torch::kFloat64);
+  torch::NoGradGuard no_grad;
+  auto moved = stacked.forward(x.to(torch::kFloat64));
+  EXPECT_EQ(moved.scalar_type(), torch::kFloat64);
+  EXPECT_LT(
+      max_abs_diff(
+          moved,
+          torch::cat({a->forward(x.to(torch::kFloat64)), b->forward(x.to(torch::kFloat64))}, -1)),
+      1e-6);
+}
+
+}  // namespace
+}  // namespace kvchain
