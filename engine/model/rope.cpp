@@ -53,13 +53,14 @@ RotaryTables RotaryEmbedding::tables(const torch::Tensor& position_ids,
   RotaryTables tables;
   tables.cos = emb.cos().to(dtype);
   tables.sin = emb.sin().to(dtype);
-  const auto half = tables.sin.size(-1) / 2;
-  tables.swapped_sin =
-      torch::cat({-tables.sin.narrow(-1, 0, half), tables.sin.narrow(-1, half, half)}, -1);
   if (position_ids.numel() <= kMatrixPositions) {
     // Entries are cos, sin, -sin or 0, so the matrix holds the formula's rounded tables exactly.
     const auto& turn = on_device(half_turn_, device_half_turn_, device, dtype);
     tables.matrix = torch::diag_embed(tables.cos.squeeze(2)) + turn * tables.sin;
+  } else {
+    const auto half = tables.sin.size(-1) / 2;
+    tables.swapped_sin =
+        torch::cat({-tables.sin.narrow(-1, 0, half), tables.sin.narrow(-1, half, half)}, -1);
   }
   return tables;
 }

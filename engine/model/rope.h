@@ -11,7 +11,9 @@ namespace kvchain {
 // first half negated: one pass over x fewer), or, for a few positions, x @ matrix with the
 // rotation as matrices [B,T,D,D], one matmul where the formula takes three kernels.
 struct RotaryTables {
-  torch::Tensor cos, sin, swapped_sin, matrix;
+  torch::Tensor cos, sin;
+  torch::Tensor swapped_sin;  // made for the formula only
+  torch::Tensor matrix;       // made for a few positions only
   // x [B,T,heads,D].
   torch::Tensor apply(const torch::Tensor& x) const;
 };
