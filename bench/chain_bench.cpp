@@ -15,6 +15,7 @@
 #include "engine/chain/chain_runner.h"
 #include "engine/generation/cuda_graph.h"
 #include "engine/io/error.h"
+#include "engine/model/host_memory.h"
 #include "engine/model/model_presets.h"
 
 namespace kvchain {
@@ -309,6 +310,7 @@ void print_member_b_table() {
 }  // namespace kvchain
 
 int main(int argc, char** argv) {
+  kvchain::keep_freed_host_memory();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

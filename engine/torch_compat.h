@@ -13,6 +13,19 @@
 
 namespace kvchain::compat {
 
+#if KVCHAIN_TORCH_VERSION < 205
+// [rows, columns] of 0 where column j <= row i + offset, else -inf: the causal mask made additive,
+// by comparing index ranges (1.13's tril and triu on the CPU take tens of milliseconds for it).
+inline torch::Tensor causal_bias(int64_t rows, int64_t columns, int64_t offset,
+                                 const torch::TensorOptions& options) {
+  const auto ids = options.dtype(torch::kInt64);
+  auto hidden = torch::arange(columns, ids).unsqueeze(0) >
+                torch::arange(offset, offset + rows, ids).unsqueeze(1);
+  return torch::zeros({rows, columns}, options)
+      .masked_fill_(hidden, -std::numeric_limits<float>::infinity());
+}
+#endif
+
 // softmax(q k^T / sqrt(d) + mask) v for q [B,H,Tq,D] and k, v [B,Hkv,Tk,D] with H a multiple of
 // Hkv (grouped-query attention). `mask` is undefined, boolean (true = may attend) or additive,
 // broadcastable to [B,H,Tq,Tk]. `causal` (only with no mask) lets query row i see key columns up
@@ -66,9 +79,7 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
                       .to(torch::kFloat32)
                       .div_(scale);
     if (causal) {
-      auto allowed =
-          torch::ones({n, columns}, q.options().dtype(torch::kBool)).tril(begin + offset);
-      scores.masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+      scores.add_(causal_bias(n, columns, begin + offset, scores.options()));
     } else if (mask.defined()) {
       auto rows_mask = mask.size(2) == 1 ? mask : mask.narrow(2, begin, n);
       if (mask.scalar_type() == torch::kBool) {
@@ -81,6 +92,30 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
     begin += n;
   } while (begin < rows);
   return outputs.size() == 1 ? outputs[0] : torch::cat(outputs, 2);
+#endif
+}
+
+// Whether attention() has a fused kernel for causal rows behind a cache: only then does masking
+// just the rows that need it, and running the rest as causal, pay (ChainModel).
+constexpr bool kFusedCausal = KVCHAIN_TORCH_VERSION >= 205;
+
+// What a forward's layers get for `mask` (additive, [B|1, H|1, R, past+R]) over the first R of
+// its t new tokens, the rest being causal: the mask itself where attention() has a fused causal
+// kernel behind a cache; on libtorch < 2.5 the mask extended to all t rows, made once: cheaper
+// than a causal mask made in every layer.
+inline torch::Tensor layer_mask(const torch::Tensor& mask, int64_t past, int64_t t) {
+#if KVCHAIN_TORCH_VERSION >= 205
+  (void)past;
+  (void)t;
+  return mask;
+#else
+  if (!mask.defined() || mask.size(2) == t) return mask;
+  const int64_t rows = mask.size(2);
+  auto full = causal_bias(t, past + t, past, mask.options())
+                  .expand({mask.size(0), mask.size(1), t, past + t})
+                  .clone();
+  full.narrow(2, 0, rows).narrow(3, 0, past + rows).copy_(mask);
+  return full;
 #endif
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/kernels/decode_attention.h"
+#include "engine/kernels/fused_ops.h"
 #include "engine/model/attention.h"
 #include "engine/model/rope.h"
 #include "engine/model/stacked_linear.h"
@@ -50,6 +51,38 @@ TEST(AttentionTest, CausalWithoutACacheIsTheUsualTriangle) {
   auto fast = compat::attention(q, k, v, torch::Tensor(), /*causal=*/true);
   auto plain = compat::attention(q, k, v, offset_causal_mask(6, 6), false);
   EXPECT_LT(max_abs_diff(fast, plain), 1e-5);
+}
+
+TEST(AttentionTest, AMaskOverTheFirstRowsLeavesTheRestCausal) {
+  // Behind a 4-slot cache, 10 new tokens: the first 3 see only some slots, the rest are causal.
+  auto model = test::small_model(6);
+  torch::NoGradGuard no_grad;
+  auto ids = torch::randint(3, 90, {1, 10}, torch::kInt64);
+  auto full = torch::ones({1, 1, 10, 14}, torch::kBool).tril(4);
+  full.narrow(2, 0, 3).narrow(3, 1, 2).fill_(false);
+  auto prefix = torch::randint(3, 90, {1, 4}, torch::kInt64);
+  auto run = [&](const torch::Tensor& mask) {
+    auto cache = model->make_cache(1);
+    ForwardArgs first;
+    first.input_ids = prefix;
+    first.cache = &cache;
+    model->forward(first);
+    ForwardArgs args;
+    args.input_ids = ids;
+    args.cache = &cache;
+    args.attention_mask = mask;
+    auto logits = model->forward(args).logits;
+    return std::pair{logits, cache.keys(0)};
+  };
+  const auto [expected, expected_keys] = run(full);
+  const auto [partial, partial_keys] = run(full.narrow(2, 0, 3).narrow(3, 0, 7));
+  EXPECT_LT(max_abs_diff(partial, expected), 1e-5);
+  EXPECT_LT(max_abs_diff(partial_keys, expected_keys), 1e-6);
+  // The mask matters: without it the first rows would see the hidden slots.
+  EXPECT_GT(max_abs_diff(run(torch::Tensor()).first.narrow(1, 0, 3), expected.narrow(1, 0, 3)),
+            1e-3);
+  const auto message = test::error_message([&] { run(full.narrow(2, 0, 3)); });
+  EXPECT_NE(message.find("expected [1|1, 4|1, 3, 7]"), std::string::npos) << message;
 }
 
 TEST(AttentionTest, FewQueryRowsEqualTheGeneralPath) {
@@ -111,18 +144,75 @@ TEST(AttentionTest, FusedDecodeKernelEqualsTheComposedPath) {
   }
 }
 
+TEST(AttentionTest, FusedRotaryWriteEqualsTheComposedPath) {
+  ModelConfig config = ModelConfig::from_json(test::small_config_json(), "small config");
+  const auto heads = config.num_attention_heads, kv_heads = config.num_key_value_heads;
+  const auto d = config.head_dim;
+  RotaryEmbedding rotary(config);
+  auto slot =
+      torch::full({1}, 5, torch::TensorOptions().dtype(torch::kInt64).device(test_device()));
+  auto probe = randn({2, 1, heads + 2 * kv_heads, d});
+  auto probe_tables = rotary.tables(torch::zeros({2, 1}, slot.options()), torch::kFloat32);
+  auto probe_cache = torch::zeros({2, kv_heads, 8, d}, probe.options());
+  if (!kernels::rotary_write_supports(probe, probe_tables.cos, probe_tables.sin, probe_cache,
+                                      probe_cache, slot)) {
+    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
+  }
+  torch::manual_seed(8);
+  for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+    auto qkv = randn({2, 1, heads + 2 * kv_heads, d}, dtype);
+    auto positions = torch::tensor({17, 3000}, slot.options()).view({2, 1});
+    auto tables = rotary.tables(positions, dtype);
+    auto keys = torch::zeros({2, kv_heads, 8, d}, qkv.options());
+    auto values = torch::zeros_like(keys);
+    auto q = kernels::rotary_write(qkv, tables.cos, tables.sin, keys, values, slot);
+    auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
+    auto rotated = tables.apply(qkv.narrow(2, 0, heads + kv_heads));
+    const double tolerance = dtype == torch::kFloat32 ? 1e-5 : 2e-2;
+    EXPECT_LT(max_abs_diff(f32(q), f32(rotated.narrow(2, 0, heads).transpose(1, 2))), tolerance)
+        << c10::toString(dtype);
+    EXPECT_LT(
+        max_abs_diff(f32(keys.select(2, 5)), f32(rotated.narrow(2, heads, kv_heads).squeeze(1))),
+        tolerance);
+    EXPECT_TRUE(values.select(2, 5).equal(qkv.narrow(2, heads + kv_heads, kv_heads).squeeze(1)));
+    EXPECT_EQ((keys != 0).sum().item<int64_t>(), (keys.select(2, 5) != 0).sum().item<int64_t>());
+  }
+}
+
+TEST(AttentionTest, FusedSiluMulEqualsSiluTimesUp) {
+  if (!kernels::silu_mul_supports(randn({1, 8}))) {
+    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
+  }
+  torch::manual_seed(9);
+  for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+    for (int64_t width : {24, 13}) {  // vector loads, and one element at a time
+      auto gate_up = randn({3, 5, 2 * width}, dtype) * 4;
+      auto expected = (torch::silu(gate_up.narrow(-1, 0, width).to(torch::kFloat32)) *
+                       gate_up.narrow(-1, width, width).to(torch::kFloat32));
+      auto fused = kernels::silu_mul(gate_up);
+      ASSERT_EQ(fused.sizes(), expected.sizes());
+      // One rounding to the output type: relative to each value's size.
+      const auto relative = ((fused.to(torch::kFloat32) - expected).abs() / (expected.abs() + 1e-3))
+                                .max()
+                                .item<double>();
+      EXPECT_LT(relative, dtype == torch::kFloat32 ? 1e-5 : 1e-2)
+          << c10::toString(dtype) << " width " << width;
+    }
+  }
+}
+
 TEST(AttentionTest, RotaryMatricesEqualTheFormula) {
   ModelConfig config = ModelConfig::from_json(test::small_config_json(), "small config");
   RotaryEmbedding rotary(config);
   const auto d = config.head_dim;
   auto positions = torch::tensor({7, 300, 4095}, torch::kInt64).view({1, 3}).to(test_device());
   auto tables = rotary.tables(positions, torch::kFloat32);
-  ASSERT_TRUE(tables.matrix.defined());
+  ASSERT_TRUE(tables.by_matrix());
   auto x = randn({1, 3, 5, d});
   auto rotated = torch::cat({-x.narrow(-1, d / 2, d / 2), x.narrow(-1, 0, d / 2)}, -1);
   EXPECT_LT(max_abs_diff(tables.apply(x), x * tables.cos + rotated * tables.sin), 1e-5);
   auto long_positions = torch::arange(40, torch::kInt64).view({1, 40}).to(test_device());
-  EXPECT_FALSE(rotary.tables(long_positions, torch::kFloat32).matrix.defined());
+  EXPECT_FALSE(rotary.tables(long_positions, torch::kFloat32).by_matrix());
 }
 
 TEST(StackedLinearTest, EqualsItsPartsAndKeepsTheirParameters) {

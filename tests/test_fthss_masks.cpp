@@ -238,6 +238,50 @@ TEST(FthssMask, CascadeTrainsEveryPromptAndEqualsRoundByRoundInference) {
   }
 }
 
+TEST(FthssMask, ATextChainMemberEqualsItsFullMaskedPass) {
+  // The text chain's B: its deep prompt enters the cache first, then the shared question (which
+  // may not see the prompt) and B's input (which sees all of it) go through one forward.
+  auto chain = make_chain(AdapterKind::kPrefix, 3);
+  std::mt19937 rng(3);
+  const auto question = random_ids(rng, 4), input = random_ids(rng, 9);
+  torch::NoGradGuard no_grad;
+  auto cache = chain.base().make_cache(1);
+  const auto got = chain.run(
+      cache, {LayoutPart::tokens({"", SegmentRole::kShared}, question), LayoutPart::prompt("B"),
+              LayoutPart::tokens({"B", SegmentRole::kInput}, input)});
+
+  const SegmentTag prompt_tag{"B", SegmentRole::kPrompt};
+  const int64_t prompt = chain.adapter("B").size(), q = 4, n = 9;
+  auto reference = chain.base().make_cache(1);
+  auto [keys, values] = chain.adapter("B").prefix_kv();
+  std::vector<int64_t> prompt_positions(prompt);
+  for (int64_t i = 0; i < prompt; ++i) prompt_positions[i] = q + i;
+  reference.append(keys, values, prompt_positions, prompt_tag);
+  std::vector<int64_t> ids = question, positions;
+  ids.insert(ids.end(), input.begin(), input.end());
+  for (int64_t i = 0; i < q; ++i) positions.push_back(i);
+  for (int64_t i = 0; i < n; ++i) positions.push_back(q + prompt + i);
+  ForwardArgs args;
+  args.input_ids = torch::tensor(ids, torch::kInt64).unsqueeze(0);
+  args.position_ids = torch::tensor(positions, torch::kInt64).unsqueeze(0);
+  args.cache = &reference;
+  args.attention_mask =
+      build_attention_mask({{{"", SegmentRole::kShared}, prompt, prompt + q},
+                            {prompt_tag, 0, prompt},
+                            {{"B", SegmentRole::kInput}, prompt + q, prompt + q + n}},
+                           prompt, prompt + q + n, prompt + q + n);
+  const auto expected = chain.base().forward(args).logits;
+  EXPECT_LT(test::max_abs_diff(got.logits, expected), kTolerance);
+  // The question's rows differ from causal ones, which would see the prompt.
+  args.attention_mask = torch::Tensor();
+  auto causal_cache = chain.base().make_cache(1);
+  causal_cache.append(keys, values, prompt_positions, prompt_tag);
+  args.cache = &causal_cache;
+  EXPECT_GT(test::max_abs_diff(chain.base().forward(args).logits.narrow(1, 0, q),
+                               expected.narrow(1, 0, q)),
+            1e-3);
+}
+
 TEST(FthssMask, OneMemberLayoutIsPlainCausal) {
   const std::vector<Segment> segments = {{{"A", SegmentRole::kPrompt}, 0, 4},
                                          {{"A", SegmentRole::kInput}, 4, 9},

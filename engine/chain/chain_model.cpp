@@ -1,7 +1,10 @@
 #include "engine/chain/chain_model.h"
 
+#include <algorithm>
+
 #include "engine/chain/visibility.h"
 #include "engine/io/error.h"
+#include "engine/torch_compat.h"
 
 namespace kvchain {
 namespace {
@@ -12,17 +15,20 @@ std::string describe(const SegmentTag& tag) {
   return std::string(segment_role_name(tag.role)) + (tag.member.empty() ? "" : " of " + tag.member);
 }
 
-// Plain causal attention equals the FTHSS rule when the chain order is the slot order and every
-// new segment may see everything before it.
-bool causal_is_exact(const std::vector<Segment>& chain, size_t first_new) {
-  for (size_t i = 1; i < chain.size(); ++i) {
-    if (chain[i].begin < chain[i - 1].end) return false;
+// The first segment of `chain` (at or after `first_new`) from which plain causal attention
+// equals the FTHSS rule: from there on the slot order is the chain order and every segment may
+// see everything before it. chain.size() when there is none.
+size_t causal_from(const std::vector<Segment>& chain, size_t first_new) {
+  size_t from = chain.size();
+  while (from > first_new) {
+    const auto& segment = chain[from - 1];
+    const std::vector<Segment> earlier(chain.begin(), chain.begin() + from - 1);
+    const bool after_earlier = std::all_of(
+        earlier.begin(), earlier.end(), [&](const Segment& s) { return s.end <= segment.begin; });
+    if (!after_earlier || !sees_everything(earlier, segment.tag)) break;
+    --from;
   }
-  for (size_t i = first_new; i < chain.size(); ++i) {
-    const std::vector<Segment> earlier(chain.begin(), chain.begin() + i);
-    if (!sees_everything(earlier, chain[i].tag)) return false;
-  }
-  return true;
+  return from;
 }
 
 }  // namespace
@@ -111,9 +117,15 @@ ChainModel::Prepared ChainModel::prepare(KVCache& cache, const std::vector<Layou
   auto& args = prepared.args;
   args.inputs_embeds = pieces.size() == 1 ? pieces[0] : torch::cat(pieces, 1);
   args.position_ids = torch::tensor(positions, torch::kInt64).unsqueeze(0);
-  if (!causal_is_exact(chain, first_new)) {
-    args.attention_mask = build_attention_mask(chain, sequence_start, sequence_start + offset,
-                                               sequence_start + offset);
+  // Only the tokens before the causal rest need a mask: the rest keeps the causal kernels (where
+  // there are some; otherwise one mask over every row costs less).
+  const size_t from = causal_from(chain, first_new);
+  int64_t masked =
+      from == chain.size() ? offset : std::max<int64_t>(chain[from].begin - sequence_start, 0);
+  if (masked > 0 && !compat::kFusedCausal) masked = offset;
+  if (masked > 0) {
+    args.attention_mask = build_attention_mask(chain, sequence_start, sequence_start + masked,
+                                               sequence_start + masked);
   }
   args.cache = &cache;
   return prepared;

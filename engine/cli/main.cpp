@@ -5,6 +5,7 @@
 #include "data/data_commands.h"
 #include "engine/cli/commands.h"
 #include "engine/io/error.h"
+#include "engine/model/host_memory.h"
 #include "eval/eval_commands.h"
 #include "eval/report_commands.h"
 #include "retrievers/retriever_commands.h"
@@ -38,6 +39,7 @@ std::vector<int64_t> parse_id_list(const std::string& text, const std::string& o
 }  // namespace kvchain::cli
 
 int main(int argc, char** argv) {
+  kvchain::keep_freed_host_memory();
   CLI::App app{"kvchain: chains of prompt-tuned language models sharing one KV cache (FTHSS)"};
   app.require_subcommand(1);
   kvchain::cli::register_model_commands(app);

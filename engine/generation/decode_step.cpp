@@ -1,5 +1,7 @@
 #include "engine/generation/decode_step.h"
 
+#include <limits>
+
 #include "engine/io/error.h"
 
 namespace kvchain {
@@ -30,7 +32,8 @@ DecodeStep::Fixed& DecodeStep::fixed_for(const KVCache& cache) {
   fixed->token = torch::zeros({1, 1}, ids);
   fixed->position = torch::zeros({1, 1}, ids);
   fixed->slot = torch::zeros({1}, ids);
-  fixed->mask = torch::zeros({1, 1, 1, cache.capacity()}, ids.dtype(torch::kBool));
+  // Additive and in the model's dtype already, so the recorded step has no kernels to convert it.
+  fixed->mask = torch::zeros({1, 1, 1, cache.capacity()}, ids.dtype(model_.dtype()));
   fixed_.push_back(std::move(fixed));
   return *fixed_.back();
 }
@@ -58,12 +61,14 @@ int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask
   fixed.token.fill_(token);
   fixed.position.fill_(position);
   fixed.slot.fill_(cache.size());
-  fixed.mask.zero_();
+  constexpr float kHidden = -std::numeric_limits<float>::infinity();
+  fixed.mask.fill_(kHidden);
   auto visible = fixed.mask.narrow(3, 0, cache.size() + 1);
   if (mask.defined()) {
-    visible.copy_(mask.reshape(visible.sizes()));
+    visible.copy_(torch::zeros(visible.sizes(), mask.options().dtype(fixed.mask.dtype()))
+                      .masked_fill_(mask.reshape(visible.sizes()).logical_not(), kHidden));
   } else {
-    visible.fill_(true);
+    visible.zero_();
   }
   int64_t eager = -1;  // a recording's warm-up token, which its first replay must repeat
   if (model_.device().is_cuda() && CudaGraph::available()) {

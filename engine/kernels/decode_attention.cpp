@@ -8,35 +8,12 @@
 #include <c10/cuda/CUDAStream.h>
 
 #include "engine/kernels/decode_attention_launch.h"
+#include "engine/kernels/tensor_checks.h"
 #endif
 
 namespace kvchain::kernels {
 
 #ifdef KVCHAIN_CUDA_KERNELS
-
-namespace {
-
-bool element_type(torch::ScalarType type, ElementType* out) {
-  switch (type) {
-    case torch::kFloat32:
-      *out = ElementType::kFloat32;
-      return true;
-    case torch::kBFloat16:
-      *out = ElementType::kBFloat16;
-      return true;
-    case torch::kHalf:
-      *out = ElementType::kFloat16;
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool rows_contiguous(const torch::Tensor& t) {
-  return t.dim() == 4 && t.stride(3) == 1 && t.stride(2) == t.size(3);
-}
-
-}  // namespace
 
 bool decode_attention_supports(const torch::Tensor& q, const torch::Tensor& k,
                                const torch::Tensor& v, const torch::Tensor& mask) {

@@ -2,12 +2,12 @@
 
 #include <cstdint>
 
+#include "engine/kernels/element_type.h"
+
 // The launcher of kernels/decode_attention.cu, which nvcc compiles without libtorch's headers:
 // raw pointers, element strides and the stream. decode_attention.h is the tensor interface.
 
 namespace kvchain::kernels {
-
-enum class ElementType { kFloat32, kBFloat16, kFloat16 };
 
 struct DecodeAttentionArgs {
   ElementType type;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "engine/kernels/decode_attention.h"
+#include "engine/kernels/fused_ops.h"
 #include "engine/torch_compat.h"
 
 namespace kvchain {
@@ -49,24 +50,49 @@ LlamaAttention::LlamaAttention(const ModelConfig& config, int64_t layer_index)
   qkv_ = StackedLinear({q_proj_, k_proj_, v_proj_});
 }
 
+torch::Tensor LlamaAttention::attend(const torch::Tensor& q, const torch::Tensor& k,
+                                     const torch::Tensor& v, const torch::Tensor& mask,
+                                     bool causal) const {
+  if (causal || q.size(2) * (num_heads_ / num_kv_heads_) > kFewQueryRows) {
+    return compat::attention(q, k, v, mask, causal);
+  }
+  if (kernels::decode_attention_supports(q, k, v, mask)) {
+    return kernels::decode_attention(q, k, v, mask);
+  }
+  return few_query_attention(q, k, v, mask);
+}
+
 torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& rotary,
-                                      const torch::Tensor& mask, bool causal, KVCache* cache,
+                                      const torch::Tensor& mask, KVCache* cache,
                                       const torch::Tensor& residual) {
   const auto b = x.size(0), t = x.size(1);
   auto qkv = qkv_.forward(x).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
-  // Queries and keys are rotated together, in one kernel (or a few).
-  auto qk = rotary.apply(qkv.narrow(2, 0, num_heads_ + num_kv_heads_));
-  auto q = qk.narrow(2, 0, num_heads_).transpose(1, 2);
-  auto k = qk.narrow(2, num_heads_, num_kv_heads_).transpose(1, 2);
-  auto v = qkv.narrow(2, num_heads_ + num_kv_heads_, num_kv_heads_).transpose(1, 2);
-  if (cache != nullptr) std::tie(k, v) = cache->write(layer_index_, k, v);
-  torch::Tensor out;
-  if (causal || t * (num_heads_ / num_kv_heads_) > kFewQueryRows) {
-    out = compat::attention(q, k, v, mask, causal);
-  } else if (kernels::decode_attention_supports(q, k, v, mask)) {
-    out = kernels::decode_attention(q, k, v, mask);
+  torch::Tensor q, k, v;
+  const auto slot = cache != nullptr ? cache->write_slot() : torch::Tensor();
+  if (slot.defined()) std::tie(k, v) = cache->buffers(layer_index_);
+  if (slot.defined() && kernels::rotary_write_supports(qkv, rotary.cos, rotary.sin, k, v, slot)) {
+    q = kernels::rotary_write(qkv, rotary.cos, rotary.sin, k, v, slot);
   } else {
-    out = few_query_attention(q, k, v, mask);
+    // Queries and keys are rotated together, in one kernel (or a few).
+    auto qk = rotary.apply(qkv.narrow(2, 0, num_heads_ + num_kv_heads_));
+    q = qk.narrow(2, 0, num_heads_).transpose(1, 2);
+    k = qk.narrow(2, num_heads_, num_kv_heads_).transpose(1, 2);
+    v = qkv.narrow(2, num_heads_ + num_kv_heads_, num_kv_heads_).transpose(1, 2);
+    if (cache != nullptr) std::tie(k, v) = cache->write(layer_index_, k, v);
+  }
+  const int64_t masked = mask.defined() ? mask.size(2) : 0;
+  torch::Tensor out;
+  if (masked == t) {
+    out = attend(q, k, v, mask, false);
+  } else if (masked == 0) {
+    out = attend(q, k, v, {}, t > 1);
+  } else {
+    // A mask over the whole input would keep the long causal rest off the causal kernels.
+    const auto keys = mask.size(3);
+    out = torch::cat(
+        {attend(q.narrow(2, 0, masked), k.narrow(2, 0, keys), v.narrow(2, 0, keys), mask, false),
+         attend(q.narrow(2, masked, t - masked), k, v, {}, t - masked > 1)},
+        2);
   }
   return add_linear(residual, o_proj_, out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_}));
 }

@@ -21,14 +21,18 @@ class LlamaAttention : public torch::nn::Module {
  public:
   LlamaAttention(const ModelConfig& config, int64_t layer_index);
 
-  // residual + attention(x), for x [B,T,C]; mask as in compat::attention, already covering
-  // cached slots; `causal` instead of a mask lets each new token see the cache and the new
-  // tokens up to itself. May add in place to `residual` (see add_linear).
+  // residual + attention(x), for x [B,T,C]. `mask` (additive, as in compat::attention) covers
+  // the first R <= T new tokens and the cached slots before them, [B|1, H|1, R, past+R]; the
+  // tokens after them see the cache and the new tokens up to themselves. May add in place to
+  // `residual` (see add_linear).
   torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
-                        const torch::Tensor& mask, bool causal, KVCache* cache,
-                        const torch::Tensor& residual);
+                        const torch::Tensor& mask, KVCache* cache, const torch::Tensor& residual);
 
  private:
+  // The attention of queries q over keys k and values v by the fastest exact kernel.
+  torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                       const torch::Tensor& mask, bool causal) const;
+
   // Query rows (query heads per KV head times tokens) up to which few_query_attention is used.
   static constexpr int64_t kFewQueryRows = 16;
 

@@ -106,6 +106,12 @@ class KVCache {
   // the fill. The caller records the slot (begin_append(1), finish_append()) itself.
   void begin_write_at(const torch::Tensor& slot);
   void end_write_at();
+  // Between those calls, the slot, and a layer's whole buffers for a kernel that stores the token
+  // itself (kernels::rotary_write); undefined outside them.
+  const torch::Tensor& write_slot() const { return write_slot_; }
+  std::pair<torch::Tensor, torch::Tensor> buffers(int64_t layer) const {
+    return {keys_.at(layer), values_.at(layer)};
+  }
 
  private:
   void grow_to(int64_t slots);

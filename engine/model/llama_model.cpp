@@ -4,22 +4,23 @@
 
 #include "engine/io/error.h"
 #include "engine/io/text.h"
+#include "engine/kernels/fused_ops.h"
 #include "engine/torch_compat.h"
 
 namespace kvchain {
 namespace {
 
-// Checks a caller's mask against [B|1, H|1, T, past+T] and makes it an additive mask next to
+// Checks a caller's mask against [B|1, H|1, rows, total] and makes it an additive mask next to
 // the activations.
-torch::Tensor prepare_mask(const torch::Tensor& mask, int64_t batch, int64_t heads, int64_t t,
+torch::Tensor prepare_mask(const torch::Tensor& mask, int64_t batch, int64_t heads, int64_t rows,
                            int64_t total, const torch::Tensor& like) {
   const bool ok = mask.dim() == 4 && (mask.size(0) == 1 || mask.size(0) == batch) &&
-                  (mask.size(1) == 1 || mask.size(1) == heads) && mask.size(2) == t &&
+                  (mask.size(1) == 1 || mask.size(1) == heads) && mask.size(2) == rows &&
                   mask.size(3) == total;
   if (!ok) {
     throw Error("attention_mask has shape " + shape_string(mask.sizes()) + ", expected [" +
                 std::to_string(batch) + "|1, " + std::to_string(heads) + "|1, " +
-                std::to_string(t) + ", " + std::to_string(total) + "]");
+                std::to_string(rows) + ", " + std::to_string(total) + "]");
   }
   if (mask.scalar_type() == torch::kBool) {
     // Made additive once per forward, so that every layer adds it instead of masking.
@@ -54,9 +55,11 @@ LlamaMLP::LlamaMLP(const ModelConfig& config)
 
 torch::Tensor LlamaMLP::forward(const torch::Tensor& x, const torch::Tensor& residual) {
   auto gate_up = gate_up_.forward(x);
-  return add_linear(residual, down_proj_,
-                    torch::silu(gate_up.narrow(-1, 0, intermediate_size_)) *
-                        gate_up.narrow(-1, intermediate_size_, intermediate_size_));
+  auto hidden = kernels::silu_mul_supports(gate_up)
+                    ? kernels::silu_mul(gate_up)
+                    : torch::silu(gate_up.narrow(-1, 0, intermediate_size_)) *
+                          gate_up.narrow(-1, intermediate_size_, intermediate_size_);
+  return add_linear(residual, down_proj_, hidden);
 }
 
 LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_index) {
@@ -70,8 +73,8 @@ LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_in
 }
 
 torch::Tensor LlamaDecoderLayer::forward(const torch::Tensor& x, const RotaryTables& rotary,
-                                         const torch::Tensor& mask, bool causal, KVCache* cache) {
-  auto h = self_attn_->forward(input_layernorm_->forward(x), rotary, mask, causal, cache, x);
+                                         const torch::Tensor& mask, KVCache* cache) {
+  auto h = self_attn_->forward(input_layernorm_->forward(x), rotary, mask, cache, x);
   return mlp_->forward(post_attention_layernorm_->forward(h), h);
 }
 
@@ -152,7 +155,7 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
                              cache->capacity(), h);
     const auto rotary = rotary_.tables(args.position_ids, h.scalar_type());
     cache->begin_write_at(args.cache_slot);
-    for (auto& layer : layers_) h = layer->forward(h, rotary, mask, false, cache);
+    for (auto& layer : layers_) h = layer->forward(h, rotary, mask, cache);
     cache->end_write_at();
     return logits_of(h, args.last_logits_only);
   }
@@ -172,14 +175,16 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
 
   torch::Tensor mask;
   if (args.attention_mask.defined()) {
-    mask = prepare_mask(args.attention_mask, batch, config_.num_attention_heads, t, past + t, h);
+    const auto& given = args.attention_mask;
+    const bool partial = given.dim() == 4 && given.size(2) >= 1 && given.size(2) < t;
+    const int64_t rows = partial ? given.size(2) : t;
+    mask = compat::layer_mask(
+        prepare_mask(given, batch, config_.num_attention_heads, rows, past + rows, h), past, t);
   }
-  // Without a mask, new token i sits at slot past+i and sees slots 0..past+i.
-  const bool causal = !mask.defined() && t > 1;
 
   const auto rotary = rotary_.tables(positions, h.scalar_type());
   if (cache != nullptr) cache->begin_append(t);
-  for (auto& layer : layers_) h = layer->forward(h, rotary, mask, causal, cache);
+  for (auto& layer : layers_) h = layer->forward(h, rotary, mask, cache);
   if (cache != nullptr) {
     const auto* p = cached_positions.data_ptr<int64_t>();
     std::vector<int64_t> appended(p, p + t);

@@ -40,7 +40,7 @@ class LlamaDecoderLayer : public torch::nn::Module {
   LlamaDecoderLayer(const ModelConfig& config, int64_t layer_index);
   // The layer's output; without autograd it is x itself, updated in place (see add_linear).
   torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
-                        const torch::Tensor& mask, bool causal, KVCache* cache);
+                        const torch::Tensor& mask, KVCache* cache);
 
  private:
   std::shared_ptr<RMSNorm> input_layernorm_, post_attention_layernorm_;
@@ -49,11 +49,12 @@ class LlamaDecoderLayer : public torch::nn::Module {
 };
 
 struct ForwardArgs {
-  torch::Tensor input_ids;         // [B,T] int64, or
-  torch::Tensor inputs_embeds;     // [B,T,C] (soft prompts are spliced in here)
-  torch::Tensor position_ids;      // [B,T]; default: continue from the cache's next position
-  torch::Tensor attention_mask;    // bool (true = attend) or additive, [B|1, H|1, T, past+T];
-                                   // default: causal over the cache and the new tokens
+  torch::Tensor input_ids;      // [B,T] int64, or
+  torch::Tensor inputs_embeds;  // [B,T,C] (soft prompts are spliced in here)
+  torch::Tensor position_ids;   // [B,T]; default: continue from the cache's next position
+  // bool (true = attend) or additive, [B|1, H|1, R, past+R] for the first R <= T new tokens;
+  // the tokens after them (all T by default) see the cache and the new tokens up to themselves.
+  torch::Tensor attention_mask;
   KVCache* cache = nullptr;        // read, then appended to
   SegmentTag tag;                  // recorded in the cache for the appended tokens, or
   std::vector<TagSpan> tag_spans;  // one tag per consecutive run of them (lengths sum to T)

@@ -54,22 +54,23 @@ RotaryTables RotaryEmbedding::tables(const torch::Tensor& position_ids,
   tables.cos = emb.cos().to(dtype);
   tables.sin = emb.sin().to(dtype);
   if (position_ids.numel() <= kMatrixPositions) {
-    // Entries are cos, sin, -sin or 0, so the matrix holds the formula's rounded tables exactly.
-    const auto& turn = on_device(half_turn_, device_half_turn_, device, dtype);
-    tables.matrix = torch::diag_embed(tables.cos.squeeze(2)) + turn * tables.sin;
-  } else {
-    const auto half = tables.sin.size(-1) / 2;
-    tables.swapped_sin =
-        torch::cat({-tables.sin.narrow(-1, 0, half), tables.sin.narrow(-1, half, half)}, -1);
+    tables.half_turn = on_device(half_turn_, device_half_turn_, device, dtype);
   }
   return tables;
 }
 
 torch::Tensor RotaryTables::apply(const torch::Tensor& x) const {
-  if (matrix.defined()) return torch::matmul(x, matrix);
+  if (by_matrix()) {
+    // Entries are cos, sin, -sin or 0, so the matrix holds the formula's rounded tables exactly.
+    if (!matrix_.defined()) matrix_ = torch::diag_embed(cos.squeeze(2)) + half_turn * sin;
+    return torch::matmul(x, matrix_);
+  }
   const auto half = x.size(-1) / 2;
+  if (!swapped_sin_.defined()) {
+    swapped_sin_ = torch::cat({-sin.narrow(-1, 0, half), sin.narrow(-1, half, half)}, -1);
+  }
   auto swapped = torch::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  return torch::addcmul(x * cos, swapped, swapped_sin);
+  return torch::addcmul(x * cos, swapped, swapped_sin_);
 }
 
 }  // namespace kvchain

@@ -9,13 +9,17 @@ namespace kvchain {
 // One forward's rotary tables, applied in every layer: transformers' x * cos + rotate_half(x) *
 // sin with cos, sin [B,T,1,D], computed as x * cos + swap_halves(x) * swapped_sin (sin with its
 // first half negated: one pass over x fewer), or, for a few positions, x @ matrix with the
-// rotation as matrices [B,T,D,D], one matmul where the formula takes three kernels.
+// rotation as matrices [B,T,D,D], one matmul where the formula takes three kernels. Either
+// table is made on first use: a fused kernel (kernels::rotary_write) needs only cos and sin.
 struct RotaryTables {
   torch::Tensor cos, sin;
-  torch::Tensor swapped_sin;  // made for the formula only
-  torch::Tensor matrix;       // made for a few positions only
+  torch::Tensor half_turn;  // rotate_half as a [D,D] matrix, given for a few positions only
+  bool by_matrix() const { return half_turn.defined(); }
   // x [B,T,heads,D].
   torch::Tensor apply(const torch::Tensor& x) const;
+
+ private:
+  mutable torch::Tensor matrix_, swapped_sin_;
 };
 
 // Rotary position embedding driven by explicit position ids, so chain members can continue

@@ -5,7 +5,8 @@
 # projections); then runs the benchmark on the Llama-3-8B shape (random bf16 weights), then
 # (PEERS=1) the HF transformers peers on the same work (tests/gpu/hf_chain_peer.py), prints
 # Table 5 side by side (tests/gpu/merge_table5.py) and times the text chain's longest prefill
-# operator by operator (tests/gpu/prefill_probe.py). Results go to $OUT.
+# operator by operator (tests/gpu/prefill_probe.py). Results go to $OUT (the whole check log
+# as check.txt).
 # Usage: tests/gpu/run_chain_bench.sh [LENGTHS, default 250,500,1000,3000,8000] [REPETITIONS,
 #        default 5] [CHECK, default 1] [PEERS, default 1]
 set -euo pipefail
@@ -24,7 +25,8 @@ if [ "$check" = 1 ]; then
   echo "== check: the CUDA paths equal the plain forward"
   KVCHAIN_TEST_DEVICE=cuda build-cuda/tests/kvchain_tests \
     --gtest_filter='GenerationTest.*:*ChainRunner*:*Llama*:*Fthss*:*KvCache*:Attention*:StackedLinear*' \
-    2>&1 | grep -E "FAILED|Failure|error|PASSED|tests ran" | head -n 20 || echo "CHECK FAILED"
+    2>&1 | tee "$out/check.txt" | grep -E "FAILED|Failure|error|PASSED|tests ran" | head -n 20 ||
+    echo "CHECK FAILED"
   echo "check done at $SECONDS s"
 fi
 

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+
+#include "engine/kernels/element_type.h"
+
+// The launchers of kernels/fused_ops.cu, which nvcc compiles without libtorch's headers: raw
+// pointers, element strides and the stream. fused_ops.h is the tensor interface.
+
+namespace kvchain::kernels {
+
+struct RotaryWriteArgs {
+  ElementType type;
+  const void* qkv;      // [batch, heads + 2 * kv_heads, dim], contiguous: one token's projections
+  const void* cos;      // [batch, dim], contiguous
+  const void* sin;      // as cos
+  void* q_out;          // [batch, heads, dim], contiguous
+  void* keys;           // [batch, kv_heads, capacity, dim] with the strides below; rows contiguous
+  void* values;         // as keys
+  const int64_t* slot;  // on the device: the cache slot the token's key and value go to
+  int batch, heads, kv_heads, dim;
+  int64_t cache_batch_stride, cache_head_stride;
+  void* stream;  // cudaStream_t
+};
+
+struct SiluMulArgs {
+  ElementType type;
+  const void* gate_up;  // [rows, 2 * width], contiguous
+  void* out;            // [rows, width], contiguous
+  int64_t rows, width;
+  void* stream;  // cudaStream_t
+};
+
+// Each returns "" on success, else the CUDA error's text.
+const char* launch_rotary_write(const RotaryWriteArgs& args);
+const char* launch_silu_mul(const SiluMulArgs& args);
+
+}  // namespace kvchain::kernels
