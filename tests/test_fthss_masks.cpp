@@ -282,6 +282,26 @@ TEST(FthssMask, ATextChainMemberEqualsItsFullMaskedPass) {
             1e-3);
 }
 
+TEST(FthssMask, CausalAttentionIsExactFromTheFirstSegmentThatSeesAllBeforeIt) {
+  const SegmentTag shared{"", SegmentRole::kShared}, prompt_a{"A", SegmentRole::kPrompt},
+      input_a{"A", SegmentRole::kInput}, output_a{"A", SegmentRole::kOutput},
+      prompt_b{"B", SegmentRole::kPrompt}, input_b{"B", SegmentRole::kInput};
+  // The text chain's B: its deep prompt sits ahead of the question in the cache; the question
+  // may not see it, B's input sees everything.
+  EXPECT_EQ(causal_from({{shared, 7, 11}, {prompt_b, 0, 7}, {input_b, 11, 20}}, 0), 2u);
+  // FTHSS's B after A: B's input may not see A's prompt and input, so no causal rest.
+  const std::vector<Segment> after_a = {
+      {shared, 0, 4}, {prompt_a, 4, 9}, {input_a, 9, 15}, {output_a, 15, 18}};
+  auto fthss = after_a;
+  fthss.push_back({prompt_b, 18, 25});
+  fthss.push_back({input_b, 25, 30});
+  EXPECT_EQ(causal_from(fthss, 4), fthss.size());
+  // A alone, in slot order: causal from its first new segment.
+  EXPECT_EQ(causal_from(after_a, 0), 0u);
+  // Slots out of chain order are never causal, even for a segment that sees everything.
+  EXPECT_EQ(causal_from({{input_a, 5, 9}, {output_a, 0, 5}}, 0), 2u);
+}
+
 TEST(FthssMask, OneMemberLayoutIsPlainCausal) {
   const std::vector<Segment> segments = {{{"A", SegmentRole::kPrompt}, 0, 4},
                                          {{"A", SegmentRole::kInput}, 4, 9},

@@ -1,7 +1,5 @@
 #include "engine/chain/chain_model.h"
 
-#include <algorithm>
-
 #include "engine/chain/visibility.h"
 #include "engine/io/error.h"
 #include "engine/torch_compat.h"
@@ -13,22 +11,6 @@ constexpr int64_t kIgnoreLabel = -100;
 
 std::string describe(const SegmentTag& tag) {
   return std::string(segment_role_name(tag.role)) + (tag.member.empty() ? "" : " of " + tag.member);
-}
-
-// The first segment of `chain` (at or after `first_new`) from which plain causal attention
-// equals the FTHSS rule: from there on the slot order is the chain order and every segment may
-// see everything before it. chain.size() when there is none.
-size_t causal_from(const std::vector<Segment>& chain, size_t first_new) {
-  size_t from = chain.size();
-  while (from > first_new) {
-    const auto& segment = chain[from - 1];
-    const std::vector<Segment> earlier(chain.begin(), chain.begin() + from - 1);
-    const bool after_earlier = std::all_of(
-        earlier.begin(), earlier.end(), [&](const Segment& s) { return s.end <= segment.begin; });
-    if (!after_earlier || !sees_everything(earlier, segment.tag)) break;
-    --from;
-  }
-  return from;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "engine/chain/visibility.h"
 
+#include <algorithm>
+
 #include "engine/io/error.h"
 
 namespace kvchain {
@@ -49,6 +51,19 @@ bool sees_everything(const std::vector<Segment>& earlier, const SegmentTag& tag)
     if (visibility(tag, segment.tag) != Visibility::kFull) return false;
   }
   return true;
+}
+
+size_t causal_from(const std::vector<Segment>& chain, size_t first_new) {
+  size_t from = chain.size();
+  while (from > first_new) {
+    const auto& segment = chain[from - 1];
+    const std::vector<Segment> earlier(chain.begin(), chain.begin() + from - 1);
+    const bool after_earlier = std::all_of(
+        earlier.begin(), earlier.end(), [&](const Segment& s) { return s.end <= segment.begin; });
+    if (!after_earlier || !sees_everything(earlier, segment.tag)) break;
+    --from;
+  }
+  return from;
 }
 
 }  // namespace kvchain

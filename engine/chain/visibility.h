@@ -38,4 +38,11 @@ torch::Tensor build_attention_mask(const std::vector<Segment>& segments, int64_t
 // default causal attention is exact and no mask need be built.
 bool sees_everything(const std::vector<Segment>& earlier, const SegmentTag& tag);
 
+// The index of the first segment of `chain` (at or after `first_new`) from which plain causal
+// attention equals the rule: from there on the slot order is the chain order and each segment may
+// see everything before it. chain.size() when there is none. A forward masks only the tokens
+// before it (e.g. the text chain's shared question, which may not see the deep prompt ahead of it
+// in the cache), and the causal rest keeps the fused causal kernels.
+size_t causal_from(const std::vector<Segment>& chain, size_t first_new);
+
 }  // namespace kvchain

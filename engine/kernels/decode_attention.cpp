@@ -27,7 +27,8 @@ bool decode_attention_supports(const torch::Tensor& q, const torch::Tensor& k,
                       (groups == 1 || groups == 2 || groups == 4 || groups == 8) &&
                       k.size(0) == b && k.size(3) == dim && v.sizes() == k.sizes() &&
                       rows_contiguous(k) && rows_contiguous(v) && k.strides() == v.strides() &&
-                      k.scalar_type() == q.scalar_type() && v.scalar_type() == q.scalar_type();
+                      aligned_16(k) && aligned_16(v) && k.scalar_type() == q.scalar_type() &&
+                      v.scalar_type() == q.scalar_type();
   if (!shapes || !mask.defined()) return shapes;
   return mask.scalar_type() == q.scalar_type() && mask.dim() == 4 &&
          (mask.size(0) == 1 || mask.size(0) == b) && (mask.size(1) == 1 || mask.size(1) == heads) &&

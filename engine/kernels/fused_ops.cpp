@@ -30,7 +30,8 @@ bool rotary_write_supports(const torch::Tensor& qkv, const torch::Tensor& cos,
                            const torch::Tensor& values, const torch::Tensor& slot) {
   ElementType type;
   if (!qkv.is_cuda() || qkv.requires_grad() || !element_type(qkv.scalar_type(), &type) ||
-      qkv.dim() != 4 || qkv.size(1) != 1 || !qkv.is_contiguous() || !keys.defined()) {
+      qkv.dim() != 4 || qkv.size(1) != 1 || !qkv.is_contiguous() || !keys.defined() ||
+      keys.dim() != 4) {
     return false;
   }
   const auto b = qkv.size(0), dim = qkv.size(3);
@@ -66,6 +67,7 @@ torch::Tensor rotary_write(const torch::Tensor& qkv, const torch::Tensor& cos,
   args.heads = static_cast<int>(heads);
   args.kv_heads = static_cast<int>(kv_heads);
   args.dim = static_cast<int>(dim);
+  args.capacity = keys.size(2);
   args.cache_batch_stride = keys.stride(0);
   args.cache_head_stride = keys.stride(1);
   args.stream = stream_of(qkv);
@@ -77,7 +79,7 @@ torch::Tensor rotary_write(const torch::Tensor& qkv, const torch::Tensor& cos,
 bool silu_mul_supports(const torch::Tensor& gate_up) {
   ElementType type;
   return gate_up.is_cuda() && !gate_up.requires_grad() &&
-         element_type(gate_up.scalar_type(), &type) && gate_up.dim() >= 1 &&
+         element_type(gate_up.scalar_type(), &type) && gate_up.dim() >= 1 && gate_up.size(-1) > 0 &&
          gate_up.size(-1) % 2 == 0 && gate_up.is_contiguous();
 }
 

@@ -1,6 +1,7 @@
-// Two of a decode step's small operations, each fused into one kernel: the rotation of the new
-// token's queries and keys with the cache write of its keys and values (four kernels
-// otherwise), and the MLP's silu(gate) * up (two kernels and a temporary otherwise).
+// Two small operations fused into one kernel each: a decode step's rotation of the new token's
+// queries and keys with the cache write of its keys and values (four kernels otherwise), and
+// the MLP's silu(gate) * up in every forward without autograd (two kernels and a temporary
+// otherwise; it rounds once where the composed form rounds twice).
 
 #include <cuda_runtime.h>
 
@@ -24,6 +25,8 @@ __global__ void rotary_write_kernel(RotaryWriteArgs a) {
   if (h < a.heads) {
     out = static_cast<T*>(a.q_out) + (static_cast<int64_t>(b) * a.heads + h) * a.dim;
   } else {
+    // A slot past the buffers would write over other memory: fail the launch instead.
+    if (*a.slot < 0 || *a.slot >= a.capacity) __trap();
     const bool key = h < a.heads + a.kv_heads;
     const int kv_head = key ? h - a.heads : h - a.heads - a.kv_heads;
     out = static_cast<T*>(key ? a.keys : a.values) + b * a.cache_batch_stride +

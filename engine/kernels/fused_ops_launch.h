@@ -19,7 +19,7 @@ struct RotaryWriteArgs {
   void* values;         // as keys
   const int64_t* slot;  // on the device: the cache slot the token's key and value go to
   int batch, heads, kv_heads, dim;
-  int64_t cache_batch_stride, cache_head_stride;
+  int64_t capacity, cache_batch_stride, cache_head_stride;
   void* stream;  // cudaStream_t
 };
 

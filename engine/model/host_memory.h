@@ -7,7 +7,8 @@ namespace kvchain {
 // allocates and frees the same large activations in every layer then faults their pages in
 // again each time: on a 2-core VM that was most of a long prefill's time (bench/README.md).
 // Called first by the kvchain tool and the chain benchmark: freed memory stays with the process
-// for reuse, as libtorch's caching allocator does on a GPU, so the process keeps its peak.
+// for reuse, as libtorch's caching allocator does on a GPU, so every command keeps the host
+// memory of its peak until it exits.
 void keep_freed_host_memory();
 
 }  // namespace kvchain

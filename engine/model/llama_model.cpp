@@ -154,9 +154,14 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
     auto mask = prepare_mask(args.attention_mask, batch, config_.num_attention_heads, t,
                              cache->capacity(), h);
     const auto rotary = rotary_.tables(args.position_ids, h.scalar_type());
+    // Ended however the layers exit: a cache left in write-at mode would send the next ordinary
+    // forward's keys to the stale slot.
+    struct WriteAt {
+      KVCache* cache;
+      ~WriteAt() { cache->end_write_at(); }
+    } write_at{cache};
     cache->begin_write_at(args.cache_slot);
     for (auto& layer : layers_) h = layer->forward(h, rotary, mask, cache);
-    cache->end_write_at();
     return logits_of(h, args.last_logits_only);
   }
 
