@@ -65,8 +65,8 @@ int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask
   fixed.mask.fill_(kHidden);
   auto visible = fixed.mask.narrow(3, 0, cache.size() + 1);
   if (mask.defined()) {
-    visible.copy_(torch::zeros(visible.sizes(), mask.options().dtype(fixed.mask.dtype()))
-                      .masked_fill_(mask.reshape(visible.sizes()).logical_not(), kHidden));
+    visible.copy_(
+        additive_mask(mask.reshape(visible.sizes()), mask.options().dtype(fixed.mask.dtype())));
   } else {
     visible.zero_();
   }

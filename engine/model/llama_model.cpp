@@ -24,15 +24,19 @@ torch::Tensor prepare_mask(const torch::Tensor& mask, int64_t batch, int64_t hea
   }
   if (mask.scalar_type() == torch::kBool) {
     // Made additive once per forward, so that every layer adds it instead of masking.
-    return torch::zeros(mask.sizes(), like.options())
-        .masked_fill_(mask.to(like.device()).logical_not(),
-                      -std::numeric_limits<float>::infinity());
+    return additive_mask(mask, like.options());
   }
   if (!mask.is_floating_point()) throw Error("attention_mask must be boolean or floating point");
   return mask.to(like.device(), like.scalar_type());
 }
 
 }  // namespace
+
+torch::Tensor additive_mask(const torch::Tensor& visible, const torch::TensorOptions& options) {
+  return torch::zeros(visible.sizes(), options)
+      .masked_fill_(visible.to(options.device()).logical_not(),
+                    -std::numeric_limits<float>::infinity());
+}
 
 RMSNorm::RMSNorm(int64_t dim, double eps) : eps_(eps) {
   weight_ = register_parameter("weight", torch::ones({dim}));

@@ -48,6 +48,10 @@ class LlamaDecoderLayer : public torch::nn::Module {
   std::shared_ptr<LlamaMLP> mlp_;
 };
 
+// A boolean mask (true = may attend) as an additive one: 0 where visible, -inf elsewhere, made
+// with `options` (dtype and device).
+torch::Tensor additive_mask(const torch::Tensor& visible, const torch::TensorOptions& options);
+
 struct ForwardArgs {
   torch::Tensor input_ids;      // [B,T] int64, or
   torch::Tensor inputs_embeds;  // [B,T,C] (soft prompts are spliced in here)
