@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -15,8 +16,10 @@
 #include "engine/chain/chain_runner.h"
 #include "engine/generation/cuda_graph.h"
 #include "engine/io/error.h"
+#include "engine/kernels/decode_attention.h"
 #include "engine/model/host_memory.h"
 #include "engine/model/model_presets.h"
+#include "engine/torch_compat.h"
 
 namespace kvchain {
 namespace {
@@ -271,6 +274,65 @@ void BM_DecodeMatmulsOnly(benchmark::State& state) {
   state.counters["weights_floor_ms"] = 1e3 * roofline().decode_seconds(0);
 }
 BENCHMARK(BM_DecodeMatmulsOnly)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// The attention of every layer of one step of B over a cache of `context` tokens, as one CUDA
+// graph: `tokens` new tokens (1: a decode step; 8: FTHSS's prefill of B's input) under a mask
+// that hides A's 100-token prompt, by kvchain's kernel (path 0, what the model runs) or by
+// libtorch's SDPA (path 1, what it would run otherwise). Each layer reads its own keys and
+// values, so the cache comes from memory as in the model. GPU only.
+void BM_LayerAttention(benchmark::State& state) {
+  torch::NoGradGuard no_grad;
+  const int64_t context = state.range(0), tokens = state.range(1);
+  const bool fused = state.range(2) == 0;
+  const auto device = bench::bench_device();
+  if (!device.is_cuda() || !CudaGraph::available()) {
+    state.SkipWithError("a GPU benchmark (KVCHAIN_BENCH_DEVICE=cuda)");
+    return;
+  }
+  const auto& config = chain().base().config();
+  const auto options = torch::TensorOptions().device(device).dtype(bench::bench_dtype());
+  const auto layers = config.num_hidden_layers, d = config.head_dim;
+  auto q = torch::randn({1, config.num_attention_heads, tokens, d}, options);
+  std::vector<torch::Tensor> keys, values;
+  for (int64_t i = 0; i < layers; ++i) {
+    keys.push_back(torch::randn({1, config.num_key_value_heads, context, d}, options));
+    values.push_back(torch::randn({1, config.num_key_value_heads, context, d}, options));
+  }
+  auto visible = torch::ones({tokens, context}, torch::kBool).tril(context - tokens);
+  visible.narrow(1, 0, kPromptTokens).fill_(false);
+  auto mask =
+      torch::zeros({1, 1, tokens, context}, options)
+          .masked_fill_(visible.logical_not().to(device).view({1, 1, tokens, context}), -INFINITY);
+  if (fused && !kernels::decode_attention_supports(q, keys[0], values[0], mask)) {
+    state.SkipWithError("kvchain was built without its CUDA kernels");
+    return;
+  }
+  const auto step = [&] {
+    for (int64_t i = 0; i < layers; ++i) {
+      fused ? kernels::decode_attention(q, keys[i], values[i], mask)
+            : compat::attention(q, keys[i], values[i], mask, false);
+    }
+  };
+  CudaGraph graph;
+  graph.capture(step);
+  std::vector<double> times;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    graph.replay();
+    bench::sync(device);
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    state.SetIterationTime(times.back());
+  }
+  const double layer_bytes = 2.0 * keys[0].nbytes();
+  state.counters["us_per_layer"] = 1e6 * bench::median(times) / layers;
+  state.counters["kv_floor_us_per_layer"] = 1e6 * layer_bytes / device_rates().bytes_per_second;
+}
+BENCHMARK(BM_LayerAttention)
+    ->ArgsProduct({{250, 1000, 3000, 8000}, {1, 8}, {0, 1}})
+    ->ArgNames({"context", "tokens", "sdpa"})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // Table 5 from every iteration the run timed: each mode against its floor, and the measured
 // text/FTHSS ratio against the one the floors predict.

@@ -13,7 +13,6 @@
 
 namespace kvchain::compat {
 
-#if KVCHAIN_TORCH_VERSION < 205
 // [rows, columns] of 0 where column j <= row i + offset, else -inf: the causal mask made additive,
 // by comparing index ranges (1.13's tril and triu on the CPU take tens of milliseconds for it).
 inline torch::Tensor causal_bias(int64_t rows, int64_t columns, int64_t offset,
@@ -24,7 +23,6 @@ inline torch::Tensor causal_bias(int64_t rows, int64_t columns, int64_t offset,
   return torch::zeros({rows, columns}, options)
       .masked_fill_(hidden, -std::numeric_limits<float>::infinity());
 }
-#endif
 
 // softmax(q k^T / sqrt(d) + mask) v for q [B,H,Tq,D] and k, v [B,Hkv,Tk,D] with H a multiple of
 // Hkv (grouped-query attention). `mask` is undefined, boolean (true = may attend) or additive,
@@ -52,7 +50,7 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
   }
   torch::Tensor explicit_mask = mask;
   if (causal && offset > 0) {
-    explicit_mask = torch::ones({rows, columns}, q.options().dtype(torch::kBool)).tril(offset);
+    explicit_mask = causal_bias(rows, columns, offset, q.options());
   }
   // An undefined tensor is not "no mask" here: it must be an empty optional.
   auto optional_mask =

@@ -111,6 +111,33 @@ TEST(AttentionTest, FewQueryRowsEqualTheGeneralPath) {
             1e-5);
 }
 
+namespace {
+
+// The fused kernel against few_query_attention in float32, for q [B,H,T,D] over `columns` of
+// caches with `capacity` slots, with no mask, one mask for all heads and one per head.
+void expect_decode_kernel_matches(torch::ScalarType dtype, int64_t groups, int64_t dim,
+                                  int64_t tokens, int64_t columns, int64_t capacity) {
+  auto q = randn({2, 8, tokens, dim}, dtype);
+  auto k = randn({2, 8 / groups, capacity, dim}, dtype).narrow(2, 0, columns);
+  auto v = randn({2, 8 / groups, capacity, dim}, dtype).narrow(2, 0, columns);
+  auto hidden = torch::rand({2, 8, tokens, columns}).to(test_device()) > 0.7;
+  hidden.select(3, columns - 1).fill_(false);
+  hidden.narrow(3, 128, 128).fill_(true);  // whole chunks nobody sees
+  auto per_head = torch::zeros(hidden.sizes(), q.options()).masked_fill_(hidden, -INFINITY);
+  auto shared = per_head.narrow(0, 0, 1).narrow(1, 0, 1).contiguous();
+  auto f32 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat32) : t; };
+  for (const auto& mask : {torch::Tensor(), shared, per_head}) {
+    ASSERT_TRUE(kernels::decode_attention_supports(q, k, v, mask));
+    auto fused = kernels::decode_attention(q, k, v, mask).to(torch::kFloat32);
+    auto composed = few_query_attention(f32(q), f32(k), f32(v), f32(mask));
+    EXPECT_LT(max_abs_diff(fused, composed), dtype == torch::kFloat32 ? 1e-4 : 2e-2)
+        << c10::toString(dtype) << " groups " << groups << " dim " << dim << " tokens " << tokens
+        << " columns " << columns << " mask " << (mask.defined() ? mask.size(1) : 0);
+  }
+}
+
+}  // namespace
+
 TEST(AttentionTest, FusedDecodeKernelEqualsTheComposedPath) {
   auto probe = randn({1, 4, 1, 64});
   if (!kernels::decode_attention_supports(probe, randn({1, 1, 3, 64}), randn({1, 1, 3, 64}),
@@ -119,29 +146,46 @@ TEST(AttentionTest, FusedDecodeKernelEqualsTheComposedPath) {
   }
   torch::manual_seed(5);
   for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
-    for (int64_t groups : {1, 4}) {
+    for (int64_t groups : {1, 4, 8}) {
       for (int64_t dim : {64, 128}) {
-        // 300 of a cache's 384 slots, so the last chunk of keys is partly past the fill.
-        auto q = randn({2, 8, 1, dim}, dtype);
-        auto k = randn({2, 8 / groups, 384, dim}, dtype).narrow(2, 0, 300);
-        auto v = randn({2, 8 / groups, 384, dim}, dtype).narrow(2, 0, 300);
-        auto hidden = torch::rand({2, 8, 1, 300}).to(test_device()) > 0.7;
-        hidden.select(3, 299).fill_(false);
-        hidden.narrow(3, 128, 128).fill_(true);  // one chunk nobody sees
-        auto per_head = torch::zeros(hidden.sizes(), q.options()).masked_fill_(hidden, -INFINITY);
-        auto shared = per_head.narrow(0, 0, 1).narrow(1, 0, 1).contiguous();
-        for (const auto& mask : {torch::Tensor(), shared, per_head}) {
-          ASSERT_TRUE(kernels::decode_attention_supports(q, k, v, mask));
-          auto fused = kernels::decode_attention(q, k, v, mask).to(torch::kFloat32);
-          auto f32 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat32) : t; };
-          auto composed = few_query_attention(f32(q), f32(k), f32(v), f32(mask));
-          EXPECT_LT(max_abs_diff(fused, composed), dtype == torch::kFloat32 ? 1e-4 : 2e-2)
-              << c10::toString(dtype) << " groups " << groups << " dim " << dim << " mask "
-              << (mask.defined() ? mask.size(1) : 0);
+        // One token (a decode step) and a few (FTHSS's prefill behind the shared cache), over 300
+        // of a cache's 384 slots, so that the last chunk of keys is partly past the fill.
+        for (int64_t tokens : {1, 3, 8}) {
+          expect_decode_kernel_matches(dtype, groups, dim, tokens, 300, 384);
         }
       }
     }
   }
+  // More chunks than the combining block has threads.
+  expect_decode_kernel_matches(torch::kBFloat16, 4, 128, 1, 9000, 9000);
+  // Training's attention keeps its gradient on the composed path.
+  EXPECT_FALSE(kernels::decode_attention_supports(randn({1, 4, 1, 64}).requires_grad_(),
+                                                  randn({1, 1, 3, 64}), randn({1, 1, 3, 64}),
+                                                  torch::Tensor()));
+  // More rows than one launch takes go elsewhere.
+  EXPECT_FALSE(kernels::decode_attention_supports(randn({1, 8, 9, 64}), randn({1, 1, 30, 64}),
+                                                  randn({1, 1, 30, 64}), torch::Tensor()));
+}
+
+TEST(AttentionTest, FusedDecodeKernelNeverReadsMaskedSlots) {
+  auto probe = randn({1, 4, 1, 64});
+  if (!kernels::decode_attention_supports(probe, randn({1, 1, 3, 64}), randn({1, 1, 3, 64}),
+                                          torch::Tensor())) {
+    GTEST_SKIP() << "the fused decode kernel needs a CUDA device and kvchain's CUDA kernels";
+  }
+  // Slots past a decode step's fill hold whatever the buffers held: even NaN must not reach the
+  // output through a zero weight.
+  auto q = randn({1, 8, 1, 128}, torch::kBFloat16);
+  auto k = randn({1, 2, 200, 128}, torch::kBFloat16);
+  auto v = randn({1, 2, 200, 128}, torch::kBFloat16);
+  auto visible = torch::ones({1, 1, 1, 200}, torch::kBool).to(test_device());
+  visible.narrow(3, 150, 50).fill_(false);
+  auto mask =
+      torch::zeros({1, 1, 1, 200}, q.options()).masked_fill_(visible.logical_not(), -INFINITY);
+  auto expected = kernels::decode_attention(q, k, v, mask);
+  k.narrow(2, 150, 50).fill_(NAN);
+  v.narrow(2, 150, 50).fill_(NAN);
+  EXPECT_TRUE(kernels::decode_attention(q, k, v, mask).equal(expected));
 }
 
 TEST(AttentionTest, FusedRotaryWriteEqualsTheComposedPath) {

@@ -3,8 +3,7 @@
 #include "engine/io/error.h"
 
 #ifdef KVCHAIN_CUDA_KERNELS
-#include <c10/cuda/CUDAStream.h>
-
+#include "engine/kernels/cuda_stream.h"
 #include "engine/kernels/fused_ops_launch.h"
 #include "engine/kernels/tensor_checks.h"
 #endif
@@ -17,10 +16,6 @@ namespace {
 
 bool same_kind(const torch::Tensor& a, const torch::Tensor& b) {
   return a.device() == b.device() && a.scalar_type() == b.scalar_type() && !b.requires_grad();
-}
-
-void* stream_of(const torch::Tensor& t) {
-  return c10::cuda::getCurrentCUDAStream(t.device().index()).stream();
 }
 
 }  // namespace

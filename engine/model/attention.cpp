@@ -53,11 +53,11 @@ LlamaAttention::LlamaAttention(const ModelConfig& config, int64_t layer_index)
 torch::Tensor LlamaAttention::attend(const torch::Tensor& q, const torch::Tensor& k,
                                      const torch::Tensor& v, const torch::Tensor& mask,
                                      bool causal) const {
+  if (!causal && kernels::decode_attention_supports(q, k, v, mask)) {
+    return kernels::decode_attention(q, k, v, mask);
+  }
   if (causal || q.size(2) * (num_heads_ / num_kv_heads_) > kFewQueryRows) {
     return compat::attention(q, k, v, mask, causal);
-  }
-  if (kernels::decode_attention_supports(q, k, v, mask)) {
-    return kernels::decode_attention(q, k, v, mask);
   }
   return few_query_attention(q, k, v, mask);
 }
@@ -69,10 +69,16 @@ torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables
   auto qkv = qkv_.forward(x).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
   torch::Tensor q, k, v;
   const auto slot = cache != nullptr ? cache->write_slot() : torch::Tensor();
-  if (slot.defined()) std::tie(k, v) = cache->buffers(layer_index_);
-  if (slot.defined() && kernels::rotary_write_supports(qkv, rotary.cos, rotary.sin, k, v, slot)) {
-    q = kernels::rotary_write(qkv, rotary.cos, rotary.sin, k, v, slot);
-  } else {
+  if (slot.defined()) {
+    // A decode step writes at a slot of the cache's whole buffers, in one kernel if it can.
+    auto [keys, values] = cache->buffers(layer_index_);
+    if (kernels::rotary_write_supports(qkv, rotary.cos, rotary.sin, keys, values, slot)) {
+      q = kernels::rotary_write(qkv, rotary.cos, rotary.sin, keys, values, slot);
+      k = keys;
+      v = values;
+    }
+  }
+  if (!q.defined()) {
     // Queries and keys are rotated together, in one kernel (or a few).
     auto qk = rotary.apply(qkv.narrow(2, 0, num_heads_ + num_kv_heads_));
     q = qk.narrow(2, 0, num_heads_).transpose(1, 2);

@@ -33,9 +33,9 @@ if [ "$check" = 1 ]; then
 fi
 
 echo "== kvchain"
-filter="BM_MemberB/shared:[01]/intermediate:(${lengths//,/|})/|BM_KvMemory|BM_DecodeMatmulsOnly"
+filter="BM_MemberB/shared:[01]/intermediate:(${lengths//,/|})/|BM_KvMemory|BM_DecodeMatmulsOnly|BM_LayerAttention"
 KVCHAIN_BENCH_MODEL=llama3-8b KVCHAIN_BENCH_DEVICE=cuda KVCHAIN_BENCH_DTYPE=bfloat16 \
-  timeout 240 build-cuda/bench/kvchain_bench_chain --benchmark_filter="$filter" \
+  timeout 330 build-cuda/bench/kvchain_bench_chain --benchmark_filter="$filter" \
   --benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true \
   --benchmark_out="$out/chain-bench.json" --benchmark_out_format=json 2>&1 | tee "$out/chain-bench.txt"
 echo "kvchain done at $SECONDS s"
