@@ -53,7 +53,10 @@ LlamaAttention::LlamaAttention(const ModelConfig& config, int64_t layer_index)
 torch::Tensor LlamaAttention::attend(const torch::Tensor& q, const torch::Tensor& k,
                                      const torch::Tensor& v, const torch::Tensor& mask,
                                      bool causal) const {
-  if (!causal && kernels::decode_attention_supports(q, k, v, mask)) {
+  // kvchain's kernel takes a decode step (one token). For a few tokens, as FTHSS's prefill of a
+  // member's input, libtorch's SDPA was faster up to 3,000 cached tokens and as fast at 8,000
+  // (bench/README.md, BM_LayerAttention).
+  if (!causal && q.size(2) == 1 && kernels::decode_attention_supports(q, k, v, mask)) {
     return kernels::decode_attention(q, k, v, mask);
   }
   if (causal || q.size(2) * (num_heads_ / num_kv_heads_) > kFewQueryRows) {
