@@ -93,10 +93,6 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
 #endif
 }
 
-// Whether attention() has a fused kernel for causal rows behind a cache: only then does masking
-// just the rows that need it, and running the rest as causal, pay (ChainModel).
-constexpr bool kFusedCausal = KVCHAIN_TORCH_VERSION >= 205;
-
 // What a forward's layers get for `mask` (additive, [B|1, H|1, R, past+R]) over the first R of
 // its t new tokens, the rest being causal: the mask itself where attention() has a fused causal
 // kernel behind a cache; on libtorch < 2.5 the mask extended to all t rows, made once: cheaper

@@ -2,7 +2,6 @@
 
 #include "engine/chain/visibility.h"
 #include "engine/io/error.h"
-#include "engine/torch_compat.h"
 
 namespace kvchain {
 namespace {
@@ -99,12 +98,11 @@ ChainModel::Prepared ChainModel::prepare(KVCache& cache, const std::vector<Layou
   auto& args = prepared.args;
   args.inputs_embeds = pieces.size() == 1 ? pieces[0] : torch::cat(pieces, 1);
   args.position_ids = torch::tensor(positions, torch::kInt64).unsqueeze(0);
-  // Only the tokens before the causal rest need a mask: the rest keeps the causal kernels (where
-  // there are some; otherwise one mask over every row costs less).
+  // Only the tokens before the causal rest need a mask: the rest keeps the causal kernels
+  // (compat::layer_mask extends the mask where libtorch has none).
   const size_t from = causal_from(chain, first_new);
-  int64_t masked =
+  const int64_t masked =
       from == chain.size() ? offset : std::max<int64_t>(chain[from].begin - sequence_start, 0);
-  if (masked > 0 && !compat::kFusedCausal) masked = offset;
   if (masked > 0) {
     args.attention_mask = build_attention_mask(chain, sequence_start, sequence_start + masked,
                                                sequence_start + masked);
