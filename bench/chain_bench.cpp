@@ -298,11 +298,9 @@ void BM_LayerAttention(benchmark::State& state) {
     keys.push_back(torch::randn({1, config.num_key_value_heads, context, d}, options));
     values.push_back(torch::randn({1, config.num_key_value_heads, context, d}, options));
   }
-  auto visible = torch::ones({tokens, context}, torch::kBool).tril(context - tokens);
-  visible.narrow(1, 0, kPromptTokens).fill_(false);
-  auto mask =
-      torch::zeros({1, 1, tokens, context}, options)
-          .masked_fill_(visible.logical_not().to(device).view({1, 1, tokens, context}), -INFINITY);
+  auto mask = compat::causal_bias(tokens, context, context - tokens, options);
+  mask.narrow(1, 0, kPromptTokens).fill_(-INFINITY);
+  mask = mask.view({1, 1, tokens, context});
   if (fused && !kernels::decode_attention_supports(q, keys[0], values[0], mask)) {
     state.SkipWithError("kvchain was built without its CUDA kernels");
     return;

@@ -113,6 +113,11 @@ TEST(AttentionTest, FewQueryRowsEqualTheGeneralPath) {
 
 namespace {
 
+bool decode_kernel_available() {
+  return kernels::decode_attention_supports(randn({1, 4, 1, 64}), randn({1, 1, 3, 64}),
+                                            randn({1, 1, 3, 64}), torch::Tensor());
+}
+
 // The fused kernel against few_query_attention in float32, for q [B,H,T,D] over `columns` of
 // caches with `capacity` slots, with no mask, one mask for all heads and one per head.
 void expect_decode_kernel_matches(torch::ScalarType dtype, int64_t groups, int64_t dim,
@@ -139,9 +144,7 @@ void expect_decode_kernel_matches(torch::ScalarType dtype, int64_t groups, int64
 }  // namespace
 
 TEST(AttentionTest, FusedDecodeKernelEqualsTheComposedPath) {
-  auto probe = randn({1, 4, 1, 64});
-  if (!kernels::decode_attention_supports(probe, randn({1, 1, 3, 64}), randn({1, 1, 3, 64}),
-                                          torch::Tensor())) {
+  if (!decode_kernel_available()) {
     GTEST_SKIP() << "the fused decode kernel needs a CUDA device and kvchain's CUDA kernels";
   }
   torch::manual_seed(5);
@@ -168,9 +171,7 @@ TEST(AttentionTest, FusedDecodeKernelEqualsTheComposedPath) {
 }
 
 TEST(AttentionTest, FusedDecodeKernelNeverReadsMaskedSlots) {
-  auto probe = randn({1, 4, 1, 64});
-  if (!kernels::decode_attention_supports(probe, randn({1, 1, 3, 64}), randn({1, 1, 3, 64}),
-                                          torch::Tensor())) {
+  if (!decode_kernel_available()) {
     GTEST_SKIP() << "the fused decode kernel needs a CUDA device and kvchain's CUDA kernels";
   }
   // Slots past a decode step's fill hold whatever the buffers held: even NaN must not reach the
