@@ -16,7 +16,7 @@
 #include "engine/chain/chain_runner.h"
 #include "engine/generation/cuda_graph.h"
 #include "engine/io/error.h"
-#include "engine/kernels/decode_attention.h"
+#include "engine/model/attention.h"
 #include "engine/model/host_memory.h"
 #include "engine/model/model_presets.h"
 #include "engine/torch_compat.h"
@@ -277,13 +277,13 @@ BENCHMARK(BM_DecodeMatmulsOnly)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // The attention of every layer of one step of B over a cache of `context` tokens, as one CUDA
 // graph: `tokens` new tokens (1: a decode step; 8: FTHSS's prefill of B's input) under a mask
-// that hides A's 100-token prompt, by kvchain's kernel (path 0, what the model runs) or by
-// libtorch's SDPA (path 1, what it would run otherwise). Each layer reads its own keys and
+// that hides A's 100-token prompt, by few_query_attention (path 0) or libtorch's SDPA (path 1):
+// the measurements behind LlamaAttention::attend's choice. Each layer reads its own keys and
 // values, so the cache comes from memory as in the model. GPU only.
 void BM_LayerAttention(benchmark::State& state) {
   torch::NoGradGuard no_grad;
   const int64_t context = state.range(0), tokens = state.range(1);
-  const bool fused = state.range(2) == 0;
+  const bool sdpa = state.range(2) == 1;
   const auto device = bench::bench_device();
   if (!device.is_cuda() || !CudaGraph::available()) {
     state.SkipWithError("a GPU benchmark (KVCHAIN_BENCH_DEVICE=cuda)");
@@ -301,14 +301,10 @@ void BM_LayerAttention(benchmark::State& state) {
   auto mask = compat::causal_bias(tokens, context, context - tokens, options);
   mask.narrow(1, 0, kPromptTokens).fill_(-INFINITY);
   mask = mask.view({1, 1, tokens, context});
-  if (fused && !kernels::decode_attention_supports(q, keys[0], values[0], mask)) {
-    state.SkipWithError("kvchain was built without its CUDA kernels");
-    return;
-  }
   const auto step = [&] {
     for (int64_t i = 0; i < layers; ++i) {
-      fused ? kernels::decode_attention(q, keys[i], values[i], mask)
-            : compat::attention(q, keys[i], values[i], mask, false);
+      sdpa ? compat::attention(q, keys[i], values[i], mask, false)
+           : few_query_attention(q, keys[i], values[i], mask);
     }
   };
   CudaGraph graph;

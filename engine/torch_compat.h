@@ -93,6 +93,13 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
 #endif
 }
 
+// Whether attention() runs a masked grouped-query attention in SDPA's fused kernels: libtorch 2.5
+// or later on a GPU. Elsewhere it copies the keys and values per query head first, and
+// few_query_attention is cheaper for a few query rows.
+inline bool fused_masked_gqa(const torch::Tensor& q) {
+  return KVCHAIN_TORCH_VERSION >= 205 && q.is_cuda();
+}
+
 // What a forward's layers get for `mask` (additive, [B|1, H|1, R, past+R]) over the first R of
 // its t new tokens, the rest being causal: the mask itself where attention() has a fused causal
 // kernel behind a cache; on libtorch < 2.5 the mask extended to all t rows, made once: cheaper

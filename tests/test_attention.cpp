@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/kernels/decode_attention.h"
 #include "engine/kernels/fused_ops.h"
 #include "engine/model/attention.h"
 #include "engine/model/rope.h"
@@ -88,7 +87,8 @@ TEST(AttentionTest, AMaskOverTheFirstRowsLeavesTheRestCausal) {
 TEST(AttentionTest, FewQueryRowsEqualTheGeneralPath) {
   torch::manual_seed(3);
   auto k = randn({1, 2, 10, 32}), v = randn({1, 2, 10, 32});
-  for (int64_t rows : {1, 3}) {
+  // A decode step, and as many tokens as FTHSS's prefill of a member's input.
+  for (int64_t rows : {1, 3, 8}) {
     auto q = randn({1, 8, rows, 32});
     auto visible = torch::rand({1, 1, rows, 10}).to(test_device()) > 0.3;
     visible.select(3, 0).fill_(true);  // no row sees nothing
@@ -109,84 +109,6 @@ TEST(AttentionTest, FewQueryRowsEqualTheGeneralPath) {
   EXPECT_LT(max_abs_diff(few_query_attention(q, k, v, per_head),
                          compat::attention(q, k, v, per_head, false)),
             1e-5);
-}
-
-namespace {
-
-bool decode_kernel_available() {
-  return kernels::decode_attention_supports(randn({1, 4, 1, 64}), randn({1, 1, 3, 64}),
-                                            randn({1, 1, 3, 64}), torch::Tensor());
-}
-
-// The fused kernel against few_query_attention in float32, for q [B,H,T,D] over `columns` of
-// caches with `capacity` slots, with no mask, one mask for all heads and one per head.
-void expect_decode_kernel_matches(torch::ScalarType dtype, int64_t groups, int64_t dim,
-                                  int64_t tokens, int64_t columns, int64_t capacity) {
-  auto q = randn({2, 8, tokens, dim}, dtype);
-  auto k = randn({2, 8 / groups, capacity, dim}, dtype).narrow(2, 0, columns);
-  auto v = randn({2, 8 / groups, capacity, dim}, dtype).narrow(2, 0, columns);
-  auto hidden = torch::rand({2, 8, tokens, columns}).to(test_device()) > 0.7;
-  hidden.select(3, columns - 1).fill_(false);
-  hidden.narrow(3, 128, 128).fill_(true);  // whole chunks nobody sees
-  auto per_head = torch::zeros(hidden.sizes(), q.options()).masked_fill_(hidden, -INFINITY);
-  auto shared = per_head.narrow(0, 0, 1).narrow(1, 0, 1).contiguous();
-  auto f32 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat32) : t; };
-  for (const auto& mask : {torch::Tensor(), shared, per_head}) {
-    ASSERT_TRUE(kernels::decode_attention_supports(q, k, v, mask));
-    auto fused = kernels::decode_attention(q, k, v, mask).to(torch::kFloat32);
-    auto composed = few_query_attention(f32(q), f32(k), f32(v), f32(mask));
-    EXPECT_LT(max_abs_diff(fused, composed), dtype == torch::kFloat32 ? 1e-4 : 2e-2)
-        << c10::toString(dtype) << " groups " << groups << " dim " << dim << " tokens " << tokens
-        << " columns " << columns << " mask " << (mask.defined() ? mask.size(1) : 0);
-  }
-}
-
-}  // namespace
-
-TEST(AttentionTest, FusedDecodeKernelEqualsTheComposedPath) {
-  if (!decode_kernel_available()) {
-    GTEST_SKIP() << "the fused decode kernel needs a CUDA device and kvchain's CUDA kernels";
-  }
-  torch::manual_seed(5);
-  for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
-    for (int64_t groups : {1, 4, 8}) {
-      for (int64_t dim : {64, 128}) {
-        // One token (a decode step) and a few (FTHSS's prefill behind the shared cache), over 300
-        // of a cache's 384 slots, so that the last chunk of keys is partly past the fill.
-        for (int64_t tokens : {1, 3, 8}) {
-          expect_decode_kernel_matches(dtype, groups, dim, tokens, 300, 384);
-        }
-      }
-    }
-  }
-  // More chunks than the combining block has threads.
-  expect_decode_kernel_matches(torch::kBFloat16, 4, 128, 1, 9000, 9000);
-  // Training's attention keeps its gradient on the composed path.
-  EXPECT_FALSE(kernels::decode_attention_supports(randn({1, 4, 1, 64}).requires_grad_(),
-                                                  randn({1, 1, 3, 64}), randn({1, 1, 3, 64}),
-                                                  torch::Tensor()));
-  // More rows than one launch takes go elsewhere.
-  EXPECT_FALSE(kernels::decode_attention_supports(randn({1, 8, 9, 64}), randn({1, 1, 30, 64}),
-                                                  randn({1, 1, 30, 64}), torch::Tensor()));
-}
-
-TEST(AttentionTest, FusedDecodeKernelNeverReadsMaskedSlots) {
-  if (!decode_kernel_available()) {
-    GTEST_SKIP() << "the fused decode kernel needs a CUDA device and kvchain's CUDA kernels";
-  }
-  // Slots past a decode step's fill hold whatever the buffers held: even NaN must not reach the
-  // output through a zero weight.
-  auto q = randn({1, 8, 1, 128}, torch::kBFloat16);
-  auto k = randn({1, 2, 200, 128}, torch::kBFloat16);
-  auto v = randn({1, 2, 200, 128}, torch::kBFloat16);
-  auto visible = torch::ones({1, 1, 1, 200}, torch::kBool).to(test_device());
-  visible.narrow(3, 150, 50).fill_(false);
-  auto mask =
-      torch::zeros({1, 1, 1, 200}, q.options()).masked_fill_(visible.logical_not(), -INFINITY);
-  auto expected = kernels::decode_attention(q, k, v, mask);
-  k.narrow(2, 150, 50).fill_(NAN);
-  v.narrow(2, 150, 50).fill_(NAN);
-  EXPECT_TRUE(kernels::decode_attention(q, k, v, mask).equal(expected));
 }
 
 TEST(AttentionTest, FusedRotaryWriteEqualsTheComposedPath) {

@@ -9,10 +9,11 @@
 
 namespace kvchain {
 
-// Attention for a few query rows (a decode step) as plain matmuls, with each KV head's query
-// heads stacked as rows: the cache is read once per KV head. With a mask, the fused kernels
-// take no grouped-query attention, and the unfused one copies the keys and values per query
-// head. q [B,H,Tq,D]; k, v [B,Hkv,Tk,D]; mask as in compat::attention (not causal).
+// Attention for a few query rows as plain matmuls, with each KV head's query heads stacked as
+// rows: the cache is read once per KV head, by matmuls that spread over its keys. libtorch's
+// SDPA with a mask and grouped-query attention either copies the keys and values per query head
+// (libtorch 1.13) or, for more than one token, is several times slower over a long cache.
+// q [B,H,Tq,D]; k, v [B,Hkv,Tk,D]; mask as in compat::attention (not causal).
 torch::Tensor few_query_attention(const torch::Tensor& q, const torch::Tensor& k,
                                   const torch::Tensor& v, const torch::Tensor& mask);
 
@@ -33,8 +34,13 @@ class LlamaAttention : public torch::nn::Module {
   torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                        const torch::Tensor& mask, bool causal) const;
 
-  // Query rows (query heads per KV head times tokens) up to which few_query_attention is used.
-  static constexpr int64_t kFewQueryRows = 16;
+  // Query rows (query heads per KV head times tokens) up to which few_query_attention is used:
+  // FTHSS's 8-token prefill of a member's input on Llama-3-8B's 4 query heads per KV head.
+  static constexpr int64_t kFewQueryRows = 64;
+  // Cached slots from which few_query_attention beats SDPA's fused kernels for more than one
+  // token: FTHSS's 8-token prefill on the H200 took 8.5 ms by SDPA and 9.0 by it behind 3,240
+  // slots, 12.7 and 9.1 behind 8,240.
+  static constexpr int64_t kFewQueryMinColumns = 4096;
 
   int64_t layer_index_, num_heads_, num_kv_heads_, head_dim_;
   torch::nn::Linear q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, o_proj_{nullptr};
