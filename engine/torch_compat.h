@@ -33,8 +33,8 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
   const int64_t groups = q.size(1) / k.size(1);
   const int64_t rows = q.size(2), columns = k.size(2), offset = columns - rows;
 #if KVCHAIN_TORCH_VERSION >= 205
-  // SDPA aligns is_causal to the top-left corner, and an explicit mask with grouped-query
-  // attention has only the unfused kernel. With `offset` blank query rows in front the corner
+  // SDPA aligns is_causal to the top-left corner, and an explicit mask rules out the flash
+  // kernel. With `offset` blank query rows in front the corner
   // is the cache's, and the causal kernel a prefill from scratch gets (the fastest) applies:
   // worth it while the blank rows are at most as many as the real ones. Otherwise the flash
   // kernel, which aligns causal to the bottom-right corner itself (half the speed on an H200).
@@ -93,10 +93,10 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
 #endif
 }
 
-// Whether attention() runs a masked grouped-query attention in SDPA's fused kernels: libtorch 2.5
-// or later on a GPU. Elsewhere it copies the keys and values per query head first, and
-// few_query_attention is cheaper for a few query rows.
-inline bool fused_masked_gqa(const torch::Tensor& q) {
+// Whether attention() hands a grouped-query attention to SDPA as it is, on a GPU, where
+// LlamaAttention::attend measured SDPA against few_query_attention: libtorch 2.5 or later.
+// Before 2.5 attention() copies the keys and values per query head first.
+inline bool grouped_sdpa_on_gpu(const torch::Tensor& q) {
   return KVCHAIN_TORCH_VERSION >= 205 && q.is_cuda();
 }
 

@@ -88,19 +88,19 @@ TEST(AttentionTest, FewQueryRowsEqualTheGeneralPath) {
   torch::manual_seed(3);
   auto k = randn({1, 2, 10, 32}), v = randn({1, 2, 10, 32});
   // A decode step, and as many tokens as FTHSS's prefill of a member's input.
-  for (int64_t rows : {1, 3, 8}) {
-    auto q = randn({1, 8, rows, 32});
-    auto visible = torch::rand({1, 1, rows, 10}).to(test_device()) > 0.3;
+  for (int64_t tokens : {1, 3, 8}) {
+    auto q = randn({1, 8, tokens, 32});
+    auto visible = torch::rand({1, 1, tokens, 10}).to(test_device()) > 0.3;
     visible.select(3, 0).fill_(true);  // no row sees nothing
-    auto additive =
-        torch::zeros({1, 1, rows, 10}, q.options()).masked_fill_(visible.logical_not(), -INFINITY);
+    auto additive = torch::zeros({1, 1, tokens, 10}, q.options())
+                        .masked_fill_(visible.logical_not(), -INFINITY);
     auto expected = compat::attention(q, k, v, visible, false);
-    EXPECT_LT(max_abs_diff(few_query_attention(q, k, v, visible), expected), 1e-5) << rows;
-    EXPECT_LT(max_abs_diff(few_query_attention(q, k, v, additive), expected), 1e-5) << rows;
+    EXPECT_LT(max_abs_diff(few_query_attention(q, k, v, visible), expected), 1e-5) << tokens;
+    EXPECT_LT(max_abs_diff(few_query_attention(q, k, v, additive), expected), 1e-5) << tokens;
     EXPECT_LT(max_abs_diff(few_query_attention(q, k, v, torch::Tensor()),
                            compat::attention(q, k, v, torch::Tensor(), false)),
               1e-5)
-        << rows;
+        << tokens;
   }
   // A mask per query head keeps each head's own row.
   auto q = randn({1, 8, 1, 32});

@@ -85,7 +85,8 @@ struct Raw<16> {
   using type = uint4;
 };
 
-// N consecutive elements held as loaded: a load issued early, converted to floats when needed.
+// N consecutive elements as raw words of up to 16 bytes, so that they load in as few
+// instructions as their alignment allows.
 template <int N, typename T>
 struct Packed {
   static constexpr int kBytes = N * static_cast<int>(sizeof(T));

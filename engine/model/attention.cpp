@@ -52,15 +52,15 @@ LlamaAttention::LlamaAttention(const ModelConfig& config, int64_t layer_index)
 torch::Tensor LlamaAttention::attend(const torch::Tensor& q, const torch::Tensor& k,
                                      const torch::Tensor& v, const torch::Tensor& mask,
                                      bool causal) const {
-  // Measured on the H200 (bench/README.md). With SDPA's fused kernels at hand, a decode step is
-  // fastest there (15 us per layer at 8,000 cached tokens, few_query_attention 29), and so is
+  // Measured on the H200 (bench/README.md). With SDPA at hand on a GPU, a decode step is fastest
+  // there (15 us per layer at 8,000 cached tokens, few_query_attention 29), and so is
   // FTHSS's 8-token prefill of a member's input behind up to a few thousand cached tokens: that
   // prefill runs eagerly, its launches dominate it, and few_query_attention is six of them. Behind
-  // a longer cache SDPA's time grows far faster (171 us per layer at 8,000 cached tokens,
-  // few_query_attention 38).
+  // a longer cache SDPA's time grows far faster (170 us per layer at 8,000 cached tokens,
+  // few_query_attention 39).
   const int64_t rows = q.size(2) * (num_heads_ / num_kv_heads_);
   const bool sdpa_faster =
-      compat::fused_masked_gqa(q) && (q.size(2) == 1 || k.size(2) < kFewQueryMinColumns);
+      compat::grouped_sdpa_on_gpu(q) && (q.size(2) == 1 || k.size(2) < kFewQueryMinColumns);
   if (causal || rows > kFewQueryRows || sdpa_faster) {
     return compat::attention(q, k, v, mask, causal);
   }

@@ -10,9 +10,9 @@
 namespace kvchain {
 
 // Attention for a few query rows as plain matmuls, with each KV head's query heads stacked as
-// rows: the cache is read once per KV head, by matmuls that spread over its keys. libtorch's
-// SDPA with a mask and grouped-query attention either copies the keys and values per query head
-// (libtorch 1.13) or, for more than one token, is several times slower over a long cache.
+// rows: the cache is read once per KV head, by matmuls that spread over its keys. On libtorch
+// 1.13 compat::attention copies the keys and values per query head instead; on a GPU, SDPA is
+// several times slower for a few tokens over a long cache.
 // q [B,H,Tq,D]; k, v [B,Hkv,Tk,D]; mask as in compat::attention (not causal).
 torch::Tensor few_query_attention(const torch::Tensor& q, const torch::Tensor& k,
                                   const torch::Tensor& v, const torch::Tensor& mask);
@@ -34,12 +34,13 @@ class LlamaAttention : public torch::nn::Module {
   torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                        const torch::Tensor& mask, bool causal) const;
 
-  // Query rows (query heads per KV head times tokens) up to which few_query_attention is used:
-  // FTHSS's 8-token prefill of a member's input on Llama-3-8B's 4 query heads per KV head.
-  static constexpr int64_t kFewQueryRows = 64;
-  // Cached slots from which few_query_attention beats SDPA's fused kernels for more than one
-  // token: FTHSS's 8-token prefill on the H200 took 8.5 ms by SDPA and 9.0 by it behind 3,240
-  // slots, 12.7 and 9.1 behind 8,240.
+  // Query rows (query heads per KV head times tokens) up to which few_query_attention may be
+  // used: FTHSS's 8-token prefill of a member's input on Llama-3-8B's 4 query heads per KV head.
+  static constexpr int64_t kFewQueryRows = 32;
+  // Keys (cached slots and the new tokens) from which a GPU gives more than one token to
+  // few_query_attention instead of SDPA. FTHSS's 8-token prefill on the H200 took 8.5 ms by SDPA
+  // and 9.0 by it over 3,240 keys, 12.7 and 9.1 over 8,240: 4,096 is a pick inside that bracket,
+  // and where it lies depends on the host, which launches the eager prefill's kernels.
   static constexpr int64_t kFewQueryMinColumns = 4096;
 
   int64_t layer_index_, num_heads_, num_kv_heads_, head_dim_;
