@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 
 #include "bench/bench_env.h"
@@ -233,6 +234,25 @@ void kv_args(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_KvMemory)->Apply(kv_args)->Iterations(1)->Unit(benchmark::kMillisecond);
 
+// Runs `step` once per iteration, replayed as one CUDA graph where the device has them (else
+// eagerly), with its time as the iteration's manual time; returns those times.
+std::vector<double> time_step(benchmark::State& state, const std::function<void()>& step) {
+  const auto device = bench::bench_device();
+  CudaGraph graph;
+  const bool replay = device.is_cuda() && CudaGraph::available();
+  if (replay) graph.capture(step);
+  std::vector<double> times;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    replay ? graph.replay() : step();
+    bench::sync(device);
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    state.SetIterationTime(times.back());
+  }
+  return times;
+}
+
 // The weight matmuls of one decode step alone (every projection of every layer and the
 // vocabulary's, for one token), as one CUDA graph on a GPU: what a step would cost if norms,
 // RoPE, attention and residuals were free. Next to BM_MemberB's decode it says how much of a
@@ -260,17 +280,7 @@ void BM_DecodeMatmulsOnly(benchmark::State& state) {
     for (size_t i = 0; i < weights.size(); ++i)
       torch::nn::functional::linear(inputs[i], weights[i]);
   };
-  const auto device = bench::bench_device();
-  CudaGraph graph;
-  const bool replay = device.is_cuda() && CudaGraph::available();
-  if (replay) graph.capture(step);
-  for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
-    replay ? graph.replay() : step();
-    bench::sync(device);
-    state.SetIterationTime(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
+  time_step(state, step);
   state.counters["weights_floor_ms"] = 1e3 * roofline().decode_seconds(0);
 }
 BENCHMARK(BM_DecodeMatmulsOnly)->UseManualTime()->Unit(benchmark::kMillisecond);
@@ -307,17 +317,7 @@ void BM_LayerAttention(benchmark::State& state) {
            : few_query_attention(q, keys[i], values[i], mask);
     }
   };
-  CudaGraph graph;
-  graph.capture(step);
-  std::vector<double> times;
-  for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
-    graph.replay();
-    bench::sync(device);
-    times.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    state.SetIterationTime(times.back());
-  }
+  const auto times = time_step(state, step);
   const double layer_bytes = 2.0 * keys[0].nbytes();
   state.counters["us_per_layer"] = 1e6 * bench::median(times) / layers;
   state.counters["kv_floor_us_per_layer"] = 1e6 * layer_bytes / device_rates().bytes_per_second;
