@@ -17,7 +17,6 @@
 #include "engine/chain/chain_runner.h"
 #include "engine/generation/cuda_graph.h"
 #include "engine/io/error.h"
-#include "engine/kernels/vector_linear.h"
 #include "engine/model/attention.h"
 #include "engine/model/host_memory.h"
 #include "engine/model/model_presets.h"
@@ -258,9 +257,7 @@ std::vector<double> time_step(benchmark::State& state, const std::function<void(
 // vocabulary's, for one token), as one CUDA graph on a GPU: what a step would cost if norms,
 // RoPE, attention and residuals were free. Next to BM_MemberB's decode it says how much of a
 // step is reading weights and how much is the other kernels. Projections the model stacks
-// (StackedLinear: rows of one matrix after the member's turns) are one matmul here too. By
-// libtorch's linear (vector_linear:0) or kvchain's matrix-vector kernel, which the model's
-// decode step runs (vector_linear:1; GPU only).
+// (StackedLinear: rows of one matrix after the member's turns) are one matmul here too.
 void BM_DecodeMatmulsOnly(benchmark::State& state) {
   torch::NoGradGuard no_grad;
   auto& model = chain().base();
@@ -279,26 +276,14 @@ void BM_DecodeMatmulsOnly(benchmark::State& state) {
     weights.push_back(w);
   }
   for (const auto& w : weights) inputs.push_back(torch::randn({1, w.size(1)}, w.options()));
-  const bool own = state.range(0) == 1;
-  if (own && !kernels::vector_linear_supports({inputs[0]}, weights[0], {})) {
-    state.SkipWithError("kvchain's matrix-vector kernel needs a CUDA build on a GPU");
-    return;
-  }
   const auto step = [&] {
-    for (size_t i = 0; i < weights.size(); ++i) {
-      own ? kernels::vector_linear({inputs[i]}, weights[i], {})
-          : torch::nn::functional::linear(inputs[i], weights[i]);
-    }
+    for (size_t i = 0; i < weights.size(); ++i)
+      torch::nn::functional::linear(inputs[i], weights[i]);
   };
   time_step(state, step);
   state.counters["weights_floor_ms"] = 1e3 * roofline().decode_seconds(0);
 }
-BENCHMARK(BM_DecodeMatmulsOnly)
-    ->Arg(0)
-    ->Arg(1)
-    ->ArgName("vector_linear")
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DecodeMatmulsOnly)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // The attention of every layer of one step of B over a cache of `context` tokens, as one CUDA
 // graph: `tokens` new tokens (1: a decode step; 8: FTHSS's prefill of B's input) under a mask

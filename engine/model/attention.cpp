@@ -4,7 +4,6 @@
 #include <limits>
 
 #include "engine/kernels/fused_ops.h"
-#include "engine/model/fused_linear.h"
 #include "engine/torch_compat.h"
 
 namespace kvchain {
@@ -68,11 +67,11 @@ torch::Tensor LlamaAttention::attend(const torch::Tensor& q, const torch::Tensor
   return few_query_attention(q, k, v, mask);
 }
 
-torch::Tensor LlamaAttention::forward(const torch::Tensor& x, RMSNorm& norm,
-                                      const RotaryTables& rotary, const torch::Tensor& mask,
-                                      KVCache* cache) {
+torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& rotary,
+                                      const torch::Tensor& mask, KVCache* cache,
+                                      const torch::Tensor& residual) {
   const auto b = x.size(0), t = x.size(1);
-  auto qkv = norm_linear(x, norm, qkv_).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
+  auto qkv = qkv_.forward(x).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
   torch::Tensor q, k, v;
   const auto slot = cache != nullptr ? cache->write_slot() : torch::Tensor();
   if (slot.defined()) {
@@ -106,7 +105,7 @@ torch::Tensor LlamaAttention::forward(const torch::Tensor& x, RMSNorm& norm,
          attend(q.narrow(2, masked, t - masked), k, v, {}, t - masked > 1)},
         2);
   }
-  return add_linear(x, o_proj_, out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_}));
+  return add_linear(residual, o_proj_, out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_}));
 }
 
 }  // namespace kvchain

@@ -4,7 +4,6 @@
 
 #include "engine/model/kv_cache.h"
 #include "engine/model/model_config.h"
-#include "engine/model/rms_norm.h"
 #include "engine/model/rope.h"
 #include "engine/model/stacked_linear.h"
 
@@ -23,12 +22,12 @@ class LlamaAttention : public torch::nn::Module {
  public:
   LlamaAttention(const ModelConfig& config, int64_t layer_index);
 
-  // x + attention(norm(x)), for x [B,T,C]. `mask` (additive, as in compat::attention) covers
+  // residual + attention(x), for x [B,T,C]. `mask` (additive, as in compat::attention) covers
   // the first R <= T new tokens and the cached slots before them, [B|1, H|1, R, past+R]; the
-  // tokens after them see the cache and the new tokens up to themselves. May add in place to x
-  // (see add_linear).
-  torch::Tensor forward(const torch::Tensor& x, RMSNorm& norm, const RotaryTables& rotary,
-                        const torch::Tensor& mask, KVCache* cache);
+  // tokens after them see the cache and the new tokens up to themselves. May add in place to
+  // `residual` (see add_linear).
+  torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
+                        const torch::Tensor& mask, KVCache* cache, const torch::Tensor& residual);
 
  private:
   // The attention of queries q over keys k and values v by the fastest exact kernel.

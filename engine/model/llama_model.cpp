@@ -4,7 +4,7 @@
 
 #include "engine/io/error.h"
 #include "engine/io/text.h"
-#include "engine/model/fused_linear.h"
+#include "engine/kernels/fused_ops.h"
 #include "engine/torch_compat.h"
 
 namespace kvchain {
@@ -38,7 +38,16 @@ torch::Tensor additive_mask(const torch::Tensor& visible, const torch::TensorOpt
                     -std::numeric_limits<float>::infinity());
 }
 
-LlamaMLP::LlamaMLP(const ModelConfig& config) : gate_up_({}) {
+RMSNorm::RMSNorm(int64_t dim, double eps) : eps_(eps) {
+  weight_ = register_parameter("weight", torch::ones({dim}));
+}
+
+torch::Tensor RMSNorm::forward(const torch::Tensor& x) {
+  return compat::rms_norm(x, weight_, eps_);
+}
+
+LlamaMLP::LlamaMLP(const ModelConfig& config)
+    : intermediate_size_(config.intermediate_size), gate_up_({}) {
   namespace nn = torch::nn;
   const auto c = config.hidden_size, f = config.intermediate_size;
   const bool bias = config.mlp_bias;
@@ -48,8 +57,13 @@ LlamaMLP::LlamaMLP(const ModelConfig& config) : gate_up_({}) {
   gate_up_ = StackedLinear({gate_proj_, up_proj_});
 }
 
-torch::Tensor LlamaMLP::forward(const torch::Tensor& x, RMSNorm& norm) {
-  return add_silu_linear(x, down_proj_, norm_linear(x, norm, gate_up_));
+torch::Tensor LlamaMLP::forward(const torch::Tensor& x, const torch::Tensor& residual) {
+  auto gate_up = gate_up_.forward(x);
+  auto hidden = kernels::silu_mul_supports(gate_up)
+                    ? kernels::silu_mul(gate_up)
+                    : torch::silu(gate_up.narrow(-1, 0, intermediate_size_)) *
+                          gate_up.narrow(-1, intermediate_size_, intermediate_size_);
+  return add_linear(residual, down_proj_, hidden);
 }
 
 LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_index) {
@@ -64,8 +78,8 @@ LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_in
 
 torch::Tensor LlamaDecoderLayer::forward(const torch::Tensor& x, const RotaryTables& rotary,
                                          const torch::Tensor& mask, KVCache* cache) {
-  auto h = self_attn_->forward(x, *input_layernorm_, rotary, mask, cache);
-  return mlp_->forward(h, *post_attention_layernorm_);
+  auto h = self_attn_->forward(input_layernorm_->forward(x), rotary, mask, cache, x);
+  return mlp_->forward(post_attention_layernorm_->forward(h), h);
 }
 
 LlamaForCausalLM::LlamaForCausalLM(ModelConfig config)

@@ -8,19 +8,29 @@
 #include "engine/model/attention.h"
 #include "engine/model/kv_cache.h"
 #include "engine/model/model_config.h"
-#include "engine/model/rms_norm.h"
 #include "engine/model/rope.h"
 #include "engine/model/stacked_linear.h"
 
 namespace kvchain {
 
+class RMSNorm : public torch::nn::Module {
+ public:
+  RMSNorm(int64_t dim, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  double eps_;
+  torch::Tensor weight_;
+};
+
 class LlamaMLP : public torch::nn::Module {
  public:
   explicit LlamaMLP(const ModelConfig& config);
-  // x + mlp(norm(x)), maybe in place on x (see add_linear).
-  torch::Tensor forward(const torch::Tensor& x, RMSNorm& norm);
+  // residual + mlp(x), maybe in place on `residual` (see add_linear).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
 
  private:
+  int64_t intermediate_size_;
   torch::nn::Linear gate_proj_{nullptr}, up_proj_{nullptr}, down_proj_{nullptr};
   StackedLinear gate_up_;
 };

@@ -49,12 +49,6 @@ void StackedLinear::stack() {
   }
 }
 
-torch::Tensor StackedLinear::plain_weight() {
-  if (weights_need_grad() || parts_.front()->bias.defined()) return {};
-  if (!stacked()) stack();
-  return weight_;
-}
-
 torch::Tensor StackedLinear::forward(const torch::Tensor& x) {
   if (weights_need_grad()) {
     std::vector<torch::Tensor> outputs;
@@ -63,6 +57,15 @@ torch::Tensor StackedLinear::forward(const torch::Tensor& x) {
   }
   if (!stacked()) stack();
   return torch::linear(x, weight_, bias_);
+}
+
+torch::Tensor add_linear(const torch::Tensor& residual, torch::nn::Linear& linear,
+                         const torch::Tensor& x) {
+  if (torch::GradMode::is_enabled() || linear->bias.defined() || !residual.is_contiguous()) {
+    return residual + linear->forward(x);
+  }
+  residual.view({-1, residual.size(-1)}).addmm_(x.reshape({-1, x.size(-1)}), linear->weight.t());
+  return residual;
 }
 
 }  // namespace kvchain

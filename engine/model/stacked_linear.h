@@ -17,10 +17,6 @@ class StackedLinear {
   // The parts' outputs side by side: [..., sum of their out_features].
   torch::Tensor forward(const torch::Tensor& x);
 
-  // The stacked matrix [sum of out_features, in_features] that forward multiplies by, for a
-  // fused kernel to use instead: undefined while autograd wants the parts or they have biases.
-  torch::Tensor plain_weight();
-
  private:
   bool weights_need_grad() const;
   // Whether every part's parameters still live in the stacked storage (a move to another
@@ -31,5 +27,10 @@ class StackedLinear {
   std::vector<torch::nn::Linear> parts_;
   torch::Tensor weight_, bias_;
 };
+
+// residual + linear(x). Without autograd (and with no bias) the sum happens inside the matmul,
+// in place on `residual` (a contiguous tensor the caller owns): one kernel instead of two.
+torch::Tensor add_linear(const torch::Tensor& residual, torch::nn::Linear& linear,
+                         const torch::Tensor& x);
 
 }  // namespace kvchain
