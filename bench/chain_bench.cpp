@@ -172,6 +172,8 @@ void BM_MemberB(benchmark::State& state) {
   state.counters["kv_MB_allocated"] = kv / (1024.0 * 1024.0);
   state.counters["floor_ms"] = 1e3 * samples.floor_total;
   state.counters["decode_floor_ms_per_token"] = 1e3 * samples.floor_decode_per_token;
+  // How far the CUDA graphs' first replays were from their eager warm-ups (check_replay).
+  state.counters["replay_vs_eager"] = runner.decode_step().largest_replay_difference();
 }
 
 void member_b_args(benchmark::internal::Benchmark* b) {

@@ -1,7 +1,9 @@
 // Greedy generation's stopping rules, on the fixture model and tokenizer.
 #include <gtest/gtest.h>
 
+#include "engine/generation/decode_step.h"
 #include "engine/generation/greedy.h"
+#include "engine/io/error.h"
 #include "engine/model/checkpoint.h"
 #include "tests/test_support.h"
 
@@ -129,6 +131,58 @@ TEST_F(GenerationTest, DecodeStepMatchesTheIncrementalForward) {
   if (model_->device().is_cuda() && CudaGraph::available()) {
     EXPECT_EQ(step.replayed(), 2 * (options.max_new_tokens - 1));
   }
+}
+
+// The decode step in bfloat16, the GPU's default (a recorded CUDA graph there, with libtorch's
+// SDPA over the cache's whole capacity), against the eager incremental forward on the same
+// tokens: logits equal within bfloat16 rounding at every step.
+TEST(DecodeStepTest, InBfloat16ItFollowsTheEagerForward) {
+  auto model = load_model(test::tiny_llama_dir(), test::test_device(), torch::kBFloat16);
+  torch::NoGradGuard no_grad;
+  const auto prompt = torch::tensor(std::vector<int64_t>{5, 17, 42, 8, 99, 3, 64})
+                          .view({1, -1})
+                          .to(model->device());
+  auto stepped = model->make_cache(1), plain = model->make_cache(1);
+  ForwardArgs prefill;
+  prefill.input_ids = prompt;
+  prefill.cache = &stepped;
+  auto token = model->forward(prefill).logits[0][-1].argmax().item<int64_t>();
+  prefill.cache = &plain;
+  model->forward(prefill);
+  DecodeStep step(*model);
+  for (int i = 0; i < 10; ++i) {
+    const auto next = step.run(stepped, token, {}, {"A", SegmentRole::kOutput});
+    ForwardArgs args;
+    args.input_ids = torch::tensor({token}).view({1, 1}).to(model->device());
+    args.cache = &plain;
+    const auto eager = model->forward(args).logits[0][-1].to(torch::kFloat64);
+    const auto difference =
+        ((step.last_logits().to(torch::kFloat64) - eager).norm() / eager.norm()).item<double>();
+    EXPECT_LT(difference, 3e-2) << "step " << i;
+    token = next;
+  }
+  if (model->device().is_cuda() && CudaGraph::available()) {
+    EXPECT_EQ(step.replayed(), 10);
+    EXPECT_LE(step.largest_replay_difference(), 3e-2);
+  }
+}
+
+// The guard on a recorded graph's first replay: it lets rounding through and stops a replay
+// whose logits are not the eager step's (as a stale input or a wrong slot would give).
+TEST(DecodeStepTest, CheckReplayTellsRoundingFromOtherLogits) {
+  torch::manual_seed(21);
+  const auto eager = torch::randn({4096}) * 3;
+  const auto rounded = eager.to(torch::kBFloat16).to(torch::kFloat32);
+  EXPECT_EQ(check_replay(eager, eager, torch::kFloat32), 0.0);
+  const double rounding = check_replay(eager, rounded, torch::kBFloat16);
+  EXPECT_GT(rounding, 0.0);
+  EXPECT_LT(rounding, 1e-2);
+  // Other logits altogether: another step's, or one logit gone wrong in float32.
+  EXPECT_THROW(check_replay(eager, eager.roll(1), torch::kBFloat16), Error);
+  auto one_off = eager.clone();
+  one_off[7] += 1.0;
+  EXPECT_THROW(check_replay(eager, one_off, torch::kFloat32), Error);
+  EXPECT_THROW(check_replay(eager, rounded, torch::kFloat32), Error);
 }
 
 }  // namespace

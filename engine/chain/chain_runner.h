@@ -83,6 +83,8 @@ class ChainRunner {
       const std::vector<int64_t>& shared,
       const std::function<std::optional<TurnPlan>(const std::vector<TurnRecord>&)>& next_turn);
 
+  const DecodeStep& decode_step() const { return decode_step_; }
+
  private:
   ChainModel& model_;
   const BpeTokenizer* tokenizer_;

@@ -1,5 +1,6 @@
 #include "engine/generation/decode_step.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "engine/io/error.h"
@@ -13,29 +14,27 @@ struct DecodeStep::Fixed {
   std::unique_ptr<CudaGraph> graph;
 };
 
-namespace {
-
-// A replay that read a stale input or wrote to the wrong slot would give other logits
-// altogether. One that runs other kernels than the eager step (libtorch may pick another
-// attention kernel inside a recording) only rounds differently, which can still change the
-// greedy token where 16-bit logits tie: so the check compares the logits, not the tokens.
-void check_replay(const torch::Tensor& eager, const torch::Tensor& replayed,
-                  torch::ScalarType model_dtype) {
+double check_replay(const torch::Tensor& eager, const torch::Tensor& replayed,
+                    torch::ScalarType model_dtype) {
   const double tolerance = model_dtype == torch::kFloat32 ? 1e-3 : 5e-2;
   const auto expected = eager.to(torch::kFloat64), actual = replayed.to(torch::kFloat64);
-  const double error =
+  const double difference =
       ((actual - expected).norm() / expected.norm().clamp_min(1e-12)).item<double>();
-  if (!(error <= tolerance)) {
+  if (!(difference <= tolerance)) {
     throw Error("decode step: the recorded CUDA graph's logits differ from the eager step's by " +
-                std::to_string(error) + " of their norm (at most " + std::to_string(tolerance) +
-                " expected)");
+                std::to_string(difference) + " of their norm (at most " +
+                std::to_string(tolerance) + " expected)");
   }
+  return difference;
 }
-
-}  // namespace
 
 DecodeStep::DecodeStep(LlamaForCausalLM& model) : model_(model) {}
 DecodeStep::~DecodeStep() = default;
+
+const torch::Tensor& DecodeStep::last_logits() const {
+  if (fixed_.empty()) throw Error("decode step: no step has run yet");
+  return fixed_.back()->logits;
+}
 
 DecodeStep::Fixed& DecodeStep::fixed_for(const KVCache& cache) {
   const auto storage = cache.storage();
@@ -106,7 +105,10 @@ int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask
   } else {
     compute(fixed, cache);
   }
-  if (eager.defined()) check_replay(eager, fixed.logits, model_.dtype());
+  if (eager.defined()) {
+    largest_replay_difference_ =
+        std::max(largest_replay_difference_, check_replay(eager, fixed.logits, model_.dtype()));
+  }
   const int64_t next = fixed.next.item<int64_t>();
   cache.begin_append(1);
   cache.finish_append({position}, tag);

@@ -10,6 +10,15 @@
 
 namespace kvchain {
 
+// How far a recorded CUDA graph's first replay is from the eager warm-up it was recorded in: the
+// norm of their logits' difference relative to the eager logits'. A replay that read a stale
+// input or wrote to the wrong slot gives other logits altogether; one that runs other kernels
+// (libtorch may pick another attention kernel inside a recording) only rounds differently,
+// which can still change the greedy token where 16-bit logits tie, so the logits are compared,
+// not the tokens. Throws beyond 1e-3 in float32 and 5e-2 in 16-bit model types.
+double check_replay(const torch::Tensor& eager, const torch::Tensor& replayed,
+                    torch::ScalarType model_dtype);
+
 // One greedy decode step in shape-stable form (ForwardArgs::cache_slot): the token, its
 // position, its slot and the attention mask live in fixed tensors on the model's device, and
 // attention spans the cache's whole capacity. On a GPU, with a CUDA libtorch, the step is
@@ -28,6 +37,10 @@ class DecodeStep {
 
   // How many steps were replayed from a recorded graph (the rest ran eagerly).
   int64_t replayed() const { return replayed_; }
+  // The largest check_replay difference of the graphs recorded so far (0 before any).
+  double largest_replay_difference() const { return largest_replay_difference_; }
+  // The latest step's logits, float32 [vocab]: a buffer the next step overwrites.
+  const torch::Tensor& last_logits() const;
 
  private:
   struct Fixed;  // one cache storage's fixed inputs, output and graph
@@ -38,6 +51,7 @@ class DecodeStep {
   LlamaForCausalLM& model_;
   std::vector<std::unique_ptr<Fixed>> fixed_;  // most recently used last
   int64_t replayed_ = 0;
+  double largest_replay_difference_ = 0;
 };
 
 }  // namespace kvchain
