@@ -16,7 +16,9 @@ struct DecodeStep::Fixed {
 
 double check_replay(const torch::Tensor& eager, const torch::Tensor& replayed,
                     torch::ScalarType model_dtype) {
-  const double tolerance = model_dtype == torch::kFloat32 ? 1e-3 : 5e-2;
+  // 16-bit logits rounded once more differ by about 2e-3 of their norm; on the H200 the
+  // Llama-3-8B shape's replays equalled their warm-ups exactly (bench/README.md).
+  const double tolerance = model_dtype == torch::kFloat32 ? 1e-3 : 1e-2;
   const auto expected = eager.to(torch::kFloat64), actual = replayed.to(torch::kFloat64);
   const double difference =
       ((actual - expected).norm() / expected.norm().clamp_min(1e-12)).item<double>();
