@@ -161,7 +161,9 @@ TEST(DecodeStepTest, InBfloat16ItFollowsTheEagerForward) {
     EXPECT_LT(difference, 3e-2) << "step " << i;
     token = next;
   }
-  if (model->device().is_cuda() && CudaGraph::available()) EXPECT_EQ(step.replayed(), 10);
+  if (model->device().is_cuda() && CudaGraph::available()) {
+    EXPECT_EQ(step.replayed(), 10);
+  }
 }
 
 // The guard on a recorded graph's first replay: it lets rounding through and stops a replay
