@@ -14,14 +14,17 @@ struct DecodeStep::Fixed {
   std::unique_ptr<CudaGraph> graph;
 };
 
+double logits_difference(const torch::Tensor& logits, const torch::Tensor& other) {
+  const auto expected = logits.to(torch::kFloat64), actual = other.to(torch::kFloat64);
+  return ((actual - expected).norm() / expected.norm().clamp_min(1e-12)).item<double>();
+}
+
 double check_replay(const torch::Tensor& eager, const torch::Tensor& replayed,
                     torch::ScalarType model_dtype) {
   // 16-bit logits rounded once more differ by about 2e-3 of their norm; on the H200 the
   // Llama-3-8B shape's replays equalled their warm-ups exactly (bench/README.md).
   const double tolerance = model_dtype == torch::kFloat32 ? 1e-3 : 1e-2;
-  const auto expected = eager.to(torch::kFloat64), actual = replayed.to(torch::kFloat64);
-  const double difference =
-      ((actual - expected).norm() / expected.norm().clamp_min(1e-12)).item<double>();
+  const double difference = logits_difference(eager, replayed);
   if (!(difference <= tolerance)) {
     throw Error("decode step: the recorded CUDA graph's logits differ from the eager step's by " +
                 std::to_string(difference) + " of their norm (at most " +

@@ -10,8 +10,11 @@
 
 namespace kvchain {
 
-// How far a recorded CUDA graph's first replay is from the eager warm-up it was recorded in: the
-// norm of their logits' difference relative to the eager logits'. A replay that read a stale
+// The norm of `other - logits` relative to the norm of `logits`, in float64.
+double logits_difference(const torch::Tensor& logits, const torch::Tensor& other);
+
+// How far a recorded CUDA graph's first replay is from the eager warm-up it was recorded in
+// (logits_difference of their logits). A replay that read a stale
 // input or wrote to the wrong slot gives other logits altogether; one that runs other kernels
 // (libtorch may pick another attention kernel inside a recording) only rounds differently,
 // which can still change the greedy token where 16-bit logits tie, so the logits are compared,
