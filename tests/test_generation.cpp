@@ -129,8 +129,65 @@ TEST_F(GenerationTest, DecodeStepMatchesTheIncrementalForward) {
   const auto repeat =
       generate_greedy(*model_, again, prefill, options, nullptr, {"A", SegmentRole::kOutput});
   EXPECT_EQ(repeat.tokens, tokens);
+  // Both prefills (padded to 8 rows) and every decode step.
   if (model_->device().is_cuda() && CudaGraph::available()) {
-    EXPECT_EQ(step.replayed(), 2 * (options.max_new_tokens - 1));
+    EXPECT_EQ(step.replayed(), 2 * options.max_new_tokens);
+  }
+}
+
+// A chain member's prefill behind a shared cache, as DecodeStep runs it (padded to a bucket of
+// rows, at slots of the cache's whole buffers; a CUDA graph on a GPU), against the ordinary
+// forward: the same logits, keys, values, positions and segments. Its first rows see only part
+// of the cache (as a member that must not see another's prompt), the rest are causal.
+TEST_F(GenerationTest, ShortPrefillsMatchTheOrdinaryForward) {
+  torch::NoGradGuard no_grad;
+  const auto ids = [&](int64_t n, int64_t from) {
+    return torch::arange(from, from + n, torch::kInt64).view({1, n}).to(model_->device());
+  };
+  const SegmentTag prompt{"A", SegmentRole::kPrompt}, input{"B", SegmentRole::kInput};
+  DecodeStep step(*model_);
+  for (const int64_t tokens : {5, 8, 11, 70}) {
+    auto stepped = model_->make_cache(1), plain = model_->make_cache(1);
+    for (auto* cache : {&stepped, &plain}) {
+      ForwardArgs shared;
+      shared.input_ids = ids(6, 30);
+      shared.cache = cache;
+      shared.tag = prompt;
+      model_->forward(shared);
+      cache->fit(cache->size() + DecodeStep::prefill_rows(tokens));
+    }
+    // Rows 0..2 see neither A's prompt (slots 0..5) nor what follows them; the rest are causal.
+    auto mask = torch::zeros({1, 1, 3, 9}, torch::kBool);
+    for (int64_t r = 0; r < 3; ++r) mask[0][0][r].narrow(0, 6, r + 1).fill_(true);
+    ForwardArgs args;
+    args.inputs_embeds = model_->embed(ids(tokens, 50));
+    args.position_ids = torch::arange(16, 16 + tokens, torch::kInt64).view({1, tokens});
+    args.attention_mask = mask;
+    args.tag_spans = {{input, 2}, {{"B", SegmentRole::kOutput}, tokens - 2}};
+    args.cache = &stepped;
+    const auto token = step.prefill(args);
+    args.cache = &plain;
+    const auto logits = model_->forward(args).logits[0][-1];
+    EXPECT_EQ(token, logits.argmax().item<int64_t>()) << tokens << " tokens";
+    if (tokens <= DecodeStep::kMaxPrefillRows) {
+      EXPECT_LT(logits_difference(logits, step.last_logits()), 1e-5) << tokens << " tokens";
+    }
+    ASSERT_EQ(stepped.size(), plain.size());
+    EXPECT_EQ(stepped.positions(), plain.positions());
+    ASSERT_EQ(stepped.segments().size(), 3u);
+    EXPECT_EQ(stepped.segments()[2].tag.role, SegmentRole::kOutput);
+    EXPECT_EQ(stepped.segments()[2].end, 6 + tokens);
+    for (int64_t layer = 0; layer < plain.num_layers(); ++layer) {
+      EXPECT_TRUE(torch::allclose(stepped.keys(layer), plain.keys(layer), 1e-4, 1e-5));
+      EXPECT_TRUE(torch::allclose(stepped.values(layer), plain.values(layer), 1e-4, 1e-5));
+    }
+  }
+  EXPECT_EQ(DecodeStep::prefill_rows(5), 8);
+  EXPECT_EQ(DecodeStep::prefill_rows(8), 8);
+  EXPECT_EQ(DecodeStep::prefill_rows(11), 16);
+  EXPECT_EQ(DecodeStep::prefill_rows(70), 70);
+  if (model_->device().is_cuda() && CudaGraph::available()) {
+    EXPECT_EQ(step.replayed(), 3);
   }
 }
 

@@ -1,7 +1,10 @@
 #include "engine/generation/decode_step.h"
 
+#include <ATen/Dispatch.h>
+
 #include <algorithm>
 #include <limits>
+#include <numeric>
 
 #include "engine/io/error.h"
 
@@ -9,10 +12,48 @@ namespace kvchain {
 
 struct DecodeStep::Fixed {
   std::vector<const void*> storage;
-  int64_t capacity = 0;
-  torch::Tensor token, position, slot, mask, logits, next;
+  int64_t capacity = 0, rows = 0;
+  torch::Tensor token, embeds, positions, slots, last_row, mask, logits, next;
   std::unique_ptr<CudaGraph> graph;
 };
+
+namespace {
+
+// A prefill's additive mask [1,1,rows,capacity] on the host, in `dtype`: row i sees the cache
+// and the new rows up to itself, and the first R rows what `given` (boolean, [1,1,R,past+R])
+// lets them. Rows padding the prefill see the same, which keeps their softmax finite; nothing
+// reads what they give.
+torch::Tensor prefill_mask(const torch::Tensor& given, int64_t past, int64_t rows, int64_t capacity,
+                           torch::ScalarType dtype) {
+  torch::Tensor visible;
+  int64_t r = 0;
+  if (given.defined()) {
+    r = given.size(2);
+    if (given.size(-1) != past + r) {
+      throw Error("attention_mask has " + std::to_string(given.size(-1)) + " columns for " +
+                  std::to_string(r) + " rows behind " + std::to_string(past) +
+                  " cached slots, expected " + std::to_string(past + r));
+    }
+    visible = given.to(torch::kCPU).contiguous();
+  }
+  const bool* seen = visible.defined() ? visible.data_ptr<bool>() : nullptr;
+  auto mask = torch::empty({1, 1, rows, capacity}, torch::TensorOptions().dtype(dtype));
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, dtype, "prefill_mask", [&] {
+    const auto open = static_cast<scalar_t>(0.0f);
+    const auto hidden = static_cast<scalar_t>(-std::numeric_limits<float>::infinity());
+    auto* row = mask.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < rows; ++i, row += capacity) {
+      const bool masked = i < r;
+      const int64_t end = masked ? past + r : past + i + 1;
+      for (int64_t j = 0; j < capacity; ++j) {
+        row[j] = j < end && (!masked || seen[i * (past + r) + j]) ? open : hidden;
+      }
+    }
+  });
+  return mask;
+}
+
+}  // namespace
 
 double logits_difference(const torch::Tensor& logits, const torch::Tensor& other) {
   const auto expected = logits.to(torch::kFloat64), actual = other.to(torch::kFloat64);
@@ -26,7 +67,7 @@ double check_replay(const torch::Tensor& eager, const torch::Tensor& replayed,
   const double tolerance = model_dtype == torch::kFloat32 ? 1e-3 : 1e-2;
   const double difference = logits_difference(eager, replayed);
   if (!(difference <= tolerance)) {
-    throw Error("decode step: the recorded CUDA graph's logits differ from the eager step's by " +
+    throw Error("the recorded CUDA graph's logits differ from the eager step's by " +
                 std::to_string(difference) + " of their norm (at most " +
                 std::to_string(tolerance) + " expected)");
   }
@@ -41,10 +82,19 @@ const torch::Tensor& DecodeStep::last_logits() const {
   return fixed_.back()->logits;
 }
 
-DecodeStep::Fixed& DecodeStep::fixed_for(const KVCache& cache) {
+int64_t DecodeStep::prefill_rows(int64_t tokens) {
+  if (tokens > kMaxPrefillRows) return tokens;
+  int64_t rows = kMinPrefillRows;
+  while (rows < tokens) rows *= 2;
+  return rows;
+}
+
+DecodeStep::Fixed& DecodeStep::fixed_for(const KVCache& cache, int64_t rows, bool by_embedding) {
   const auto storage = cache.storage();
   for (size_t i = 0; i < fixed_.size(); ++i) {
-    if (fixed_[i]->storage == storage && fixed_[i]->capacity == cache.capacity()) {
+    const auto& f = *fixed_[i];
+    if (f.storage == storage && f.capacity == cache.capacity() && f.rows == rows &&
+        f.embeds.defined() == by_embedding) {
       std::rotate(fixed_.begin() + i, fixed_.begin() + i + 1, fixed_.end());
       return *fixed_.back();
     }
@@ -53,49 +103,39 @@ DecodeStep::Fixed& DecodeStep::fixed_for(const KVCache& cache) {
   auto fixed = std::make_unique<Fixed>();
   fixed->storage = storage;
   fixed->capacity = cache.capacity();
+  fixed->rows = rows;
   const auto ids = torch::TensorOptions().dtype(torch::kInt64).device(model_.device());
   fixed->token = torch::zeros({1, 1}, ids);
-  fixed->position = torch::zeros({1, 1}, ids);
-  fixed->slot = torch::zeros({1}, ids);
+  fixed->positions = torch::zeros({1, rows}, ids);
+  fixed->slots = torch::zeros({rows}, ids);
+  fixed->last_row = torch::zeros({1}, ids);
   // Additive and in the model's dtype already, so the recorded step has no kernels to convert it.
-  fixed->mask = torch::zeros({1, 1, 1, cache.capacity()}, ids.dtype(model_.dtype()));
+  fixed->mask = torch::zeros({1, 1, rows, cache.capacity()}, ids.dtype(model_.dtype()));
+  if (by_embedding) {
+    fixed->embeds = torch::zeros({1, rows, model_.config().hidden_size}, ids.dtype(model_.dtype()));
+  }
   fixed_.push_back(std::move(fixed));
   return *fixed_.back();
 }
 
 void DecodeStep::compute(Fixed& fixed, KVCache& cache) {
   ForwardArgs args;
-  args.input_ids = fixed.token;
-  args.position_ids = fixed.position;
+  if (fixed.embeds.defined()) {
+    args.inputs_embeds = fixed.embeds;
+  } else {
+    args.input_ids = fixed.token;
+  }
+  args.position_ids = fixed.positions;
   args.attention_mask = fixed.mask;
   args.cache = &cache;
-  args.cache_slot = fixed.slot;
-  args.last_logits_only = true;
-  fixed.logits = model_.forward(args).logits.view({-1});
+  args.cache_slots = fixed.slots;
+  args.last_logits_only = fixed.rows == 1;
+  auto logits = model_.forward(args).logits[0];
+  fixed.logits = (fixed.rows == 1 ? logits : logits.index_select(0, fixed.last_row)).view({-1});
   fixed.next = fixed.logits.argmax().view({1});
 }
 
-int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask,
-                        const SegmentTag& tag) {
-  if (mask.defined() && mask.scalar_type() != torch::kBool) {
-    throw Error("decode step: the attention mask must be boolean");
-  }
-  torch::NoGradGuard no_grad;
-  if (cache.size() >= cache.capacity()) cache.fit(cache.size() + 1);
-  const int64_t position = cache.next_position();
-  auto& fixed = fixed_for(cache);
-  fixed.token.fill_(token);
-  fixed.position.fill_(position);
-  fixed.slot.fill_(cache.size());
-  constexpr float kHidden = -std::numeric_limits<float>::infinity();
-  fixed.mask.fill_(kHidden);
-  auto visible = fixed.mask.narrow(3, 0, cache.size() + 1);
-  if (mask.defined()) {
-    visible.copy_(
-        additive_mask(mask.reshape(visible.sizes()), mask.options().dtype(fixed.mask.dtype())));
-  } else {
-    visible.zero_();
-  }
+int64_t DecodeStep::step(Fixed& fixed, KVCache& cache) {
   torch::Tensor eager;  // a recording's warm-up logits, which its first replay must repeat
   if (model_.device().is_cuda() && CudaGraph::available()) {
     if (!fixed.graph) {
@@ -111,10 +151,91 @@ int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask
     compute(fixed, cache);
   }
   if (eager.defined()) {
-    largest_replay_difference_ =
-        std::max(largest_replay_difference_, check_replay(eager, fixed.logits, model_.dtype()));
+    try {
+      largest_replay_difference_ =
+          std::max(largest_replay_difference_, check_replay(eager, fixed.logits, model_.dtype()));
+    } catch (const Error& e) {
+      throw Error((fixed.embeds.defined()
+                       ? "prefill padded to " + std::to_string(fixed.rows) + " rows: "
+                       : std::string("decode step: ")) +
+                  e.what());
+    }
   }
-  const int64_t next = fixed.next.item<int64_t>();
+  return fixed.next.item<int64_t>();
+}
+
+int64_t DecodeStep::prefill(const ForwardArgs& prefill) {
+  torch::NoGradGuard no_grad;
+  KVCache& cache = *prefill.cache;
+  const auto& input = prefill.input_ids.defined() ? prefill.input_ids : prefill.inputs_embeds;
+  const int64_t tokens = input.size(1), rows = prefill_rows(tokens);
+  const auto& mask = prefill.attention_mask;
+  const bool shape_stable =
+      tokens <= kMaxPrefillRows && input.size(0) == 1 && !prefill.cache_slots.defined() &&
+      (!mask.defined() ||
+       (mask.scalar_type() == torch::kBool && mask.size(0) == 1 && mask.size(1) == 1));
+  if (!shape_stable) {
+    ForwardArgs args = prefill;
+    args.last_logits_only = true;
+    return model_.forward(args).logits[0][-1].argmax().item<int64_t>();
+  }
+  if (cache.capacity() < cache.size() + rows) {
+    throw Error("prefill: " + std::to_string(rows) + " rows do not fit after " +
+                std::to_string(cache.size()) + " of the cache's " +
+                std::to_string(cache.capacity()) + " slots");
+  }
+  auto& fixed = fixed_for(cache, rows, true);
+  const auto embeds =
+      prefill.inputs_embeds.defined() ? prefill.inputs_embeds : model_.embed(prefill.input_ids);
+  fixed.embeds.narrow(1, 0, tokens).copy_(embeds);
+  const int64_t past = cache.size();
+  std::vector<int64_t> positions(tokens);
+  if (prefill.position_ids.defined()) {
+    const auto given = prefill.position_ids[0].to(torch::kCPU, torch::kInt64).contiguous();
+    std::copy_n(given.data_ptr<int64_t>(), tokens, positions.begin());
+  } else {
+    std::iota(positions.begin(), positions.end(), cache.next_position());
+  }
+  std::vector<int64_t> padded(positions), slots(rows);
+  // Rows padding the prefill continue its numbering.
+  for (int64_t i = tokens; i < rows; ++i) padded.push_back(positions.back() + i - tokens + 1);
+  std::iota(slots.begin(), slots.end(), past);
+  fixed.positions.copy_(torch::tensor(padded, torch::kInt64).view({1, rows}));
+  fixed.slots.copy_(torch::tensor(slots, torch::kInt64));
+  fixed.last_row.fill_(tokens - 1);
+  fixed.mask.copy_(prefill_mask(mask, past, rows, cache.capacity(), model_.dtype()));
+  const int64_t next = step(fixed, cache);
+  cache.begin_append(tokens);
+  if (prefill.tag_spans.empty()) {
+    cache.finish_append(positions, prefill.tag);
+  } else {
+    cache.finish_append(positions, prefill.tag_spans);
+  }
+  return next;
+}
+
+int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask,
+                        const SegmentTag& tag) {
+  if (mask.defined() && mask.scalar_type() != torch::kBool) {
+    throw Error("decode step: the attention mask must be boolean");
+  }
+  torch::NoGradGuard no_grad;
+  if (cache.size() >= cache.capacity()) cache.fit(cache.size() + 1);
+  const int64_t position = cache.next_position();
+  auto& fixed = fixed_for(cache, 1, false);
+  fixed.token.fill_(token);
+  fixed.positions.fill_(position);
+  fixed.slots.fill_(cache.size());
+  constexpr float kHidden = -std::numeric_limits<float>::infinity();
+  fixed.mask.fill_(kHidden);
+  auto visible = fixed.mask.narrow(3, 0, cache.size() + 1);
+  if (mask.defined()) {
+    visible.copy_(
+        additive_mask(mask.reshape(visible.sizes()), mask.options().dtype(fixed.mask.dtype())));
+  } else {
+    visible.zero_();
+  }
+  const int64_t next = step(fixed, cache);
   cache.begin_append(1);
   cache.finish_append({position}, tag);
   return next;

@@ -22,23 +22,38 @@ double logits_difference(const torch::Tensor& logits, const torch::Tensor& other
 double check_replay(const torch::Tensor& eager, const torch::Tensor& replayed,
                     torch::ScalarType model_dtype);
 
-// One greedy decode step in shape-stable form (ForwardArgs::cache_slot): the token, its
-// position, its slot and the attention mask live in fixed tensors on the model's device, and
-// attention spans the cache's whole capacity. On a GPU, with a CUDA libtorch, the step is
-// recorded as a CUDA graph once per cache storage and replayed: one launch per token instead of
-// one per operation, which is most of what a GPU's decode step costs. Elsewhere the same step
-// runs eagerly. Keep one across calls (GenerationOptions::decode_step) so later examples whose
-// caches get the same buffers reuse the graph; it is valid while the model's weights stay put.
+// Greedy generation's steps in shape-stable form (ForwardArgs::cache_slots): a decode step's
+// token, or a short prefill's embeddings padded to a bucket of rows, their positions, slots and
+// the attention mask live in fixed tensors on the model's device, and attention spans the
+// cache's whole capacity. On a GPU, with a CUDA libtorch, each
+// form is recorded as a CUDA graph once per cache storage and replayed: one launch per step
+// instead of one per operation, which is most of what a GPU's decode step, and a chain member's
+// prefill of a few tokens behind a shared cache, cost. Elsewhere the same steps run eagerly.
+// Keep one across calls (GenerationOptions::decode_step) so later examples whose caches get the
+// same buffers reuse the graphs; it is valid while the model's weights stay put.
 class DecodeStep {
  public:
   explicit DecodeStep(LlamaForCausalLM& model);
   ~DecodeStep();
 
+  // A prefill of at most this many tokens runs in shape-stable form, padded to the next power
+  // of two of at least kMinPrefillRows rows; a longer one, whose matmuls outweigh its launches,
+  // runs as an ordinary forward.
+  static constexpr int64_t kMaxPrefillRows = 64;
+  static constexpr int64_t kMinPrefillRows = 8;
+
+  // Appends `prefill` (batch 1; ids or embeddings, its positions, mask and tags as a forward
+  // takes them) to `*prefill.cache`, which must have room for the rows it pads to, and
+  // returns the greedy next token.
+  int64_t prefill(const ForwardArgs& prefill);
   // Appends `token` to `cache` at its next position under `tag` and returns the greedy next
   // token. `mask` is boolean [1,1,1,size+1] (true = may attend), or undefined for causal.
   int64_t run(KVCache& cache, int64_t token, const torch::Tensor& mask, const SegmentTag& tag);
 
-  // How many steps were replayed from a recorded graph (the rest ran eagerly).
+  // The rows a prefill of `tokens` tokens runs with: a bucket, or `tokens` if it runs as an
+  // ordinary forward.
+  static int64_t prefill_rows(int64_t tokens);
+  // How many steps (decode steps and prefills) were replayed from a recorded graph.
   int64_t replayed() const { return replayed_; }
   // The largest check_replay difference of the graphs recorded so far (0 before any).
   double largest_replay_difference() const { return largest_replay_difference_; }
@@ -46,11 +61,14 @@ class DecodeStep {
   const torch::Tensor& last_logits() const;
 
  private:
-  struct Fixed;  // one cache storage's fixed inputs, output and graph
-  Fixed& fixed_for(const KVCache& cache);
+  struct Fixed;  // one step form's fixed inputs, output and graph on one cache storage
+  Fixed& fixed_for(const KVCache& cache, int64_t rows, bool by_embedding);
+  // Copies the staged host inputs over, runs (or records and replays) the step and returns
+  // its greedy token.
+  int64_t step(Fixed& fixed, KVCache& cache);
   void compute(Fixed& fixed, KVCache& cache);
 
-  static constexpr size_t kKept = 4;  // storages remembered (each graph holds some memory)
+  static constexpr size_t kKept = 8;  // step forms remembered (each graph holds some memory)
   LlamaForCausalLM& model_;
   std::vector<std::unique_ptr<Fixed>> fixed_;  // most recently used last
   int64_t replayed_ = 0;

@@ -35,11 +35,12 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
   prefill.last_logits_only = true;
   const auto& prefill_input =
       prefill.input_ids.defined() ? prefill.input_ids : prefill.inputs_embeds;
-  cache.fit(cache.size() + prefill_input.size(1) + options.max_new_tokens);
+  cache.fit(cache.size() + DecodeStep::prefill_rows(prefill_input.size(1)) +
+            options.max_new_tokens);
   std::optional<DecodeStep> own_step;
   DecodeStep& decode_step =
       options.decode_step != nullptr ? *options.decode_step : own_step.emplace(model);
-  int64_t token = model.forward(prefill).logits[0][-1].argmax().item<int64_t>();
+  int64_t token = decode_step.prefill(prefill);
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
     if (step == 0) prefill_end = Clock::now();
     result.tokens.push_back(token);

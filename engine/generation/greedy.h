@@ -34,7 +34,8 @@ struct GenerationResult {
 
 // Greedy decoding for batch 1: one forward over `prefill` (ids or embeddings, appended to
 // `cache`, which is first fitted to hold the prefill and every new token), then one token per
-// step from the cache (a DecodeStep). Generated tokens are recorded in the cache
+// step from the cache, both through a DecodeStep (which runs a prefill of a few tokens in
+// shape-stable form too). Generated tokens are recorded in the cache
 // under `output_tag`; the last generated token is never fed back, so the cache ends one short
 // of `tokens` (a chain's next member appends it with its own input). `tokenizer` is needed for
 // text and stop strings, and may be null.

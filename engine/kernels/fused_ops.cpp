@@ -22,33 +22,33 @@ bool same_kind(const torch::Tensor& a, const torch::Tensor& b) {
 
 bool rotary_write_supports(const torch::Tensor& qkv, const torch::Tensor& cos,
                            const torch::Tensor& sin, const torch::Tensor& keys,
-                           const torch::Tensor& values, const torch::Tensor& slot) {
+                           const torch::Tensor& values, const torch::Tensor& slots) {
   ElementType type;
   if (!qkv.is_cuda() || qkv.requires_grad() || !element_type(qkv.scalar_type(), &type) ||
-      qkv.dim() != 4 || qkv.size(1) != 1 || !qkv.is_contiguous() || !keys.defined() ||
-      keys.dim() != 4) {
+      qkv.dim() != 4 || !qkv.is_contiguous() || !keys.defined() || keys.dim() != 4) {
     return false;
   }
-  const auto b = qkv.size(0), dim = qkv.size(3);
+  const auto b = qkv.size(0), t = qkv.size(1), dim = qkv.size(3);
   const auto kv_heads = keys.size(1), heads = qkv.size(2) - 2 * kv_heads;
-  const auto table = std::vector<int64_t>{b, 1, 1, dim};
+  const auto table = std::vector<int64_t>{b, t, 1, dim};
   return dim % 2 == 0 && dim <= 2048 && heads > 0 && same_kind(qkv, cos) && same_kind(qkv, sin) &&
          same_kind(qkv, keys) && same_kind(qkv, values) && cos.sizes() == table &&
          sin.sizes() == table && cos.is_contiguous() && sin.is_contiguous() && keys.dim() == 4 &&
          keys.size(0) == b && keys.size(3) == dim && values.sizes() == keys.sizes() &&
-         keys.strides() == values.strides() && rows_contiguous(keys) && slot.is_cuda() &&
-         slot.device() == qkv.device() && slot.scalar_type() == torch::kInt64 && slot.numel() == 1;
+         keys.strides() == values.strides() && rows_contiguous(keys) && slots.is_cuda() &&
+         slots.device() == qkv.device() && slots.scalar_type() == torch::kInt64 &&
+         slots.numel() == t && slots.is_contiguous();
 }
 
 torch::Tensor rotary_write(const torch::Tensor& qkv, const torch::Tensor& cos,
                            const torch::Tensor& sin, const torch::Tensor& keys,
-                           const torch::Tensor& values, const torch::Tensor& slot) {
-  if (!rotary_write_supports(qkv, cos, sin, keys, values, slot)) {
+                           const torch::Tensor& values, const torch::Tensor& slots) {
+  if (!rotary_write_supports(qkv, cos, sin, keys, values, slots)) {
     throw Error("rotary_write: these tensors need the composed RoPE and cache write");
   }
-  const auto b = qkv.size(0), dim = qkv.size(3), kv_heads = keys.size(1);
+  const auto b = qkv.size(0), t = qkv.size(1), dim = qkv.size(3), kv_heads = keys.size(1);
   const auto heads = qkv.size(2) - 2 * kv_heads;
-  auto q = torch::empty({b, heads, 1, dim}, qkv.options());
+  auto q = torch::empty({b, heads, t, dim}, qkv.options());
   RotaryWriteArgs args{};
   element_type(qkv.scalar_type(), &args.type);
   args.qkv = qkv.data_ptr();
@@ -57,8 +57,9 @@ torch::Tensor rotary_write(const torch::Tensor& qkv, const torch::Tensor& cos,
   args.q_out = q.data_ptr();
   args.keys = keys.data_ptr();
   args.values = values.data_ptr();
-  args.slot = slot.data_ptr<int64_t>();
+  args.slots = slots.data_ptr<int64_t>();
   args.batch = static_cast<int>(b);
+  args.tokens = static_cast<int>(t);
   args.heads = static_cast<int>(heads);
   args.kv_heads = static_cast<int>(kv_heads);
   args.dim = static_cast<int>(dim);

@@ -1,6 +1,6 @@
-// Two small operations fused into one kernel each: a decode step's rotation of the new token's
-// queries and keys with the cache write of its keys and values (four kernels otherwise), and
-// the MLP's silu(gate) * up in every forward without autograd (two kernels and a temporary
+// Two small operations fused into one kernel each: a shape-stable step's rotation of the new
+// tokens' queries and keys with the cache write of their keys and values (four kernels otherwise),
+// and the MLP's silu(gate) * up in every forward without autograd (two kernels and a temporary
 // otherwise; it rounds once where the composed form rounds twice).
 
 #include <cuda_runtime.h>
@@ -13,28 +13,31 @@
 namespace kvchain::kernels {
 namespace {
 
-// Grid batch * (heads + 2 * kv_heads), dim / 2 threads: one thread per rotated pair (i, i + dim/2),
-// as transformers' x * cos + rotate_half(x) * sin with one rounding.
+// Grid batch * tokens * (heads + 2 * kv_heads), dim / 2 threads: one thread per rotated pair
+// (i, i + dim/2), as transformers' x * cos + rotate_half(x) * sin with one rounding.
 template <typename T>
 __global__ void rotary_write_kernel(RotaryWriteArgs a) {
   const int all_heads = a.heads + 2 * a.kv_heads, half = a.dim / 2, i = threadIdx.x;
-  const int b = blockIdx.x / all_heads, h = blockIdx.x % all_heads;
+  const int row = blockIdx.x / all_heads, h = blockIdx.x % all_heads;
+  const int b = row / a.tokens, t = row % a.tokens;
   const T* x = static_cast<const T*>(a.qkv) + static_cast<int64_t>(blockIdx.x) * a.dim;
   float x1 = to_float(x[i]), x2 = to_float(x[i + half]);
   T* out;
   if (h < a.heads) {
-    out = static_cast<T*>(a.q_out) + (static_cast<int64_t>(b) * a.heads + h) * a.dim;
+    out =
+        static_cast<T*>(a.q_out) + ((static_cast<int64_t>(b) * a.heads + h) * a.tokens + t) * a.dim;
   } else {
     // A slot past the buffers would write over other memory: fail the launch instead.
-    if (*a.slot < 0 || *a.slot >= a.capacity) __trap();
+    const int64_t slot = a.slots[t];
+    if (slot < 0 || slot >= a.capacity) __trap();
     const bool key = h < a.heads + a.kv_heads;
     const int kv_head = key ? h - a.heads : h - a.heads - a.kv_heads;
     out = static_cast<T*>(key ? a.keys : a.values) + b * a.cache_batch_stride +
-          kv_head * a.cache_head_stride + *a.slot * a.dim;
+          kv_head * a.cache_head_stride + slot * a.dim;
   }
   if (h < a.heads + a.kv_heads) {
-    const T* cos = static_cast<const T*>(a.cos) + static_cast<int64_t>(b) * a.dim;
-    const T* sin = static_cast<const T*>(a.sin) + static_cast<int64_t>(b) * a.dim;
+    const T* cos = static_cast<const T*>(a.cos) + static_cast<int64_t>(row) * a.dim;
+    const T* sin = static_cast<const T*>(a.sin) + static_cast<int64_t>(row) * a.dim;
     const float r1 = x1 * to_float(cos[i]) - x2 * to_float(sin[i]);
     const float r2 = x2 * to_float(cos[i + half]) + x1 * to_float(sin[i + half]);
     x1 = r1;
@@ -63,7 +66,7 @@ __global__ void silu_mul_kernel(SiluMulArgs a) {
 
 template <typename T>
 void launch_rotary(const RotaryWriteArgs& a) {
-  const int blocks = a.batch * (a.heads + 2 * a.kv_heads);
+  const int blocks = a.batch * a.tokens * (a.heads + 2 * a.kv_heads);
   rotary_write_kernel<T><<<blocks, a.dim / 2, 0, static_cast<cudaStream_t>(a.stream)>>>(a);
 }
 

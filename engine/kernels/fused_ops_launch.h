@@ -11,14 +11,14 @@ namespace kvchain::kernels {
 
 struct RotaryWriteArgs {
   ElementType type;
-  const void* qkv;      // [batch, heads + 2 * kv_heads, dim], contiguous: one token's projections
-  const void* cos;      // [batch, dim], contiguous
-  const void* sin;      // as cos
-  void* q_out;          // [batch, heads, dim], contiguous
-  void* keys;           // [batch, kv_heads, capacity, dim] with the strides below; rows contiguous
-  void* values;         // as keys
-  const int64_t* slot;  // on the device: the cache slot the token's key and value go to
-  int batch, heads, kv_heads, dim;
+  const void* qkv;       // [batch, tokens, heads + 2 * kv_heads, dim], contiguous
+  const void* cos;       // [batch, tokens, dim], contiguous
+  const void* sin;       // as cos
+  void* q_out;           // [batch, heads, tokens, dim], contiguous
+  void* keys;            // [batch, kv_heads, capacity, dim] with the strides below; rows contiguous
+  void* values;          // as keys
+  const int64_t* slots;  // on the device, [tokens]: the cache slot each token's key and value go to
+  int batch, tokens, heads, kv_heads, dim;
   int64_t capacity, cache_batch_stride, cache_head_stride;
   void* stream;  // cudaStream_t
 };

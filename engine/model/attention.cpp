@@ -50,18 +50,20 @@ LlamaAttention::LlamaAttention(const ModelConfig& config, int64_t layer_index)
 }
 
 torch::Tensor LlamaAttention::attend(const torch::Tensor& q, const torch::Tensor& k,
-                                     const torch::Tensor& v, const torch::Tensor& mask,
-                                     bool causal) const {
+                                     const torch::Tensor& v, const torch::Tensor& mask, bool causal,
+                                     bool shape_stable) const {
   // Measured on the H200 (bench/README.md). With SDPA at hand on a GPU, a decode step is fastest
-  // there (15 us per layer at 8,000 cached tokens, few_query_attention 29), and so is
-  // FTHSS's 8-token prefill of a member's input behind up to a few thousand cached tokens: that
-  // prefill runs eagerly, its launches dominate it, and few_query_attention is six of them. Behind
-  // a longer cache SDPA's time grows far faster (170 us per layer at 8,000 cached tokens,
-  // few_query_attention 39).
+  // there (15 us per layer at 8,000 cached tokens, few_query_attention 29), and so is an eager
+  // prefill of a few tokens behind up to a few thousand cached tokens: its launches dominate
+  // it, and few_query_attention is six of them. Behind a longer cache SDPA's time grows far
+  // faster (170 us per layer at 8,000 cached tokens, few_query_attention 39). A shape-stable
+  // prefill is a CUDA graph's, whose launches cost next to nothing; there few_query_attention's
+  // cuBLAS matmuls also replay as their eager warm-up ran, where SDPA's recorded prefill of
+  // FTHSS's member B once gave logits 2% of their norm away from its warm-up's.
   const int64_t rows = q.size(2) * (num_heads_ / num_kv_heads_);
-  const bool sdpa_faster =
-      compat::grouped_sdpa_on_gpu(q) && (q.size(2) == 1 || k.size(2) < kFewQueryMinColumns);
-  if (causal || rows > kFewQueryRows || sdpa_faster) {
+  const bool sdpa_faster = compat::grouped_sdpa_on_gpu(q) &&
+                           (q.size(2) == 1 || (!shape_stable && k.size(2) < kFewQueryMinColumns));
+  if (causal || (rows > kFewQueryRows && !shape_stable) || sdpa_faster) {
     return compat::attention(q, k, v, mask, causal);
   }
   return few_query_attention(q, k, v, mask);
@@ -73,12 +75,12 @@ torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables
   const auto b = x.size(0), t = x.size(1);
   auto qkv = qkv_.forward(x).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
   torch::Tensor q, k, v;
-  const auto slot = cache != nullptr ? cache->write_slot() : torch::Tensor();
-  if (slot.defined()) {
-    // A decode step writes at a slot of the cache's whole buffers, in one kernel if it can.
+  const auto slots = cache != nullptr ? cache->write_slots() : torch::Tensor();
+  if (slots.defined()) {
+    // A shape-stable step writes at slots of the cache's whole buffers, in one kernel if it can.
     auto [keys, values] = cache->buffers(layer_index_);
-    if (kernels::rotary_write_supports(qkv, rotary.cos, rotary.sin, keys, values, slot)) {
-      q = kernels::rotary_write(qkv, rotary.cos, rotary.sin, keys, values, slot);
+    if (kernels::rotary_write_supports(qkv, rotary.cos, rotary.sin, keys, values, slots)) {
+      q = kernels::rotary_write(qkv, rotary.cos, rotary.sin, keys, values, slots);
       k = keys;
       v = values;
     }
@@ -94,16 +96,16 @@ torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables
   const int64_t masked = mask.defined() ? mask.size(2) : 0;
   torch::Tensor out;
   if (masked == t) {
-    out = attend(q, k, v, mask, false);
+    out = attend(q, k, v, mask, false, slots.defined());
   } else if (masked == 0) {
-    out = attend(q, k, v, {}, t > 1);
+    out = attend(q, k, v, {}, t > 1, false);
   } else {
     // A mask over the whole input would keep the long causal rest off the causal kernels.
     const auto keys = mask.size(3);
-    out = torch::cat(
-        {attend(q.narrow(2, 0, masked), k.narrow(2, 0, keys), v.narrow(2, 0, keys), mask, false),
-         attend(q.narrow(2, masked, t - masked), k, v, {}, t - masked > 1)},
-        2);
+    out = torch::cat({attend(q.narrow(2, 0, masked), k.narrow(2, 0, keys), v.narrow(2, 0, keys),
+                             mask, false, false),
+                      attend(q.narrow(2, masked, t - masked), k, v, {}, t - masked > 1, false)},
+                     2);
   }
   return add_linear(residual, o_proj_, out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_}));
 }

@@ -31,16 +31,19 @@ class LlamaAttention : public torch::nn::Module {
 
  private:
   // The attention of queries q over keys k and values v by the fastest exact kernel.
+  // `shape_stable`: a step over the cache's whole capacity (ForwardArgs::cache_slots).
   torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                       const torch::Tensor& mask, bool causal) const;
+                       const torch::Tensor& mask, bool causal, bool shape_stable) const;
 
-  // Query rows (query heads per KV head times tokens) up to which few_query_attention may be
-  // used: FTHSS's 8-token prefill of a member's input on Llama-3-8B's 4 query heads per KV head.
+  // Query rows (query heads per KV head times tokens) up to which an eager forward may use
+  // few_query_attention: FTHSS's 8-token prefill of a member's input on Llama-3-8B's 4 query
+  // heads per KV head. A shape-stable step has at most DecodeStep::kMaxPrefillRows tokens.
   static constexpr int64_t kFewQueryRows = 32;
-  // Keys (cached slots and the new tokens) from which a GPU gives more than one token to
-  // few_query_attention instead of SDPA. FTHSS's 8-token prefill on the H200 took 8.5 ms by SDPA
-  // and 9.0 by it over 3,240 keys, 12.7 and 9.1 over 8,240: 4,096 is a pick inside that bracket,
-  // and where it lies depends on the host, which launches the eager prefill's kernels.
+  // Keys (cached slots and the new tokens) from which a GPU gives more than one token of an
+  // eager forward to few_query_attention instead of SDPA. FTHSS's 8-token prefill on the H200
+  // took 8.5 ms by SDPA and 9.0 by it over 3,240 keys, 12.7 and 9.1 over 8,240: 4,096 is a pick
+  // inside that bracket, and where it lies depends on the host, which launches the eager
+  // prefill's kernels.
   static constexpr int64_t kFewQueryMinColumns = 4096;
 
   int64_t layer_index_, num_heads_, num_kv_heads_, head_dim_;

@@ -186,20 +186,24 @@ void KVCache::begin_append(int64_t tokens) {
   pending_ = tokens;
 }
 
-void KVCache::begin_write_at(const torch::Tensor& slot) {
-  if (size_ >= capacity_) throw Error("KVCache::begin_write_at: the cache is full");
-  write_slot_ = slot;
+void KVCache::begin_write_at(const torch::Tensor& slots) {
+  if (size_ + slots.numel() > capacity_) {
+    throw Error("KVCache::begin_write_at: " + std::to_string(slots.numel()) +
+                " tokens do not fit after " + std::to_string(size_) + " of " +
+                std::to_string(capacity_) + " slots");
+  }
+  write_slots_ = slots;
 }
 
 void KVCache::end_write_at() {
-  write_slot_ = torch::Tensor();
+  write_slots_ = torch::Tensor();
 }
 
 std::pair<torch::Tensor, torch::Tensor> KVCache::write(int64_t layer, const torch::Tensor& k,
                                                        const torch::Tensor& v) {
-  if (write_slot_.defined()) {
-    keys_.at(layer).index_copy_(2, write_slot_, k);
-    values_.at(layer).index_copy_(2, write_slot_, v);
+  if (write_slots_.defined()) {
+    keys_.at(layer).index_copy_(2, write_slots_, k);
+    values_.at(layer).index_copy_(2, write_slots_, v);
     return {keys_[layer], values_[layer]};
   }
   if (k.size(2) != pending_) throw Error("KVCache::write: begin_append() was not called");

@@ -100,15 +100,15 @@ class KVCache {
                                                 const torch::Tensor& v);
   void finish_append(const std::vector<int64_t>& positions, const SegmentTag& tag);
   void finish_append(const std::vector<int64_t>& positions, const std::vector<TagSpan>& spans);
-  // The shape-stable form of an append, for a decode step replayed as a CUDA graph: between
-  // begin_write_at(slot) and end_write_at(), write() stores one token at the slot that `slot`
-  // (an int64 [1] tensor on the cache's device) names and returns the whole buffers, whatever
-  // the fill. The caller records the slot (begin_append(1), finish_append()) itself.
-  void begin_write_at(const torch::Tensor& slot);
+  // The shape-stable form of an append, for a step replayed as a CUDA graph: between
+  // begin_write_at(slots) and end_write_at(), write() stores the T new tokens at the slots that
+  // `slots` (an int64 [T] tensor on the cache's device) names and returns the whole buffers,
+  // whatever the fill. The caller records the slots (begin_append(), finish_append()) itself.
+  void begin_write_at(const torch::Tensor& slots);
   void end_write_at();
-  // Between those calls, the slot, and a layer's whole buffers for a kernel that stores the token
-  // itself (kernels::rotary_write); undefined outside them.
-  const torch::Tensor& write_slot() const { return write_slot_; }
+  // Between those calls, the slots, and a layer's whole buffers for a kernel that stores the
+  // tokens itself (kernels::rotary_write); undefined outside them.
+  const torch::Tensor& write_slots() const { return write_slots_; }
   std::pair<torch::Tensor, torch::Tensor> buffers(int64_t layer) const {
     return {keys_.at(layer), values_.at(layer)};
   }
@@ -124,7 +124,7 @@ class KVCache {
   int64_t size_ = 0;
   int64_t pending_ = 0;
   int64_t next_position_ = 0;
-  torch::Tensor write_slot_;
+  torch::Tensor write_slots_;
   std::vector<torch::Tensor> keys_, values_;
   std::vector<int64_t> positions_;
   std::vector<Segment> segments_;

@@ -150,10 +150,12 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
                 " differs from input batch " + std::to_string(batch));
   }
 
-  if (args.cache_slot.defined()) {
-    if (cache == nullptr || t != 1 || !args.position_ids.defined() ||
+  if (args.cache_slots.defined()) {
+    if (cache == nullptr || args.cache_slots.numel() != t || !args.position_ids.defined() ||
         !args.attention_mask.defined()) {
-      throw Error("forward: a cache_slot step takes one token, a cache, position_ids and a mask");
+      throw Error(
+          "forward: a cache_slots step takes a slot per token, a cache, position_ids and "
+          "a mask");
     }
     auto mask = prepare_mask(args.attention_mask, batch, config_.num_attention_heads, t,
                              cache->capacity(), h);
@@ -164,7 +166,7 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
       KVCache* cache;
       ~WriteAt() { cache->end_write_at(); }
     } write_at{cache};
-    cache->begin_write_at(args.cache_slot);
+    cache->begin_write_at(args.cache_slots);
     for (auto& layer : layers_) h = layer->forward(h, rotary, mask, cache);
     return logits_of(h, args.last_logits_only);
   }
