@@ -62,9 +62,11 @@ double logits_difference(const torch::Tensor& logits, const torch::Tensor& other
 
 double check_replay(const torch::Tensor& eager, const torch::Tensor& replayed,
                     torch::ScalarType model_dtype) {
-  // 16-bit logits rounded once more differ by about 2e-3 of their norm; on the H200 the
-  // Llama-3-8B shape's replays equalled their warm-ups exactly (bench/README.md).
-  const double tolerance = model_dtype == torch::kFloat32 ? 1e-3 : 1e-2;
+  // 16-bit logits rounded once more differ by about 2e-3 of their norm. On the H200 the
+  // Llama-3-8B shape's decode replays (random weights, same code) equalled their warm-ups
+  // exactly on one day's machines and differed by up to 1.3e-2 on another's (bench/README.md);
+  // a stale input or a wrong slot gives differences of order one.
+  const double tolerance = model_dtype == torch::kFloat32 ? 1e-3 : 5e-2;
   const double difference = logits_difference(eager, replayed);
   if (!(difference <= tolerance)) {
     throw Error("the recorded CUDA graph's logits differ from the eager step's by " +
