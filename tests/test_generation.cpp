@@ -146,7 +146,7 @@ TEST_F(GenerationTest, ShortPrefillsMatchTheOrdinaryForward) {
   };
   const SegmentTag prompt{"A", SegmentRole::kPrompt}, input{"B", SegmentRole::kInput};
   DecodeStep step(*model_);
-  for (const int64_t tokens : {5, 8, 11, 70}) {
+  for (const int64_t tokens : {3, 5, 8, 11, 70}) {
     auto stepped = model_->make_cache(1), plain = model_->make_cache(1);
     for (auto* cache : {&stepped, &plain}) {
       ForwardArgs shared;
@@ -187,8 +187,26 @@ TEST_F(GenerationTest, ShortPrefillsMatchTheOrdinaryForward) {
   EXPECT_EQ(DecodeStep::prefill_rows(11), 16);
   EXPECT_EQ(DecodeStep::prefill_rows(70), 70);
   if (model_->device().is_cuda() && CudaGraph::available()) {
-    EXPECT_EQ(step.replayed(), 3);
+    EXPECT_EQ(step.replayed(), 4);
   }
+}
+
+// A static cache sized for the prompt and the output alone has no room for the rows a short
+// prefill is padded to: that prefill runs as an ordinary forward, with the same tokens.
+TEST_F(GenerationTest, AStaticCacheWithoutRoomForPaddingStillGenerates) {
+  ForwardArgs prefill;
+  prefill.input_ids = torch::arange(1, 6, torch::kInt64).view({1, 5}).to(model_->device());
+  GenerationOptions options;
+  options.max_new_tokens = 2;
+  auto growable = model_->make_cache(1);
+  const auto expected =
+      generate_greedy(*model_, growable, prefill, options, nullptr, {"A", SegmentRole::kOutput});
+  auto exact = model_->make_cache(1, 7, KVCache::Layout::kStatic);
+  const auto result =
+      generate_greedy(*model_, exact, prefill, options, nullptr, {"A", SegmentRole::kOutput});
+  EXPECT_EQ(result.tokens, expected.tokens);
+  EXPECT_EQ(exact.capacity(), 7);
+  EXPECT_EQ(exact.size(), 6);
 }
 
 // The decode step in bfloat16, the GPU's default (a recorded CUDA graph there, with libtorch's

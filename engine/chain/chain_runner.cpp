@@ -82,13 +82,19 @@ std::vector<TurnRecord> ChainRunner::run(
       if (!shared_cache) shared_cache.emplace(take_cache(""));
       cache = &*shared_cache;
     }
-    // The turn's slots are allocated once, before it: prompts, tokens and its whole output.
-    int64_t slots = plan->forced_output.empty() ? plan->max_new_tokens : 0;
+    // The turn's slots are allocated once, before it: prompts, tokens, the rows a short prefill
+    // is padded to and its whole output.
+    int64_t deep = 0, prefilled = 0;
     for (const auto& part : parts) {
-      slots += part.tag.role == SegmentRole::kPrompt ? model_.adapter(part.tag.member).size()
-                                                     : static_cast<int64_t>(part.ids.size());
+      const bool prompt = part.tag.role == SegmentRole::kPrompt;
+      const int64_t length =
+          prompt ? model_.adapter(part.tag.member).size() : static_cast<int64_t>(part.ids.size());
+      (prompt && model_.adapter(part.tag.member).deep() ? deep : prefilled) += length;
     }
-    cache->fit(cache->size() + slots + static_cast<int64_t>(plan->forced_output.size()));
+    const int64_t slots = plan->forced_output.empty()
+                              ? DecodeStep::prefill_rows(prefilled) + plan->max_new_tokens
+                              : prefilled + static_cast<int64_t>(plan->forced_output.size());
+    cache->fit(cache->size() + deep + slots);
     TurnRecord record;
     record.member = plan->member;
     if (!plan->forced_output.empty()) {

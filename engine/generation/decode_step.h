@@ -42,9 +42,10 @@ class DecodeStep {
   static constexpr int64_t kMaxPrefillRows = 64;
   static constexpr int64_t kMinPrefillRows = 8;
 
-  // Appends `prefill` (batch 1; ids or embeddings, its positions, mask and tags as a forward
-  // takes them) to `*prefill.cache`, which must have room for the rows it pads to, and
-  // returns the greedy next token.
+  // Appends `prefill` (ids or embeddings, its positions, mask and tags as a forward takes
+  // them) to `*prefill.cache` and returns the greedy next token. The shape-stable form takes
+  // batch 1, a boolean mask [1,1,R,past+R] or none, and a cache with room for the padded rows
+  // (a growable one is fitted to them); anything else runs as an ordinary forward.
   int64_t prefill(const ForwardArgs& prefill);
   // Appends `token` to `cache` at its next position under `tag` and returns the greedy next
   // token. `mask` is boolean [1,1,1,size+1] (true = may attend), or undefined for causal.
@@ -62,6 +63,7 @@ class DecodeStep {
 
  private:
   struct Fixed;  // one step form's fixed inputs, output and graph on one cache storage
+  static bool shape_stable(const ForwardArgs& prefill);
   Fixed& fixed_for(const KVCache& cache, int64_t rows, bool by_embedding);
   // Copies the staged host inputs over, runs (or records and replays) the step and returns
   // its greedy token.
