@@ -11,6 +11,16 @@
 namespace kvchain {
 namespace {
 
+// The same slots, positions, keys and values (within float32 rounding) in both caches.
+void expect_same_cache(const KVCache& actual, const KVCache& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  EXPECT_EQ(actual.positions(), expected.positions());
+  for (int64_t layer = 0; layer < expected.num_layers(); ++layer) {
+    EXPECT_TRUE(torch::allclose(actual.keys(layer), expected.keys(layer), 1e-4, 1e-5));
+    EXPECT_TRUE(torch::allclose(actual.values(layer), expected.values(layer), 1e-4, 1e-5));
+  }
+}
+
 class GenerationTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -117,12 +127,7 @@ TEST_F(GenerationTest, DecodeStepMatchesTheIncrementalForward) {
     logits = model_->forward(next).logits;
   }
   EXPECT_EQ(result.tokens, tokens);
-  ASSERT_EQ(stepped.size(), plain.size());
-  EXPECT_EQ(stepped.positions(), plain.positions());
-  for (int64_t layer = 0; layer < plain.num_layers(); ++layer) {
-    EXPECT_TRUE(torch::allclose(stepped.keys(layer), plain.keys(layer), 1e-4, 1e-5));
-    EXPECT_TRUE(torch::allclose(stepped.values(layer), plain.values(layer), 1e-4, 1e-5));
-  }
+  expect_same_cache(stepped, plain);
   // A second generation into another cache gives the same tokens: its storage gets fixed
   // buffers (and, on a GPU, a graph) of its own, and every step after the first is replayed.
   auto again = model_->make_cache(1);
@@ -172,15 +177,10 @@ TEST_F(GenerationTest, ShortPrefillsMatchTheOrdinaryForward) {
     if (tokens <= DecodeStep::kMaxPrefillRows) {
       EXPECT_LT(logits_difference(logits, step.last_logits()), 1e-5) << tokens << " tokens";
     }
-    ASSERT_EQ(stepped.size(), plain.size());
-    EXPECT_EQ(stepped.positions(), plain.positions());
+    expect_same_cache(stepped, plain);
     ASSERT_EQ(stepped.segments().size(), 3u);
     EXPECT_EQ(stepped.segments()[2].tag.role, SegmentRole::kOutput);
     EXPECT_EQ(stepped.segments()[2].end, 6 + tokens);
-    for (int64_t layer = 0; layer < plain.num_layers(); ++layer) {
-      EXPECT_TRUE(torch::allclose(stepped.keys(layer), plain.keys(layer), 1e-4, 1e-5));
-      EXPECT_TRUE(torch::allclose(stepped.values(layer), plain.values(layer), 1e-4, 1e-5));
-    }
   }
   EXPECT_EQ(DecodeStep::prefill_rows(5), 8);
   EXPECT_EQ(DecodeStep::prefill_rows(8), 8);

@@ -1,12 +1,11 @@
 #include "engine/generation/decode_step.h"
 
-#include <ATen/Dispatch.h>
-
 #include <algorithm>
 #include <limits>
 #include <numeric>
 
 #include "engine/io/error.h"
+#include "engine/torch_compat.h"
 
 namespace kvchain {
 
@@ -19,38 +18,26 @@ struct DecodeStep::Fixed {
 
 namespace {
 
-// A prefill's additive mask [1,1,rows,capacity] on the host, in `dtype`: row i sees the cache
+// A prefill's additive mask [1,1,rows,capacity] on the host, in float32: row i sees the cache
 // and the new rows up to itself, and the first R rows what `given` (boolean, [1,1,R,past+R])
 // lets them. Rows padding the prefill see the same, which keeps their softmax finite; nothing
 // reads what they give.
-torch::Tensor prefill_mask(const torch::Tensor& given, int64_t past, int64_t rows, int64_t capacity,
-                           torch::ScalarType dtype) {
-  torch::Tensor visible;
-  int64_t r = 0;
+torch::Tensor prefill_mask(const torch::Tensor& given, int64_t past, int64_t rows,
+                           int64_t capacity) {
+  const auto options = torch::TensorOptions().dtype(torch::kFloat32);
+  auto mask = compat::causal_bias(rows, capacity, past, options);
   if (given.defined()) {
-    r = given.size(2);
+    const int64_t r = given.size(2);
     if (given.size(-1) != past + r) {
       throw Error("attention_mask has " + std::to_string(given.size(-1)) + " columns for " +
                   std::to_string(r) + " rows behind " + std::to_string(past) +
                   " cached slots, expected " + std::to_string(past + r));
     }
-    visible = given.to(torch::kCPU).contiguous();
+    mask.narrow(0, 0, r)
+        .narrow(1, 0, past + r)
+        .copy_(additive_mask(given.reshape({r, past + r}), options));
   }
-  const bool* seen = visible.defined() ? visible.data_ptr<bool>() : nullptr;
-  auto mask = torch::empty({1, 1, rows, capacity}, torch::TensorOptions().dtype(dtype));
-  AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, dtype, "prefill_mask", [&] {
-    const auto open = static_cast<scalar_t>(0.0f);
-    const auto hidden = static_cast<scalar_t>(-std::numeric_limits<float>::infinity());
-    auto* row = mask.data_ptr<scalar_t>();
-    for (int64_t i = 0; i < rows; ++i, row += capacity) {
-      const bool masked = i < r;
-      const int64_t end = masked ? past + r : past + i + 1;
-      for (int64_t j = 0; j < capacity; ++j) {
-        row[j] = j < end && (!masked || seen[i * (past + r) + j]) ? open : hidden;
-      }
-    }
-  });
-  return mask;
+  return mask.view({1, 1, rows, capacity});
 }
 
 }  // namespace
@@ -189,9 +176,10 @@ int64_t DecodeStep::prefill(const ForwardArgs& prefill) {
   const auto& input = prefill.input_ids.defined() ? prefill.input_ids : prefill.inputs_embeds;
   const int64_t tokens = input.size(1), rows = prefill_rows(tokens);
   const auto& mask = prefill.attention_mask;
+  const bool stable = shape_stable(prefill);
   // A static cache sized for the tokens alone has no room for the padding rows.
-  if (shape_stable(prefill)) cache.fit(cache.size() + rows);
-  if (!shape_stable(prefill) || cache.capacity() < cache.size() + rows) {
+  if (stable) cache.fit(cache.size() + rows);
+  if (!stable || cache.capacity() < cache.size() + rows) {
     ForwardArgs args = prefill;
     args.last_logits_only = true;
     return model_.forward(args).logits[0][-1].argmax().item<int64_t>();
@@ -215,7 +203,7 @@ int64_t DecodeStep::prefill(const ForwardArgs& prefill) {
   fixed.positions.copy_(torch::tensor(padded, torch::kInt64).view({1, rows}));
   fixed.slots.copy_(torch::tensor(slots, torch::kInt64));
   fixed.last_row.fill_(tokens - 1);
-  fixed.mask.copy_(prefill_mask(mask, past, rows, cache.capacity(), model_.dtype()));
+  fixed.mask.copy_(prefill_mask(mask, past, rows, cache.capacity()));
   const int64_t next = step(fixed, cache);
   cache.begin_append(tokens);
   if (prefill.tag_spans.empty()) {

@@ -65,8 +65,8 @@ class DecodeStep {
   struct Fixed;  // one step form's fixed inputs, output and graph on one cache storage
   static bool shape_stable(const ForwardArgs& prefill);
   Fixed& fixed_for(const KVCache& cache, int64_t rows, bool by_embedding);
-  // Copies the staged host inputs over, runs (or records and replays) the step and returns
-  // its greedy token.
+  // Runs the step on its fixed inputs (or records it and replays it) and returns its greedy
+  // token.
   int64_t step(Fixed& fixed, KVCache& cache);
   void compute(Fixed& fixed, KVCache& cache);
 
