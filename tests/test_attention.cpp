@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "engine/kernels/fused_ops.h"
 #include "engine/model/attention.h"
 #include "engine/model/rope.h"
@@ -166,6 +168,64 @@ TEST(AttentionTest, FusedSiluMulEqualsSiluTimesUp) {
           << c10::toString(dtype) << " width " << width;
     }
   }
+}
+
+TEST(AttentionTest, FusedRmsNormEqualsTransformersRounding) {
+  auto weight = randn({8});
+  if (!kernels::rms_norm_supports(randn({2, 8}), weight)) {
+    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
+  }
+  torch::manual_seed(10);
+  for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+    // A decode step's row (vector loads, a thread per group), rows wider than 1,024 groups, and
+    // one element at a time.
+    for (int64_t width : {4096, 12288, 13}) {
+      auto x = randn({3, 5, width}, dtype) * 3, w = randn({width}, dtype);
+      const double eps = 1e-5;
+      auto h = x.to(torch::kFloat32);
+      h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + eps);
+      auto expected = (w * h.to(dtype)).to(torch::kFloat32);
+      auto fused = kernels::rms_norm(x, w, eps);
+      ASSERT_EQ(fused.sizes(), x.sizes());
+      ASSERT_EQ(fused.scalar_type(), dtype);
+      // bfloat16: the normalised input may round the other way, and its product with it (a unit
+      // in the last place each, up to 0.8%).
+      const auto relative = ((fused.to(torch::kFloat32) - expected).abs() / (expected.abs() + 1e-3))
+                                .max()
+                                .item<double>();
+      EXPECT_LT(relative, dtype == torch::kFloat32 ? 1e-5 : 2e-2)
+          << c10::toString(dtype) << " width " << width;
+    }
+  }
+}
+
+TEST(AttentionTest, FusedArgmaxEqualsTorchArgmax) {
+  if (!kernels::argmax_supports(randn({8}))) {
+    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
+  }
+  torch::manual_seed(11);
+  auto expect_argmax = [](const torch::Tensor& x, const std::string& what) {
+    auto index = kernels::argmax(x);
+    ASSERT_EQ(index.sizes(), (std::vector<int64_t>{1})) << what;
+    EXPECT_EQ(index.item<int64_t>(), x.argmax().item<int64_t>()) << what;
+  };
+  for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+    // A vocabulary's logits (more elements than the blocks cover at once), and a few.
+    for (int64_t n : {128256, 37}) {
+      const auto name = std::string(c10::toString(dtype)) + " n " + std::to_string(n);
+      auto x = randn({n}, dtype) * 5;
+      expect_argmax(x, name);
+      x.fill_(-1e4).narrow(0, n / 2, 1).fill_(-3);
+      expect_argmax(x, name + " all negative");
+      x.narrow(0, 1, 1).fill_(-3);  // equal largest values: the first
+      expect_argmax(x, name + " tie");
+      x.narrow(0, n - 2, 1).fill_(std::numeric_limits<float>::quiet_NaN());
+      expect_argmax(x, name + " NaN");
+    }
+  }
+  auto infinite = torch::full({300}, -std::numeric_limits<float>::infinity(),
+                              torch::TensorOptions().device(test_device()));
+  expect_argmax(infinite, "all -inf");
 }
 
 TEST(AttentionTest, RotaryMatricesEqualTheFormula) {

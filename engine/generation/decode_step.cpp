@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "engine/io/error.h"
+#include "engine/kernels/fused_ops.h"
 #include "engine/torch_compat.h"
 
 namespace kvchain {
@@ -121,7 +122,8 @@ void DecodeStep::compute(Fixed& fixed, KVCache& cache) {
   args.last_logits_only = fixed.rows == 1;
   auto logits = model_.forward(args).logits[0];
   fixed.logits = (fixed.rows == 1 ? logits : logits.index_select(0, fixed.last_row)).view({-1});
-  fixed.next = fixed.logits.argmax().view({1});
+  fixed.next = kernels::argmax_supports(fixed.logits) ? kernels::argmax(fixed.logits)
+                                                      : fixed.logits.argmax().view({1});
 }
 
 int64_t DecodeStep::step(Fixed& fixed, KVCache& cache) {

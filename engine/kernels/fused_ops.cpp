@@ -97,6 +97,56 @@ torch::Tensor silu_mul(const torch::Tensor& gate_up) {
   return out;
 }
 
+bool rms_norm_supports(const torch::Tensor& x, const torch::Tensor& weight) {
+  ElementType type;
+  const bool grad = torch::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad());
+  return x.is_cuda() && !grad && element_type(x.scalar_type(), &type) && x.dim() >= 1 &&
+         x.numel() > 0 && x.is_contiguous() && weight.dim() == 1 && weight.size(0) == x.size(-1) &&
+         weight.is_contiguous() && weight.device() == x.device() &&
+         weight.scalar_type() == x.scalar_type();
+}
+
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+  if (!rms_norm_supports(x, weight)) throw Error("rms_norm: these tensors need libtorch's RMSNorm");
+  auto out = torch::empty(x.sizes(), x.options());
+  RmsNormArgs args{};
+  element_type(x.scalar_type(), &args.type);
+  args.x = x.data_ptr();
+  args.weight = weight.data_ptr();
+  args.out = out.data_ptr();
+  args.width = x.size(-1);
+  args.rows = x.numel() / args.width;
+  args.eps = static_cast<float>(eps);
+  args.stream = stream_of(x);
+  const std::string error = launch_rms_norm(args);
+  if (!error.empty()) throw Error("rms_norm: " + error);
+  return out;
+}
+
+bool argmax_supports(const torch::Tensor& x) {
+  ElementType type;
+  return x.is_cuda() && element_type(x.scalar_type(), &type) && x.numel() > 0 &&
+         x.numel() < (int64_t{1} << 32) && x.is_contiguous();
+}
+
+torch::Tensor argmax(const torch::Tensor& x) {
+  if (!argmax_supports(x)) throw Error("argmax: these tensors need libtorch's argmax");
+  ArgmaxArgs args{};
+  element_type(x.scalar_type(), &args.type);
+  args.n = x.numel();
+  args.blocks = argmax_blocks(args.n);
+  const auto options = x.options().dtype(torch::kInt64);
+  auto partial = torch::empty({args.blocks}, options);
+  auto out = torch::empty({1}, options);
+  args.x = x.data_ptr();
+  args.partial = reinterpret_cast<unsigned long long*>(partial.data_ptr<int64_t>());
+  args.out = out.data_ptr<int64_t>();
+  args.stream = stream_of(x);
+  const std::string error = launch_argmax(args);
+  if (!error.empty()) throw Error("argmax: " + error);
+  return out;
+}
+
 #else
 
 bool rotary_write_supports(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
@@ -115,6 +165,22 @@ bool silu_mul_supports(const torch::Tensor&) {
 
 torch::Tensor silu_mul(const torch::Tensor&) {
   throw Error("silu_mul: kvchain was built without its CUDA kernels");
+}
+
+bool rms_norm_supports(const torch::Tensor&, const torch::Tensor&) {
+  return false;
+}
+
+torch::Tensor rms_norm(const torch::Tensor&, const torch::Tensor&, double) {
+  throw Error("rms_norm: kvchain was built without its CUDA kernels");
+}
+
+bool argmax_supports(const torch::Tensor&) {
+  return false;
+}
+
+torch::Tensor argmax(const torch::Tensor&) {
+  throw Error("argmax: kvchain was built without its CUDA kernels");
 }
 
 #endif

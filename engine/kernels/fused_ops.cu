@@ -1,7 +1,8 @@
-// Two small operations fused into one kernel each: a shape-stable step's rotation of the new
+// Small operations of a forward in one kernel each: a shape-stable step's rotation of the new
 // tokens' queries and keys with the cache write of their keys and values (four kernels otherwise),
-// and the MLP's silu(gate) * up in every forward without autograd (two kernels and a temporary
-// otherwise; it rounds once where the composed form rounds twice).
+// the MLP's silu(gate) * up in every forward without autograd (two kernels and a temporary
+// otherwise; it rounds once where the composed form rounds twice), and RMSNorm, whose one-row
+// form libtorch's kernel runs slowly.
 
 #include <cuda_runtime.h>
 
@@ -64,6 +65,108 @@ __global__ void silu_mul_kernel(SiluMulArgs a) {
   }
 }
 
+// The sum of every thread's `value` in the block, returned to all of them.
+__device__ float block_sum(float value) {
+  __shared__ float warps[32];
+  __shared__ float total;
+  for (int offset = 16; offset > 0; offset /= 2)
+    value += __shfl_xor_sync(0xffffffff, value, offset);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (lane == 0) warps[warp] = value;
+  __syncthreads();
+  if (warp == 0) {
+    value = lane < (blockDim.x + 31) / 32 ? warps[lane] : 0.f;
+    for (int offset = 16; offset > 0; offset /= 2) {
+      value += __shfl_xor_sync(0xffffffff, value, offset);
+    }
+    if (lane == 0) total = value;
+  }
+  __syncthreads();
+  return total;
+}
+
+// One block a row, N elements a thread at a time. The row is read twice: its second read comes
+// from the L1 cache.
+template <typename T, int N>
+__global__ void rms_norm_kernel(RmsNormArgs a) {
+  const T* x = static_cast<const T*>(a.x) + blockIdx.x * a.width;
+  const T* weight = static_cast<const T*>(a.weight);
+  T* out = static_cast<T*>(a.out) + blockIdx.x * a.width;
+  const int64_t step = static_cast<int64_t>(blockDim.x) * N;
+  float squares = 0.f;
+  for (int64_t c = threadIdx.x * N; c < a.width; c += step) {
+    float v[N];
+    load<N>(x + c, v);
+#pragma unroll
+    for (int e = 0; e < N; ++e) squares += v[e] * v[e];
+  }
+  const float scale = rsqrtf(block_sum(squares) / static_cast<float>(a.width) + a.eps);
+  for (int64_t c = threadIdx.x * N; c < a.width; c += step) {
+    float v[N], w[N];
+    load<N>(x + c, v);
+    load<N>(weight + c, w);
+#pragma unroll
+    for (int e = 0; e < N; ++e) v[e] = to_float(from_float<T>(v[e] * scale)) * w[e];
+    store<N>(out + c, v);
+  }
+}
+
+// A (value, index) pair as one integer whose order is theirs: larger values first, then lower
+// indices; NaN above everything.
+__device__ __forceinline__ unsigned long long argmax_key(float value, int64_t index) {
+  unsigned int bits = __float_as_uint(value);
+  bits = isnan(value) ? 0xffffffffu : (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+  return (static_cast<unsigned long long>(bits) << 32) |
+         (0xffffffffu - static_cast<unsigned int>(index));
+}
+
+__device__ unsigned long long block_max(unsigned long long key) {
+  __shared__ unsigned long long warps[32];
+  __shared__ unsigned long long best;
+  for (int offset = 16; offset > 0; offset /= 2) {
+    const unsigned long long other = __shfl_xor_sync(0xffffffff, key, offset);
+    key = other > key ? other : key;
+  }
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (lane == 0) warps[warp] = key;
+  __syncthreads();
+  if (warp == 0) {
+    key = lane < (blockDim.x + 31) / 32 ? warps[lane] : 0ull;
+    for (int offset = 16; offset > 0; offset /= 2) {
+      const unsigned long long other = __shfl_xor_sync(0xffffffff, key, offset);
+      key = other > key ? other : key;
+    }
+    if (lane == 0) best = key;
+  }
+  __syncthreads();
+  return best;
+}
+
+constexpr int kArgmaxThreads = 256, kArgmaxMaxBlocks = 256;
+
+// Each block's best key over a grid-stride share of x.
+template <typename T>
+__global__ void argmax_partial_kernel(ArgmaxArgs a) {
+  const T* x = static_cast<const T*>(a.x);
+  unsigned long long key = 0;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < a.n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const unsigned long long candidate = argmax_key(to_float(x[i]), i);
+    key = candidate > key ? candidate : key;
+  }
+  key = block_max(key);
+  if (threadIdx.x == 0) a.partial[blockIdx.x] = key;
+}
+
+__global__ void argmax_final_kernel(ArgmaxArgs a) {
+  unsigned long long key = 0;
+  for (int i = threadIdx.x; i < a.blocks; i += blockDim.x) {
+    key = a.partial[i] > key ? a.partial[i] : key;
+  }
+  key = block_max(key);
+  if (threadIdx.x == 0) *a.out = 0xffffffffu - static_cast<unsigned int>(key & 0xffffffffu);
+}
+
 template <typename T>
 void launch_rotary(const RotaryWriteArgs& a) {
   const int blocks = a.batch * a.tokens * (a.heads + 2 * a.kv_heads);
@@ -87,7 +190,37 @@ void launch_silu(const SiluMulArgs& a) {
   }
 }
 
+template <typename T>
+void launch_rms(const RmsNormArgs& a) {
+  constexpr int kVector = 16 / static_cast<int>(sizeof(T));
+  const bool vector = a.width % kVector == 0 && reinterpret_cast<uintptr_t>(a.x) % 16 == 0 &&
+                      reinterpret_cast<uintptr_t>(a.weight) % 16 == 0 &&
+                      reinterpret_cast<uintptr_t>(a.out) % 16 == 0;
+  const int64_t groups = a.width / (vector ? kVector : 1);
+  // A thread per group up to 1,024, in whole warps.
+  const int threads = static_cast<int>(groups >= 1024 ? 1024 : (groups + 31) / 32 * 32);
+  const auto blocks = static_cast<unsigned>(a.rows);
+  auto stream = static_cast<cudaStream_t>(a.stream);
+  if (vector) {
+    rms_norm_kernel<T, kVector><<<blocks, threads, 0, stream>>>(a);
+  } else {
+    rms_norm_kernel<T, 1><<<blocks, threads, 0, stream>>>(a);
+  }
+}
+
+template <typename T>
+void launch_argmax_of(const ArgmaxArgs& a) {
+  auto stream = static_cast<cudaStream_t>(a.stream);
+  argmax_partial_kernel<T><<<a.blocks, kArgmaxThreads, 0, stream>>>(a);
+  argmax_final_kernel<<<1, kArgmaxThreads, 0, stream>>>(a);
+}
+
 }  // namespace
+
+int argmax_blocks(int64_t n) {
+  const int64_t blocks = (n + kArgmaxThreads - 1) / kArgmaxThreads;
+  return static_cast<int>(blocks < kArgmaxMaxBlocks ? blocks : kArgmaxMaxBlocks);
+}
 
 const char* launch_rotary_write(const RotaryWriteArgs& args) {
   dispatch(args.type, [&](auto element) { launch_rotary<typename decltype(element)::type>(args); });
@@ -96,6 +229,17 @@ const char* launch_rotary_write(const RotaryWriteArgs& args) {
 
 const char* launch_silu_mul(const SiluMulArgs& args) {
   dispatch(args.type, [&](auto element) { launch_silu<typename decltype(element)::type>(args); });
+  return launch_error();
+}
+
+const char* launch_argmax(const ArgmaxArgs& args) {
+  dispatch(args.type,
+           [&](auto element) { launch_argmax_of<typename decltype(element)::type>(args); });
+  return launch_error();
+}
+
+const char* launch_rms_norm(const RmsNormArgs& args) {
+  dispatch(args.type, [&](auto element) { launch_rms<typename decltype(element)::type>(args); });
   return launch_error();
 }
 

@@ -31,8 +31,32 @@ struct SiluMulArgs {
   void* stream;  // cudaStream_t
 };
 
+struct RmsNormArgs {
+  ElementType type;
+  const void* x;       // [rows, width], contiguous
+  const void* weight;  // [width]
+  void* out;           // [rows, width], contiguous
+  int64_t rows, width;
+  float eps;
+  void* stream;  // cudaStream_t
+};
+
+struct ArgmaxArgs {
+  ElementType type;
+  const void* x;                // [n], contiguous
+  unsigned long long* partial;  // [blocks]: each block's best (value, index) key
+  int64_t* out;                 // [1]
+  int64_t n;
+  int blocks;
+  void* stream;  // cudaStream_t
+};
+
 // Each returns "" on success, else the CUDA error's text.
 const char* launch_rotary_write(const RotaryWriteArgs& args);
 const char* launch_silu_mul(const SiluMulArgs& args);
+const char* launch_rms_norm(const RmsNormArgs& args);
+const char* launch_argmax(const ArgmaxArgs& args);
+// The blocks launch_argmax takes for n elements (the length of its partial array).
+int argmax_blocks(int64_t n);
 
 }  // namespace kvchain::kernels

@@ -75,14 +75,18 @@ torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables
   const auto b = x.size(0), t = x.size(1);
   auto qkv = qkv_.forward(x).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
   torch::Tensor q, k, v;
-  const auto slots = cache != nullptr ? cache->write_slots() : torch::Tensor();
+  // A shape-stable step writes at slots of the cache's whole buffers and attends over them; an
+  // ordinary append on a GPU writes at its own slots. Either in one kernel if it can.
+  const auto stable_slots = cache != nullptr ? cache->write_slots() : torch::Tensor();
+  const auto slots = stable_slots.defined() || cache == nullptr || !qkv.is_cuda()
+                         ? stable_slots
+                         : cache->append_slots();
   if (slots.defined()) {
-    // A shape-stable step writes at slots of the cache's whole buffers, in one kernel if it can.
     auto [keys, values] = cache->buffers(layer_index_);
     if (kernels::rotary_write_supports(qkv, rotary.cos, rotary.sin, keys, values, slots)) {
       q = kernels::rotary_write(qkv, rotary.cos, rotary.sin, keys, values, slots);
-      k = keys;
-      v = values;
+      std::tie(k, v) =
+          stable_slots.defined() ? std::make_pair(keys, values) : cache->appended(layer_index_);
     }
   }
   if (!q.defined()) {
@@ -96,7 +100,7 @@ torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables
   const int64_t masked = mask.defined() ? mask.size(2) : 0;
   torch::Tensor out;
   if (masked == t) {
-    out = attend(q, k, v, mask, false, slots.defined());
+    out = attend(q, k, v, mask, false, stable_slots.defined());
   } else if (masked == 0) {
     out = attend(q, k, v, {}, t > 1, false);
   } else {

@@ -184,6 +184,19 @@ int64_t KVCache::evict(const std::function<bool(const Segment&)>& drop) {
 void KVCache::begin_append(int64_t tokens) {
   reserve(size_ + tokens);
   pending_ = tokens;
+  append_slots_ = torch::Tensor();
+}
+
+const torch::Tensor& KVCache::append_slots() {
+  if (!append_slots_.defined() && pending_ > 0 && options_.device().is_cuda()) {
+    append_slots_ = torch::arange(size_, size_ + pending_, options_.dtype(torch::kInt64));
+  }
+  return append_slots_;
+}
+
+std::pair<torch::Tensor, torch::Tensor> KVCache::appended(int64_t layer) const {
+  return {keys_.at(layer).narrow(2, 0, size_ + pending_),
+          values_.at(layer).narrow(2, 0, size_ + pending_)};
 }
 
 void KVCache::begin_write_at(const torch::Tensor& slots) {
@@ -209,8 +222,7 @@ std::pair<torch::Tensor, torch::Tensor> KVCache::write(int64_t layer, const torc
   if (k.size(2) != pending_) throw Error("KVCache::write: begin_append() was not called");
   keys_.at(layer).narrow(2, size_, pending_).copy_(k);
   values_.at(layer).narrow(2, size_, pending_).copy_(v);
-  return {keys_[layer].narrow(2, 0, size_ + pending_),
-          values_[layer].narrow(2, 0, size_ + pending_)};
+  return appended(layer);
 }
 
 void KVCache::finish_append(const std::vector<int64_t>& positions, const SegmentTag& tag) {
@@ -232,6 +244,7 @@ void KVCache::finish_append(const std::vector<int64_t>& positions,
   }
   size_ += pending_;
   pending_ = 0;
+  append_slots_ = torch::Tensor();
   positions_.insert(positions_.end(), positions.begin(), positions.end());
   if (!positions.empty()) next_position_ = positions.back() + 1;
 }

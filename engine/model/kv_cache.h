@@ -112,6 +112,11 @@ class KVCache {
   std::pair<torch::Tensor, torch::Tensor> buffers(int64_t layer) const {
     return {keys_.at(layer), values_.at(layer)};
   }
+  // During an ordinary append on a GPU, its slots as an int64 [t] tensor on the cache's device
+  // (made once per append), for a kernel that stores the new keys and values itself; undefined
+  // on a CPU or outside an append. appended(layer) is then what write() would have returned.
+  const torch::Tensor& append_slots();
+  std::pair<torch::Tensor, torch::Tensor> appended(int64_t layer) const;
 
  private:
   void grow_to(int64_t slots);
@@ -124,7 +129,7 @@ class KVCache {
   int64_t size_ = 0;
   int64_t pending_ = 0;
   int64_t next_position_ = 0;
-  torch::Tensor write_slots_;
+  torch::Tensor write_slots_, append_slots_;
   std::vector<torch::Tensor> keys_, values_;
   std::vector<int64_t> positions_;
   std::vector<Segment> segments_;

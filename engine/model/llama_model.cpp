@@ -43,6 +43,7 @@ RMSNorm::RMSNorm(int64_t dim, double eps) : eps_(eps) {
 }
 
 torch::Tensor RMSNorm::forward(const torch::Tensor& x) {
+  if (kernels::rms_norm_supports(x, weight_)) return kernels::rms_norm(x, weight_, eps_);
   return compat::rms_norm(x, weight_, eps_);
 }
 
