@@ -34,14 +34,24 @@ struct Fixture {
     }
   }
 
-  // `forced`: outputs the turns replay instead of decoding, by turn (empty: decode).
-  std::vector<TurnRecord> run(ChainMode mode, bool evict, const std::vector<std::string>& members,
-                              const std::vector<std::vector<int64_t>>& forced = {}) {
+  ChainRunner runner(ChainMode mode, bool evict) {
     RunnerOptions options;
     options.mode = mode;
     options.evict = evict;
     options.eos_token_id = 2;
-    ChainRunner runner(chain, &tokenizer, options);
+    return ChainRunner(chain, &tokenizer, options);
+  }
+
+  // `forced`: outputs the turns replay instead of decoding, by turn (empty: decode).
+  std::vector<TurnRecord> run(ChainMode mode, bool evict, const std::vector<std::string>& members,
+                              const std::vector<std::vector<int64_t>>& forced = {}) {
+    auto fresh = runner(mode, evict);
+    return run_on(fresh, mode, members, forced);
+  }
+
+  std::vector<TurnRecord> run_on(ChainRunner& runner, ChainMode mode,
+                                 const std::vector<std::string>& members,
+                                 const std::vector<std::vector<int64_t>>& forced = {}) {
     return runner.run(tokenizer.encode("Shared question text."),
                       [&](const std::vector<TurnRecord>& done) -> std::optional<TurnPlan> {
                         if (done.size() == members.size()) return std::nullopt;
@@ -136,6 +146,20 @@ TEST_P(ChainRunnerModes, AReplayedOutputLeavesTheNextMemberAsDecodingItDid) {
       EXPECT_EQ(replayed[1].kv_bytes_resident, decoded[1].kv_bytes_resident);
     }
     EXPECT_GE(replayed[1].kv_bytes_allocated, replayed[1].kv_bytes_resident);
+  }
+}
+
+TEST_P(ChainRunnerModes, AnExampleOfTheSameLengthsSetsUpNoNewStepForm) {
+  // It refills the previous example's caches, so a GPU replays the graphs recorded for them.
+  Fixture f(GetParam());
+  for (const auto mode : {ChainMode::kShared, ChainMode::kText}) {
+    auto runner = f.runner(mode, false);
+    const auto first = f.run_on(runner, mode, {"A", "B"});
+    const auto forms = runner.decode_step().forms();
+    EXPECT_GT(forms, 0);
+    const auto second = f.run_on(runner, mode, {"A", "B"});
+    EXPECT_EQ(second[1].text, first[1].text) << chain_mode_name(mode);
+    EXPECT_EQ(runner.decode_step().forms(), forms) << chain_mode_name(mode);
   }
 }
 

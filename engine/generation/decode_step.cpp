@@ -89,6 +89,7 @@ DecodeStep::Fixed& DecodeStep::fixed_for(const KVCache& cache, int64_t rows, boo
       return *fixed_.back();
     }
   }
+  ++forms_;
   if (fixed_.size() == kKept) fixed_.erase(fixed_.begin());
   auto fixed = std::make_unique<Fixed>();
   fixed->storage = storage;

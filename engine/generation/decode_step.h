@@ -56,6 +56,9 @@ class DecodeStep {
   static int64_t prefill_rows(int64_t tokens);
   // How many steps (decode steps and prefills) were replayed from a recorded graph.
   int64_t replayed() const { return replayed_; }
+  // How many step forms (a cache's storage and capacity, a row count) were set up; a GPU records
+  // a graph for each. A runner whose examples keep their lengths sets them up once.
+  int64_t forms() const { return forms_; }
   // The largest check_replay difference of the graphs recorded so far (0 before any).
   double largest_replay_difference() const { return largest_replay_difference_; }
   // The latest step's logits, float32 [vocab]: a buffer the next step overwrites.
@@ -73,7 +76,7 @@ class DecodeStep {
   static constexpr size_t kKept = 8;  // step forms remembered (each graph holds some memory)
   LlamaForCausalLM& model_;
   std::vector<std::unique_ptr<Fixed>> fixed_;  // most recently used last
-  int64_t replayed_ = 0;
+  int64_t replayed_ = 0, forms_ = 0;
   double largest_replay_difference_ = 0;
 };
 
