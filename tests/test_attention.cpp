@@ -219,6 +219,9 @@ TEST(AttentionTest, FusedArgmaxEqualsTorchArgmax) {
       expect_argmax(x, name + " all negative");
       x.narrow(0, 1, 1).fill_(-3);  // equal largest values: the first
       expect_argmax(x, name + " tie");
+      x.fill_(-1e4).narrow(0, 3, 1).fill_(-0.0);  // -0 and +0 are equal: the first
+      x.narrow(0, 9, 1).fill_(0.0);
+      expect_argmax(x, name + " signed zeros");
       x.narrow(0, n - 2, 1).fill_(std::numeric_limits<float>::quiet_NaN());
       expect_argmax(x, name + " NaN");
     }

@@ -66,7 +66,8 @@ torch::Tensor rotary_write(const torch::Tensor& qkv, const torch::Tensor& cos,
   args.capacity = keys.size(2);
   args.cache_batch_stride = keys.stride(0);
   args.cache_head_stride = keys.stride(1);
-  args.stream = stream_of(qkv);
+  const LaunchOn on(qkv);
+  args.stream = on.stream();
   const std::string error = launch_rotary_write(args);
   if (!error.empty()) throw Error("rotary_write: " + error);
   return q;
@@ -91,7 +92,8 @@ torch::Tensor silu_mul(const torch::Tensor& gate_up) {
   args.out = out.data_ptr();
   args.rows = gate_up.numel() / (2 * width);
   args.width = width;
-  args.stream = stream_of(gate_up);
+  const LaunchOn on(gate_up);
+  args.stream = on.stream();
   const std::string error = launch_silu_mul(args);
   if (!error.empty()) throw Error("silu_mul: " + error);
   return out;
@@ -100,10 +102,11 @@ torch::Tensor silu_mul(const torch::Tensor& gate_up) {
 bool rms_norm_supports(const torch::Tensor& x, const torch::Tensor& weight) {
   ElementType type;
   const bool grad = torch::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad());
+  // One block a row: a grid holds fewer than 2^31 of them.
   return x.is_cuda() && !grad && element_type(x.scalar_type(), &type) && x.dim() >= 1 &&
-         x.numel() > 0 && x.is_contiguous() && weight.dim() == 1 && weight.size(0) == x.size(-1) &&
-         weight.is_contiguous() && weight.device() == x.device() &&
-         weight.scalar_type() == x.scalar_type();
+         x.numel() > 0 && x.numel() / x.size(-1) < (int64_t{1} << 31) && x.is_contiguous() &&
+         weight.dim() == 1 && weight.size(0) == x.size(-1) && weight.is_contiguous() &&
+         weight.device() == x.device() && weight.scalar_type() == x.scalar_type();
 }
 
 torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
@@ -117,7 +120,8 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
   args.width = x.size(-1);
   args.rows = x.numel() / args.width;
   args.eps = static_cast<float>(eps);
-  args.stream = stream_of(x);
+  const LaunchOn on(x);
+  args.stream = on.stream();
   const std::string error = launch_rms_norm(args);
   if (!error.empty()) throw Error("rms_norm: " + error);
   return out;
@@ -141,7 +145,8 @@ torch::Tensor argmax(const torch::Tensor& x) {
   args.x = x.data_ptr();
   args.partial = reinterpret_cast<unsigned long long*>(partial.data_ptr<int64_t>());
   args.out = out.data_ptr<int64_t>();
-  args.stream = stream_of(x);
+  const LaunchOn on(x);
+  args.stream = on.stream();
   const std::string error = launch_argmax(args);
   if (!error.empty()) throw Error("argmax: " + error);
   return out;

@@ -65,7 +65,8 @@ __global__ void silu_mul_kernel(SiluMulArgs a) {
   }
 }
 
-// The sum of every thread's `value` in the block, returned to all of them.
+// The sum of every thread's `value` in the block, returned to all of them. For blocks of whole
+// warps, once per kernel (a second call would race on the shared total); so is block_max.
 __device__ float block_sum(float value) {
   __shared__ float warps[32];
   __shared__ float total;
@@ -115,6 +116,7 @@ __global__ void rms_norm_kernel(RmsNormArgs a) {
 // indices; NaN above everything.
 __device__ __forceinline__ unsigned long long argmax_key(float value, int64_t index) {
   unsigned int bits = __float_as_uint(value);
+  if ((bits << 1) == 0u) bits = 0u;  // -0 equals +0, as torch::argmax compares them
   bits = isnan(value) ? 0xffffffffu : (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
   return (static_cast<unsigned long long>(bits) << 32) |
          (0xffffffffu - static_cast<unsigned int>(index));

@@ -108,6 +108,7 @@ void KVCache::truncate(int64_t slots) {
                 std::to_string(size_) + "]");
   }
   size_ = slots;
+  abandon_append();
   positions_.resize(slots);
   next_position_ = slots > 0 ? positions_.back() + 1 : 0;
   std::vector<Segment> kept;
@@ -176,6 +177,7 @@ int64_t KVCache::evict(const std::function<bool(const Segment&)>& drop) {
   for (auto slot : kept_slots) positions.push_back(positions_[slot]);
   positions_ = std::move(positions);
   size_ = kept;
+  abandon_append();
   segments_.clear();
   for (const auto& segment : kept_segments) add_segment(segment.tag, segment.begin, segment.end);
   return removed;
@@ -184,6 +186,11 @@ int64_t KVCache::evict(const std::function<bool(const Segment&)>& drop) {
 void KVCache::begin_append(int64_t tokens) {
   reserve(size_ + tokens);
   pending_ = tokens;
+  append_slots_ = torch::Tensor();
+}
+
+void KVCache::abandon_append() {
+  pending_ = 0;
   append_slots_ = torch::Tensor();
 }
 
