@@ -22,6 +22,14 @@ torch::Tensor randn(std::vector<int64_t> shape, torch::ScalarType dtype = torch:
   return torch::randn(shape, torch::TensorOptions().device(test_device())).to(dtype);
 }
 
+// The largest difference of `actual` from `expected` (float32) relative to each expected value's
+// size.
+double max_relative_difference(const torch::Tensor& actual, const torch::Tensor& expected) {
+  return ((actual.to(torch::kFloat32) - expected).abs() / (expected.abs() + 1e-3))
+      .max()
+      .item<double>();
+}
+
 // The mask of new token i at slot past+i, which may see slots 0..past+i.
 torch::Tensor offset_causal_mask(int64_t rows, int64_t columns) {
   return torch::ones({1, 1, rows, columns}, torch::TensorOptions().dtype(torch::kBool))
@@ -161,9 +169,7 @@ TEST(AttentionTest, FusedSiluMulEqualsSiluTimesUp) {
       auto fused = kernels::silu_mul(gate_up);
       ASSERT_EQ(fused.sizes(), expected.sizes());
       // One rounding to the output type: relative to each value's size.
-      const auto relative = ((fused.to(torch::kFloat32) - expected).abs() / (expected.abs() + 1e-3))
-                                .max()
-                                .item<double>();
+      const double relative = max_relative_difference(fused, expected);
       EXPECT_LT(relative, dtype == torch::kFloat32 ? 1e-5 : 1e-2)
           << c10::toString(dtype) << " width " << width;
     }
@@ -190,9 +196,7 @@ TEST(AttentionTest, FusedRmsNormEqualsTransformersRounding) {
       ASSERT_EQ(fused.scalar_type(), dtype);
       // bfloat16: the normalised input may round the other way, and its product with it (a unit
       // in the last place each, up to 0.8%).
-      const auto relative = ((fused.to(torch::kFloat32) - expected).abs() / (expected.abs() + 1e-3))
-                                .max()
-                                .item<double>();
+      const double relative = max_relative_difference(fused, expected);
       EXPECT_LT(relative, dtype == torch::kFloat32 ? 1e-5 : 2e-2)
           << c10::toString(dtype) << " width " << width;
     }

@@ -3,7 +3,9 @@
 #include "engine/io/error.h"
 
 #ifdef KVCHAIN_CUDA_KERNELS
-#include "engine/kernels/cuda_stream.h"
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
 #include "engine/kernels/fused_ops_launch.h"
 #include "engine/kernels/tensor_checks.h"
 #endif
@@ -16,6 +18,19 @@ namespace {
 
 bool same_kind(const torch::Tensor& a, const torch::Tensor& b) {
   return a.device() == b.device() && a.scalar_type() == b.scalar_type() && !b.requires_grad();
+}
+
+// Runs `launch` on t's device, on the stream libtorch's own kernels there run on now (a graph
+// capture's stream while one records); a CUDA error becomes an Error naming `what`. Without the
+// device guard a tensor on a GPU other than the current one would get its kernel launched on the
+// wrong device.
+template <typename Args>
+void launch_on(const torch::Tensor& t, Args& args, const char* (*launch)(const Args&),
+               const char* what) {
+  const c10::cuda::CUDAGuard device(t.device());
+  args.stream = c10::cuda::getCurrentCUDAStream().stream();
+  const std::string error = launch(args);
+  if (!error.empty()) throw Error(std::string(what) + ": " + error);
 }
 
 }  // namespace
@@ -66,10 +81,7 @@ torch::Tensor rotary_write(const torch::Tensor& qkv, const torch::Tensor& cos,
   args.capacity = keys.size(2);
   args.cache_batch_stride = keys.stride(0);
   args.cache_head_stride = keys.stride(1);
-  const LaunchOn on(qkv);
-  args.stream = on.stream();
-  const std::string error = launch_rotary_write(args);
-  if (!error.empty()) throw Error("rotary_write: " + error);
+  launch_on(qkv, args, launch_rotary_write, "rotary_write");
   return q;
 }
 
@@ -92,10 +104,7 @@ torch::Tensor silu_mul(const torch::Tensor& gate_up) {
   args.out = out.data_ptr();
   args.rows = gate_up.numel() / (2 * width);
   args.width = width;
-  const LaunchOn on(gate_up);
-  args.stream = on.stream();
-  const std::string error = launch_silu_mul(args);
-  if (!error.empty()) throw Error("silu_mul: " + error);
+  launch_on(gate_up, args, launch_silu_mul, "silu_mul");
   return out;
 }
 
@@ -120,10 +129,7 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
   args.width = x.size(-1);
   args.rows = x.numel() / args.width;
   args.eps = static_cast<float>(eps);
-  const LaunchOn on(x);
-  args.stream = on.stream();
-  const std::string error = launch_rms_norm(args);
-  if (!error.empty()) throw Error("rms_norm: " + error);
+  launch_on(x, args, launch_rms_norm, "rms_norm");
   return out;
 }
 
@@ -145,10 +151,7 @@ torch::Tensor argmax(const torch::Tensor& x) {
   args.x = x.data_ptr();
   args.partial = reinterpret_cast<unsigned long long*>(partial.data_ptr<int64_t>());
   args.out = out.data_ptr<int64_t>();
-  const LaunchOn on(x);
-  args.stream = on.stream();
-  const std::string error = launch_argmax(args);
-  if (!error.empty()) throw Error("argmax: " + error);
+  launch_on(x, args, launch_argmax, "argmax");
   return out;
 }
 

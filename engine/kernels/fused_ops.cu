@@ -7,6 +7,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <initializer_list>
 
 #include "engine/kernels/elements.cuh"
 #include "engine/kernels/fused_ops_launch.h"
@@ -65,25 +66,49 @@ __global__ void silu_mul_kernel(SiluMulArgs a) {
   }
 }
 
-// The sum of every thread's `value` in the block, returned to all of them. For blocks of whole
-// warps, once per kernel (a second call would race on the shared total); so is block_max.
-__device__ float block_sum(float value) {
-  __shared__ float warps[32];
-  __shared__ float total;
-  for (int offset = 16; offset > 0; offset /= 2)
-    value += __shfl_xor_sync(0xffffffff, value, offset);
+// `combine` over every thread's `value` in the block, returned to all of them: across each warp,
+// then across the warps' results. For blocks of whole warps, once per kernel (a second call
+// would race on the shared result).
+template <typename V, typename Combine>
+__device__ V block_reduce(V value, V identity, Combine combine) {
+  __shared__ V warps[32];
+  __shared__ V result;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  for (int offset = 16; offset > 0; offset /= 2) {
+    value = combine(value, __shfl_xor_sync(0xffffffff, value, offset));
+  }
   if (lane == 0) warps[warp] = value;
   __syncthreads();
   if (warp == 0) {
-    value = lane < (blockDim.x + 31) / 32 ? warps[lane] : 0.f;
+    value = lane < (blockDim.x + 31) / 32 ? warps[lane] : identity;
     for (int offset = 16; offset > 0; offset /= 2) {
-      value += __shfl_xor_sync(0xffffffff, value, offset);
+      value = combine(value, __shfl_xor_sync(0xffffffff, value, offset));
     }
-    if (lane == 0) total = value;
+    if (lane == 0) result = value;
   }
   __syncthreads();
-  return total;
+  return result;
+}
+
+struct Sum {
+  __device__ float operator()(float a, float b) const { return a + b; }
+};
+
+struct Larger {
+  __device__ unsigned long long operator()(unsigned long long a, unsigned long long b) const {
+    return a > b ? a : b;
+  }
+};
+
+// Whether N elements a thread (16 bytes) can be loaded and stored as words: rows of `width`
+// elements, N to a word, starting at 16-byte-aligned addresses.
+template <int N>
+bool vectorizable(int64_t width, std::initializer_list<const void*> rows) {
+  if (width % N != 0) return false;
+  for (const void* p : rows) {
+    if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return false;
+  }
+  return true;
 }
 
 // One block a row, N elements a thread at a time. The row is read twice: its second read comes
@@ -101,7 +126,8 @@ __global__ void rms_norm_kernel(RmsNormArgs a) {
 #pragma unroll
     for (int e = 0; e < N; ++e) squares += v[e] * v[e];
   }
-  const float scale = rsqrtf(block_sum(squares) / static_cast<float>(a.width) + a.eps);
+  const float scale =
+      rsqrtf(block_reduce(squares, 0.f, Sum()) / static_cast<float>(a.width) + a.eps);
   for (int64_t c = threadIdx.x * N; c < a.width; c += step) {
     float v[N], w[N];
     load<N>(x + c, v);
@@ -122,28 +148,6 @@ __device__ __forceinline__ unsigned long long argmax_key(float value, int64_t in
          (0xffffffffu - static_cast<unsigned int>(index));
 }
 
-__device__ unsigned long long block_max(unsigned long long key) {
-  __shared__ unsigned long long warps[32];
-  __shared__ unsigned long long best;
-  for (int offset = 16; offset > 0; offset /= 2) {
-    const unsigned long long other = __shfl_xor_sync(0xffffffff, key, offset);
-    key = other > key ? other : key;
-  }
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  if (lane == 0) warps[warp] = key;
-  __syncthreads();
-  if (warp == 0) {
-    key = lane < (blockDim.x + 31) / 32 ? warps[lane] : 0ull;
-    for (int offset = 16; offset > 0; offset /= 2) {
-      const unsigned long long other = __shfl_xor_sync(0xffffffff, key, offset);
-      key = other > key ? other : key;
-    }
-    if (lane == 0) best = key;
-  }
-  __syncthreads();
-  return best;
-}
-
 constexpr int kArgmaxThreads = 256, kArgmaxMaxBlocks = 256;
 
 // Each block's best key over a grid-stride share of x.
@@ -153,19 +157,16 @@ __global__ void argmax_partial_kernel(ArgmaxArgs a) {
   unsigned long long key = 0;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < a.n;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const unsigned long long candidate = argmax_key(to_float(x[i]), i);
-    key = candidate > key ? candidate : key;
+    key = Larger()(key, argmax_key(to_float(x[i]), i));
   }
-  key = block_max(key);
+  key = block_reduce(key, 0ull, Larger());
   if (threadIdx.x == 0) a.partial[blockIdx.x] = key;
 }
 
 __global__ void argmax_final_kernel(ArgmaxArgs a) {
   unsigned long long key = 0;
-  for (int i = threadIdx.x; i < a.blocks; i += blockDim.x) {
-    key = a.partial[i] > key ? a.partial[i] : key;
-  }
-  key = block_max(key);
+  for (int i = threadIdx.x; i < a.blocks; i += blockDim.x) key = Larger()(key, a.partial[i]);
+  key = block_reduce(key, 0ull, Larger());
   if (threadIdx.x == 0) *a.out = 0xffffffffu - static_cast<unsigned int>(key & 0xffffffffu);
 }
 
@@ -179,8 +180,7 @@ template <typename T>
 void launch_silu(const SiluMulArgs& a) {
   constexpr int kThreads = 256, kMaxBlocks = 4096;
   constexpr int kVector = 16 / static_cast<int>(sizeof(T));
-  const bool vector = a.width % kVector == 0 && reinterpret_cast<uintptr_t>(a.gate_up) % 16 == 0 &&
-                      reinterpret_cast<uintptr_t>(a.out) % 16 == 0;
+  const bool vector = vectorizable<kVector>(a.width, {a.gate_up, a.out});
   const int64_t groups = a.rows * a.width / (vector ? kVector : 1);
   const int blocks =
       static_cast<int>(groups / kThreads + 1 < kMaxBlocks ? groups / kThreads + 1 : kMaxBlocks);
@@ -195,9 +195,7 @@ void launch_silu(const SiluMulArgs& a) {
 template <typename T>
 void launch_rms(const RmsNormArgs& a) {
   constexpr int kVector = 16 / static_cast<int>(sizeof(T));
-  const bool vector = a.width % kVector == 0 && reinterpret_cast<uintptr_t>(a.x) % 16 == 0 &&
-                      reinterpret_cast<uintptr_t>(a.weight) % 16 == 0 &&
-                      reinterpret_cast<uintptr_t>(a.out) % 16 == 0;
+  const bool vector = vectorizable<kVector>(a.width, {a.x, a.weight, a.out});
   const int64_t groups = a.width / (vector ? kVector : 1);
   // A thread per group up to 1,024, in whole warps.
   const int threads = static_cast<int>(groups >= 1024 ? 1024 : (groups + 31) / 32 * 32);

@@ -108,7 +108,7 @@ void KVCache::truncate(int64_t slots) {
                 std::to_string(size_) + "]");
   }
   size_ = slots;
-  abandon_append();
+  clear_append();
   positions_.resize(slots);
   next_position_ = slots > 0 ? positions_.back() + 1 : 0;
   std::vector<Segment> kept;
@@ -130,7 +130,7 @@ void KVCache::extend(const KVCache& other) {
   for (int64_t layer = 0; layer < num_layers(); ++layer) {
     write(layer, other.keys(layer), other.values(layer));
   }
-  pending_ = 0;
+  clear_append();
   size_ += other.size_;
   positions_.insert(positions_.end(), other.positions_.begin(), other.positions_.end());
   if (other.size_ > 0) next_position_ = other.next_position_;
@@ -177,7 +177,7 @@ int64_t KVCache::evict(const std::function<bool(const Segment&)>& drop) {
   for (auto slot : kept_slots) positions.push_back(positions_[slot]);
   positions_ = std::move(positions);
   size_ = kept;
-  abandon_append();
+  clear_append();
   segments_.clear();
   for (const auto& segment : kept_segments) add_segment(segment.tag, segment.begin, segment.end);
   return removed;
@@ -185,11 +185,11 @@ int64_t KVCache::evict(const std::function<bool(const Segment&)>& drop) {
 
 void KVCache::begin_append(int64_t tokens) {
   reserve(size_ + tokens);
+  clear_append();
   pending_ = tokens;
-  append_slots_ = torch::Tensor();
 }
 
-void KVCache::abandon_append() {
+void KVCache::clear_append() {
   pending_ = 0;
   append_slots_ = torch::Tensor();
 }
@@ -250,8 +250,7 @@ void KVCache::finish_append(const std::vector<int64_t>& positions,
     throw Error("KVCache::finish_append: tag spans do not cover the appended tokens");
   }
   size_ += pending_;
-  pending_ = 0;
-  append_slots_ = torch::Tensor();
+  clear_append();
   positions_.insert(positions_.end(), positions.begin(), positions.end());
   if (!positions.empty()) next_position_ = positions.back() + 1;
 }

@@ -120,8 +120,9 @@ class KVCache {
 
  private:
   void grow_to(int64_t slots);
-  // An append that a forward left unfinished (it threw) ends when the slots change under it.
-  void abandon_append();
+  // No append pending: after finish_append() and extend() commit theirs, and after truncate()
+  // and evict(), which end one a throwing forward left open.
+  void clear_append();
   void add_segment(const SegmentTag& tag, int64_t begin, int64_t end);
 
   int64_t batch_, kv_heads_, head_dim_;
