@@ -18,7 +18,6 @@
 #include "engine/chain/chain_runner.h"
 #include "engine/generation/cuda_graph.h"
 #include "engine/io/error.h"
-#include "engine/kernels/fused_ops.h"
 #include "engine/model/attention.h"
 #include "engine/model/host_memory.h"
 #include "engine/model/model_presets.h"
@@ -298,14 +297,13 @@ BENCHMARK(BM_DecodeMatmulsOnly)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // The attention of every layer of one step of B over a cache of `context` tokens, as one CUDA
 // graph: `tokens` new tokens (1: a decode step; 8: FTHSS's prefill of B's input) under a mask
-// that hides A's 100-token prompt, by few_query_attention (kernel 0), libtorch's SDPA (kernel 1)
-// or kvchain's decode attention (kernel 2, one token): the measurements behind
-// LlamaAttention::attend's choice. Each layer reads its own keys and
+// that hides A's 100-token prompt, by few_query_attention (path 0) or libtorch's SDPA (path 1):
+// the measurements behind LlamaAttention::attend's choice. Each layer reads its own keys and
 // values, so the cache comes from memory as in the model. GPU only.
 void BM_LayerAttention(benchmark::State& state) {
   torch::NoGradGuard no_grad;
   const int64_t context = state.range(0), tokens = state.range(1);
-  const int64_t kernel = state.range(2);
+  const bool sdpa = state.range(2) == 1;
   const auto device = bench::bench_device();
   if (!device.is_cuda() || !CudaGraph::available()) {
     state.SkipWithError("a GPU benchmark (KVCHAIN_BENCH_DEVICE=cuda)");
@@ -323,15 +321,10 @@ void BM_LayerAttention(benchmark::State& state) {
   auto mask = compat::causal_bias(tokens, context, context - tokens, options);
   mask.narrow(1, 0, kPromptTokens).fill_(-INFINITY);
   mask = mask.view({1, 1, tokens, context});
-  if (kernel == 2 && !kernels::decode_attention_supports(q, keys[0], values[0], mask)) {
-    state.SkipWithError("kvchain's decode attention takes one token, with its CUDA kernels built");
-    return;
-  }
   const auto step = [&] {
     for (int64_t i = 0; i < layers; ++i) {
-      if (kernel == 0) few_query_attention(q, keys[i], values[i], mask);
-      if (kernel == 1) compat::attention(q, keys[i], values[i], mask, false);
-      if (kernel == 2) kernels::decode_attention(q, keys[i], values[i], mask);
+      sdpa ? compat::attention(q, keys[i], values[i], mask, false)
+           : few_query_attention(q, keys[i], values[i], mask);
     }
   };
   const auto times = time_step(state, step);
@@ -340,8 +333,8 @@ void BM_LayerAttention(benchmark::State& state) {
   state.counters["kv_floor_us_per_layer"] = 1e6 * layer_bytes / device_rates().bytes_per_second;
 }
 BENCHMARK(BM_LayerAttention)
-    ->ArgsProduct({{250, 1000, 3000, 8000}, {1, 8}, {0, 1, 2}})
-    ->ArgNames({"context", "tokens", "kernel"})
+    ->ArgsProduct({{250, 1000, 3000, 8000}, {1, 8}, {0, 1}})
+    ->ArgNames({"context", "tokens", "sdpa"})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <limits>
-#include <tuple>
 
 #include "engine/kernels/fused_ops.h"
 #include "engine/model/attention.h"
@@ -234,51 +233,6 @@ TEST(AttentionTest, FusedArgmaxEqualsTorchArgmax) {
   auto infinite = torch::full({300}, -std::numeric_limits<float>::infinity(),
                               torch::TensorOptions().device(test_device()));
   expect_argmax(infinite, "all -inf");
-}
-
-TEST(AttentionTest, FusedDecodeAttentionEqualsTheGeneralPath) {
-  auto probe = randn({1, 4, 1, 64});
-  if (!kernels::decode_attention_supports(probe, randn({1, 2, 8, 64}), randn({1, 2, 8, 64}), {})) {
-    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
-  }
-  torch::manual_seed(12);
-  const auto inf = std::numeric_limits<float>::infinity();
-  for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
-    // Query heads per KV head 4, 1 and 8; one key, fewer than a chunk, and many chunks.
-    for (auto [heads, kv_heads, d] :
-         {std::tuple<int64_t, int64_t, int64_t>{8, 2, 128}, {4, 4, 64}, {16, 2, 128}}) {
-      for (int64_t columns : {1, 37, 700, 9000}) {
-        const auto name = std::string(c10::toString(dtype)) + " heads " + std::to_string(heads) +
-                          "/" + std::to_string(kv_heads) + " d " + std::to_string(d) + " columns " +
-                          std::to_string(columns);
-        // A cache's buffers with more capacity than the keys in use, batch 2.
-        auto q = randn({2, heads, 1, d}, dtype);
-        auto keys = randn({2, kv_heads, columns + 5, d}, dtype).narrow(2, 0, columns);
-        auto values = randn({2, kv_heads, columns + 5, d}, dtype).narrow(2, 0, columns);
-        auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
-        const double tolerance = dtype == torch::kFloat32 ? 2e-5 : 1e-2;
-        EXPECT_LT(max_abs_diff(f32(kernels::decode_attention(q, keys, values, {})),
-                               few_query_attention(f32(q), f32(keys), f32(values), {})),
-                  tolerance)
-            << name << " no mask";
-        if (columns < 37) continue;
-        // Batch row 0 sees neither its first tenth (another member's prompt) nor its last third
-        // (capacity not yet used); row 1 sees all but one slot. What the mask hides holds NaN,
-        // which must not be read.
-        auto mask = torch::zeros({2, 1, 1, columns}, q.options());
-        mask[0].narrow(-1, 0, columns / 10).fill_(-inf);
-        mask[0].narrow(-1, columns - columns / 3, columns / 3).fill_(-inf);
-        mask[1].narrow(-1, 3, 1).fill_(-inf);
-        auto expected = few_query_attention(f32(q), f32(keys), f32(values), f32(mask));
-        auto hidden = (mask == -inf).view({2, 1, columns, 1}).expand_as(keys);
-        keys.masked_fill_(hidden, std::numeric_limits<float>::quiet_NaN());
-        values.masked_fill_(hidden, std::numeric_limits<float>::quiet_NaN());
-        auto fused = kernels::decode_attention(q, keys, values, mask);
-        ASSERT_EQ(fused.sizes(), q.sizes()) << name;
-        EXPECT_LT(max_abs_diff(f32(fused), expected), tolerance) << name << " masked";
-      }
-    }
-  }
 }
 
 TEST(AttentionTest, RotaryMatricesEqualTheFormula) {

@@ -1,7 +1,5 @@
 #include "engine/kernels/fused_ops.h"
 
-#include <cmath>
-
 #include "engine/io/error.h"
 
 #ifdef KVCHAIN_CUDA_KERNELS
@@ -157,70 +155,6 @@ torch::Tensor argmax(const torch::Tensor& x) {
   return out;
 }
 
-bool decode_attention_supports(const torch::Tensor& q, const torch::Tensor& keys,
-                               const torch::Tensor& values, const torch::Tensor& mask) {
-  ElementType type;
-  const bool grad = torch::GradMode::is_enabled() &&
-                    (q.requires_grad() || keys.requires_grad() || values.requires_grad());
-  if (!q.is_cuda() || grad || !element_type(q.scalar_type(), &type) || q.dim() != 4 ||
-      q.size(2) != 1 || !q.is_contiguous() || !keys.defined() || keys.dim() != 4) {
-    return false;
-  }
-  const auto b = q.size(0), heads = q.size(1), dim = q.size(3), kv_heads = keys.size(1);
-  const auto row_bytes = dim * q.element_size(), groups = kv_heads > 0 ? heads / kv_heads : 0;
-  // Up to 2^21 keys: the chunks' scales then fit the combining block's shared memory.
-  const bool shapes = keys.size(0) == b && keys.size(3) == dim && keys.size(2) > 0 &&
-                      keys.size(2) <= (int64_t{1} << 21) && heads == groups * kv_heads &&
-                      dim >= 8 && (groups == 1 || groups == 2 || groups == 4 || groups == 8) &&
-                      row_bytes >= 16 && row_bytes <= 512 && (row_bytes & (row_bytes - 1)) == 0;
-  const auto aligned = [](const torch::Tensor& t) {
-    return reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0 &&
-           (t.stride(0) * t.element_size()) % 16 == 0 && (t.stride(1) * t.element_size()) % 16 == 0;
-  };
-  const bool cache = same_kind(q, keys) && same_kind(q, values) && values.sizes() == keys.sizes() &&
-                     values.strides() == keys.strides() && rows_contiguous(keys) && aligned(q) &&
-                     aligned(keys) && aligned(values);
-  const bool mask_ok =
-      !mask.defined() || (same_kind(q, mask) && mask.dim() == 4 &&
-                          (mask.size(0) == 1 || mask.size(0) == b) && mask.size(1) == 1 &&
-                          mask.size(2) == 1 && mask.size(3) == keys.size(2) && mask.stride(3) == 1);
-  return shapes && cache && mask_ok;
-}
-
-torch::Tensor decode_attention(const torch::Tensor& q, const torch::Tensor& keys,
-                               const torch::Tensor& values, const torch::Tensor& mask) {
-  if (!decode_attention_supports(q, keys, values, mask)) {
-    throw Error("decode_attention: these tensors need SDPA");
-  }
-  DecodeAttentionArgs args{};
-  element_type(q.scalar_type(), &args.type);
-  args.batch = static_cast<int>(q.size(0));
-  args.heads = static_cast<int>(q.size(1));
-  args.dim = static_cast<int>(q.size(3));
-  args.kv_heads = static_cast<int>(keys.size(1));
-  args.columns = keys.size(2);
-  const auto plan =
-      decode_attention_plan(q.device().index(), args.columns, args.batch * args.kv_heads, args.dim,
-                            static_cast<int>(q.element_size()));
-  args.chunk = plan.chunk;
-  args.splits = plan.splits;
-  auto partial = torch::empty({args.batch, args.splits, args.heads, args.dim + 2},
-                              q.options().dtype(torch::kFloat32));
-  auto out = torch::empty_like(q);
-  args.q = q.data_ptr();
-  args.keys = keys.data_ptr();
-  args.values = values.data_ptr();
-  args.mask = mask.defined() ? mask.data_ptr() : nullptr;
-  args.mask_batch_stride = mask.defined() && mask.size(0) > 1 ? mask.stride(0) : 0;
-  args.partial = partial.data_ptr<float>();
-  args.out = out.data_ptr();
-  args.cache_batch_stride = keys.stride(0);
-  args.cache_head_stride = keys.stride(1);
-  args.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(args.dim)));
-  launch_on(q, args, launch_decode_attention, "decode_attention");
-  return out;
-}
-
 #else
 
 bool rotary_write_supports(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
@@ -255,16 +189,6 @@ bool argmax_supports(const torch::Tensor&) {
 
 torch::Tensor argmax(const torch::Tensor&) {
   throw Error("argmax: kvchain was built without its CUDA kernels");
-}
-
-bool decode_attention_supports(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
-                               const torch::Tensor&) {
-  return false;
-}
-
-torch::Tensor decode_attention(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
-                               const torch::Tensor&) {
-  throw Error("decode_attention: kvchain was built without its CUDA kernels");
 }
 
 #endif

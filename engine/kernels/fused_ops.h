@@ -38,15 +38,4 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
 bool argmax_supports(const torch::Tensor& x);
 torch::Tensor argmax(const torch::Tensor& x);
 
-// One query token's attention over a cache, softmax(q k^T / sqrt(dim) + mask) v: q [B,H,1,D]
-// (contiguous), keys and values [B,Hkv,Tk,D] (a cache's buffers; rows contiguous), mask additive
-// [B|1,1,1,Tk] in q's type or undefined. H / Hkv is 1, 2, 4 or 8, D at least 8, a row of D
-// elements 16 to 512 bytes (a power of two), and Tk up to 2^21. Returns [B,H,1,D]. Slots the mask
-// sets to -inf are not read: a decode step over a cache's whole capacity costs what its used slots
-// cost.
-bool decode_attention_supports(const torch::Tensor& q, const torch::Tensor& keys,
-                               const torch::Tensor& values, const torch::Tensor& mask);
-torch::Tensor decode_attention(const torch::Tensor& q, const torch::Tensor& keys,
-                               const torch::Tensor& values, const torch::Tensor& mask);
-
 }  // namespace kvchain::kernels

@@ -4,8 +4,8 @@
 
 #include "engine/kernels/element_type.h"
 
-// The launchers of kvchain's CUDA kernels (kernels/*.cu), which nvcc compiles without libtorch's
-// headers: raw pointers, element strides and the stream. fused_ops.h is the tensor interface.
+// The launchers of kernels/fused_ops.cu, which nvcc compiles without libtorch's headers: raw
+// pointers, element strides and the stream. fused_ops.h is the tensor interface.
 
 namespace kvchain::kernels {
 
@@ -51,41 +51,11 @@ struct ArgmaxArgs {
   void* stream;  // cudaStream_t
 };
 
-struct DecodeAttentionArgs {
-  ElementType type;
-  const void* q;       // [batch, heads, dim], contiguous
-  const void* keys;    // [batch, kv_heads, columns, dim] with the strides below; rows contiguous
-  const void* values;  // as keys
-  const void* mask;    // additive, [columns] a batch row mask_batch_stride apart; or null
-  float* partial;      // batch * splits * heads * (dim + 2): the chunks' sums, then max and sum
-  void* out;           // [batch, heads, dim], contiguous
-  int batch, heads, kv_heads, dim;
-  int64_t columns, cache_batch_stride, cache_head_stride, mask_batch_stride;
-  int64_t chunk;  // keys a block takes (DecodeAttentionPlan)
-  int splits;
-  float scale;
-  void* stream;  // cudaStream_t
-};
-
-// How decode attention splits `columns` keys for batch * kv_heads blocks' worth of heads on
-// `device`: chunks of `chunk` keys, `splits` of them.
-struct DecodeAttentionPlan {
-  int64_t chunk;
-  int splits;
-};
-DecodeAttentionPlan decode_attention_plan(int device, int64_t columns, int batch_kv_heads, int dim,
-                                          int element_bytes);
-// The dynamic shared memory one block of decode attention takes.
-int decode_attention_shared_bytes(int64_t chunk, int groups, int dim);
-
 // Each returns "" on success, else the CUDA error's text.
 const char* launch_rotary_write(const RotaryWriteArgs& args);
 const char* launch_silu_mul(const SiluMulArgs& args);
 const char* launch_rms_norm(const RmsNormArgs& args);
 const char* launch_argmax(const ArgmaxArgs& args);
-// Decode attention's query heads per KV head must be 1, 2, 4 or 8, and a row's bytes (dim *
-// element bytes) 16, 32, 64, 128, 256 or 512.
-const char* launch_decode_attention(const DecodeAttentionArgs& args);
 // The blocks launch_argmax takes for n elements (the length of its partial array).
 int argmax_blocks(int64_t n);
 

@@ -60,11 +60,6 @@ torch::Tensor LlamaAttention::attend(const torch::Tensor& q, const torch::Tensor
   // prefill is a CUDA graph's, whose launches cost next to nothing; there few_query_attention's
   // cuBLAS matmuls also replay as their eager warm-up ran, where SDPA's recorded prefill of
   // FTHSS's member B once gave logits 2% of their norm away from its warm-up's.
-  // kvchain's decode attention (flash decoding: chunks of the cache over all SMs, each read once
-  // for a KV head's query heads, masked slots skipped). Measured against SDPA, not yet faster.
-  if (q.size(2) == 1 && !causal && kernels::decode_attention_supports(q, k, v, mask)) {
-    return kernels::decode_attention(q, k, v, mask);
-  }
   const int64_t rows = q.size(2) * (num_heads_ / num_kv_heads_);
   const bool sdpa_faster = compat::grouped_sdpa_on_gpu(q) &&
                            (q.size(2) == 1 || (!shape_stable && k.size(2) < kFewQueryMinColumns));
