@@ -140,6 +140,41 @@ TEST_F(GenerationTest, DecodeStepMatchesTheIncrementalForward) {
   }
 }
 
+// A decode step attends as the mask it is given says at every step: when the mask is the last
+// step's with the new column added (that column alone is written) and when earlier columns
+// change, or the mask goes (the row is rebuilt).
+TEST_F(GenerationTest, DecodeStepMasksEachStepAsGiven) {
+  torch::NoGradGuard no_grad;
+  const auto device = model_->device();
+  auto stepped = model_->make_cache(1), plain = model_->make_cache(1);
+  for (auto* cache : {&stepped, &plain}) {
+    ForwardArgs prompt;
+    prompt.input_ids = torch::arange(3, 9, torch::kInt64).view({1, 6}).to(device);
+    prompt.cache = cache;
+    model_->forward(prompt);
+  }
+  DecodeStep step(*model_);
+  // The cached slot each step may not see; -1: no mask at all.
+  const std::vector<int64_t> hidden = {1, 1, 1, -1, 2, 2};
+  int64_t token = 11;
+  for (size_t i = 0; i < hidden.size(); ++i) {
+    torch::Tensor mask;
+    if (hidden[i] >= 0) {
+      mask = torch::ones({1, 1, 1, stepped.size() + 1}, torch::kBool);
+      mask[0][0][0][hidden[i]] = false;
+    }
+    const auto next = step.run(stepped, token, mask, {"A", SegmentRole::kOutput});
+    ForwardArgs args;
+    args.input_ids = torch::tensor({token}).view({1, 1}).to(device);
+    args.attention_mask = mask;
+    args.cache = &plain;
+    args.tag = {"A", SegmentRole::kOutput};
+    const auto eager = model_->forward(args).logits[0][-1];
+    EXPECT_LT(logits_difference(eager, step.last_logits()), 1e-5) << "step " << i;
+    token = next;
+  }
+}
+
 // A chain member's prefill behind a shared cache, as DecodeStep runs it (padded to a bucket of
 // rows, at slots of the cache's whole buffers; a CUDA graph on a GPU), against the ordinary
 // forward: the same logits, keys, values, positions and segments. Its first rows see only part

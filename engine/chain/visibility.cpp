@@ -17,7 +17,10 @@ Visibility visibility(const SegmentTag& query, const SegmentTag& key) {
 torch::Tensor build_attention_mask(const std::vector<Segment>& segments, int64_t query_begin,
                                    int64_t query_end, int64_t total) {
   const int64_t rows = query_end - query_begin;
+  // Filled in place, row by row: a decode step builds one each token, and a libtorch op a block
+  // cost more than the whole row.
   auto mask = torch::zeros({rows, total}, torch::kBool);
+  bool* visible = mask.data_ptr<bool>();
   int64_t covered = 0;
   for (size_t q = 0; q < segments.size(); ++q) {
     const auto& query = segments[q];
@@ -25,16 +28,22 @@ torch::Tensor build_attention_mask(const std::vector<Segment>& segments, int64_t
     const int64_t end = std::min(query.end, query_end);
     if (begin >= end) continue;
     covered += end - begin;
-    auto block_rows = mask.narrow(0, begin - query_begin, end - begin);
     for (size_t k = 0; k <= q; ++k) {
       const auto& key = segments[k];
-      auto block = block_rows.narrow(1, key.begin, key.end - key.begin);
-      if (k == q) {
-        // Row slot r may see key slots up to r.
-        block.copy_(
-            torch::ones({end - begin, key.end - key.begin}, torch::kBool).tril(begin - key.begin));
-      } else if (visibility(query.tag, key.tag) == Visibility::kFull) {
-        block.fill_(true);
+      if (key.begin < 0 || key.begin > key.end || key.end > total) {
+        throw Error("attention mask: segment slots [" + std::to_string(key.begin) + ", " +
+                    std::to_string(key.end) + ") lie outside the " + std::to_string(total) +
+                    " key slots");
+      }
+      const bool own = k == q;
+      if (!own && visibility(query.tag, key.tag) != Visibility::kFull) continue;
+      for (int64_t slot = begin; slot < end; ++slot) {
+        // A slot of its own segment sees the keys up to itself.
+        const int64_t last = own ? std::min(key.end, slot + 1) : key.end;
+        if (last > key.begin) {
+          std::fill(visible + (slot - query_begin) * total + key.begin,
+                    visible + (slot - query_begin) * total + last, true);
+        }
       }
     }
   }

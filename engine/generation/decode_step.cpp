@@ -14,18 +14,22 @@ struct DecodeStep::Fixed {
   std::vector<const void*> storage;
   int64_t capacity = 0, rows = 0;
   torch::Tensor token, embeds, positions, slots, last_row, mask, logits, next;
+  // A decode step's columns the mask shows (1) or hides (0); every later column is hidden.
+  std::vector<uint8_t> visible;
   std::unique_ptr<CudaGraph> graph;
 };
 
 namespace {
 
-// A prefill's additive mask [1,1,rows,capacity] on the host, in float32: row i sees the cache
-// and the new rows up to itself, and the first R rows what `given` (boolean, [1,1,R,past+R])
-// lets them. Rows padding the prefill see the same, which keeps their softmax finite; nothing
-// reads what they give.
-torch::Tensor prefill_mask(const torch::Tensor& given, int64_t past, int64_t rows,
-                           int64_t capacity) {
-  const auto options = torch::TensorOptions().dtype(torch::kFloat32);
+// A prefill's additive mask [1,1,rows,capacity], made where `options` say (the fixed mask's
+// device and type): row i sees the cache and the new rows up to itself, and the first R rows
+// what `given` (boolean, [1,1,R,past+R]) lets them. Rows padding the prefill see the same, which
+// keeps their softmax finite; nothing reads what they give. Not on the host for a GPU model:
+// there libtorch spreads ops over a long cache's columns across OpenMP threads, and on the
+// H200 machine FTHSS's member B at 8,000 tokens then waited 20-48 ms for them in about one
+// prefill in three (under a millisecond otherwise, and always with OMP_NUM_THREADS=1).
+torch::Tensor prefill_mask(const torch::Tensor& given, int64_t past, int64_t rows, int64_t capacity,
+                           const torch::TensorOptions& options) {
   auto mask = compat::causal_bias(rows, capacity, past, options);
   if (given.defined()) {
     const int64_t r = given.size(2);
@@ -206,7 +210,7 @@ int64_t DecodeStep::prefill(const ForwardArgs& prefill) {
   fixed.positions.copy_(torch::tensor(padded, torch::kInt64).view({1, rows}));
   fixed.slots.copy_(torch::tensor(slots, torch::kInt64));
   fixed.last_row.fill_(tokens - 1);
-  fixed.mask.copy_(prefill_mask(mask, past, rows, cache.capacity()));
+  fixed.mask.copy_(prefill_mask(mask, past, rows, cache.capacity(), fixed.mask.options()));
   const int64_t next = step(fixed, cache);
   cache.begin_append(tokens);
   if (prefill.tag_spans.empty()) {
@@ -224,24 +228,43 @@ int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask
   }
   torch::NoGradGuard no_grad;
   if (cache.size() >= cache.capacity()) cache.fit(cache.size() + 1);
-  const int64_t position = cache.next_position();
+  const int64_t position = cache.next_position(), columns = cache.size() + 1;
+  std::vector<uint8_t> visible(columns, 1);
+  if (mask.defined()) {
+    if (mask.numel() != columns) {
+      throw Error("decode step: the attention mask has " + std::to_string(mask.numel()) +
+                  " columns for " + std::to_string(cache.size()) +
+                  " cached slots and the new token, expected " + std::to_string(columns));
+    }
+    const auto host = mask.to(torch::kCPU).contiguous();
+    std::copy_n(host.data_ptr<bool>(), columns, visible.begin());
+  }
   auto& fixed = fixed_for(cache, 1, false);
   fixed.token.fill_(token);
   fixed.positions.fill_(position);
   fixed.slots.fill_(cache.size());
-  constexpr float kHidden = -std::numeric_limits<float>::infinity();
-  fixed.mask.fill_(kHidden);
-  auto visible = fixed.mask.narrow(3, 0, cache.size() + 1);
-  if (mask.defined()) {
-    visible.copy_(
-        additive_mask(mask.reshape(visible.sizes()), mask.options().dtype(fixed.mask.dtype())));
-  } else {
-    visible.zero_();
-  }
+  show(fixed, std::move(visible));
   const int64_t next = step(fixed, cache);
   cache.begin_append(1);
   cache.finish_append({position}, tag);
   return next;
+}
+
+void DecodeStep::show(Fixed& fixed, std::vector<uint8_t> visible) {
+  const auto shown = static_cast<int64_t>(fixed.visible.size());
+  if (shown + 1 == static_cast<int64_t>(visible.size()) &&
+      std::equal(fixed.visible.begin(), fixed.visible.end(), visible.begin())) {
+    // The last step's columns and the new token's: one column changes.
+    if (visible.back() != 0) fixed.mask.narrow(3, shown, 1).zero_();
+  } else {
+    const auto columns = static_cast<int64_t>(visible.size());
+    auto given = torch::empty({columns}, torch::kBool);
+    std::copy(visible.begin(), visible.end(), given.data_ptr<bool>());
+    fixed.mask.fill_(-std::numeric_limits<float>::infinity());
+    fixed.mask.narrow(3, 0, columns)
+        .copy_(additive_mask(given, fixed.mask.options()).view({1, 1, 1, columns}));
+  }
+  fixed.visible = std::move(visible);
 }
 
 }  // namespace kvchain

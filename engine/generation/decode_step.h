@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -72,6 +73,10 @@ class DecodeStep {
   // token.
   int64_t step(Fixed& fixed, KVCache& cache);
   void compute(Fixed& fixed, KVCache& cache);
+  // Sets a decode step's mask to `visible` (one flag a column): when it is the last step's and
+  // one more column, only that column is written (one small kernel on a GPU, instead of
+  // rebuilding the whole row on the host and copying it over).
+  static void show(Fixed& fixed, std::vector<uint8_t> visible);
 
   static constexpr size_t kKept = 8;  // step forms remembered (each graph holds some memory)
   LlamaForCausalLM& model_;
