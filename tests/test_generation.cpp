@@ -141,11 +141,23 @@ TEST_F(GenerationTest, DecodeStepMatchesTheIncrementalForward) {
 }
 
 // A decode step attends as the mask it is given says at every step: when the mask is the last
-// step's with the new column added (that column alone is written) and when earlier columns
-// change, or the mask goes (the row is rebuilt).
+// step's with the new column added (that column alone is written, shown or hidden), when
+// earlier columns change or the mask goes (the row is rebuilt), and on a new step form over an
+// empty cache, whose buffers hold nothing a step may see.
 TEST_F(GenerationTest, DecodeStepMasksEachStepAsGiven) {
   torch::NoGradGuard no_grad;
   const auto device = model_->device();
+  const SegmentTag tag{"A", SegmentRole::kOutput};
+  const auto expect_eager = [&](DecodeStep& step, KVCache& plain, int64_t token,
+                                const torch::Tensor& mask, const std::string& what) {
+    ForwardArgs args;
+    args.input_ids = torch::tensor({token}).view({1, 1}).to(device);
+    args.attention_mask = mask;
+    args.cache = &plain;
+    args.tag = tag;
+    const auto eager = model_->forward(args).logits[0][-1];
+    EXPECT_LT(logits_difference(eager, step.last_logits()), 1e-5) << what;
+  };
   auto stepped = model_->make_cache(1), plain = model_->make_cache(1);
   for (auto* cache : {&stepped, &plain}) {
     ForwardArgs prompt;
@@ -154,25 +166,24 @@ TEST_F(GenerationTest, DecodeStepMasksEachStepAsGiven) {
     model_->forward(prompt);
   }
   DecodeStep step(*model_);
-  // The cached slot each step may not see; -1: no mask at all.
-  const std::vector<int64_t> hidden = {1, 1, 1, -1, 2, 2};
+  // The slot each step may not see: a cached one, its own (kOwn), or none and no mask (-1).
+  constexpr int64_t kOwn = -2;
+  const std::vector<int64_t> hidden = {1, 1, kOwn, 1, -1, 2, 2};
   int64_t token = 11;
   for (size_t i = 0; i < hidden.size(); ++i) {
     torch::Tensor mask;
-    if (hidden[i] >= 0) {
+    if (hidden[i] != -1) {
       mask = torch::ones({1, 1, 1, stepped.size() + 1}, torch::kBool);
-      mask[0][0][0][hidden[i]] = false;
+      mask[0][0][0][hidden[i] == kOwn ? stepped.size() : hidden[i]] = false;
     }
-    const auto next = step.run(stepped, token, mask, {"A", SegmentRole::kOutput});
-    ForwardArgs args;
-    args.input_ids = torch::tensor({token}).view({1, 1}).to(device);
-    args.attention_mask = mask;
-    args.cache = &plain;
-    args.tag = {"A", SegmentRole::kOutput};
-    const auto eager = model_->forward(args).logits[0][-1];
-    EXPECT_LT(logits_difference(eager, step.last_logits()), 1e-5) << "step " << i;
+    const auto next = step.run(stepped, token, mask, tag);
+    expect_eager(step, plain, token, mask, "step " + std::to_string(i));
     token = next;
   }
+  auto empty = model_->make_cache(1), empty_plain = model_->make_cache(1);
+  DecodeStep first(*model_);
+  first.run(empty, 5, {}, tag);
+  expect_eager(first, empty_plain, 5, {}, "the first token of an empty cache");
 }
 
 // A chain member's prefill behind a shared cache, as DecodeStep runs it (padded to a bucket of

@@ -14,7 +14,8 @@ struct DecodeStep::Fixed {
   std::vector<const void*> storage;
   int64_t capacity = 0, rows = 0;
   torch::Tensor token, embeds, positions, slots, last_row, mask, logits, next;
-  // A decode step's columns the mask shows (1) or hides (0); every later column is hidden.
+  // A decode step's columns the mask shows (1) or hides (0), every later column hidden; empty
+  // when unknown.
   std::vector<uint8_t> visible;
   std::unique_ptr<CudaGraph> graph;
 };
@@ -251,12 +252,15 @@ int64_t DecodeStep::run(KVCache& cache, int64_t token, const torch::Tensor& mask
 }
 
 void DecodeStep::show(Fixed& fixed, std::vector<uint8_t> visible) {
+  // Empty flags mean nothing is known of the mask (a new form's, or one a throwing rebuild left):
+  // it is rebuilt.
   const auto shown = static_cast<int64_t>(fixed.visible.size());
-  if (shown + 1 == static_cast<int64_t>(visible.size()) &&
+  if (shown > 0 && shown + 1 == static_cast<int64_t>(visible.size()) &&
       std::equal(fixed.visible.begin(), fixed.visible.end(), visible.begin())) {
     // The last step's columns and the new token's: one column changes.
     if (visible.back() != 0) fixed.mask.narrow(3, shown, 1).zero_();
   } else {
+    fixed.visible.clear();
     const auto columns = static_cast<int64_t>(visible.size());
     auto given = torch::empty({columns}, torch::kBool);
     std::copy(visible.begin(), visible.end(), given.data_ptr<bool>());
