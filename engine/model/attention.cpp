@@ -76,11 +76,13 @@ torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables
   auto qkv = qkv_.forward(x).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
   torch::Tensor q, k, v;
   // A shape-stable step writes at slots of the cache's whole buffers and attends over them; an
-  // ordinary append on a GPU writes at its own slots. Either in one kernel if it can.
+  // ordinary append on a GPU writes at its own slots. Either in one kernel if it can; with
+  // autograd the kernel cannot, so an append makes no slots for it.
   const auto stable_slots = cache != nullptr ? cache->write_slots() : torch::Tensor();
-  const auto slots = stable_slots.defined() || cache == nullptr || !qkv.is_cuda()
-                         ? stable_slots
-                         : cache->append_slots();
+  const auto slots =
+      stable_slots.defined() || cache == nullptr || !qkv.is_cuda() || qkv.requires_grad()
+          ? stable_slots
+          : cache->append_slots();
   if (slots.defined()) {
     auto [keys, values] = cache->buffers(layer_index_);
     if (kernels::rotary_write_supports(qkv, rotary.cos, rotary.sin, keys, values, slots)) {
