@@ -120,6 +120,18 @@ inline torch::Tensor layer_mask(const torch::Tensor& mask, int64_t past, int64_t
 #endif
 }
 
+// Whether bmm_float32 takes bfloat16 and float16 inputs on a GPU as they are: libtorch 2.8 and
+// later write their float32 product; before, each operand is converted first (a copy).
+constexpr bool kFloatProductOfHalves = KVCHAIN_TORCH_VERSION >= 208;
+
+// The batched product a @ b in float32, accumulated in float32.
+inline torch::Tensor bmm_float32(const torch::Tensor& a, const torch::Tensor& b) {
+#if KVCHAIN_TORCH_VERSION >= 208
+  if (a.is_cuda() && a.scalar_type() != torch::kFloat32) return at::bmm(a, b, torch::kFloat32);
+#endif
+  return at::bmm(a.to(torch::kFloat32), b.to(torch::kFloat32));
+}
+
 // RMSNorm as transformers computes it: normalise in float32, cast back, scale by `weight`.
 // libtorch 2.8 and later have a fused kernel; it rounds once, after the scaling, instead.
 inline torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {

@@ -203,6 +203,46 @@ TEST(AttentionTest, FusedRmsNormEqualsTransformersRounding) {
   }
 }
 
+TEST(AttentionTest, FusedAddLinearRmsNormEqualsAddmmThenNorm) {
+  if (!kernels::add_linear_rms_norm_supports(randn({1, 8}), randn({4, 8}), randn({1, 4}),
+                                             randn({4}))) {
+    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
+  }
+  torch::manual_seed(12);
+  const double eps = 1e-5;
+  for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+    // A decode step's row and FTHSS's 8 rows, vector loads; widths of one element at a time.
+    for (auto [rows, width] : {std::pair<int64_t, int64_t>{1, 4096}, {8, 40}, {3, 13}}) {
+      const auto name = std::string(c10::toString(dtype)) + " rows " + std::to_string(rows) +
+                        " width " + std::to_string(width);
+      auto x = randn({1, rows, 64}, dtype), weight = randn({width, 64}, dtype);
+      auto residual = randn({1, rows, width}, dtype) * 3, norm_weight = randn({width}, dtype);
+      auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
+      // transformers: the layer's output in x's type, its sum with the residual, the norm.
+      auto sum = (f32(residual) + f32(torch::matmul(f32(x), f32(weight).t()).to(dtype))).to(dtype);
+      auto h = f32(sum);
+      h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + eps);
+      auto expected = f32(norm_weight * h.to(dtype));
+      auto normed = kernels::add_linear_rms_norm(x, weight, residual, norm_weight, eps);
+      ASSERT_EQ(normed.sizes(), residual.sizes()) << name;
+      // Relative to the largest value: summed in another order, the product may round the other
+      // way in bfloat16 (a unit in its last place), and a sum near zero keeps that error.
+      const double tolerance = dtype == torch::kFloat32 ? 1e-5 : 2e-2;
+      auto off = [&](const torch::Tensor& actual, const torch::Tensor& wanted) {
+        return max_abs_diff(f32(actual), f32(wanted)) / f32(wanted).abs().max().item<double>();
+      };
+      EXPECT_LT(off(residual, sum), tolerance) << name;
+      EXPECT_LT(off(normed, expected), tolerance) << name;
+    }
+  }
+  // More rows than a split product pays for, or autograd: the composed path's.
+  EXPECT_FALSE(kernels::add_linear_rms_norm_supports(randn({9, 8}), randn({4, 8}), randn({9, 4}),
+                                                     randn({4})));
+  auto wanting = randn({4, 8}).requires_grad_();
+  EXPECT_FALSE(
+      kernels::add_linear_rms_norm_supports(randn({1, 8}), wanting, randn({1, 4}), randn({4})));
+}
+
 TEST(AttentionTest, FusedArgmaxEqualsTorchArgmax) {
   if (!kernels::argmax_supports(randn({8}))) {
     GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";

@@ -8,6 +8,7 @@
 
 #include "engine/kernels/fused_ops_launch.h"
 #include "engine/kernels/tensor_checks.h"
+#include "engine/torch_compat.h"
 #endif
 
 namespace kvchain::kernels {
@@ -133,6 +134,54 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
   return out;
 }
 
+bool add_linear_rms_norm_supports(const torch::Tensor& x, const torch::Tensor& weight,
+                                  const torch::Tensor& residual, const torch::Tensor& norm_weight) {
+  ElementType type;
+  const bool grad =
+      torch::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad() ||
+                                        residual.requires_grad() || norm_weight.requires_grad());
+  if (!x.is_cuda() || grad || !element_type(x.scalar_type(), &type) || x.dim() < 1 ||
+      x.numel() == 0 || weight.dim() != 2 || residual.dim() < 1) {
+    return false;
+  }
+  // Parameters may want gradients, which no-grad mode turns off: device and type only.
+  auto alike = [&](const torch::Tensor& t) {
+    return t.device() == x.device() && t.scalar_type() == x.scalar_type() && t.is_contiguous();
+  };
+  const auto k = x.size(-1), n = weight.size(0), rows = x.numel() / k;
+  const bool halves = x.scalar_type() != torch::kFloat32;
+  return (!halves || compat::kFloatProductOfHalves) && rows <= kMaxSplitRows && k % kSplits == 0 &&
+         weight.size(1) == k && residual.size(-1) == n && residual.numel() == rows * n &&
+         x.is_contiguous() && alike(weight) && alike(residual) && alike(norm_weight) &&
+         norm_weight.dim() == 1 && norm_weight.size(0) == n;
+}
+
+torch::Tensor add_linear_rms_norm(const torch::Tensor& x, const torch::Tensor& weight,
+                                  const torch::Tensor& residual, const torch::Tensor& norm_weight,
+                                  double eps) {
+  if (!add_linear_rms_norm_supports(x, weight, residual, norm_weight)) {
+    throw Error("add_linear_rms_norm: these tensors need addmm and RMSNorm");
+  }
+  const auto k = x.size(-1), n = weight.size(0), rows = x.numel() / k, part = k / kSplits;
+  // Split j of the product is x[:, jP:(j+1)P] times weight[:, jP:(j+1)P]^T: strided views, no
+  // copies.
+  const auto parts = compat::bmm_float32(x.view({rows, kSplits, part}).transpose(0, 1),
+                                         weight.view({n, kSplits, part}).permute({1, 2, 0}));
+  auto out = torch::empty(residual.sizes(), residual.options());
+  AddRmsNormArgs args{};
+  element_type(x.scalar_type(), &args.type);
+  args.partials = parts.data_ptr<float>();
+  args.residual = residual.data_ptr();
+  args.weight = norm_weight.data_ptr();
+  args.out = out.data_ptr();
+  args.rows = rows;
+  args.width = n;
+  args.splits = static_cast<int>(kSplits);
+  args.eps = static_cast<float>(eps);
+  launch_on(x, args, launch_add_rms_norm, "add_linear_rms_norm");
+  return out;
+}
+
 bool argmax_supports(const torch::Tensor& x) {
   ElementType type;
   return x.is_cuda() && element_type(x.scalar_type(), &type) && x.numel() > 0 &&
@@ -181,6 +230,16 @@ bool rms_norm_supports(const torch::Tensor&, const torch::Tensor&) {
 
 torch::Tensor rms_norm(const torch::Tensor&, const torch::Tensor&, double) {
   throw Error("rms_norm: kvchain was built without its CUDA kernels");
+}
+
+bool add_linear_rms_norm_supports(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
+                                  const torch::Tensor&) {
+  return false;
+}
+
+torch::Tensor add_linear_rms_norm(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
+                                  const torch::Tensor&, double) {
+  throw Error("add_linear_rms_norm: kvchain was built without its CUDA kernels");
 }
 
 bool argmax_supports(const torch::Tensor&) {

@@ -1,8 +1,9 @@
 // Small operations of a forward in one kernel each: a shape-stable step's rotation of the new
 // tokens' queries and keys with the cache write of their keys and values (four kernels otherwise),
 // the MLP's silu(gate) * up in every forward without autograd (two kernels and a temporary
-// otherwise; it rounds once where the composed form rounds twice), and RMSNorm, whose one-row
-// form libtorch's kernel runs slowly.
+// otherwise; it rounds once where the composed form rounds twice), RMSNorm, whose one-row
+// form libtorch's kernel runs slowly, and the sum of a split product's parts with the residual
+// and the next RMSNorm (cuBLAS's own split-K reduction and the norm otherwise).
 
 #include <cuda_runtime.h>
 
@@ -138,6 +139,45 @@ __global__ void rms_norm_kernel(RmsNormArgs a) {
   }
 }
 
+// One block a row, N elements a thread at a time: the parts' sum rounded to T (a linear layer's
+// output), added to the residual and rounded again, as transformers adds them; then the RMSNorm
+// of the new residual, whose second read is each thread's own writes.
+template <typename T, int N>
+__global__ void add_rms_norm_kernel(AddRmsNormArgs a) {
+  const int64_t row = blockIdx.x * a.width, split_stride = a.rows * a.width;
+  T* residual = static_cast<T*>(a.residual) + row;
+  const T* weight = static_cast<const T*>(a.weight);
+  T* out = static_cast<T*>(a.out) + row;
+  const int64_t step = static_cast<int64_t>(blockDim.x) * N;
+  float squares = 0.f;
+  for (int64_t c = threadIdx.x * N; c < a.width; c += step) {
+    float sum[N], part[N], v[N];
+    load<N>(a.partials + row + c, sum);
+    for (int s = 1; s < a.splits; ++s) {
+      load<N>(a.partials + s * split_stride + row + c, part);
+#pragma unroll
+      for (int e = 0; e < N; ++e) sum[e] += part[e];
+    }
+    load<N>(residual + c, v);
+#pragma unroll
+    for (int e = 0; e < N; ++e) {
+      v[e] = to_float(from_float<T>(v[e] + to_float(from_float<T>(sum[e]))));
+      squares += v[e] * v[e];
+    }
+    store<N>(residual + c, v);
+  }
+  const float scale =
+      rsqrtf(block_reduce(squares, 0.f, Sum()) / static_cast<float>(a.width) + a.eps);
+  for (int64_t c = threadIdx.x * N; c < a.width; c += step) {
+    float v[N], w[N];
+    load<N>(residual + c, v);
+    load<N>(weight + c, w);
+#pragma unroll
+    for (int e = 0; e < N; ++e) v[e] = to_float(from_float<T>(v[e] * scale)) * w[e];
+    store<N>(out + c, v);
+  }
+}
+
 // A (value, index) pair as one integer whose order is theirs: larger values first, then lower
 // indices; NaN above everything.
 __device__ __forceinline__ unsigned long long argmax_key(float value, int64_t index) {
@@ -176,36 +216,45 @@ void launch_rotary(const RotaryWriteArgs& a) {
   rotary_write_kernel<T><<<blocks, a.dim / 2, 0, static_cast<cudaStream_t>(a.stream)>>>(a);
 }
 
+// Launches a kernel's 16-byte instantiation when `vector`, else its one-element one.
+template <typename Args>
+void launch_either(bool vector, void (*vector_kernel)(Args), void (*scalar_kernel)(Args),
+                   unsigned blocks, unsigned threads, const Args& a) {
+  (vector ? vector_kernel
+          : scalar_kernel)<<<blocks, threads, 0, static_cast<cudaStream_t>(a.stream)>>>(a);
+}
+
+// For a block a row of `width` elements: a thread per group up to 1,024, in whole warps.
+unsigned row_threads(int64_t width, bool vector, int vector_size) {
+  const int64_t groups = width / (vector ? vector_size : 1);
+  return static_cast<unsigned>(groups >= 1024 ? 1024 : (groups + 31) / 32 * 32);
+}
+
+template <typename T>
+constexpr int kVector = 16 / static_cast<int>(sizeof(T));
+
 template <typename T>
 void launch_silu(const SiluMulArgs& a) {
   constexpr int kThreads = 256, kMaxBlocks = 4096;
-  constexpr int kVector = 16 / static_cast<int>(sizeof(T));
-  const bool vector = vectorizable<kVector>(a.width, {a.gate_up, a.out});
-  const int64_t groups = a.rows * a.width / (vector ? kVector : 1);
+  const bool vector = vectorizable<kVector<T>>(a.width, {a.gate_up, a.out});
+  const int64_t groups = a.rows * a.width / (vector ? kVector<T> : 1);
   const int blocks =
       static_cast<int>(groups / kThreads + 1 < kMaxBlocks ? groups / kThreads + 1 : kMaxBlocks);
-  auto stream = static_cast<cudaStream_t>(a.stream);
-  if (vector) {
-    silu_mul_kernel<T, kVector><<<blocks, kThreads, 0, stream>>>(a);
-  } else {
-    silu_mul_kernel<T, 1><<<blocks, kThreads, 0, stream>>>(a);
-  }
+  launch_either(vector, silu_mul_kernel<T, kVector<T>>, silu_mul_kernel<T, 1>, blocks, kThreads, a);
 }
 
 template <typename T>
 void launch_rms(const RmsNormArgs& a) {
-  constexpr int kVector = 16 / static_cast<int>(sizeof(T));
-  const bool vector = vectorizable<kVector>(a.width, {a.x, a.weight, a.out});
-  const int64_t groups = a.width / (vector ? kVector : 1);
-  // A thread per group up to 1,024, in whole warps.
-  const int threads = static_cast<int>(groups >= 1024 ? 1024 : (groups + 31) / 32 * 32);
-  const auto blocks = static_cast<unsigned>(a.rows);
-  auto stream = static_cast<cudaStream_t>(a.stream);
-  if (vector) {
-    rms_norm_kernel<T, kVector><<<blocks, threads, 0, stream>>>(a);
-  } else {
-    rms_norm_kernel<T, 1><<<blocks, threads, 0, stream>>>(a);
-  }
+  const bool vector = vectorizable<kVector<T>>(a.width, {a.x, a.weight, a.out});
+  launch_either(vector, rms_norm_kernel<T, kVector<T>>, rms_norm_kernel<T, 1>,
+                static_cast<unsigned>(a.rows), row_threads(a.width, vector, kVector<T>), a);
+}
+
+template <typename T>
+void launch_add_rms(const AddRmsNormArgs& a) {
+  const bool vector = vectorizable<kVector<T>>(a.width, {a.partials, a.residual, a.weight, a.out});
+  launch_either(vector, add_rms_norm_kernel<T, kVector<T>>, add_rms_norm_kernel<T, 1>,
+                static_cast<unsigned>(a.rows), row_threads(a.width, vector, kVector<T>), a);
 }
 
 template <typename T>
@@ -240,6 +289,12 @@ const char* launch_argmax(const ArgmaxArgs& args) {
 
 const char* launch_rms_norm(const RmsNormArgs& args) {
   dispatch(args.type, [&](auto element) { launch_rms<typename decltype(element)::type>(args); });
+  return launch_error();
+}
+
+const char* launch_add_rms_norm(const AddRmsNormArgs& args) {
+  dispatch(args.type,
+           [&](auto element) { launch_add_rms<typename decltype(element)::type>(args); });
   return launch_error();
 }
 

@@ -32,6 +32,22 @@ torch::Tensor silu_mul(const torch::Tensor& gate_up);
 bool rms_norm_supports(const torch::Tensor& x, const torch::Tensor& weight);
 torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
 
+// residual + x weight^T, then the RMSNorm of that sum with norm_weight (rounded as rms_norm,
+// the product rounded to x's type before the sum, as transformers adds a layer's output): a
+// sublayer's projection back into the residual stream and the next sublayer's norm. For a few
+// rows: the product as kSplits float32 parts over K (cuBLAS then needs no split-K reduction of
+// its own, which a decode step's o_proj and down_proj otherwise take), added up with the
+// residual and normalised by one kernel. On the H200 a decode step's o_proj took 10.7 us as
+// parts, 13.4 by addmm_ with its reduction; down_proj 30.2 and 32.9
+// (tests/gpu/split_product_probe.py). x [..., K] and residual [..., N] hold the same rows, all
+// contiguous; weight [N, K]. `residual` becomes the sum; returns the norm [..., N].
+constexpr int64_t kSplits = 4, kMaxSplitRows = 8;
+bool add_linear_rms_norm_supports(const torch::Tensor& x, const torch::Tensor& weight,
+                                  const torch::Tensor& residual, const torch::Tensor& norm_weight);
+torch::Tensor add_linear_rms_norm(const torch::Tensor& x, const torch::Tensor& weight,
+                                  const torch::Tensor& residual, const torch::Tensor& norm_weight,
+                                  double eps);
+
 // The index of x's largest element (the first of equal ones; the first NaN if there is one, as
 // torch::argmax) as an int64 [1], for x contiguous with fewer than 2^32 elements. Two kernels,
 // 5.3 us over a decode step's 128,256 logits on the H200, where libtorch's reduction took 29.

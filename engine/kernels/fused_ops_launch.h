@@ -41,6 +41,18 @@ struct RmsNormArgs {
   void* stream;  // cudaStream_t
 };
 
+struct AddRmsNormArgs {
+  ElementType type;
+  const float* partials;  // [splits, rows, width], contiguous: partial sums of the product
+  void* residual;         // [rows, width], contiguous; the product is added to it in place
+  const void* weight;     // [width]
+  void* out;              // [rows, width], contiguous: the RMSNorm of the sum
+  int64_t rows, width;
+  int splits;
+  float eps;
+  void* stream;  // cudaStream_t
+};
+
 struct ArgmaxArgs {
   ElementType type;
   const void* x;                // [n], contiguous
@@ -55,6 +67,7 @@ struct ArgmaxArgs {
 const char* launch_rotary_write(const RotaryWriteArgs& args);
 const char* launch_silu_mul(const SiluMulArgs& args);
 const char* launch_rms_norm(const RmsNormArgs& args);
+const char* launch_add_rms_norm(const AddRmsNormArgs& args);
 const char* launch_argmax(const ArgmaxArgs& args);
 // The blocks launch_argmax takes for n elements (the length of its partial array).
 int argmax_blocks(int64_t n);

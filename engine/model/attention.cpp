@@ -69,9 +69,9 @@ torch::Tensor LlamaAttention::attend(const torch::Tensor& q, const torch::Tensor
   return few_query_attention(q, k, v, mask);
 }
 
-torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& rotary,
-                                      const torch::Tensor& mask, KVCache* cache,
-                                      const torch::Tensor& residual) {
+NormedSum LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& rotary,
+                                  const torch::Tensor& mask, KVCache* cache,
+                                  const torch::Tensor& residual, RMSNorm& next_norm) {
   const auto b = x.size(0), t = x.size(1);
   auto qkv = qkv_.forward(x).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
   torch::Tensor q, k, v;
@@ -113,7 +113,8 @@ torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables
                       attend(q.narrow(2, masked, t - masked), k, v, {}, t - masked > 1, false)},
                      2);
   }
-  return add_linear(residual, o_proj_, out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_}));
+  return add_linear_norm(residual, o_proj_,
+                         out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_}), next_norm);
 }
 
 }  // namespace kvchain

@@ -4,6 +4,7 @@
 
 #include "engine/model/kv_cache.h"
 #include "engine/model/model_config.h"
+#include "engine/model/rms_norm.h"
 #include "engine/model/rope.h"
 #include "engine/model/stacked_linear.h"
 
@@ -25,9 +26,9 @@ class LlamaAttention : public torch::nn::Module {
   // residual + attention(x), for x [B,T,C]. `mask` (additive, as in compat::attention) covers
   // the first R <= T new tokens and the cached slots before them, [B|1, H|1, R, past+R]; the
   // tokens after them see the cache and the new tokens up to themselves. May add in place to
-  // `residual` (see add_linear).
-  torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
-                        const torch::Tensor& mask, KVCache* cache, const torch::Tensor& residual);
+  // `residual` (see add_linear). With the sum's norm by `next_norm`.
+  NormedSum forward(const torch::Tensor& x, const RotaryTables& rotary, const torch::Tensor& mask,
+                    KVCache* cache, const torch::Tensor& residual, RMSNorm& next_norm);
 
  private:
   // The attention of queries q over keys k and values v by the fastest exact kernel.

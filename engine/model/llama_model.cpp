@@ -38,15 +38,6 @@ torch::Tensor additive_mask(const torch::Tensor& visible, const torch::TensorOpt
                     -std::numeric_limits<float>::infinity());
 }
 
-RMSNorm::RMSNorm(int64_t dim, double eps) : eps_(eps) {
-  weight_ = register_parameter("weight", torch::ones({dim}));
-}
-
-torch::Tensor RMSNorm::forward(const torch::Tensor& x) {
-  if (kernels::rms_norm_supports(x, weight_)) return kernels::rms_norm(x, weight_, eps_);
-  return compat::rms_norm(x, weight_, eps_);
-}
-
 LlamaMLP::LlamaMLP(const ModelConfig& config)
     : intermediate_size_(config.intermediate_size), gate_up_({}) {
   namespace nn = torch::nn;
@@ -58,13 +49,14 @@ LlamaMLP::LlamaMLP(const ModelConfig& config)
   gate_up_ = StackedLinear({gate_proj_, up_proj_});
 }
 
-torch::Tensor LlamaMLP::forward(const torch::Tensor& x, const torch::Tensor& residual) {
+NormedSum LlamaMLP::forward(const torch::Tensor& x, const torch::Tensor& residual,
+                            RMSNorm& next_norm) {
   auto gate_up = gate_up_.forward(x);
   auto hidden = kernels::silu_mul_supports(gate_up)
                     ? kernels::silu_mul(gate_up)
                     : torch::silu(gate_up.narrow(-1, 0, intermediate_size_)) *
                           gate_up.narrow(-1, intermediate_size_, intermediate_size_);
-  return add_linear(residual, down_proj_, hidden);
+  return add_linear_norm(residual, down_proj_, hidden, next_norm);
 }
 
 LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_index) {
@@ -77,10 +69,11 @@ LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_in
                       std::make_shared<RMSNorm>(config.hidden_size, config.rms_norm_eps));
 }
 
-torch::Tensor LlamaDecoderLayer::forward(const torch::Tensor& x, const RotaryTables& rotary,
-                                         const torch::Tensor& mask, KVCache* cache) {
-  auto h = self_attn_->forward(input_layernorm_->forward(x), rotary, mask, cache, x);
-  return mlp_->forward(post_attention_layernorm_->forward(h), h);
+NormedSum LlamaDecoderLayer::forward(const NormedSum& in, const RotaryTables& rotary,
+                                     const torch::Tensor& mask, KVCache* cache,
+                                     RMSNorm& next_norm) {
+  auto h = self_attn_->forward(in.normed, rotary, mask, cache, in.sum, *post_attention_layernorm_);
+  return mlp_->forward(h.normed, h.sum, next_norm);
 }
 
 LlamaForCausalLM::LlamaForCausalLM(ModelConfig config)
@@ -168,8 +161,7 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
       ~WriteAt() { cache->end_write_at(); }
     } write_at{cache};
     cache->begin_write_at(args.cache_slots);
-    for (auto& layer : layers_) h = layer->forward(h, rotary, mask, cache);
-    return logits_of(h, args.last_logits_only);
+    return run_layers(h, rotary, mask, cache, args.last_logits_only);
   }
 
   torch::Tensor positions = args.position_ids;
@@ -196,7 +188,7 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
 
   const auto rotary = rotary_.tables(positions, h.scalar_type());
   if (cache != nullptr) cache->begin_append(t);
-  for (auto& layer : layers_) h = layer->forward(h, rotary, mask, cache);
+  auto result = run_layers(h, rotary, mask, cache, args.last_logits_only);
   if (cache != nullptr) {
     const auto* p = cached_positions.data_ptr<int64_t>();
     std::vector<int64_t> appended(p, p + t);
@@ -206,11 +198,18 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
       cache->finish_append(appended, args.tag_spans);
     }
   }
-  return logits_of(h, args.last_logits_only);
+  return result;
 }
 
-ForwardResult LlamaForCausalLM::logits_of(torch::Tensor h, bool last_only) {
-  h = norm_->forward(h);
+ForwardResult LlamaForCausalLM::run_layers(torch::Tensor h, const RotaryTables& rotary,
+                                           const torch::Tensor& mask, KVCache* cache,
+                                           bool last_only) {
+  NormedSum stream{h, (layers_.empty() ? *norm_ : layers_.front()->input_layernorm()).forward(h)};
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    auto& next_norm = i + 1 < layers_.size() ? layers_[i + 1]->input_layernorm() : *norm_;
+    stream = layers_[i]->forward(stream, rotary, mask, cache, next_norm);
+  }
+  h = stream.normed;
   auto last = last_only ? h.narrow(1, h.size(1) - 1, 1) : h;
   auto logits = config_.tie_word_embeddings ? torch::matmul(last, embed_tokens_->weight.t())
                                             : lm_head_->forward(last);

@@ -8,26 +8,18 @@
 #include "engine/model/attention.h"
 #include "engine/model/kv_cache.h"
 #include "engine/model/model_config.h"
+#include "engine/model/rms_norm.h"
 #include "engine/model/rope.h"
 #include "engine/model/stacked_linear.h"
 
 namespace kvchain {
 
-class RMSNorm : public torch::nn::Module {
- public:
-  RMSNorm(int64_t dim, double eps);
-  torch::Tensor forward(const torch::Tensor& x);
-
- private:
-  double eps_;
-  torch::Tensor weight_;
-};
-
 class LlamaMLP : public torch::nn::Module {
  public:
   explicit LlamaMLP(const ModelConfig& config);
-  // residual + mlp(x), maybe in place on `residual` (see add_linear).
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
+  // residual + mlp(x), maybe in place on `residual` (see add_linear), and its norm by
+  // `next_norm`.
+  NormedSum forward(const torch::Tensor& x, const torch::Tensor& residual, RMSNorm& next_norm);
 
  private:
   int64_t intermediate_size_;
@@ -38,9 +30,13 @@ class LlamaMLP : public torch::nn::Module {
 class LlamaDecoderLayer : public torch::nn::Module {
  public:
   LlamaDecoderLayer(const ModelConfig& config, int64_t layer_index);
-  // The layer's output; without autograd it is x itself, updated in place (see add_linear).
-  torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
-                        const torch::Tensor& mask, KVCache* cache);
+  // The layer's output from its input `in` (the residual stream and its norm by this layer's
+  // input_layernorm), with the output's norm by `next_norm`: the next layer's input norm, or the
+  // model's final one. Without autograd the output's sum is in.sum itself, updated in place (see
+  // add_linear).
+  NormedSum forward(const NormedSum& in, const RotaryTables& rotary, const torch::Tensor& mask,
+                    KVCache* cache, RMSNorm& next_norm);
+  RMSNorm& input_layernorm() { return *input_layernorm_; }
 
  private:
   std::shared_ptr<RMSNorm> input_layernorm_, post_attention_layernorm_;
@@ -93,8 +89,9 @@ class LlamaForCausalLM : public torch::nn::Module {
                      KVCache::Layout layout = KVCache::Layout::kGrowable) const;
 
  private:
-  // The final norm and the vocabulary projection of the layers' output h.
-  ForwardResult logits_of(torch::Tensor h, bool last_only);
+  // The layers from the embeddings h, then the vocabulary projection of their final-norm output.
+  ForwardResult run_layers(torch::Tensor h, const RotaryTables& rotary, const torch::Tensor& mask,
+                           KVCache* cache, bool last_only);
 
   ModelConfig config_;
   RotaryEmbedding rotary_;
