@@ -153,6 +153,13 @@ TEST(AttentionTest, FusedRotaryWriteEqualsTheComposedPath) {
         tolerance);
     EXPECT_TRUE(values.select(2, 5).equal(qkv.narrow(2, heads + kv_heads, kv_heads).squeeze(1)));
     EXPECT_EQ((keys != 0).sum().item<int64_t>(), (keys.select(2, 5) != 0).sum().item<int64_t>());
+    // Into a caller's layout: [B, rows, H, D] behind three blank rows, which stay untouched.
+    auto padded = torch::zeros({2, 4, heads, d}, qkv.options());
+    auto into = padded.narrow(1, 3, 1).transpose(1, 2);
+    auto same = kernels::rotary_write(qkv, tables.cos, tables.sin, keys, values, slot, into);
+    EXPECT_TRUE(same.is_alias_of(padded));
+    EXPECT_TRUE(into.equal(q)) << c10::toString(dtype);
+    EXPECT_EQ((padded.narrow(1, 0, 3) != 0).sum().item<int64_t>(), 0);
   }
 }
 

@@ -47,7 +47,7 @@ bool rotary_write_supports(const torch::Tensor& qkv, const torch::Tensor& cos,
   const auto b = qkv.size(0), t = qkv.size(1), dim = qkv.size(3);
   const auto kv_heads = keys.size(1), heads = qkv.size(2) - 2 * kv_heads;
   const auto table = std::vector<int64_t>{b, t, 1, dim};
-  return dim % 2 == 0 && dim <= 2048 && heads > 0 && same_kind(qkv, cos) && same_kind(qkv, sin) &&
+  return dim % 2 == 0 && heads > 0 && same_kind(qkv, cos) && same_kind(qkv, sin) &&
          same_kind(qkv, keys) && same_kind(qkv, values) && cos.sizes() == table &&
          sin.sizes() == table && cos.is_contiguous() && sin.is_contiguous() && keys.dim() == 4 &&
          keys.size(0) == b && keys.size(3) == dim && values.sizes() == keys.sizes() &&
@@ -58,13 +58,20 @@ bool rotary_write_supports(const torch::Tensor& qkv, const torch::Tensor& cos,
 
 torch::Tensor rotary_write(const torch::Tensor& qkv, const torch::Tensor& cos,
                            const torch::Tensor& sin, const torch::Tensor& keys,
-                           const torch::Tensor& values, const torch::Tensor& slots) {
+                           const torch::Tensor& values, const torch::Tensor& slots,
+                           const torch::Tensor& q_out) {
   if (!rotary_write_supports(qkv, cos, sin, keys, values, slots)) {
     throw Error("rotary_write: these tensors need the composed RoPE and cache write");
   }
   const auto b = qkv.size(0), t = qkv.size(1), dim = qkv.size(3), kv_heads = keys.size(1);
   const auto heads = qkv.size(2) - 2 * kv_heads;
-  auto q = torch::empty({b, heads, t, dim}, qkv.options());
+  const auto q_shape = std::vector<int64_t>{b, heads, t, dim};
+  if (q_out.defined() &&
+      (!same_kind(qkv, q_out) || q_out.sizes() != q_shape || q_out.stride(3) != 1)) {
+    throw Error("rotary_write: q_out has shape " + c10::str(q_out.sizes()) + ", expected " +
+                c10::str(q_shape) + " on qkv's device, in its type, with contiguous rows");
+  }
+  auto q = q_out.defined() ? q_out : torch::empty(q_shape, qkv.options());
   RotaryWriteArgs args{};
   element_type(qkv.scalar_type(), &args.type);
   args.qkv = qkv.data_ptr();
@@ -82,6 +89,9 @@ torch::Tensor rotary_write(const torch::Tensor& qkv, const torch::Tensor& cos,
   args.capacity = keys.size(2);
   args.cache_batch_stride = keys.stride(0);
   args.cache_head_stride = keys.stride(1);
+  args.q_batch_stride = q.stride(0);
+  args.q_head_stride = q.stride(1);
+  args.q_token_stride = q.stride(2);
   launch_on(qkv, args, launch_rotary_write, "rotary_write");
   return q;
 }
@@ -212,7 +222,8 @@ bool rotary_write_supports(const torch::Tensor&, const torch::Tensor&, const tor
 }
 
 torch::Tensor rotary_write(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
-                           const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) {
+                           const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
+                           const torch::Tensor&) {
   throw Error("rotary_write: kvchain was built without its CUDA kernels");
 }
 

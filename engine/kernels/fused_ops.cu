@@ -16,19 +16,27 @@
 namespace kvchain::kernels {
 namespace {
 
-// Grid batch * tokens * (heads + 2 * kv_heads), dim / 2 threads: one thread per rotated pair
-// (i, i + dim/2), as transformers' x * cos + rotate_half(x) * sin with one rounding.
-template <typename T>
+// A thread per N consecutive rotated pairs (i, i + dim/2) of one token's head, as transformers'
+// x * cos + rotate_half(x) * sin with one rounding: a prefill's threads read and write whole
+// 16-byte words (a block per head and two-byte elements took 235 us for 8,040 tokens on the
+// H200).
+template <typename T, int N>
 __global__ void rotary_write_kernel(RotaryWriteArgs a) {
-  const int all_heads = a.heads + 2 * a.kv_heads, half = a.dim / 2, i = threadIdx.x;
-  const int row = blockIdx.x / all_heads, h = blockIdx.x % all_heads;
-  const int b = row / a.tokens, t = row % a.tokens;
-  const T* x = static_cast<const T*>(a.qkv) + static_cast<int64_t>(blockIdx.x) * a.dim;
-  float x1 = to_float(x[i]), x2 = to_float(x[i + half]);
+  const int all_heads = a.heads + 2 * a.kv_heads, half = a.dim / 2, lanes = half / N;
+  const int64_t unit = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (unit >= static_cast<int64_t>(a.batch) * a.tokens * all_heads * lanes) return;
+  const int i = static_cast<int>(unit % lanes) * N;
+  const int64_t head_row = unit / lanes, row = head_row / all_heads;
+  const int h = static_cast<int>(head_row % all_heads);
+  const int b = static_cast<int>(row / a.tokens), t = static_cast<int>(row % a.tokens);
+  const T* x = static_cast<const T*>(a.qkv) + head_row * a.dim;
+  float x1[N], x2[N];
+  load<N>(x + i, x1);
+  load<N>(x + i + half, x2);
   T* out;
   if (h < a.heads) {
-    out =
-        static_cast<T*>(a.q_out) + ((static_cast<int64_t>(b) * a.heads + h) * a.tokens + t) * a.dim;
+    out = static_cast<T*>(a.q_out) + b * a.q_batch_stride + h * a.q_head_stride +
+          t * a.q_token_stride;
   } else {
     // A slot past the buffers would write over other memory: fail the launch instead.
     const int64_t slot = a.slots[t];
@@ -39,15 +47,22 @@ __global__ void rotary_write_kernel(RotaryWriteArgs a) {
           kv_head * a.cache_head_stride + slot * a.dim;
   }
   if (h < a.heads + a.kv_heads) {
-    const T* cos = static_cast<const T*>(a.cos) + static_cast<int64_t>(row) * a.dim;
-    const T* sin = static_cast<const T*>(a.sin) + static_cast<int64_t>(row) * a.dim;
-    const float r1 = x1 * to_float(cos[i]) - x2 * to_float(sin[i]);
-    const float r2 = x2 * to_float(cos[i + half]) + x1 * to_float(sin[i + half]);
-    x1 = r1;
-    x2 = r2;
+    const T* cos = static_cast<const T*>(a.cos) + row * a.dim;
+    const T* sin = static_cast<const T*>(a.sin) + row * a.dim;
+    float c1[N], c2[N], s1[N], s2[N];
+    load<N>(cos + i, c1);
+    load<N>(cos + i + half, c2);
+    load<N>(sin + i, s1);
+    load<N>(sin + i + half, s2);
+#pragma unroll
+    for (int e = 0; e < N; ++e) {
+      const float r1 = x1[e] * c1[e] - x2[e] * s1[e];
+      x2[e] = x2[e] * c2[e] + x1[e] * s2[e];
+      x1[e] = r1;
+    }
   }
-  store(out + i, x1);
-  store(out + i + half, x2);
+  store<N>(out + i, x1);
+  store<N>(out + i + half, x2);
 }
 
 // A grid-stride loop over groups of N elements of the output, which never straddle a row.
@@ -210,12 +225,6 @@ __global__ void argmax_final_kernel(ArgmaxArgs a) {
   if (threadIdx.x == 0) *a.out = 0xffffffffu - static_cast<unsigned int>(key & 0xffffffffu);
 }
 
-template <typename T>
-void launch_rotary(const RotaryWriteArgs& a) {
-  const int blocks = a.batch * a.tokens * (a.heads + 2 * a.kv_heads);
-  rotary_write_kernel<T><<<blocks, a.dim / 2, 0, static_cast<cudaStream_t>(a.stream)>>>(a);
-}
-
 // Launches a kernel's 16-byte instantiation when `vector`, else its one-element one.
 template <typename Args>
 void launch_either(bool vector, void (*vector_kernel)(Args), void (*scalar_kernel)(Args),
@@ -232,6 +241,21 @@ unsigned row_threads(int64_t width, bool vector, int vector_size) {
 
 template <typename T>
 constexpr int kVector = 16 / static_cast<int>(sizeof(T));
+
+template <typename T>
+void launch_rotary(const RotaryWriteArgs& a) {
+  constexpr int kThreads = 256;
+  // Whole words: half a head in words, every row and stride a multiple of a word.
+  const bool vector =
+      vectorizable<kVector<T>>(a.dim / 2, {a.qkv, a.cos, a.sin, a.q_out, a.keys, a.values}) &&
+      a.q_batch_stride % kVector<T> == 0 && a.q_head_stride % kVector<T> == 0 &&
+      a.q_token_stride % kVector<T> == 0 && a.cache_batch_stride % kVector<T> == 0 &&
+      a.cache_head_stride % kVector<T> == 0;
+  const int64_t units = static_cast<int64_t>(a.batch) * a.tokens * (a.heads + 2 * a.kv_heads) *
+                        (a.dim / 2 / (vector ? kVector<T> : 1));
+  launch_either(vector, rotary_write_kernel<T, kVector<T>>, rotary_write_kernel<T, 1>,
+                static_cast<unsigned>((units + kThreads - 1) / kThreads), kThreads, a);
+}
 
 template <typename T>
 void launch_silu(const SiluMulArgs& a) {

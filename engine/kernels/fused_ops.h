@@ -13,13 +13,15 @@ namespace kvchain::kernels {
 // (contiguous) holds T tokens' query, key and value heads; cos, sin [B,T,1,D] are their
 // RotaryTables; keys and values are the cache's whole buffers [B,Hkv,capacity,D]
 // (KVCache::buffers) and `slots` the device int64 [T] naming where each token's rotated key and
-// value go. Returns the rotated queries [B,H,T,D].
+// value go. Returns the rotated queries [B,H,T,D]: `q_out` when given (a view of that shape,
+// whose rows are contiguous; a caller's own layout), else a new contiguous tensor.
 bool rotary_write_supports(const torch::Tensor& qkv, const torch::Tensor& cos,
                            const torch::Tensor& sin, const torch::Tensor& keys,
                            const torch::Tensor& values, const torch::Tensor& slots);
 torch::Tensor rotary_write(const torch::Tensor& qkv, const torch::Tensor& cos,
                            const torch::Tensor& sin, const torch::Tensor& keys,
-                           const torch::Tensor& values, const torch::Tensor& slots);
+                           const torch::Tensor& values, const torch::Tensor& slots,
+                           const torch::Tensor& q_out = {});
 
 // silu(gate) * up for gate_up [..., 2F] (contiguous; gate first): [..., F].
 bool silu_mul_supports(const torch::Tensor& gate_up);

@@ -14,12 +14,13 @@ struct RotaryWriteArgs {
   const void* qkv;       // [batch, tokens, heads + 2 * kv_heads, dim], contiguous
   const void* cos;       // [batch, tokens, dim], contiguous
   const void* sin;       // as cos
-  void* q_out;           // [batch, heads, tokens, dim], contiguous
+  void* q_out;           // [batch, heads, tokens, dim] with the q strides below; rows contiguous
   void* keys;            // [batch, kv_heads, capacity, dim] with the strides below; rows contiguous
   void* values;          // as keys
   const int64_t* slots;  // on the device, [tokens]: the cache slot each token's key and value go to
   int batch, tokens, heads, kv_heads, dim;
   int64_t capacity, cache_batch_stride, cache_head_stride;
+  int64_t q_batch_stride, q_head_stride, q_token_stride;
   void* stream;  // cudaStream_t
 };
 

@@ -74,7 +74,8 @@ NormedSum LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& ro
                                   const torch::Tensor& residual, RMSNorm& next_norm) {
   const auto b = x.size(0), t = x.size(1);
   auto qkv = qkv_.forward(x).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
-  torch::Tensor q, k, v;
+  const int64_t masked = mask.defined() ? mask.size(2) : 0;
+  torch::Tensor q, k, v, padded;
   // A shape-stable step writes at slots of the cache's whole buffers and attends over them; an
   // ordinary append on a GPU writes at its own slots. Either in one kernel if it can; with
   // autograd the kernel cannot, so an append makes no slots for it.
@@ -83,10 +84,22 @@ NormedSum LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& ro
       stable_slots.defined() || cache == nullptr || !qkv.is_cuda() || qkv.requires_grad()
           ? stable_slots
           : cache->append_slots();
+  const int64_t past = cache != nullptr ? cache->size() : 0;
   if (slots.defined()) {
     auto [keys, values] = cache->buffers(layer_index_);
     if (kernels::rotary_write_supports(qkv, rotary.cos, rotary.sin, keys, values, slots)) {
-      q = kernels::rotary_write(qkv, rotary.cos, rotary.sin, keys, values, slots);
+      // A prefill that is mostly a causal run, behind at most as many cached slots: its queries
+      // are written behind `past` blank rows, so that one causal kernel from the top-left corner
+      // covers them (compat::attention's fastest case), in [B, rows, H, D] order, which SDPA's
+      // output keeps and o_proj reads as it is. Its masked first rows are attended again below.
+      // On the H200 the copies this spares took 0.5 ms a layer at 8,040 tokens.
+      torch::Tensor q_out;
+      if (!stable_slots.defined() && t > 1 && 2 * masked <= t && past <= t) {
+        padded = torch::empty({b, past + t, num_heads_, head_dim_}, qkv.options());
+        padded.narrow(1, 0, past).zero_();
+        q_out = padded.narrow(1, past, t).transpose(1, 2);
+      }
+      q = kernels::rotary_write(qkv, rotary.cos, rotary.sin, keys, values, slots, q_out);
       std::tie(k, v) =
           stable_slots.defined() ? std::make_pair(keys, values) : cache->appended(layer_index_);
     }
@@ -99,19 +112,24 @@ NormedSum LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& ro
     v = qkv.narrow(2, num_heads_ + num_kv_heads_, num_kv_heads_).transpose(1, 2);
     if (cache != nullptr) std::tie(k, v) = cache->write(layer_index_, k, v);
   }
-  const int64_t masked = mask.defined() ? mask.size(2) : 0;
   torch::Tensor out;
-  if (masked == t) {
+  const auto masked_rows = [&] {
+    const auto keys = mask.size(3);
+    return attend(q.narrow(2, 0, masked), k.narrow(2, 0, keys), v.narrow(2, 0, keys), mask, false,
+                  false);
+  };
+  if (padded.defined()) {
+    out = compat::attention(padded.transpose(1, 2), k, v, {}, true).narrow(2, past, t);
+    if (masked > 0) out.narrow(2, 0, masked).copy_(masked_rows());
+  } else if (masked == t) {
     out = attend(q, k, v, mask, false, stable_slots.defined());
   } else if (masked == 0) {
     out = attend(q, k, v, {}, t > 1, false);
   } else {
     // A mask over the whole input would keep the long causal rest off the causal kernels.
-    const auto keys = mask.size(3);
-    out = torch::cat({attend(q.narrow(2, 0, masked), k.narrow(2, 0, keys), v.narrow(2, 0, keys),
-                             mask, false, false),
-                      attend(q.narrow(2, masked, t - masked), k, v, {}, t - masked > 1, false)},
-                     2);
+    out = torch::cat(
+        {masked_rows(), attend(q.narrow(2, masked, t - masked), k, v, {}, t - masked > 1, false)},
+        2);
   }
   return add_linear_norm(residual, o_proj_,
                          out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_}), next_norm);
