@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # On the GPU machine, with .gpu-bundle carried: where a decode step's time goes. Runs the CUDA
-# check (as run_chain_bench.sh does), times member B of the Llama-3-8B shape's chain at 250
-# intermediate tokens, then runs it under Nsight Compute with CUDA-graph nodes profiled one by
+# check (as run_chain_bench.sh does), times member B of the Llama-3-8B shape's chain at 250 (or
+# INTERMEDIATE) intermediate tokens, then runs it under Nsight Compute with CUDA-graph nodes profiled one by
 # one and prints the kernels of one decode step and of B's prefill (tests/gpu/decode_profile.py).
 # Usage: tests/gpu/profile_decode.sh [CHECK, default 1] [SHARED: 1 FTHSS (default), 0 text chain]
+#        [INTERMEDIATE, default 250]
 set -euo pipefail
 source tests/gpu/deps_env.sh
 check=${1:-1}
 shared=${2:-1}
+intermediate=${3:-250}
 build_kvchain_cuda "kvchain_bench_chain kvchain_tests" -DKVCHAIN_FIXTURES_DIR="$bundle/fixtures"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 if [ "$check" = 1 ]; then
@@ -18,7 +20,7 @@ if [ "$check" = 1 ]; then
   grep -q "^\[  PASSED  \]" "$out/check.txt" && ! grep -q "^\[  FAILED  \]" "$out/check.txt" ||
     { echo "CHECK FAILED: see check.txt"; exit 1; }
 fi
-bench=(build-cuda/bench/kvchain_bench_chain --benchmark_filter="BM_MemberB/shared:$shared/intermediate:250/")
+bench=(build-cuda/bench/kvchain_bench_chain --benchmark_filter="BM_MemberB/shared:$shared/intermediate:$intermediate/")
 export KVCHAIN_BENCH_MODEL=llama3-8b KVCHAIN_BENCH_DEVICE=cuda KVCHAIN_BENCH_DTYPE=bfloat16
 step_ms=$("${bench[@]}" --benchmark_min_time=0.5 2>&1 | grep -o 'decode_ms_per_token=[0-9.]*' | head -n 1 | cut -d= -f2)
 echo "decode step measured: $step_ms ms"
