@@ -189,6 +189,8 @@ torch::Tensor add_linear_rms_norm(const torch::Tensor& x, const torch::Tensor& w
   args.splits = static_cast<int>(kSplits);
   args.eps = static_cast<float>(eps);
   launch_on(x, args, launch_add_rms_norm, "add_linear_rms_norm");
+  // Written through a raw pointer: counted as addmm_'s in-place write would be.
+  residual.unsafeGetTensorImpl()->bump_version();
   return out;
 }
 

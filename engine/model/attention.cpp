@@ -94,7 +94,8 @@ NormedSum LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& ro
       // output keeps and o_proj reads as it is. Its masked first rows are attended again below.
       // On the H200 the copies this spares took 0.5 ms a layer at 8,040 tokens.
       torch::Tensor q_out;
-      if (!stable_slots.defined() && t > 1 && 2 * masked <= t && past <= t) {
+      if (!stable_slots.defined() && t > 1 && 2 * masked <= t && past <= t &&
+          compat::grouped_sdpa_on_gpu(qkv)) {
         padded = torch::empty({b, past + t, num_heads_, head_dim_}, qkv.options());
         padded.narrow(1, 0, past).zero_();
         q_out = padded.narrow(1, past, t).transpose(1, 2);
