@@ -127,6 +127,23 @@ bool vectorizable(int64_t width, std::initializer_list<const void*> rows) {
   return true;
 }
 
+// The end of a block's RMSNorm of row x, given each thread's sum of squares of its elements:
+// out = (x * scale rounded to T) * weight, as transformers' Llama rounds it, N elements a thread
+// at a time. Once per kernel, as block_reduce.
+template <typename T, int N>
+__device__ void write_rms_norm(const T* x, const T* weight, T* out, int64_t width, float squares,
+                               float eps) {
+  const float scale = rsqrtf(block_reduce(squares, 0.f, Sum()) / static_cast<float>(width) + eps);
+  for (int64_t c = threadIdx.x * N; c < width; c += static_cast<int64_t>(blockDim.x) * N) {
+    float v[N], w[N];
+    load<N>(x + c, v);
+    load<N>(weight + c, w);
+#pragma unroll
+    for (int e = 0; e < N; ++e) v[e] = to_float(from_float<T>(v[e] * scale)) * w[e];
+    store<N>(out + c, v);
+  }
+}
+
 // One block a row, N elements a thread at a time. The row is read twice: its second read comes
 // from the L1 cache.
 template <typename T, int N>
@@ -142,16 +159,7 @@ __global__ void rms_norm_kernel(RmsNormArgs a) {
 #pragma unroll
     for (int e = 0; e < N; ++e) squares += v[e] * v[e];
   }
-  const float scale =
-      rsqrtf(block_reduce(squares, 0.f, Sum()) / static_cast<float>(a.width) + a.eps);
-  for (int64_t c = threadIdx.x * N; c < a.width; c += step) {
-    float v[N], w[N];
-    load<N>(x + c, v);
-    load<N>(weight + c, w);
-#pragma unroll
-    for (int e = 0; e < N; ++e) v[e] = to_float(from_float<T>(v[e] * scale)) * w[e];
-    store<N>(out + c, v);
-  }
+  write_rms_norm<T, N>(x, weight, out, a.width, squares, a.eps);
 }
 
 // One block a row, N elements a thread at a time: the parts' sum rounded to T (a linear layer's
@@ -181,16 +189,7 @@ __global__ void add_rms_norm_kernel(AddRmsNormArgs a) {
     }
     store<N>(residual + c, v);
   }
-  const float scale =
-      rsqrtf(block_reduce(squares, 0.f, Sum()) / static_cast<float>(a.width) + a.eps);
-  for (int64_t c = threadIdx.x * N; c < a.width; c += step) {
-    float v[N], w[N];
-    load<N>(residual + c, v);
-    load<N>(weight + c, w);
-#pragma unroll
-    for (int e = 0; e < N; ++e) v[e] = to_float(from_float<T>(v[e] * scale)) * w[e];
-    store<N>(out + c, v);
-  }
+  write_rms_norm<T, N>(residual, weight, out, a.width, squares, a.eps);
 }
 
 // A (value, index) pair as one integer whose order is theirs: larger values first, then lower
