@@ -24,7 +24,9 @@ t0 = torch.cuda.Event(enable_timing=True); t1 = torch.cuda.Event(enable_timing=T
 y0 = torch.empty_like(x0); y0.copy_(x0); t0.record(); [y0.copy_(x0) for _ in range(10)]; t1.record(); t1.synchronize()
 bw = 2 * 10 * x0.numel() / (t0.elapsed_time(t1) * 1e-3) / 1e9
 print(f"copy bandwidth {bw:.0f} GB/s")
+print()
 print("| shape | M | floor us | " + " | ".join(["addmm_", "mm"] + [f"bmm S={s}" for s in (2, 3, 4, 6, 7, 8)]) + " |")
+print("|" + "---|" * 11)
 for N, K, name in [(6144, 4096, "qkv"), (4096, 4096, "o"), (28672, 4096, "gate_up"), (4096, 14336, "down")]:
     Ws = [torch.randn(N, K, device=dev, dtype=dt) * 0.02 for _ in range(L)]
     for M in (1, 8):
