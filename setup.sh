@@ -10,6 +10,7 @@ PACKAGES=(
   libopenblas0-pthread  # without it libtorch's CPU matmul falls back to a ~20x slower BLAS
   nlohmann-json3-dev libre2-dev libcli11-dev libutf8proc-dev
   libfaiss-dev libstemmer-dev zlib1g-dev  # retrievers: dense search, Porter stemming, CRC-32
+  libsodium-dev         # content hashes (BLAKE2b) of cache keys
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if ! dpkg-query -W -f='${Status}\n' "${PACKAGES[@]}" 2>/dev/null | grep -qv '^install ok installed$' &&

@@ -140,7 +140,7 @@ void BM_MemberB(benchmark::State& state) {
   // Untimed: the first run allocates the caches, records their decode graphs and loads kernels,
   // which a serving process does once.
   run_chain();
-  const int64_t forms_before = runner.decode_step().forms();
+  const int64_t forms_before = runner.steps().forms();
   double prefill_max = 0;
   for (auto _ : state) {
     const auto turns = run_chain();
@@ -179,9 +179,9 @@ void BM_MemberB(benchmark::State& state) {
   // The slowest timed prefill, and the step forms (on a GPU, graph recordings) set up while timed:
   // 0 unless a cache changed storage or capacity between iterations.
   state.counters["prefill_ms_max"] = 1e3 * prefill_max;
-  state.counters["forms_timed"] = static_cast<double>(runner.decode_step().forms() - forms_before);
+  state.counters["forms_timed"] = static_cast<double>(runner.steps().forms() - forms_before);
   // How far the CUDA graphs' first replays were from their eager warm-ups (check_replay).
-  state.counters["replay_vs_eager"] = runner.decode_step().largest_replay_difference();
+  state.counters["replay_vs_eager"] = runner.steps().largest_replay_difference();
 }
 
 void member_b_args(benchmark::internal::Benchmark* b) {

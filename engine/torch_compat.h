@@ -14,7 +14,8 @@
 namespace kvchain::compat {
 
 // [rows, columns] of 0 where column j <= row i + offset, else -inf: the causal mask made additive,
-// by comparing index ranges (1.13's tril and triu on the CPU take tens of milliseconds for it).
+// by comparing index ranges, which is much faster than libtorch 1.13's tril and triu on the CPU
+// (measured in bench/README.md, "CPU: host memory and libtorch 1.13's attention").
 inline torch::Tensor causal_bias(int64_t rows, int64_t columns, int64_t offset,
                                  const torch::TensorOptions& options) {
   const auto ids = options.dtype(torch::kInt64);
@@ -37,7 +38,8 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
   // kernel. With `offset` blank query rows in front the corner
   // is the cache's, and the causal kernel a prefill from scratch gets (the fastest) applies:
   // worth it while the blank rows are at most as many as the real ones. Otherwise the flash
-  // kernel, which aligns causal to the bottom-right corner itself (half the speed on an H200).
+  // kernel, which aligns causal to the bottom-right corner itself but runs slower (measured in
+  // bench/README.md, "Attention kernels").
   if (causal && offset > 0 && offset <= rows) {
     auto blank = torch::zeros({q.size(0), q.size(1), offset, q.size(3)}, q.options());
     return at::scaled_dot_product_attention(torch::cat({blank, q}, 2), k, v, c10::nullopt, 0.0,
@@ -62,7 +64,8 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
   // with the softmax in float32 as the fused kernels do, a block of query rows at a time. A
   // long prefill's scores would otherwise be one tensor of gigabytes, freshly mapped by the
   // allocator (and so page-faulted) several times per layer; blocks of at most kBlockBytes
-  // stay under glibc's mmap threshold and are reused.
+  // stay under glibc's mmap threshold and are reused (measured in bench/README.md, "CPU: host
+  // memory and libtorch 1.13's attention").
   constexpr int64_t kBlockBytes = int64_t{16} << 20;
   auto keys = groups > 1 ? k.repeat_interleave(groups, 1) : k;
   auto values = groups > 1 ? v.repeat_interleave(groups, 1) : v;
@@ -93,9 +96,10 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k,
 #endif
 }
 
-// Whether attention() hands a grouped-query attention to SDPA as it is, on a GPU, where
-// LlamaAttention::attend measured SDPA against few_query_attention: libtorch 2.5 or later.
-// Before 2.5 attention() copies the keys and values per query head first.
+// Whether attention() hands a grouped-query attention to SDPA as it is, on a GPU: libtorch 2.5
+// or later, the case LlamaAttention::attend's choice between SDPA and few_query_attention rests
+// on (measured in bench/README.md, "Attention kernels"). Below 2.5 attention() copies the keys
+// and values per query head first.
 inline bool grouped_sdpa_on_gpu(const torch::Tensor& q) {
   return KVCHAIN_TORCH_VERSION >= 205 && q.is_cuda();
 }
@@ -121,7 +125,7 @@ inline torch::Tensor layer_mask(const torch::Tensor& mask, int64_t past, int64_t
 }
 
 // Whether bmm_float32 takes bfloat16 and float16 inputs on a GPU as they are: libtorch 2.8 and
-// later write their float32 product; before, each operand is converted first (a copy).
+// later write their float32 product; earlier versions convert each operand first (a copy).
 constexpr bool kFloatProductOfHalves = KVCHAIN_TORCH_VERSION >= 208;
 
 // The batched product a @ b in float32, accumulated in float32.

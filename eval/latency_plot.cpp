@@ -6,11 +6,12 @@
 
 #include "engine/io/jsonl_reader.h"
 #include "eval/score_grid.h"
+#include "eval/system.h"
 
 namespace kvchain::eval {
 
 std::vector<LatencyPoint> latency_points(const std::string& predictions_path,
-                                         const std::string& task, const std::string& method) {
+                                         const std::string& task, System method) {
   std::vector<LatencyPoint> points;
   JsonlReader reader(predictions_path, "the predictions");
   Json record;
@@ -42,7 +43,7 @@ std::map<std::string, std::string> latency_plots(const std::vector<LatencyPoint>
   std::map<std::string, std::string> plots;
   for (const auto& task : tasks) {
     double max_x = 1, max_y = 1e-6;
-    std::vector<std::string> methods;
+    std::vector<System> methods;
     for (const auto& p : points) {
       if (p.task != task) continue;
       max_x = std::max(max_x, p.intermediate_tokens);
@@ -65,7 +66,7 @@ std::map<std::string, std::string> latency_plots(const std::vector<LatencyPoint>
       body += "<circle cx=\"" + std::to_string(kLeft + kWidth + 16) + "\" cy=\"" +
               std::to_string(y) + "\" r=\"4\" fill=\"" + colours[i % 4] + "\"/><text x=\"" +
               std::to_string(kLeft + kWidth + 24) + "\" y=\"" + std::to_string(y + 4) + "\">" +
-              method_row(methods[i]).label + "</text>\n";
+              system_label(methods[i]) + "</text>\n";
     }
     const auto axis_y = std::to_string(kTop + kHeight);
     body += "<line x1=\"" + std::to_string(kLeft) + "\" y1=\"" + axis_y + "\" x2=\"" +

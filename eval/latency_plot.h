@@ -5,20 +5,22 @@
 #include <vector>
 
 #include "engine/io/json_file.h"
+#include "eval/system.h"
 
 namespace kvchain::eval {
 
 // One example of a chain run: how many tokens the earlier turns wrote (the intermediate
 // result the last member reads) and how long the last turn took.
 struct LatencyPoint {
-  std::string task, method;
+  std::string task;
+  System method = System::kText;
   double intermediate_tokens = 0, seconds = 0;
 };
 
 // The points of a predictions JSONL of a chain mode (each record's "turns"); records with a
 // single turn have no intermediate result and give none. Errors name FILE:LINE and the field.
 std::vector<LatencyPoint> latency_points(const std::string& predictions_path,
-                                         const std::string& task, const std::string& method);
+                                         const std::string& task, System method);
 
 // One SVG scatter plot per task ("TASK-latency.svg" -> SVG text): the last member's latency
 // against the intermediate length, a colour per method (the paper's Table 5, top, as a plot).

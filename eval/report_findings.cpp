@@ -22,8 +22,8 @@ const char* verdict_text(Verdict verdict) {
 
 // The paired tests of `a` against `b` on `task` and `metric`, as "(-10.0 [-18.3, -3.3],
 // p = 0.008)", one per seed.
-std::string tests_of(const std::vector<PairedResult>& paired, const std::string& task,
-                     const std::string& a, const std::string& b, const std::string& metric) {
+std::string tests_of(const std::vector<PairedResult>& paired, const std::string& task, System a,
+                     System b, const std::string& metric) {
   std::string text;
   for (const auto& t : paired) {
     if (t.task != task || t.a != a || t.b != b || t.metric != metric) continue;
@@ -70,8 +70,8 @@ std::string intervals_table(const std::vector<ScoreRow>& rows) {
         cells += " [" + fixed(range->second.first) + ", " + fixed(range->second.second) + "]";
       }
     }
-    table += "| " + row.task + " | " + method_row(row.method).label + " | " +
-             std::to_string(row.seed) + " | " + std::to_string(row.n) + " | " + cells + " |\n";
+    table += "| " + row.task + " | " + system_label(row.method) + " | " + std::to_string(row.seed) +
+             " | " + std::to_string(row.n) + " | " + cells + " |\n";
   }
   return table;
 }
@@ -81,7 +81,7 @@ std::string paired_table(const std::vector<PairedResult>& paired) {
       "| Task | A − B | Seed | Metric | n | Difference | 95% interval | p |\n"
       "| --- | --- | ---: | --- | ---: | ---: | --- | ---: |\n";
   for (const auto& t : paired) {
-    table += "| " + t.task + " | " + method_row(t.a).label + " − " + method_row(t.b).label + " | " +
+    table += "| " + t.task + " | " + system_label(t.a) + " − " + system_label(t.b) + " | " +
              std::to_string(t.seed) + " | " + t.metric + " | " + std::to_string(t.n) + " | " +
              fixed(t.difference) + " | [" + fixed(t.low) + ", " + fixed(t.high) + "] | " +
              fixed(t.p, 3) + " |\n";
@@ -92,8 +92,8 @@ std::string paired_table(const std::vector<PairedResult>& paired) {
 std::string findings(const std::vector<ScoreRow>& rows, const std::vector<PairedResult>& paired) {
   const Grid grid(rows);
   // Per metric of the task: "name value vs name value", with the comparison's outcome.
-  const auto compare_scores = [&](const std::string& task, const std::string& a,
-                                  const std::vector<std::string>& others, double margin,
+  const auto compare_scores = [&](const std::string& task, System a,
+                                  const std::vector<System>& others, double margin,
                                   Verdict& verdict) {
     const auto* cell_a = grid.cell(task, a);
     if (cell_a == nullptr) return std::string();
@@ -101,22 +101,22 @@ std::string findings(const std::vector<ScoreRow>& rows, const std::vector<Paired
     bool ok = true, floor = true;
     for (const auto& [metric, label] : grid.metrics(task)) {
       const Cell* best = nullptr;
-      std::string best_name;
+      System best_method = System::kText;
       for (const auto& other : others) {
         const auto* cell = grid.cell(task, other);
         if (cell == nullptr || !cell->scores.count(metric)) continue;
         if (best == nullptr || cell->scores.at(metric) > best->scores.at(metric)) {
           best = cell;
-          best_name = other;
+          best_method = other;
         }
       }
       if (best == nullptr || !cell_a->scores.count(metric)) continue;
       const double va = cell_a->scores.at(metric), vb = best->scores.at(metric);
       ok = ok && va > vb - margin;
       floor = floor && va == 0 && vb == 0;
-      line += std::string(line.empty() ? "" : "; ") + label + " " + method_row(a).label + " " +
-              fixed(va) + " vs " + method_row(best_name).label + " " + fixed(vb) +
-              tests_of(paired, task, a, best_name, metric);
+      line += std::string(line.empty() ? "" : "; ") + label + " " + system_label(a) + " " +
+              fixed(va) + " vs " + system_label(best_method) + " " + fixed(vb) +
+              tests_of(paired, task, a, best_method, metric);
     }
     verdict = floor ? Verdict::kFloor : ok ? Verdict::kHolds : Verdict::kFails;
     return line;
@@ -124,18 +124,19 @@ std::string findings(const std::vector<ScoreRow>& rows, const std::vector<Paired
   std::string text;
   text +=
       finding(grid, "The chain of models beats every single model", [&](auto& task, Verdict& v) {
-        return compare_scores(task, "text", {"native", "rag", "single"}, 0, v);
+        return compare_scores(task, System::kText, {System::kNative, System::kRag, System::kSingle},
+                              0, v);
       });
   text += finding(grid, "FTHSS is within " + fixed(kFewPoints, 0) + " points of the chain",
                   [&](auto& task, Verdict& v) {
-                    return compare_scores(task, "shared", {"text"}, kFewPoints, v);
+                    return compare_scores(task, System::kShared, {System::kText}, kFewPoints, v);
                   });
   text += finding(grid, "FTHSS beats Distill", [&](auto& task, Verdict& v) {
-    return compare_scores(task, "shared", {"distill"}, 0, v);
+    return compare_scores(task, System::kShared, {System::kDistill}, 0, v);
   });
   text += finding(grid, "FTHSS prefills fewer tokens than the chain", [&](auto& task, Verdict& v) {
-    const auto* shared = grid.cell(task, "shared");
-    const auto* chain = grid.cell(task, "text");
+    const auto* shared = grid.cell(task, System::kShared);
+    const auto* chain = grid.cell(task, System::kText);
     if (shared == nullptr || chain == nullptr) return std::string();
     v = shared->prefilled < chain->prefilled ? Verdict::kHolds : Verdict::kFails;
     return fixed(shared->prefilled) + " vs " + fixed(chain->prefilled) + " tokens per example";

@@ -30,10 +30,10 @@ std::string score_table(const std::vector<ScoreRow>& rows) {
   }
   // The best value of each column outside the chain of models, if it beats another one there.
   std::map<std::string, double> best, worst;
-  for (const auto& m : method_rows()) {
+  for (const auto& m : systems()) {
     if (std::string(m.group) == kChainGroup) continue;
     for (const auto& task : grid.tasks()) {
-      const auto* cell = grid.cell(task, m.name);
+      const auto* cell = grid.cell(task, m.system);
       if (cell == nullptr) continue;
       for (const auto& [metric, value] : cell->scores) {
         const auto key = task + "/" + metric;
@@ -44,8 +44,8 @@ std::string score_table(const std::vector<ScoreRow>& rows) {
   }
   std::string table = header(columns);
   std::string group;
-  for (const auto& m : method_rows()) {
-    if (!grid.has_method(m.name)) continue;
+  for (const auto& m : systems()) {
+    if (!grid.has_method(m.system)) continue;
     if (group != m.group) {
       group = m.group;
       table += "| *" + group + "* |";
@@ -54,7 +54,7 @@ std::string score_table(const std::vector<ScoreRow>& rows) {
     }
     table += "| " + std::string(m.label) + " |";
     for (const auto& task : grid.tasks()) {
-      const auto* cell = grid.cell(task, m.name);
+      const auto* cell = grid.cell(task, m.system);
       for (const auto& [metric, label] : grid.metrics(task)) {
         if (cell == nullptr || !cell->scores.count(metric)) {
           table += " – |";
@@ -82,11 +82,11 @@ std::string efficiency_table(const std::vector<ScoreRow>& rows) {
     }
   }
   std::string table = header(columns);
-  for (const auto& m : method_rows()) {
-    if (!grid.has_method(m.name)) continue;
+  for (const auto& m : systems()) {
+    if (!grid.has_method(m.system)) continue;
     table += "| " + std::string(m.label) + " |";
     for (const auto& task : grid.tasks()) {
-      const auto* cell = grid.cell(task, m.name);
+      const auto* cell = grid.cell(task, m.system);
       if (cell == nullptr) {
         table += " – | – | – |";
         continue;
@@ -109,8 +109,8 @@ std::map<std::string, std::string> score_plots(const std::vector<ScoreRow>& rows
     for (const auto& [metric, label] : grid.metrics(task)) {
       std::string bars;
       int y = 30;
-      for (const auto& m : method_rows()) {
-        const auto* cell = grid.cell(task, m.name);
+      for (const auto& m : systems()) {
+        const auto* cell = grid.cell(task, m.system);
         if (cell == nullptr || !cell->scores.count(metric)) continue;
         const double value = cell->scores.at(metric);
         const int width = static_cast<int>(kBar * std::clamp(value, 0.0, 100.0) / 100.0);
@@ -137,8 +137,8 @@ std::map<std::string, std::string> score_plots(const std::vector<ScoreRow>& rows
 std::string scores_csv(const std::vector<ScoreRow>& rows) {
   std::string csv = "task,method,seed,n,em,f1,acc,prefilled_tokens,latency_s,kv_bytes\n";
   for (const auto& row : rows) {
-    csv +=
-        row.task + "," + row.method + "," + std::to_string(row.seed) + "," + std::to_string(row.n);
+    csv += row.task + "," + system_key(row.method) + "," + std::to_string(row.seed) + "," +
+           std::to_string(row.n);
     for (const auto& [key, label] : metric_labels()) {
       const auto it = row.scores.find(key);
       csv += "," + (it == row.scores.end() ? std::string() : fixed(it->second, 4));
@@ -154,12 +154,12 @@ std::vector<std::string> regressions(const std::vector<ScoreRow>& before,
   const Grid old_grid(before), new_grid(after);
   std::vector<std::string> found;
   for (const auto& task : old_grid.tasks()) {
-    for (const auto& m : method_rows()) {
-      const auto* old_cell = old_grid.cell(task, m.name);
+    for (const auto& m : systems()) {
+      const auto* old_cell = old_grid.cell(task, m.system);
       if (old_cell == nullptr) continue;
-      const auto* new_cell = new_grid.cell(task, m.name);
+      const auto* new_cell = new_grid.cell(task, m.system);
       for (const auto& [metric, old_value] : old_cell->scores) {
-        const auto what = task + " " + m.name + " " + metric;
+        const auto what = task + " " + m.key + " " + metric;
         if (new_cell == nullptr || !new_cell->scores.count(metric)) {
           found.push_back(what + ": missing from the new run");
           continue;

@@ -3,31 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "engine/io/error.h"
-
 namespace kvchain::eval {
-
-const std::vector<MethodRow>& method_rows() {
-  static const std::vector<MethodRow> rows = {
-      {"native", "Native", "Single Model"},
-      {"rag", "Standard RAG", "Single Model"},
-      {"single", "Prompt Tuning", "Single Model"},
-      {"text", "Chain of models (text)", kChainGroup},
-      {"distill", "Distill", "Streamlining"},
-      {"shared", "FTHSS", "Streamlining"},
-      {"shared-evict", "FTHSS, P_A and x_A evicted", "Streamlining"},
-  };
-  return rows;
-}
-
-const MethodRow& method_row(const std::string& name) {
-  for (const auto& m : method_rows()) {
-    if (name == m.name) return m;
-  }
-  std::string names;
-  for (const auto& m : method_rows()) names += std::string(names.empty() ? "" : ", ") + m.name;
-  throw Error("scores: unknown method '" + name + "' (" + names + ")");
-}
 
 const std::vector<std::pair<std::string, std::string>>& metric_labels() {
   static const std::vector<std::pair<std::string, std::string>> labels = {
@@ -43,7 +19,6 @@ std::string fixed(double value, int decimals) {
 
 Grid::Grid(const std::vector<ScoreRow>& rows) {
   for (const auto& row : rows) {
-    method_row(row.method);
     if (std::find(tasks_.begin(), tasks_.end(), row.task) == tasks_.end()) {
       tasks_.push_back(row.task);
     }
@@ -74,12 +49,12 @@ std::vector<std::pair<std::string, std::string>> Grid::metrics(const std::string
   return out;
 }
 
-const Cell* Grid::cell(const std::string& task, const std::string& method) const {
+const Cell* Grid::cell(const std::string& task, System method) const {
   const auto it = cells_.find({task, method});
   return it == cells_.end() ? nullptr : &it->second;
 }
 
-bool Grid::has_method(const std::string& method) const {
+bool Grid::has_method(System method) const {
   return std::any_of(tasks_.begin(), tasks_.end(),
                      [&](const std::string& t) { return cell(t, method) != nullptr; });
 }

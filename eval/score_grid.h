@@ -7,18 +7,10 @@
 #include <vector>
 
 #include "eval/scores_file.h"
+#include "eval/system.h"
 
 namespace kvchain::eval {
 
-// A method row of the paper's tables, in the tables' order.
-struct MethodRow {
-  const char* name;
-  const char* label;
-  const char* group;
-};
-inline constexpr const char* kChainGroup = "Chain of Models";
-const std::vector<MethodRow>& method_rows();
-const MethodRow& method_row(const std::string& name);  // an Error names the known ones
 // The metrics in the tables' order, with their column labels.
 const std::vector<std::pair<std::string, std::string>>& metric_labels();
 
@@ -32,21 +24,20 @@ struct Cell {
   int count = 0;
 };
 
-// The runs of a suite as means over seeds, keyed by (task, method). A method the tables do
-// not know is an Error naming it.
+// The runs of a suite as means over seeds, keyed by (task, method).
 class Grid {
  public:
   explicit Grid(const std::vector<ScoreRow>& rows);
   const std::vector<std::string>& tasks() const { return tasks_; }
   // The task's metrics in the tables' order, with their labels.
   std::vector<std::pair<std::string, std::string>> metrics(const std::string& task) const;
-  const Cell* cell(const std::string& task, const std::string& method) const;
-  bool has_method(const std::string& method) const;
+  const Cell* cell(const std::string& task, System method) const;
+  bool has_method(System method) const;
 
  private:
   std::vector<std::string> tasks_;
   std::map<std::string, std::set<std::string>> metrics_;
-  std::map<std::pair<std::string, std::string>, Cell> cells_;
+  std::map<std::pair<std::string, System>, Cell> cells_;
 };
 
 }  // namespace kvchain::eval

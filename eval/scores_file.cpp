@@ -30,8 +30,8 @@ std::vector<PairedResult> read_paired(const Json& file, const std::string& path)
     const auto& item = list[i];
     PairedResult result;
     result.task = json_string_field(item, "task", where);
-    result.a = json_string_field(item, "a", where);
-    result.b = json_string_field(item, "b", where);
+    result.a = parse_system(json_string_field(item, "a", where), where + ": a");
+    result.b = parse_system(json_string_field(item, "b", where), where + ": b");
     result.metric = json_string_field(item, "metric", where);
     result.seed = static_cast<int64_t>(json_number_field(item, "seed", where));
     result.n = static_cast<int64_t>(json_number_field(item, "n", where));
@@ -56,7 +56,7 @@ ScoresFile read_scores(const std::string& path) {
     const auto& run = runs[i];
     ScoreRow row;
     row.task = json_string_field(run, "task", where);
-    row.method = json_string_field(run, "method", where);
+    row.method = parse_system(json_string_field(run, "method", where), where + ": method");
     row.seed = static_cast<int64_t>(json_number_field(run, "seed", where));
     row.n = static_cast<int64_t>(json_number_field(run, "n", where));
     const auto& scores = require_field(run, "scores", where);
@@ -86,7 +86,7 @@ Json scores_json(const ScoresFile& scores) {
     Json ci = Json::object();
     for (const auto& [metric, range] : row.intervals) ci[metric] = {range.first, range.second};
     runs.push_back({{"task", row.task},
-                    {"method", row.method},
+                    {"method", system_key(row.method)},
                     {"seed", row.seed},
                     {"n", row.n},
                     {"scores", row.scores},
@@ -98,8 +98,8 @@ Json scores_json(const ScoresFile& scores) {
   Json paired = Json::array();
   for (const auto& t : scores.paired) {
     paired.push_back({{"task", t.task},
-                      {"a", t.a},
-                      {"b", t.b},
+                      {"a", system_key(t.a)},
+                      {"b", system_key(t.b)},
                       {"metric", t.metric},
                       {"seed", t.seed},
                       {"n", t.n},

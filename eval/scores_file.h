@@ -5,13 +5,15 @@
 #include <vector>
 
 #include "engine/io/json_file.h"
+#include "eval/system.h"
 
 namespace kvchain::eval {
 
-// One evaluated run of a suite: a method on a task's test split with one seed. Scores are in
-// percent; the efficiency figures are means per example.
+// One evaluated run of a suite: a method (a system compared) on a task's test split with one seed.
+// Scores are in percent; the efficiency figures are means per example.
 struct ScoreRow {
-  std::string task, method;
+  std::string task;
+  System method = System::kText;
   int64_t seed = 0, n = 0;
   std::map<std::string, double> scores;  // "em", "f1", "acc": those the task reports
   // The bootstrap 95% interval of each score, where known.
@@ -21,7 +23,9 @@ struct ScoreRow {
 
 // A paired bootstrap test of method `a` against `b` on one task, seed and metric, in points.
 struct PairedResult {
-  std::string task, a, b, metric;
+  std::string task;
+  System a = System::kShared, b = System::kText;
+  std::string metric;
   int64_t seed = 0, n = 0;
   double difference = 0, low = 0, high = 0, p = 1;
 };

@@ -7,46 +7,41 @@
 
 namespace kvchain::tasks {
 namespace {
-constexpr NamedValue<Method> kMethods[] = {{Method::kStandard, "standard"},
-                                           {Method::kFthss, "fthss"},
-                                           {Method::kDistill, "distill"},
-                                           {Method::kSingle, "single"}};
-constexpr NamedValue<RunMode> kRunModes[] = {
-    {RunMode::kText, "text"},     {RunMode::kShared, "shared"}, {RunMode::kDistill, "distill"},
-    {RunMode::kNative, "native"}, {RunMode::kRag, "rag"},       {RunMode::kSingle, "single"}};
+constexpr NamedValue<Training> kTrainings[] = {{Training::kStandard, "standard"},
+                                               {Training::kFthss, "fthss"},
+                                               {Training::kDistill, "distill"},
+                                               {Training::kSingle, "single"}};
 
-bool single_model(RunMode mode) {
-  return mode == RunMode::kNative || mode == RunMode::kRag || mode == RunMode::kSingle;
+bool single_model(System system) {
+  return system == System::kNative || system == System::kRag || system == System::kSingle;
 }
 }  // namespace
 
-const char* method_name(Method method) {
-  return name_of(kMethods, method);
+const char* training_name(Training training) {
+  return name_of(kTrainings, training);
 }
 
-Method parse_method(const std::string& name) {
-  return parse_name(kMethods, name, "training method");
+Training parse_training(const std::string& name) {
+  return parse_name(kTrainings, name, "training method");
 }
 
-const char* run_mode_name(RunMode mode) {
-  return name_of(kRunModes, mode);
+ChainMode chain_mode(System system) {
+  return system == System::kShared || system == System::kSharedEvict ? ChainMode::kShared
+                                                                     : ChainMode::kText;
 }
 
-RunMode parse_run_mode(const std::string& name) {
-  return parse_name(kRunModes, name, "chain mode");
-}
-
-std::vector<std::string> adapters_of(const Task& task, RunMode mode) {
-  switch (mode) {
-    case RunMode::kText:
-    case RunMode::kShared:
+std::vector<std::string> adapters_of(const Task& task, System system) {
+  switch (system) {
+    case System::kText:
+    case System::kShared:
+    case System::kSharedEvict:
       return task.members();
-    case RunMode::kDistill:
+    case System::kDistill:
       return {kDistillMember};
-    case RunMode::kSingle:
+    case System::kSingle:
       return {kSingleMember};
-    case RunMode::kNative:
-    case RunMode::kRag:
+    case System::kNative:
+    case System::kRag:
       break;
   }
   return {};
@@ -101,7 +96,7 @@ GoldTurns gold_turns(const Task& task, const Json& record, const std::string& wh
 std::vector<std::vector<LayoutPart>> LayoutBuilder::training(const Json& record,
                                                              const std::string& where,
                                                              const std::string& member,
-                                                             Method method) const {
+                                                             Training training) const {
   const auto shared = shared_ids(record, where);
   const auto begin = [&](const std::vector<std::string>& prompts_first) {
     std::vector<LayoutPart> parts;
@@ -118,19 +113,19 @@ std::vector<std::vector<LayoutPart>> LayoutBuilder::training(const Json& record,
     parts.push_back(LayoutPart::output(name, encode(target, name + " target", where), eos_, loss));
   };
   auto parts = begin({});
-  if (method == Method::kDistill || member == kDistillMember) {
+  if (training == Training::kDistill || member == kDistillMember) {
     add_turn(parts, kDistillMember, true, task_.distill_input(record, where),
              task_.distill_target(record, where), true);
     return {parts};
   }
-  if (method == Method::kSingle || member == kSingleMember) {
+  if (training == Training::kSingle || member == kSingleMember) {
     add_turn(parts, kSingleMember, true, task_.single_input(record, where, true),
              task_.golden_answers(record, where).front(), true);
     return {parts};
   }
   const auto members = task_.members();
   const auto gold = gold_turns(task_, record, where);
-  if (method == Method::kFthss && task_.multi_round()) {
+  if (training == Training::kFthss && task_.multi_round()) {
     // The cascade: every prompt first, then each turn under the FTHSS mask, all trained.
     if (member != kAllMembers) {
       throw Error("task " + task_.name() + " is multi-round: FTHSS trains all its members " +
@@ -149,7 +144,7 @@ std::vector<std::vector<LayoutPart>> LayoutBuilder::training(const Json& record,
   for (size_t turn = 0; turn < gold.targets.size(); ++turn) {
     if (gold.members[turn] != index) continue;
     parts = begin({});
-    if (method == Method::kFthss) {
+    if (training == Training::kFthss) {
       // Single round: the earlier members' turns, frozen, then this member's.
       for (size_t t = 0; t < turn; ++t) {
         add_turn(parts, members[gold.members[t]], true,
@@ -157,7 +152,7 @@ std::vector<std::vector<LayoutPart>> LayoutBuilder::training(const Json& record,
                  false);
       }
     }
-    const auto mode = method == Method::kFthss ? ChainMode::kShared : ChainMode::kText;
+    const auto mode = training == Training::kFthss ? ChainMode::kShared : ChainMode::kText;
     add_turn(parts, member, true, task_.input(record, where, turn, mode, gold.before(turn)),
              gold.targets[turn], true);
     sequences.push_back(std::move(parts));
@@ -166,37 +161,36 @@ std::vector<std::vector<LayoutPart>> LayoutBuilder::training(const Json& record,
 }
 
 std::optional<TurnPlan> LayoutBuilder::next_turn(const Json& record, const std::string& where,
-                                                 RunMode mode,
+                                                 System system,
                                                  const std::vector<TurnRecord>& done) const {
-  if (mode == RunMode::kDistill) {
+  if (system == System::kDistill) {
     if (!done.empty()) return std::nullopt;
     return TurnPlan{kDistillMember, encode(task_.distill_input(record, where), "input", where),
                     task_.distill_max_new_tokens(), true};
   }
   const auto members = task_.members();
-  if (single_model(mode)) {
+  if (single_model(system)) {
     if (!done.empty()) return std::nullopt;
     return TurnPlan{
         kSingleMember,
-        encode(task_.single_input(record, where, mode != RunMode::kNative), "input", where),
+        encode(task_.single_input(record, where, system != System::kNative), "input", where),
         task_.max_new_tokens(members.size() - 1), true};
   }
   std::vector<std::string> earlier;
   for (const auto& turn : done) earlier.push_back(trim(turn.text));
   const auto member = task_.member_of_turn(done.size(), earlier);
   if (!member) return std::nullopt;
-  const auto chain_mode = mode == RunMode::kShared ? ChainMode::kShared : ChainMode::kText;
   // In a multi-round chain a member may always come again, so its context stays.
   return TurnPlan{members[*member],
-                  encode(task_.input(record, where, done.size(), chain_mode, earlier),
+                  encode(task_.input(record, where, done.size(), chain_mode(system), earlier),
                          members[*member] + " input", where),
                   task_.max_new_tokens(*member), !task_.multi_round()};
 }
 
-std::string LayoutBuilder::answer(RunMode mode, const std::vector<TurnRecord>& turns) const {
+std::string LayoutBuilder::answer(System system, const std::vector<TurnRecord>& turns) const {
   if (turns.empty()) return "";
-  if (mode == RunMode::kDistill) return task_.answer_from_distilled(turns.back().text);
-  if (single_model(mode)) return trim(turns.back().text);
+  if (system == System::kDistill) return task_.answer_from_distilled(turns.back().text);
+  if (single_model(system)) return trim(turns.back().text);
   return task_.final_answer(turns.back().text);
 }
 

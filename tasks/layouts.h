@@ -7,6 +7,7 @@
 #include "engine/chain/chain_model.h"
 #include "engine/chain/chain_runner.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
+#include "eval/system.h"
 #include "tasks/task.h"
 
 namespace kvchain::tasks {
@@ -20,23 +21,21 @@ namespace kvchain::tasks {
 //             member's prompt at once on every output (member kAllMembers);
 //   distill:  one model, [shared][P][first input][every step and the answer];
 //   single:   the Prompt Tuning baseline, one model, [shared][P][retrieved passages][answer].
-enum class Method { kStandard, kFthss, kDistill, kSingle };
-const char* method_name(Method method);
-Method parse_method(const std::string& name);
+enum class Training { kStandard, kFthss, kDistill, kSingle };
+const char* training_name(Training training);
+Training parse_training(const std::string& name);
 
-// How a chain is run: the text chain, FTHSS's shared cache, or the distilled single model; or a
-// single-model baseline of the paper's tables: the base alone without retrieval (native), the
-// base on the retrieved passages (rag), or the single prompt-tuned model on them (single).
-enum class RunMode { kText, kShared, kDistill, kNative, kRag, kSingle };
-const char* run_mode_name(RunMode mode);
-RunMode parse_run_mode(const std::string& name);
+using eval::System;
+// How a system runs its members: FTHSS's shared cache (with or without eviction), or a cache per
+// member with the earlier outputs as text (the text chain and every single model).
+ChainMode chain_mode(System system);
 
 inline constexpr const char* kDistillMember = "distill";
 inline constexpr const char* kSingleMember = "single";
 inline constexpr const char* kAllMembers = "all";
 
-// The adapters a run mode reads, by member name (none for native and rag).
-std::vector<std::string> adapters_of(const Task& task, RunMode mode);
+// The adapters a system reads, by member name (none for native and rag).
+std::vector<std::string> adapters_of(const Task& task, System system);
 
 // Tokenises a task's texts into layout parts.
 class LayoutBuilder {
@@ -47,14 +46,14 @@ class LayoutBuilder {
   // kAllMembers for a multi-round FTHSS cascade) for one record: one per turn the member takes
   // (none when it takes no turn), or one for the whole cascade.
   std::vector<std::vector<LayoutPart>> training(const Json& record, const std::string& where,
-                                                const std::string& member, Method method) const;
+                                                const std::string& member, Training training) const;
 
   std::vector<int64_t> shared_ids(const Json& record, const std::string& where) const;
   // The next turn of a run given the turns so far (nothing once the chain is done).
-  std::optional<TurnPlan> next_turn(const Json& record, const std::string& where, RunMode mode,
+  std::optional<TurnPlan> next_turn(const Json& record, const std::string& where, System system,
                                     const std::vector<TurnRecord>& done) const;
   // The final answer of a finished run.
-  std::string answer(RunMode mode, const std::vector<TurnRecord>& turns) const;
+  std::string answer(System system, const std::vector<TurnRecord>& turns) const;
 
   size_t member_index(const std::string& member) const;
 

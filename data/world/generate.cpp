@@ -1,12 +1,14 @@
 #include "data/world/generate.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <set>
 
 #include "data/world/copy_practice.h"
 #include "data/world/task_records.h"
 #include "engine/io/atomic_file.h"
+#include "engine/io/error.h"
 
 namespace kvchain::data {
 namespace {
@@ -106,7 +108,7 @@ void generate_dataset(const std::string& out_dir, const GenerateOptions& options
     progress << task.name << ": " << splits["train"].size() << " train, " << splits["dev"].size()
              << " dev, " << splits["test"].size() << " test\n";
   }
-  // Drawn last, so adding it left every earlier file of a seed unchanged.
+  // Drawn after every task, so each seed's task files are the same with or without it.
   auto reading_rng = root.fork(stream);
   write_file_atomic(out_dir + "/reading.txt", e.reading_text(reading_rng));
   if (options.copy_lines > 0) {
@@ -116,6 +118,21 @@ void generate_dataset(const std::string& out_dir, const GenerateOptions& options
     manifest["copy_lines"] = options.copy_lines;
   }
   write_json_file_atomic(out_dir + "/manifest.json", manifest);
+}
+
+std::string world_text_file(const std::string& path, WorldText which) {
+  if (!std::filesystem::is_directory(path)) return path;
+  const bool pretrain = which == WorldText::kPretrain;
+  const auto file =
+      (std::filesystem::path(path) / (pretrain ? "pretrain.txt" : "copy.txt")).string();
+  if (!std::filesystem::exists(file)) {
+    throw Error(file + ": no such file (" +
+                (pretrain ? std::string("not a world directory: `kvchain data generate`")
+                          : std::string("a world has copy.txt only when generated with `kvchain "
+                                        "data generate --copy-lines N`")) +
+                ")");
+  }
+  return file;
 }
 
 }  // namespace kvchain::data

@@ -19,6 +19,12 @@ struct GenerateOptions {
 void generate_dataset(const std::string& out_dir, const GenerateOptions& options,
                       std::ostream& progress);
 
+// Where a text file is expected, a world directory stands for one of its files: its pretraining
+// text (pretrain.txt) or its copy practice (copy.txt, made with --copy-lines). Returns that
+// file's path (an Error explains a world without it), or `path` itself when it is no directory.
+enum class WorldText { kPretrain, kCopyPractice };
+std::string world_text_file(const std::string& path, WorldText which);
+
 // The task folders, in the paper's order.
 const std::vector<std::string>& task_names();
 

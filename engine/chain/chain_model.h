@@ -42,7 +42,6 @@ class ChainModel {
   explicit ChainModel(std::shared_ptr<LlamaForCausalLM> base);
 
   LlamaForCausalLM& base() { return *base_; }
-  const std::shared_ptr<LlamaForCausalLM>& base_ptr() const { return base_; }
   void set_adapter(const std::string& member, std::shared_ptr<Adapter> adapter);
   bool has_adapter(const std::string& member) const { return adapters_.count(member) > 0; }
   Adapter& adapter(const std::string& member);

@@ -26,7 +26,7 @@ Json TurnRecord::to_json() const {
 }
 
 ChainRunner::ChainRunner(ChainModel& model, const BpeTokenizer* tokenizer, RunnerOptions options)
-    : model_(model), tokenizer_(tokenizer), options_(options), decode_step_(model.base()) {}
+    : model_(model), tokenizer_(tokenizer), options_(options), steps_(model.base()) {}
 
 std::vector<TurnRecord> ChainRunner::run(
     const std::vector<int64_t>& shared,
@@ -49,7 +49,7 @@ std::vector<TurnRecord> ChainRunner::run(
   };
 
   GenerationOptions generation;
-  generation.decode_step = &decode_step_;
+  generation.steps = &steps_;
   if (options_.eos_token_id >= 0) generation.eos_token_ids = {options_.eos_token_id};
   while (auto plan = next_turn(turns)) {
     if (plan->input_ids.empty()) throw Error("chain turn of " + plan->member + " has no input");
@@ -92,9 +92,9 @@ std::vector<TurnRecord> ChainRunner::run(
       (prompt && model_.adapter(part.tag.member).deep() ? deep : prefilled) += length;
     }
     const int64_t slots = plan->forced_output.empty()
-                              ? DecodeStep::prefill_rows(prefilled) + plan->max_new_tokens
+                              ? ShapeStableSteps::prefill_rows(prefilled) + plan->max_new_tokens
                               : prefilled + static_cast<int64_t>(plan->forced_output.size());
-    cache->fit(cache->size() + deep + slots);
+    cache->reserve(cache->size() + deep + slots);
     TurnRecord record;
     record.member = plan->member;
     if (!plan->forced_output.empty()) {
@@ -124,10 +124,8 @@ std::vector<TurnRecord> ChainRunner::run(
     }
     peak = std::max(peak, resident(false));
     if (options_.mode == ChainMode::kShared && options_.evict && plan->member_done) {
-      const auto member = plan->member;
-      record.evicted_slots = cache->evict([&](const Segment& s) {
-        return s.tag.member == member && s.tag.role != SegmentRole::kOutput;
-      });
+      record.evicted_slots =
+          cache->drop({plan->member, {SegmentRole::kPrompt, SegmentRole::kInput}});
     }
     record.kv_bytes_resident = resident(false);
     record.kv_bytes_allocated = resident(true);

@@ -83,13 +83,13 @@ class ChainRunner {
       const std::vector<int64_t>& shared,
       const std::function<std::optional<TurnPlan>(const std::vector<TurnRecord>&)>& next_turn);
 
-  const DecodeStep& decode_step() const { return decode_step_; }
+  const ShapeStableSteps& steps() const { return steps_; }
 
  private:
   ChainModel& model_;
   const BpeTokenizer* tokenizer_;
   RunnerOptions options_;
-  DecodeStep decode_step_;  // shared by every turn and example, so its CUDA graphs are reused
+  ShapeStableSteps steps_;  // shared by every turn and example, so its CUDA graphs are reused
   // The caches of the last example, by member ("" for the shared one): the next example refills
   // their buffers instead of allocating new ones, so its decode steps replay the same graphs.
   std::map<std::string, KVCache> spare_caches_;

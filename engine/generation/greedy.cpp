@@ -35,12 +35,11 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
   prefill.last_logits_only = true;
   const auto& prefill_input =
       prefill.input_ids.defined() ? prefill.input_ids : prefill.inputs_embeds;
-  cache.fit(cache.size() + DecodeStep::prefill_rows(prefill_input.size(1)) +
-            options.max_new_tokens);
-  std::optional<DecodeStep> own_step;
-  DecodeStep& decode_step =
-      options.decode_step != nullptr ? *options.decode_step : own_step.emplace(model);
-  int64_t token = decode_step.prefill(prefill);
+  cache.reserve(cache.size() + ShapeStableSteps::prefill_rows(prefill_input.size(1)) +
+                options.max_new_tokens);
+  std::optional<ShapeStableSteps> own_steps;
+  ShapeStableSteps& steps = options.steps != nullptr ? *options.steps : own_steps.emplace(model);
+  int64_t token = steps.prefill(prefill);
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
     if (step == 0) prefill_end = Clock::now();
     result.tokens.push_back(token);
@@ -60,7 +59,7 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
     }
     if (step + 1 == options.max_new_tokens) break;
     const auto mask = options.step_mask ? options.step_mask(cache) : torch::Tensor();
-    token = decode_step.run(cache, token, mask, output_tag);
+    token = steps.decode(cache, token, mask, output_tag);
   }
   result.prefill_seconds = std::chrono::duration<double>(prefill_end - start).count();
   result.decode_seconds = std::chrono::duration<double>(Clock::now() - prefill_end).count();

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/generation/decode_step.h"
+#include "engine/generation/shape_stable_steps.h"
 #include "engine/model/llama_model.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 
@@ -18,7 +18,7 @@ struct GenerationOptions {
   // members must not see all of the cache; empty means plain causal attention.
   std::function<torch::Tensor(const KVCache&)> step_mask;
   // Kept across calls so that its recorded CUDA graphs are reused; null: the call makes its own.
-  DecodeStep* decode_step = nullptr;
+  ShapeStableSteps* steps = nullptr;
 };
 
 enum class StopReason { kEos, kStopString, kMaxTokens };
@@ -33,8 +33,8 @@ struct GenerationResult {
 };
 
 // Greedy decoding for batch 1: one forward over `prefill` (ids or embeddings, appended to
-// `cache`, which is first fitted to hold the prefill and every new token), then one token per
-// step from the cache, both through a DecodeStep (which runs a prefill of a few tokens in
+// `cache`, which first reserves room for the prefill and every new token), then one token per
+// step from the cache, both through ShapeStableSteps (which runs a prefill of a few tokens in
 // shape-stable form too). Generated tokens are recorded in the cache
 // under `output_tag`; the last generated token is never fed back, so the cache ends one short
 // of `tokens` (a chain's next member appends it with its own input). `tokenizer` is needed for

@@ -18,8 +18,8 @@ namespace {
 
 // A thread per N consecutive rotated pairs (i, i + dim/2) of one token's head, as transformers'
 // x * cos + rotate_half(x) * sin with one rounding: a prefill's threads read and write whole
-// 16-byte words (a block per head and two-byte elements took 235 us for 8,040 tokens on the
-// H200).
+// 16-byte words, several times faster over a long prefill than a block per head reading
+// two-byte elements (measured in bench/README.md, "kvchain's own kernels").
 template <typename T, int N>
 __global__ void rotary_write_kernel(RotaryWriteArgs a) {
   const int all_heads = a.heads + 2 * a.kv_heads, half = a.dim / 2, lanes = half / N;

@@ -29,8 +29,8 @@ torch::Tensor silu_mul(const torch::Tensor& gate_up);
 
 // RMSNorm of x [..., width] (contiguous) with weight [width], rounded as transformers' Llama
 // rounds it: the normalised input to x's type, then its product with the weight. One block a row:
-// on the H200 a decode step's row of 4,096 takes it 2.9 us, libtorch's fused kernel 6.7
-// (tests/gpu/profile_decode.sh; 65 rows a step).
+// a decode step's one-row norms (65 a step on Llama-3-8B) take it less than half the time of
+// libtorch's fused kernel (measured in bench/README.md, "kvchain's own kernels").
 bool rms_norm_supports(const torch::Tensor& x, const torch::Tensor& weight);
 torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
 
@@ -39,9 +39,9 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
 // sublayer's projection back into the residual stream and the next sublayer's norm. For a few
 // rows: the product as kSplits float32 parts over K (cuBLAS then needs no split-K reduction of
 // its own, which a decode step's o_proj and down_proj otherwise take), added up with the
-// residual and normalised by one kernel. On the H200 a decode step's o_proj took 10.7 us as
-// parts, 13.4 by addmm_ with its reduction; down_proj 30.2 and 32.9
-// (tests/gpu/split_product_probe.py). x [..., K] and residual [..., N] hold the same rows, all
+// residual and normalised by one kernel. Four parts beat addmm_ with its reduction on o_proj
+// and down_proj at 1 and at 8 rows (dev/split_product_probe.py; measured in bench/README.md,
+// "kvchain's own kernels"). x [..., K] and residual [..., N] hold the same rows, all
 // contiguous; weight [N, K]. `residual` becomes the sum; returns the norm [..., N].
 constexpr int64_t kSplits = 4, kMaxSplitRows = 8;
 bool add_linear_rms_norm_supports(const torch::Tensor& x, const torch::Tensor& weight,
@@ -52,7 +52,8 @@ torch::Tensor add_linear_rms_norm(const torch::Tensor& x, const torch::Tensor& w
 
 // The index of x's largest element (the first of equal ones; the first NaN if there is one, as
 // torch::argmax) as an int64 [1], for x contiguous with fewer than 2^32 elements. Two kernels,
-// 5.3 us over a decode step's 128,256 logits on the H200, where libtorch's reduction took 29.
+// several times faster than libtorch's reduction over a decode step's 128,256 logits (measured
+// in bench/README.md, "kvchain's own kernels").
 bool argmax_supports(const torch::Tensor& x);
 torch::Tensor argmax(const torch::Tensor& x);
 

@@ -49,17 +49,36 @@ LlamaAttention::LlamaAttention(const ModelConfig& config, int64_t layer_index)
   qkv_ = StackedLinear({q_proj_, k_proj_, v_proj_});
 }
 
+LlamaAttention::Path LlamaAttention::choose_path(const torch::Tensor& qkv,
+                                                 const RotaryTables& rotary, int64_t masked,
+                                                 int64_t past, KVCache* cache) const {
+  Path path;
+  if (cache == nullptr) return path;
+  path.shape_stable = cache->writes_named_slots();
+  // With autograd the kernel cannot run, and on a CPU there is none: no device slots are made.
+  if (!qkv.is_cuda() || qkv.requires_grad()) return path;
+  auto target = cache->layer_write(layer_index_);
+  if (!kernels::rotary_write_supports(qkv, rotary.cos, rotary.sin, target.keys, target.values,
+                                      target.slots)) {
+    return path;
+  }
+  path.fused_write = true;
+  path.target = std::move(target);
+  const int64_t t = qkv.size(1);
+  path.padded_queries = !path.shape_stable && t > 1 && 2 * masked <= t && past <= t &&
+                        compat::grouped_sdpa_on_gpu(qkv);
+  return path;
+}
+
 torch::Tensor LlamaAttention::attend(const torch::Tensor& q, const torch::Tensor& k,
                                      const torch::Tensor& v, const torch::Tensor& mask, bool causal,
                                      bool shape_stable) const {
-  // Measured on the H200 (bench/README.md). With SDPA at hand on a GPU, a decode step is fastest
-  // there (15 us per layer at 8,000 cached tokens, few_query_attention 29), and so is an eager
-  // prefill of a few tokens behind up to a few thousand cached tokens: its launches dominate
-  // it, and few_query_attention is six of them. Behind a longer cache SDPA's time grows far
-  // faster (170 us per layer at 8,000 cached tokens, few_query_attention 39). A shape-stable
-  // prefill is a CUDA graph's, whose launches cost next to nothing; there few_query_attention's
-  // cuBLAS matmuls also replay as their eager warm-up ran, where SDPA's recorded prefill of
-  // FTHSS's member B once gave logits 2% of their norm away from its warm-up's.
+  // With SDPA at hand on a GPU, a decode step is fastest there, and so is an eager prefill of a
+  // few tokens behind up to a few thousand cached tokens: its launches dominate it, and
+  // few_query_attention is six of them. Behind a longer cache SDPA's time grows far faster. A
+  // shape-stable prefill is a CUDA graph's, whose launches cost next to nothing; there
+  // few_query_attention's cuBLAS matmuls also replay exactly as their eager warm-up ran, which
+  // SDPA's recorded kernels do not always do (bench/README.md, "Attention kernels").
   const int64_t rows = q.size(2) * (num_heads_ / num_kv_heads_);
   const bool sdpa_faster = compat::grouped_sdpa_on_gpu(q) &&
                            (q.size(2) == 1 || (!shape_stable && k.size(2) < kFewQueryMinColumns));
@@ -69,43 +88,26 @@ torch::Tensor LlamaAttention::attend(const torch::Tensor& q, const torch::Tensor
   return few_query_attention(q, k, v, mask);
 }
 
-NormedSum LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& rotary,
-                                  const torch::Tensor& mask, KVCache* cache,
-                                  const torch::Tensor& residual, RMSNorm& next_norm) {
+torch::Tensor LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& rotary,
+                                      const torch::Tensor& mask, KVCache* cache) {
   const auto b = x.size(0), t = x.size(1);
   auto qkv = qkv_.forward(x).view({b, t, num_heads_ + 2 * num_kv_heads_, head_dim_});
   const int64_t masked = mask.defined() ? mask.size(2) : 0;
-  torch::Tensor q, k, v, padded;
-  // A shape-stable step writes at slots of the cache's whole buffers and attends over them; an
-  // ordinary append on a GPU writes at its own slots. Either in one kernel if it can; with
-  // autograd the kernel cannot, so an append makes no slots for it.
-  const auto stable_slots = cache != nullptr ? cache->write_slots() : torch::Tensor();
-  const auto slots =
-      stable_slots.defined() || cache == nullptr || !qkv.is_cuda() || qkv.requires_grad()
-          ? stable_slots
-          : cache->append_slots();
   const int64_t past = cache != nullptr ? cache->size() : 0;
-  if (slots.defined()) {
-    auto [keys, values] = cache->buffers(layer_index_);
-    if (kernels::rotary_write_supports(qkv, rotary.cos, rotary.sin, keys, values, slots)) {
-      // A prefill that is mostly a causal run, behind at most as many cached slots: its queries
-      // are written behind `past` blank rows, so that one causal kernel from the top-left corner
-      // covers them (compat::attention's fastest case), in [B, rows, H, D] order, which SDPA's
-      // output keeps and o_proj reads as it is. Its masked first rows are attended again below.
-      // On the H200 the copies this spares took 0.5 ms a layer at 8,040 tokens.
-      torch::Tensor q_out;
-      if (!stable_slots.defined() && t > 1 && 2 * masked <= t && past <= t &&
-          compat::grouped_sdpa_on_gpu(qkv)) {
-        padded = torch::empty({b, past + t, num_heads_, head_dim_}, qkv.options());
-        padded.narrow(1, 0, past).zero_();
-        q_out = padded.narrow(1, past, t).transpose(1, 2);
-      }
-      q = kernels::rotary_write(qkv, rotary.cos, rotary.sin, keys, values, slots, q_out);
-      std::tie(k, v) =
-          stable_slots.defined() ? std::make_pair(keys, values) : cache->appended(layer_index_);
+  const auto path = choose_path(qkv, rotary, masked, past, cache);
+  torch::Tensor q, k, v, padded;
+  if (path.fused_write) {
+    torch::Tensor q_out;
+    if (path.padded_queries) {
+      padded = torch::empty({b, past + t, num_heads_, head_dim_}, qkv.options());
+      padded.narrow(1, 0, past).zero_();
+      q_out = padded.narrow(1, past, t).transpose(1, 2);
     }
-  }
-  if (!q.defined()) {
+    q = kernels::rotary_write(qkv, rotary.cos, rotary.sin, path.target.keys, path.target.values,
+                              path.target.slots, q_out);
+    k = path.target.attended_keys;
+    v = path.target.attended_values;
+  } else {
     // Queries and keys are rotated together, in one kernel (or a few).
     auto qk = rotary.apply(qkv.narrow(2, 0, num_heads_ + num_kv_heads_));
     q = qk.narrow(2, 0, num_heads_).transpose(1, 2);
@@ -123,7 +125,7 @@ NormedSum LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& ro
     out = compat::attention(padded.transpose(1, 2), k, v, {}, true).narrow(2, past, t);
     if (masked > 0) out.narrow(2, 0, masked).copy_(masked_rows());
   } else if (masked == t) {
-    out = attend(q, k, v, mask, false, stable_slots.defined());
+    out = attend(q, k, v, mask, false, path.shape_stable);
   } else if (masked == 0) {
     out = attend(q, k, v, {}, t > 1, false);
   } else {
@@ -132,8 +134,7 @@ NormedSum LlamaAttention::forward(const torch::Tensor& x, const RotaryTables& ro
         {masked_rows(), attend(q.narrow(2, masked, t - masked), k, v, {}, t - masked > 1, false)},
         2);
   }
-  return add_linear_norm(residual, o_proj_,
-                         out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_}), next_norm);
+  return out.transpose(1, 2).reshape({b, t, num_heads_ * head_dim_});
 }
 
 }  // namespace kvchain

@@ -4,7 +4,6 @@
 
 #include "engine/model/kv_cache.h"
 #include "engine/model/model_config.h"
-#include "engine/model/rms_norm.h"
 #include "engine/model/rope.h"
 #include "engine/model/stacked_linear.h"
 
@@ -18,33 +17,50 @@ namespace kvchain {
 torch::Tensor few_query_attention(const torch::Tensor& q, const torch::Tensor& k,
                                   const torch::Tensor& v, const torch::Tensor& mask);
 
-// Grouped-query self-attention with RoPE; reads and appends to a KV cache when given one.
+// Grouped-query self-attention with RoPE; reads and appends to a KV cache when given one (its
+// open write names the slots). The output projection is the caller's: the decoder layer adds it
+// to the residual stream together with the next norm (add_linear_norm).
 class LlamaAttention : public torch::nn::Module {
  public:
   LlamaAttention(const ModelConfig& config, int64_t layer_index);
 
-  // residual + attention(x), for x [B,T,C]. `mask` (additive, as in compat::attention) covers
-  // the first R <= T new tokens and the cached slots before them, [B|1, H|1, R, past+R]; the
-  // tokens after them see the cache and the new tokens up to themselves. May add in place to
-  // `residual` (see add_linear). With the sum's norm by `next_norm`.
-  NormedSum forward(const torch::Tensor& x, const RotaryTables& rotary, const torch::Tensor& mask,
-                    KVCache* cache, const torch::Tensor& residual, RMSNorm& next_norm);
+  // attention(x) before o_proj, [B,T,H*D], for x [B,T,C]. `mask` (additive, as in
+  // compat::attention) covers the first R <= T new tokens and the cached slots before them,
+  // [B|1, H|1, R, past+R]; the tokens after them see the cache and the new tokens up to
+  // themselves.
+  torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
+                        const torch::Tensor& mask, KVCache* cache);
+  torch::nn::Linear& o_proj() { return o_proj_; }
 
  private:
+  // How one forward's attention runs; choose_path() and attend() are where every choice is made.
+  struct Path {
+    // A cache write at named slots: attention reads the cache's whole capacity.
+    bool shape_stable = false;
+    // kernels::rotary_write rotates the queries and keys and stores the keys and values at the
+    // write's slots in one kernel (`target`); otherwise RoPE, then KVCache::write.
+    bool fused_write = false;
+    LayerWrite target;
+    // A prefill that is mostly a causal run, behind at most as many cached slots: its queries
+    // are written behind `past` blank rows, so one causal kernel from the top-left corner
+    // covers them, in [B, rows, H, D] order, which SDPA's output keeps and o_proj reads as it
+    // is; its masked first rows are attended again.
+    bool padded_queries = false;
+  };
+  Path choose_path(const torch::Tensor& qkv, const RotaryTables& rotary, int64_t masked,
+                   int64_t past, KVCache* cache) const;
   // The attention of queries q over keys k and values v by the fastest exact kernel.
-  // `shape_stable`: a step over the cache's whole capacity (ForwardArgs::cache_slots).
+  // `shape_stable`: a step over the cache's whole capacity.
   torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                        const torch::Tensor& mask, bool causal, bool shape_stable) const;
 
   // Query rows (query heads per KV head times tokens) up to which an eager forward may use
   // few_query_attention: FTHSS's 8-token prefill of a member's input on Llama-3-8B's 4 query
-  // heads per KV head. A shape-stable step has at most DecodeStep::kMaxPrefillRows tokens.
+  // heads per KV head. A shape-stable step has at most ShapeStableSteps::kMaxPrefillRows tokens.
   static constexpr int64_t kFewQueryRows = 32;
   // Keys (cached slots and the new tokens) from which a GPU gives more than one token of an
-  // eager forward to few_query_attention instead of SDPA. FTHSS's 8-token prefill on the H200
-  // took 8.5 ms by SDPA and 9.0 by it over 3,240 keys, 12.7 and 9.1 over 8,240: 4,096 is a pick
-  // inside that bracket, and where it lies depends on the host, which launches the eager
-  // prefill's kernels.
+  // eager forward to few_query_attention instead of SDPA: where SDPA's time over a long cache
+  // overtakes the extra launches of the matmuls (bench/README.md, "Attention kernels").
   static constexpr int64_t kFewQueryMinColumns = 4096;
 
   int64_t layer_index_, num_heads_, num_kv_heads_, head_dim_;

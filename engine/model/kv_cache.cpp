@@ -22,6 +22,11 @@ const char* segment_role_name(SegmentRole role) {
   return "other";
 }
 
+bool SpanFilter::operator()(const SegmentTag& tag) const {
+  if (member && *member != tag.member) return false;
+  return roles.empty() || std::find(roles.begin(), roles.end(), tag.role) != roles.end();
+}
+
 KVCache::KVCache(const ModelConfig& config, int64_t batch, torch::TensorOptions options,
                  int64_t capacity, Layout layout)
     : batch_(batch),
@@ -70,18 +75,8 @@ void KVCache::grow_to(int64_t slots) {
 }
 
 void KVCache::reserve(int64_t slots) {
-  if (slots <= capacity_) return;
-  if (layout_ == Layout::kStatic && capacity_ > 0) {
-    throw Error("KV cache is full: a static cache of " + std::to_string(capacity_) +
-                " slots cannot hold " + std::to_string(slots) +
-                " (create it with a larger capacity)");
-  }
-  grow_to(layout_ == Layout::kStatic ? slots : std::max(slots, 2 * capacity_));
-}
-
-void KVCache::fit(int64_t slots) {
   if (slots <= capacity_ || layout_ == Layout::kStatic) return;
-  grow_to((slots + kFitGranularity - 1) / kFitGranularity * kFitGranularity);
+  grow_to((slots + kReserveGranularity - 1) / kReserveGranularity * kReserveGranularity);
 }
 
 std::vector<const void*> KVCache::storage() const {
@@ -93,50 +88,94 @@ std::vector<const void*> KVCache::storage() const {
   return addresses;
 }
 
-KVCache KVCache::clone() const {
-  KVCache copy = *this;
-  for (size_t i = 0; i < keys_.size(); ++i) {
-    copy.keys_[i] = keys_[i].clone();
-    copy.values_[i] = values_[i].clone();
+void KVCache::begin_write(CacheSlots slots) {
+  end_write();
+  const int64_t needed = size_ + slots.tokens;
+  if (slots.index.defined()) {
+    if (needed > capacity_) {
+      throw Error("KVCache::begin_write: " + std::to_string(slots.tokens) +
+                  " tokens at named slots do not fit after " + std::to_string(size_) + " of " +
+                  std::to_string(capacity_) + " slots");
+    }
+  } else if (needed > capacity_) {
+    if (layout_ == Layout::kStatic && capacity_ > 0) {
+      throw Error("KV cache is full: a static cache of " + std::to_string(capacity_) +
+                  " slots cannot hold " + std::to_string(needed) +
+                  " (create it with a larger capacity)");
+    }
+    grow_to(layout_ == Layout::kStatic ? needed : std::max(needed, 2 * capacity_));
   }
-  return copy;
+  write_ = std::move(slots);
 }
 
-void KVCache::truncate(int64_t slots) {
-  if (slots < 0 || slots > size_) {
-    throw Error("KVCache::truncate: " + std::to_string(slots) + " is outside [0, " +
-                std::to_string(size_) + "]");
+std::pair<torch::Tensor, torch::Tensor> KVCache::write(int64_t layer, const torch::Tensor& k,
+                                                       const torch::Tensor& v) {
+  if (write_.tokens == 0 || k.size(2) != write_.tokens) {
+    throw Error("KVCache::write: " + std::to_string(k.size(2)) +
+                " tokens, but the open write has " + std::to_string(write_.tokens) +
+                " (begin_write names the slots first)");
   }
-  size_ = slots;
-  clear_append();
-  positions_.resize(slots);
-  next_position_ = slots > 0 ? positions_.back() + 1 : 0;
-  std::vector<Segment> kept;
-  for (auto segment : segments_) {
-    if (segment.begin >= slots) continue;
-    segment.end = std::min(segment.end, slots);
-    kept.push_back(segment);
+  if (write_.index.defined()) {
+    keys_.at(layer).index_copy_(2, write_.index, k);
+    values_.at(layer).index_copy_(2, write_.index, v);
+    return {keys_[layer], values_[layer]};
   }
-  segments_ = std::move(kept);
+  keys_.at(layer).narrow(2, size_, write_.tokens).copy_(k);
+  values_.at(layer).narrow(2, size_, write_.tokens).copy_(v);
+  return {keys_[layer].narrow(2, 0, size_ + write_.tokens),
+          values_[layer].narrow(2, 0, size_ + write_.tokens)};
 }
 
-void KVCache::extend(const KVCache& other) {
-  if (other.num_layers() != num_layers() || other.batch_ != batch_ ||
-      other.kv_heads_ != kv_heads_ || other.head_dim_ != head_dim_) {
-    throw Error("KVCache::extend: caches come from different model shapes or batch sizes");
+LayerWrite KVCache::layer_write(int64_t layer) {
+  if (write_.tokens == 0) throw Error("KVCache::layer_write: no write is open");
+  LayerWrite target;
+  target.keys = keys_.at(layer);
+  target.values = values_.at(layer);
+  if (write_.index.defined()) {
+    target.slots = write_.index;
+    target.attended_keys = target.keys;
+    target.attended_values = target.values;
+  } else {
+    if (!device_slots_.defined()) {
+      device_slots_ = torch::arange(size_, size_ + write_.tokens, options_.dtype(torch::kInt64));
+    }
+    target.slots = device_slots_;
+    target.attended_keys = target.keys.narrow(2, 0, size_ + write_.tokens);
+    target.attended_values = target.values.narrow(2, 0, size_ + write_.tokens);
   }
-  const int64_t offset = size_;
-  begin_append(other.size_);
-  for (int64_t layer = 0; layer < num_layers(); ++layer) {
-    write(layer, other.keys(layer), other.values(layer));
+  return target;
+}
+
+void KVCache::end_write() {
+  write_ = CacheSlots{};
+  device_slots_ = torch::Tensor();
+}
+
+void KVCache::commit(const std::vector<int64_t>& positions, const SegmentTag& tag) {
+  commit(positions, std::vector<TagSpan>{{tag, static_cast<int64_t>(positions.size())}});
+}
+
+void KVCache::commit(const std::vector<int64_t>& positions, const std::vector<TagSpan>& spans) {
+  end_write();
+  const auto tokens = static_cast<int64_t>(positions.size());
+  if (size_ + tokens > capacity_) {
+    throw Error("KVCache::commit: " + std::to_string(tokens) + " slots after " +
+                std::to_string(size_) + " exceed the capacity of " + std::to_string(capacity_));
   }
-  clear_append();
-  size_ += other.size_;
-  positions_.insert(positions_.end(), other.positions_.begin(), other.positions_.end());
-  if (other.size_ > 0) next_position_ = other.next_position_;
-  for (const auto& segment : other.segments_) {
-    add_segment(segment.tag, segment.begin + offset, segment.end + offset);
+  int64_t covered = 0;
+  for (const auto& span : spans) covered += span.length;
+  if (covered != tokens) {
+    throw Error("KVCache::commit: tag spans cover " + std::to_string(covered) + " of " +
+                std::to_string(tokens) + " tokens");
   }
+  int64_t begin = size_;
+  for (const auto& span : spans) {
+    add_segment(span.tag, begin, begin + span.length);
+    begin += span.length;
+  }
+  size_ += tokens;
+  positions_.insert(positions_.end(), positions.begin(), positions.end());
+  if (!positions.empty()) next_position_ = positions.back() + 1;
 }
 
 void KVCache::append(const std::vector<torch::Tensor>& keys,
@@ -147,18 +186,20 @@ void KVCache::append(const std::vector<torch::Tensor>& keys,
     throw Error("KVCache::append: expected keys and values for " + std::to_string(num_layers()) +
                 " layers");
   }
-  begin_append(static_cast<int64_t>(positions.size()));
+  begin_write(CacheSlots::next(static_cast<int64_t>(positions.size())));
   for (int64_t layer = 0; layer < num_layers(); ++layer) {
     write(layer, keys[layer].to(options_), values[layer].to(options_));
   }
-  finish_append(positions, tag);
+  commit(positions, tag);
 }
 
-int64_t KVCache::evict(const std::function<bool(const Segment&)>& drop) {
+template <typename Select>
+int64_t KVCache::remove_spans(Select drop) {
+  end_write();
   std::vector<int64_t> kept_slots;
   std::vector<Segment> kept_segments;
   for (const auto& segment : segments_) {
-    if (drop(segment)) continue;
+    if (drop(segment.tag)) continue;
     const auto begin = static_cast<int64_t>(kept_slots.size());
     for (int64_t slot = segment.begin; slot < segment.end; ++slot) kept_slots.push_back(slot);
     kept_segments.push_back({segment.tag, begin, static_cast<int64_t>(kept_slots.size())});
@@ -177,82 +218,46 @@ int64_t KVCache::evict(const std::function<bool(const Segment&)>& drop) {
   for (auto slot : kept_slots) positions.push_back(positions_[slot]);
   positions_ = std::move(positions);
   size_ = kept;
-  clear_append();
   segments_.clear();
   for (const auto& segment : kept_segments) add_segment(segment.tag, segment.begin, segment.end);
   return removed;
 }
 
-void KVCache::begin_append(int64_t tokens) {
-  reserve(size_ + tokens);
-  clear_append();
-  pending_ = tokens;
+int64_t KVCache::drop(const SpanFilter& which) {
+  return remove_spans(which);
 }
 
-void KVCache::clear_append() {
-  pending_ = 0;
-  append_slots_ = torch::Tensor();
+int64_t KVCache::keep(const SpanFilter& which) {
+  return remove_spans([&](const SegmentTag& tag) { return !which(tag); });
 }
 
-const torch::Tensor& KVCache::append_slots() {
-  if (!append_slots_.defined() && pending_ > 0 && options_.device().is_cuda()) {
-    append_slots_ = torch::arange(size_, size_ + pending_, options_.dtype(torch::kInt64));
+KVCache KVCache::copy(const SpanFilter& which) const {
+  KVCache copy = *this;
+  copy.end_write();
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    copy.keys_[i] = keys_[i].clone();
+    copy.values_[i] = values_[i].clone();
   }
-  return append_slots_;
+  copy.keep(which);
+  return copy;
 }
 
-std::pair<torch::Tensor, torch::Tensor> KVCache::appended(int64_t layer) const {
-  return {keys_.at(layer).narrow(2, 0, size_ + pending_),
-          values_.at(layer).narrow(2, 0, size_ + pending_)};
-}
-
-void KVCache::begin_write_at(const torch::Tensor& slots) {
-  if (size_ + slots.numel() > capacity_) {
-    throw Error("KVCache::begin_write_at: " + std::to_string(slots.numel()) +
-                " tokens do not fit after " + std::to_string(size_) + " of " +
-                std::to_string(capacity_) + " slots");
+void KVCache::truncate(int64_t slots) {
+  if (slots < 0 || slots > size_) {
+    throw Error("KVCache::truncate: " + std::to_string(slots) + " is outside [0, " +
+                std::to_string(size_) + "]");
   }
-  write_slots_ = slots;
-}
-
-void KVCache::end_write_at() {
-  write_slots_ = torch::Tensor();
-}
-
-std::pair<torch::Tensor, torch::Tensor> KVCache::write(int64_t layer, const torch::Tensor& k,
-                                                       const torch::Tensor& v) {
-  if (write_slots_.defined()) {
-    keys_.at(layer).index_copy_(2, write_slots_, k);
-    values_.at(layer).index_copy_(2, write_slots_, v);
-    return {keys_[layer], values_[layer]};
+  end_write();
+  size_ = slots;
+  positions_.resize(slots);
+  next_position_ = slots > 0 ? positions_.back() + 1 : 0;
+  std::vector<Segment> kept;
+  for (auto segment : segments_) {
+    if (segment.begin >= slots) continue;
+    segment.end = std::min(segment.end, slots);
+    kept.push_back(segment);
   }
-  if (k.size(2) != pending_) throw Error("KVCache::write: begin_append() was not called");
-  keys_.at(layer).narrow(2, size_, pending_).copy_(k);
-  values_.at(layer).narrow(2, size_, pending_).copy_(v);
-  return appended(layer);
-}
-
-void KVCache::finish_append(const std::vector<int64_t>& positions, const SegmentTag& tag) {
-  finish_append(positions, std::vector<TagSpan>{{tag, static_cast<int64_t>(positions.size())}});
-}
-
-void KVCache::finish_append(const std::vector<int64_t>& positions,
-                            const std::vector<TagSpan>& spans) {
-  if (static_cast<int64_t>(positions.size()) != pending_) {
-    throw Error("KVCache::finish_append: position count does not match the appended tokens");
-  }
-  int64_t begin = size_;
-  for (const auto& span : spans) {
-    add_segment(span.tag, begin, begin + span.length);
-    begin += span.length;
-  }
-  if (begin != size_ + pending_) {
-    throw Error("KVCache::finish_append: tag spans do not cover the appended tokens");
-  }
-  size_ += pending_;
-  clear_append();
-  positions_.insert(positions_.end(), positions.begin(), positions.end());
-  if (!positions.empty()) next_position_ = positions.back() + 1;
+  segments_ = std::move(kept);
 }
 
 void KVCache::add_segment(const SegmentTag& tag, int64_t begin, int64_t end) {

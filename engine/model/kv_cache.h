@@ -2,7 +2,7 @@
 
 #include <torch/torch.h>
 
-#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,12 +35,48 @@ struct Segment {
   int64_t end = 0;
 };
 
+// Which cached spans an operation takes, by member and role (like llama.cpp's sequence
+// operations): those of `member` (every member's when unset) in `roles` (every role when empty).
+struct SpanFilter {
+  std::optional<std::string> member;
+  std::vector<SegmentRole> roles;
+  bool operator()(const SegmentTag& tag) const;
+};
+
+// The slots a write stores its T new tokens at, named by the caller: the T slots after the
+// filled ones (an ordinary append; attention reads the filled slots and the new ones), or T
+// slots given as an int64 tensor on the cache's device (a shape-stable step; attention reads
+// the cache's whole capacity, so every step runs the same kernels on the same buffers, which is
+// what a CUDA graph replays).
+struct CacheSlots {
+  static CacheSlots next(int64_t tokens) { return {tokens, {}}; }
+  static CacheSlots at(torch::Tensor slots) { return {slots.numel(), std::move(slots)}; }
+  int64_t tokens = 0;
+  torch::Tensor index;  // the named slots; undefined for next()
+};
+
+// A layer's view of an open write, for a kernel that stores the new keys and values itself
+// (kernels::rotary_write): the layer's whole buffers and the write's slots as a device tensor;
+// then `attended_*`, what attention reads once the tokens are stored.
+struct LayerWrite {
+  torch::Tensor keys, values;  // [batch, kv_heads, capacity, head_dim]
+  torch::Tensor slots;         // int64 [T] on the cache's device
+  torch::Tensor attended_keys, attended_values;
+};
+
 // Per-layer keys and values (after RoPE) for a batch, in preallocated buffers
-// [batch, kv_heads, capacity, head_dim], plus the position id and segment of every slot.
-// A growable cache doubles its buffers when full; a static cache has a fixed capacity and
-// refuses to grow, so decoding never reallocates. Slots never written hold zeros, not
-// uninitialised memory, so a step that attends over the whole capacity under a mask never
-// multiplies a NaN by zero.
+// [batch, kv_heads, capacity, head_dim], plus the position id and segment of every filled slot.
+// A growable cache grows its buffers when a write needs more room (doubling, or to the size
+// reserve() names); a static cache has a fixed capacity and refuses to grow, so decoding never
+// reallocates. Slots never written hold zeros, not uninitialised memory, so a step that attends
+// over the whole capacity under a mask never multiplies a NaN by zero.
+//
+// Writing has one protocol: begin_write(slots) opens a write of T tokens at slots the caller
+// names; each layer stores its new keys and values with write() (or a kernel stores them
+// through layer_write()); commit() records the positions and tags of the T' <= T slots after
+// the filled ones, which then count as filled. end_write() closes a write without recording
+// anything (a shape-stable step's caller commits later), and every other operation closes one a
+// throwing forward left open.
 class KVCache {
  public:
   enum class Layout { kGrowable, kStatic };
@@ -63,66 +99,54 @@ class KVCache {
   torch::Tensor keys(int64_t layer) const;
   torch::Tensor values(int64_t layer) const;
 
-  // Bytes of the filled slots, and of everything allocated (what the process actually holds).
+  // Bytes of the filled slots, and of everything allocated (what the process holds). Dropping
+  // spans shrinks the first; the buffers, and so the second, keep their size.
   int64_t bytes_used() const;
   int64_t bytes_reserved() const;
 
-  void reserve(int64_t slots);
-  // Grows a growable cache's buffers to `slots` (rounded up to kFitGranularity) when they hold
-  // fewer. A caller that knows how long a turn can be fits the cache once, before it: decoding
+  // Grows a growable cache's buffers to `slots` (rounded up to kReserveGranularity) when they
+  // hold fewer. A caller that knows how long a turn can be reserves once, before it: decoding
   // then never reallocates, no doubling leaves storage idle, and turns of similar length get
-  // buffers of one size (which lets a replayed decode step be reused). A static cache keeps
-  // its capacity.
-  void fit(int64_t slots);
-  static constexpr int64_t kFitGranularity = 64;
+  // buffers of one size (which lets a replayed decode step be reused). A static cache keeps its
+  // capacity.
+  void reserve(int64_t slots);
+  static constexpr int64_t kReserveGranularity = 64;
   // The buffers' device addresses: equal lists mean the same storage.
   std::vector<const void*> storage() const;
-  KVCache clone() const;
-  // Drops every slot from `slots` on (segments are cut to match).
-  void truncate(int64_t slots);
-  // Appends all of `other`'s slots, positions and segments after this cache's.
-  void extend(const KVCache& other);
-  // Appends ready-made keys and values (one [batch, kv_heads, n, head_dim] pair per layer, e.g.
-  // a deep prompt's learned prefix) as n slots at `positions` under `tag`. Autograd flows
-  // through the write, so a trained prefix can live in the cache during training.
-  void append(const std::vector<torch::Tensor>& keys, const std::vector<torch::Tensor>& values,
-              const std::vector<int64_t>& positions, const SegmentTag& tag);
-  // Removes the slots of every segment `drop` selects and closes the gaps. Kept keys keep their
-  // RoPE rotation and position ids, so later tokens attend to them exactly as before; the
-  // numbering of new tokens continues where it was. Returns the number of slots removed.
-  int64_t evict(const std::function<bool(const Segment&)>& drop);
 
-  // The model's append protocol: begin_append(t) makes room for t slots, write() stores one
-  // layer's new keys/values and returns that layer's filled views including them, and
-  // finish_append() commits the slots with their positions and tag (or tags).
-  void begin_append(int64_t tokens);
+  // The write protocol (see above).
+  void begin_write(CacheSlots slots);
+  // An open write at named slots: attention reads the whole capacity.
+  bool writes_named_slots() const { return write_.index.defined(); }
   std::pair<torch::Tensor, torch::Tensor> write(int64_t layer, const torch::Tensor& k,
                                                 const torch::Tensor& v);
-  void finish_append(const std::vector<int64_t>& positions, const SegmentTag& tag);
-  void finish_append(const std::vector<int64_t>& positions, const std::vector<TagSpan>& spans);
-  // The shape-stable form of an append, for a step replayed as a CUDA graph: between
-  // begin_write_at(slots) and end_write_at(), write() stores the T new tokens at the slots that
-  // `slots` (an int64 [T] tensor on the cache's device) names and returns the whole buffers,
-  // whatever the fill. The caller records the slots (begin_append(), finish_append()) itself.
-  void begin_write_at(const torch::Tensor& slots);
-  void end_write_at();
-  // Between those calls, the slots, and a layer's whole buffers for a kernel that stores the
-  // tokens itself (kernels::rotary_write); undefined outside them.
-  const torch::Tensor& write_slots() const { return write_slots_; }
-  std::pair<torch::Tensor, torch::Tensor> buffers(int64_t layer) const {
-    return {keys_.at(layer), values_.at(layer)};
-  }
-  // During an ordinary append on a GPU, its slots as an int64 [t] tensor on the cache's device
-  // (made once per append), for a kernel that stores the new keys and values itself; undefined
-  // on a CPU or outside an append. appended(layer) is then what write() would have returned.
-  const torch::Tensor& append_slots();
-  std::pair<torch::Tensor, torch::Tensor> appended(int64_t layer) const;
+  LayerWrite layer_write(int64_t layer);
+  void end_write();
+  void commit(const std::vector<int64_t>& positions, const std::vector<TagSpan>& spans);
+  void commit(const std::vector<int64_t>& positions, const SegmentTag& tag);
+  // Appends ready-made keys and values (one [batch, kv_heads, n, head_dim] pair per layer, e.g. a
+  // deep prompt's learned prefix) as n slots at `positions` under `tag`. Autograd flows through
+  // the write, so a trained prefix can live in the cache during training.
+  void append(const std::vector<torch::Tensor>& keys, const std::vector<torch::Tensor>& values,
+              const std::vector<int64_t>& positions, const SegmentTag& tag);
+
+  // Span operations. drop() removes the slots of every span `which` takes and closes the gaps;
+  // keep() removes every other one. Kept keys keep their RoPE rotation and position ids, so
+  // later tokens attend to them exactly as before, and new tokens continue the numbering where
+  // it was. Both return the number of slots removed. copy() is an independent cache holding the
+  // spans `which` takes (all by default), compacted the same way.
+  int64_t drop(const SpanFilter& which);
+  int64_t keep(const SpanFilter& which);
+  KVCache copy(const SpanFilter& which = {}) const;
+  // Drops every slot from `slots` on (segments are cut to match); truncate(0) empties the cache
+  // and keeps its buffers for the next example.
+  void truncate(int64_t slots);
 
  private:
   void grow_to(int64_t slots);
-  // No append pending: after finish_append() and extend() commit theirs, and after truncate()
-  // and evict(), which end one a throwing forward left open.
-  void clear_append();
+  // Removes every slot of the spans `drop` selects (a predicate over segments).
+  template <typename Select>
+  int64_t remove_spans(Select drop);
   void add_segment(const SegmentTag& tag, int64_t begin, int64_t end);
 
   int64_t batch_, kv_heads_, head_dim_;
@@ -130,9 +154,11 @@ class KVCache {
   Layout layout_;
   int64_t capacity_ = 0;
   int64_t size_ = 0;
-  int64_t pending_ = 0;
   int64_t next_position_ = 0;
-  torch::Tensor write_slots_, append_slots_;
+  // The open write's slots; write_.tokens == 0 when none is open. `device_slots_` is the slots
+  // as a device tensor, made once per write when a kernel asks (layer_write).
+  CacheSlots write_;
+  torch::Tensor device_slots_;
   std::vector<torch::Tensor> keys_, values_;
   std::vector<int64_t> positions_;
   std::vector<Segment> segments_;

@@ -49,14 +49,12 @@ LlamaMLP::LlamaMLP(const ModelConfig& config)
   gate_up_ = StackedLinear({gate_proj_, up_proj_});
 }
 
-NormedSum LlamaMLP::forward(const torch::Tensor& x, const torch::Tensor& residual,
-                            RMSNorm& next_norm) {
+torch::Tensor LlamaMLP::forward(const torch::Tensor& x) {
   auto gate_up = gate_up_.forward(x);
-  auto hidden = kernels::silu_mul_supports(gate_up)
-                    ? kernels::silu_mul(gate_up)
-                    : torch::silu(gate_up.narrow(-1, 0, intermediate_size_)) *
-                          gate_up.narrow(-1, intermediate_size_, intermediate_size_);
-  return add_linear_norm(residual, down_proj_, hidden, next_norm);
+  return kernels::silu_mul_supports(gate_up)
+             ? kernels::silu_mul(gate_up)
+             : torch::silu(gate_up.narrow(-1, 0, intermediate_size_)) *
+                   gate_up.narrow(-1, intermediate_size_, intermediate_size_);
 }
 
 LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_index) {
@@ -72,8 +70,10 @@ LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, int64_t layer_in
 NormedSum LlamaDecoderLayer::forward(const NormedSum& in, const RotaryTables& rotary,
                                      const torch::Tensor& mask, KVCache* cache,
                                      RMSNorm& next_norm) {
-  auto h = self_attn_->forward(in.normed, rotary, mask, cache, in.sum, *post_attention_layernorm_);
-  return mlp_->forward(h.normed, h.sum, next_norm);
+  const auto h = add_linear_norm(in.sum, self_attn_->o_proj(),
+                                 self_attn_->forward(in.normed, rotary, mask, cache),
+                                 *post_attention_layernorm_);
+  return add_linear_norm(h.sum, mlp_->down_proj(), mlp_->forward(h.normed), next_norm);
 }
 
 LlamaForCausalLM::LlamaForCausalLM(ModelConfig config)
@@ -154,13 +154,12 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
     auto mask = prepare_mask(args.attention_mask, batch, config_.num_attention_heads, t,
                              cache->capacity(), h);
     const auto rotary = rotary_.tables(args.position_ids, h.scalar_type());
-    // Ended however the layers exit: a cache left in write-at mode would send the next ordinary
-    // forward's keys to the stale slot.
-    struct WriteAt {
+    // Ended however the layers exit; the caller commits the slots it keeps.
+    struct EndWrite {
       KVCache* cache;
-      ~WriteAt() { cache->end_write_at(); }
-    } write_at{cache};
-    cache->begin_write_at(args.cache_slots);
+      ~EndWrite() { cache->end_write(); }
+    } end_write{cache};
+    cache->begin_write(CacheSlots::at(args.cache_slots));
     return run_layers(h, rotary, mask, cache, args.last_logits_only);
   }
 
@@ -187,15 +186,15 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
   }
 
   const auto rotary = rotary_.tables(positions, h.scalar_type());
-  if (cache != nullptr) cache->begin_append(t);
+  if (cache != nullptr) cache->begin_write(CacheSlots::next(t));
   auto result = run_layers(h, rotary, mask, cache, args.last_logits_only);
   if (cache != nullptr) {
     const auto* p = cached_positions.data_ptr<int64_t>();
     std::vector<int64_t> appended(p, p + t);
     if (args.tag_spans.empty()) {
-      cache->finish_append(appended, args.tag);
+      cache->commit(appended, args.tag);
     } else {
-      cache->finish_append(appended, args.tag_spans);
+      cache->commit(appended, args.tag_spans);
     }
   }
   return result;

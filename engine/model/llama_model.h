@@ -17,9 +17,10 @@ namespace kvchain {
 class LlamaMLP : public torch::nn::Module {
  public:
   explicit LlamaMLP(const ModelConfig& config);
-  // residual + mlp(x), maybe in place on `residual` (see add_linear), and its norm by
-  // `next_norm`.
-  NormedSum forward(const torch::Tensor& x, const torch::Tensor& residual, RMSNorm& next_norm);
+  // silu(gate(x)) * up(x), [B,T,F]: the MLP before down_proj, which the decoder layer adds to
+  // the residual stream together with the next norm (add_linear_norm).
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Linear& down_proj() { return down_proj_; }
 
  private:
   int64_t intermediate_size_;
@@ -32,7 +33,9 @@ class LlamaDecoderLayer : public torch::nn::Module {
   LlamaDecoderLayer(const ModelConfig& config, int64_t layer_index);
   // The layer's output from its input `in` (the residual stream and its norm by this layer's
   // input_layernorm), with the output's norm by `next_norm`: the next layer's input norm, or the
-  // model's final one. Without autograd the output's sum is in.sum itself, updated in place (see
+  // model's final one. The layer owns the residual stream: it adds each sublayer's output
+  // projection to it and normalises for the next sublayer in one step (add_linear_norm, fused
+  // on a GPU). Without autograd the output's sum is in.sum itself, updated in place (see
   // add_linear).
   NormedSum forward(const NormedSum& in, const RotaryTables& rotary, const torch::Tensor& mask,
                     KVCache* cache, RMSNorm& next_norm);
@@ -62,7 +65,7 @@ struct ForwardArgs {
   // The T tokens written at these cache slots (int64 [T] on the model's device), attending over
   // the cache's whole capacity: needs position_ids on the device and a mask [1,1,T,capacity];
   // the cache's bookkeeping is the caller's. Every step then runs the same kernels on the same
-  // buffers, which is what a CUDA graph replays (generation/decode_step.h).
+  // buffers, which is what a CUDA graph replays (generation/shape_stable_steps.h).
   torch::Tensor cache_slots;
 };
 

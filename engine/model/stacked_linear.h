@@ -9,7 +9,7 @@ namespace kvchain {
 // Linear layers that read the same input (attention's q, k and v; the MLP's gate and up). Their
 // parameters keep the checkpoint's names and shapes, but while no gradient is wanted for them
 // they are views into one stacked matrix, which is multiplied once: a decode step then runs
-// one matrix-vector product where it ran two or three small ones.
+// one matrix-vector product instead of two or three small ones.
 class StackedLinear {
  public:
   explicit StackedLinear(std::vector<torch::nn::Linear> parts);

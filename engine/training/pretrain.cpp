@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "engine/io/content_hash.h"
 #include "engine/io/error.h"
 #include "engine/io/jsonl_reader.h"
 #include "engine/io/text.h"
@@ -130,9 +131,9 @@ void pretrain(const PretrainOptions& options) {
   trainer_options.log_path = (fs::path(options.out_dir) / "train_log.jsonl").string();
   trainer_options.label = "pretrain";
   const Json identity = {{"text_bytes", text.size()},
-                         {"text_hash", std::hash<std::string>{}(text)},
+                         {"text_hash", content_hash(text)},
                          {"curriculum_bytes", curriculum.size()},
-                         {"curriculum_hash", std::hash<std::string>{}(curriculum)},
+                         {"curriculum_hash", content_hash(curriculum)},
                          {"curriculum_epochs", options.curriculum_epochs},
                          {"epochs", options.trainer.epochs},
                          {"options", trainer_options.to_json()},

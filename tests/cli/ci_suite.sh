@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# CI's subset of the smoke suite (eval/suites/ci.json): the embedded world and base, all four
+# CI's subset of the smoke suite (experiments/suites/ci.json): the embedded world and base, all four
 # tasks and all seven methods, on a few examples each. Its report stays in results/ci/ as the
-# run's artifact; the smoke suite itself (eval/suites/smoke.json) is the README's main command.
+# run's artifact; the smoke suite itself (experiments/suites/smoke.json) is the README's main command.
 # Usage: ci_suite.sh KVCHAIN (run from anywhere; works in the checkout)
 set -euo pipefail
 kvchain=$1
 cd "$(dirname "$0")/../.."
 rm -rf results/ci && mkdir -p results/ci
-"$kvchain" suite eval/suites/ci.json 2> results/ci/suite.log | tee results/ci/suite.out
+"$kvchain" suite experiments/suites/ci.json 2> results/ci/suite.log | tee results/ci/suite.out
 report=results/ci/report.md
 for task in compression_qa rewrite_qa memory_reasoning active_rag; do
   grep -q "| Method | .*$task" "$report" || { echo "FAIL: $report lacks $task"; exit 1; }

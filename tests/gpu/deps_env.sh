@@ -1,6 +1,6 @@
 # Sourced by the GPU scripts: unpacks the carried Debian packages and points the loader and
 # CMake at them and at PyTorch's libtorch. Sets bundle, deps, out and torch_prefix; defines
-# build_kvchain_cuda and run_variants.
+# build_kvchain_cuda, check_cuda_paths and run_variants.
 bundle=$PWD/.gpu-bundle
 deps=/tmp/kvchain-deps
 out=${OUT:-/tmp/kvchain-out}
@@ -36,4 +36,25 @@ run_variants() {
     "$2" "${fields[@]}" &
   done
   wait
+}
+# The test binaries check_cuda_paths runs (build them with build_kvchain_cuda).
+cuda_check_targets="kvchain_engine_tests kvchain_chain_tests"
+# check_cuda_paths LOG: the CUDA forward paths (the CUDA-graph steps, the fused kernels, the
+# flash kernel behind a cache, the stacked projections, the chain runner, the FTHSS masks) against
+# the plain ones, on the GPU; exits unless every test ran and passed. A test that skips on a GPU
+# (kernels not built, say) fails the check: numbers from such a build would mean nothing.
+check_cuda_paths() {
+  local log=$1 binary status=0
+  : > "$log"
+  for binary in kvchain_engine_tests kvchain_chain_tests; do
+    KVCHAIN_TEST_DEVICE=cuda "build-cuda/tests/$binary" \
+      --gtest_filter='GenerationTest.*:ShapeStableStepsTest.*:*ChainRunner*:*Llama*:*Fthss*:*KVCache*:Attention*:StackedLinear*' \
+      >> "$log" 2>&1 || status=1
+  done
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) " "$log" | head -n 20
+  if [ $status -ne 0 ] || grep -q "^\[  FAILED  \]" "$log" || grep -q "^\[  SKIPPED \]" "$log"; then
+    echo "CHECK FAILED: see $log"
+    exit 1
+  fi
+  echo "check passed: $(grep -c '^\[       OK \]' "$log") tests ran on cuda"
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # On the GPU machine (device tool), from the repo root, with .gpu-bundle carried:
 #   builds kvchain against PyTorch's own libtorch, runs the whole test suite on CPU and on CUDA
-#   (float32 fixture tests included), trains and runs a chain on CUDA, checks that transformers and tokenizers open what kvchain
-#   writes, and runs the engine benchmark on the GPU.
+#   (float32 fixture tests included; on CUDA a skipped test fails the check), trains and runs a
+#   chain on CUDA, checks that transformers and tokenizers open what kvchain writes, and runs the
+#   engine benchmark on the GPU.
 set -euo pipefail
 source tests/gpu/deps_env.sh
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
@@ -30,6 +31,12 @@ run_tests() {  # name, then env assignments for ctest
 }
 run_tests cpu KVCHAIN_TEST_DEVICE=cpu
 run_tests cuda KVCHAIN_TEST_DEVICE=cuda
+# On the GPU every test runs: one that skips there (the fused kernels not built, say) fails.
+if grep -q "(Skipped)" "$out/ctest-cuda.log"; then
+  status=1
+  echo "FAILED: tests skipped on cuda:"
+  grep "(Skipped)" "$out/ctest-cuda.log"
+fi
 
 echo "== transformers and tokenizers read what kvchain writes"
 work=/tmp/kvchain-interop
@@ -47,7 +54,7 @@ for member in compressor qa; do
   build-cuda/kvchain train --base "$tiny" --data "$work/world" --task compression_qa --device cuda \
     --member $member --limit 16 --epochs 1 --out "$work/$member.safetensors" 2>&1 | tail -n 1 || status=1
 done
-for mode in text shared; do
+for mode in text shared shared-evict; do
   build-cuda/kvchain chain --base "$tiny" --data "$work/world" --task compression_qa --device cuda \
     --mode $mode --limit 4 --adapter compressor="$work/compressor.safetensors" \
     --adapter qa="$work/qa.safetensors" 2>/dev/null || status=1

@@ -1,0 +1,56 @@
+#include "app/options.h"
+
+#include <sstream>
+
+#include "engine/io/error.h"
+
+namespace kvchain::app {
+
+void add_trainer_options(CLI::App& command, TrainerOptions& options) {
+  command
+      .add_option("--epochs", options.epochs,
+                  "Passes over the training data (0: write the untrained start, a baseline)")
+      ->check(CLI::NonNegativeNumber);
+  command.add_option("--lr", options.learning_rate, "Peak learning rate")
+      ->check(CLI::PositiveNumber);
+  command.add_option("--seed", options.seed, "Seed for initialisation and example order");
+  command.add_option("--checkpoint-every", options.checkpoint_every,
+                     "Optimizer steps between checkpoints");
+}
+
+std::vector<int64_t> parse_id_list(const std::string& text, const std::string& option) {
+  std::vector<int64_t> ids;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    const auto first = item.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    size_t used = 0;
+    int64_t value = 0;
+    try {
+      value = std::stoll(item.substr(first), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || item.find_first_not_of(" \t", first + used) != std::string::npos) {
+      throw Error(option + ": '" + item + "' is not an integer token id");
+    }
+    ids.push_back(value);
+  }
+  if (ids.empty()) throw Error(option + ": no token ids given");
+  return ids;
+}
+
+std::map<std::string, std::string> parse_adapters(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> adapters;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+      throw Error("--adapter '" + item + "': expected MEMBER=FILE");
+    }
+    adapters[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return adapters;
+}
+
+}  // namespace kvchain::app

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/training/trainer.h"
+
+namespace kvchain::app {
+
+// --epochs, --lr, --seed, --checkpoint-every, shared by every command that trains.
+void add_trainer_options(CLI::App& command, TrainerOptions& options);
+
+// Parses "1,2,3" (spaces allowed); `option` names the flag in errors.
+std::vector<int64_t> parse_id_list(const std::string& text, const std::string& option);
+
+// "--adapter compressor=FILE" (repeatable) into member -> file.
+std::map<std::string, std::string> parse_adapters(const std::vector<std::string>& items);
+
+}  // namespace kvchain::app

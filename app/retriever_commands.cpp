@@ -1,0 +1,156 @@
+#include "app/commands.h"
+
+#include <iostream>
+#include <memory>
+
+#include "engine/io/atomic_file.h"
+#include "engine/io/error.h"
+#include "engine/io/json_file.h"
+#include "retrievers/bm25_index_builder.h"
+#include "retrievers/dense_index.h"
+#include "retrievers/recall.h"
+
+namespace kvchain::app {
+namespace {
+
+struct IndexArgs {
+  std::string kind = "bm25";
+  retrievers::Bm25IndexOptions bm25;
+  retrievers::DenseIndexOptions dense;
+  std::string pooling = "mean";
+};
+
+// Options of the other kind are refused rather than silently ignored.
+void refuse_options(const CLI::App& command, const std::vector<std::string>& names,
+                    const std::string& kind) {
+  for (const auto& name : names) {
+    if (command.count(name) > 0) throw Error(name + " does not apply to --kind " + kind);
+  }
+}
+
+void run_index(const CLI::App& command, IndexArgs& a) {
+  if (a.kind == "bm25") {
+    refuse_options(
+        command, {"--model", "--pooling", "--hnsw", "--batch", "--max-tokens", "--device"}, a.kind);
+    const auto summary = retrievers::build_bm25_index(a.bm25);
+    std::cerr << "index: " << summary.passages << " passages, " << summary.terms << " terms, "
+              << summary.postings << " postings";
+    if (summary.runs > 0) std::cerr << ", merged from " << summary.runs << " runs";
+    std::cerr << " in " << summary.seconds << " s; wrote " << a.bm25.out_dir << "\n";
+    return;
+  }
+  refuse_options(command, {"--k1", "--b", "--stem", "--threads"}, a.kind);
+  if (command.count("--model") == 0) throw Error("--kind dense needs --model (the encoder)");
+  a.dense.corpus = a.bm25.corpus;
+  a.dense.out_dir = a.bm25.out_dir;
+  a.dense.pooling = retrievers::parse_pooling(a.pooling);
+  retrievers::build_dense_index(a.dense);
+  std::cerr << "index: wrote " << a.dense.out_dir << "\n";
+}
+
+struct RetrieveArgs {
+  std::string index, queries, out, device = "cpu";
+  int64_t k = 5;
+  int threads = 1;
+};
+
+void run_retrieve(const RetrieveArgs& a) {
+  const auto records = retrievers::read_query_records(a.queries, "question");
+  std::vector<std::string> questions;
+  for (const auto& record : records) {
+    if (record.queries.size() != 1) {
+      throw Error(a.queries + ": record '" + record.id + "': field 'question' must be a string");
+    }
+    questions.push_back(record.queries.front());
+  }
+  const auto retriever = retrievers::open_retriever(a.index, a.device);
+  const auto hits = retriever->search(questions, a.k, a.threads);
+  std::unique_ptr<AtomicFileWriter> file;
+  if (!a.out.empty()) file = std::make_unique<AtomicFileWriter>(a.out);
+  std::ostream& out = file ? file->stream() : std::cout;
+  for (size_t i = 0; i < records.size(); ++i) {
+    Json list = Json::array();
+    for (const auto& hit : hits[i]) list.push_back({{"doc_id", hit.doc_id}, {"score", hit.score}});
+    out << Json{{"id", records[i].id}, {"hits", list}}.dump() << "\n";
+  }
+  if (file) {
+    file->commit();
+    std::cerr << "retrieve: " << records.size() << " queries; wrote " << a.out << "\n";
+  }
+}
+
+struct EvalArgs {
+  std::string index, data, field = "question", gold_field = "supporting_passages", device = "cpu";
+  std::vector<int64_t> ks = {1, 5, 20};
+  int threads = 1;
+};
+
+void run_eval(const EvalArgs& a) {
+  const auto records = retrievers::read_query_records(a.data, a.field, a.gold_field);
+  const auto retriever = retrievers::open_retriever(a.index, a.device);
+  const auto report = retrievers::evaluate_recall(*retriever, records, a.ks, a.threads);
+  Json out = {{"records", report.records}, {"searches", report.searches}, {"field", a.field}};
+  for (const auto& [k, value] : report.recall) out["recall@" + std::to_string(k)] = value;
+  std::cout << out.dump() << "\n";
+}
+
+}  // namespace
+
+void register_retriever_commands(CLI::App& app) {
+  auto index_args = std::make_shared<IndexArgs>();
+  auto* index = app.add_subcommand("index", "Build a BM25 or dense passage index");
+  index->add_option("--kind", index_args->kind, "bm25 or dense")
+      ->check(CLI::IsMember({"bm25", "dense"}));
+  index->add_option("--corpus", index_args->bm25.corpus, "JSONL {\"id\", \"contents\"}")
+      ->required();
+  index->add_option("--out", index_args->bm25.out_dir, "Index directory")->required();
+  index->add_option("--k1", index_args->bm25.params.k1, "BM25 term saturation (Pyserini: 0.9)");
+  index->add_option("--b", index_args->bm25.params.b, "BM25 length normalisation (Pyserini: 0.4)");
+  index->add_flag("--stem", index_args->bm25.stem, "Porter-stem terms (BM25)");
+  index->add_option("--threads", index_args->bm25.threads, "Analysis threads (BM25)")
+      ->check(CLI::PositiveNumber);
+  index->add_option("--model", index_args->dense.model_dir, "Encoder checkpoint (dense)");
+  index->add_option("--pooling", index_args->pooling, "mean or last (dense)")
+      ->check(CLI::IsMember({"mean", "last"}));
+  index->add_flag("--hnsw", index_args->dense.hnsw, "HNSW instead of exact search (dense)");
+  index->add_option("--batch", index_args->dense.batch_size, "Passages per forward pass (dense)")
+      ->check(CLI::PositiveNumber);
+  index->add_option("--max-tokens", index_args->dense.max_tokens, "Truncation length (dense)")
+      ->check(CLI::PositiveNumber);
+  index->add_option("--device", index_args->dense.device, "cpu, cuda or cuda:N (dense)");
+  index->callback([index, index_args] { run_index(*index, *index_args); });
+
+  auto retrieve_args = std::make_shared<RetrieveArgs>();
+  auto* retrieve = app.add_subcommand("retrieve", "Search an index; `retrieve eval` for recall");
+  retrieve->require_subcommand(0, 1);
+  retrieve->add_option("--index", retrieve_args->index, "Index directory");
+  retrieve->add_option("--queries", retrieve_args->queries, "JSONL {\"id\", \"question\"}");
+  retrieve->add_option("--k", retrieve_args->k, "Hits per query")->check(CLI::PositiveNumber);
+  retrieve->add_option("--out", retrieve_args->out, "JSONL {\"id\", \"hits\"} (default stdout)");
+  retrieve->add_option("--threads", retrieve_args->threads, "Search threads")
+      ->check(CLI::PositiveNumber);
+  retrieve->add_option("--device", retrieve_args->device, "Dense encoder device");
+
+  auto eval_args = std::make_shared<EvalArgs>();
+  auto* eval = retrieve->add_subcommand("eval", "Recall@k against gold passage ids");
+  eval->add_option("--index", eval_args->index, "Index directory")->required();
+  eval->add_option("--data", eval_args->data, "Task records (JSONL) with gold passage ids")
+      ->required();
+  eval->add_option("--field", eval_args->field,
+                   "Query field: a string, or a list of sub-queries whose hits are pooled");
+  eval->add_option("--gold-field", eval_args->gold_field, "Gold passage id list");
+  eval->add_option("--k", eval_args->ks, "Cut-offs, e.g. 1,5,20")->delimiter(',');
+  eval->add_option("--threads", eval_args->threads, "Search threads")->check(CLI::PositiveNumber);
+  eval->add_option("--device", eval_args->device, "Dense encoder device");
+  eval->callback([eval_args] { run_eval(*eval_args); });
+
+  retrieve->callback([retrieve, eval, retrieve_args] {
+    if (eval->parsed()) return;
+    if (retrieve_args->index.empty() || retrieve_args->queries.empty()) {
+      throw Error("retrieve: --index and --queries are required (or use `retrieve eval`)");
+    }
+    run_retrieve(*retrieve_args);
+  });
+}
+
+}  // namespace kvchain::app

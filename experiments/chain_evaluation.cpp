@@ -1,0 +1,128 @@
+#include "experiments/chain_evaluation.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "engine/io/atomic_file.h"
+#include "engine/io/error.h"
+#include "engine/io/text.h"
+#include "engine/training/progress.h"
+#include "eval/accuracy.h"
+#include "eval/metrics.h"
+#include "experiments/splits.h"
+#include "tasks/layouts.h"
+
+namespace kvchain::experiments {
+namespace {
+
+using eval::System;
+
+// Each member of the system has its adapter, and no other adapter is given: a stray one would
+// turn the base-alone baselines into something else without a word.
+void check_adapters(const tasks::Task& task, System system,
+                    const std::map<std::string, std::string>& given) {
+  const auto wanted = tasks::adapters_of(task, system);
+  const std::string what = std::string("--mode ") + eval::system_key(system);
+  for (const auto& member : wanted) {
+    if (given.count(member) == 0) {
+      throw Error(what + " runs " + member + ": pass --adapter " + member + "=FILE");
+    }
+  }
+  for (const auto& [member, file] : given) {
+    if (std::find(wanted.begin(), wanted.end(), member) == wanted.end()) {
+      throw Error(what + " takes no adapter for '" + member + "' (" +
+                  (wanted.empty() ? std::string("it runs the base alone") : join_names(wanted)) +
+                  ")");
+    }
+  }
+}
+
+}  // namespace
+
+Json EvalSummary::to_json() const {
+  return {{"n", n},
+          {"em", em},
+          {"f1", f1},
+          {"acc", acc},
+          {"prefilled_tokens", prefilled},
+          {"decoded_tokens", decoded},
+          {"prefill_s", prefill_seconds},
+          {"decode_s", decode_seconds},
+          {"kv_bytes_peak", kv_bytes_peak}};
+}
+
+EvalSummary evaluate_chain(const EvalOptions& options) {
+  const auto task = tasks::make_task(options.task, options.data_dir, options.settings);
+  check_adapters(*task, options.system, options.setup.adapters);
+  auto loaded = load_chain(options.setup);
+  tasks::LayoutBuilder builder(*task, *loaded.tokenizer, loaded.eos_token_id);
+  const auto records = load_split(options.data_dir, options.task, options.split, options.limit);
+
+  RunnerOptions runner_options;
+  runner_options.mode = tasks::chain_mode(options.system);
+  runner_options.evict = options.system == System::kSharedEvict;
+  runner_options.eos_token_id = loaded.eos_token_id;
+  if (task->multi_round() && runner_options.mode == ChainMode::kShared) {
+    runner_options.prompts_first = task->members();
+  }
+  ChainRunner runner(*loaded.chain, loaded.tokenizer.get(), runner_options);
+
+  EvalSummary summary;
+  std::string predictions;
+  const auto key = eval::system_key(options.system);
+  Progress progress(options.task + " " + key, records.records.size());
+  for (size_t i = 0; i < records.records.size(); ++i) {
+    const auto& record = records.records[i];
+    const auto& where = records.where[i];
+    const auto turns =
+        runner.run(builder.shared_ids(record, where), [&](const std::vector<TurnRecord>& done) {
+          return builder.next_turn(record, where, options.system, done);
+        });
+    const auto prediction = builder.answer(options.system, turns);
+    const auto gold = task->golden_answers(record, where);
+    const double em = 100 * eval::exact_match(prediction, gold);
+    const double f1 = 100 * eval::token_f1(prediction, gold);
+    const double acc = 100 * eval::choice_accuracy(prediction, gold);
+    Json turn_json = Json::array();
+    int64_t peak = 0;
+    for (const auto& turn : turns) {
+      turn_json.push_back(turn.to_json());
+      summary.prefilled += turn.prefilled;
+      summary.decoded += turn.decoded;
+      summary.prefill_seconds += turn.prefill_seconds;
+      summary.decode_seconds += turn.decode_seconds;
+      peak = std::max(peak, turn.kv_bytes_peak);
+    }
+    summary.kv_bytes_peak += peak;
+    summary.em += em;
+    summary.f1 += f1;
+    summary.acc += acc;
+    ++summary.n;
+    predictions += Json{{"id", record.value("id", where)},
+                        {"mode", key},
+                        {"prediction", prediction},
+                        {"golden_answers", gold},
+                        {"em", em},
+                        {"f1", f1},
+                        {"acc", acc},
+                        {"metrics", task->metrics_of(record, where)},
+                        {"turns", turn_json}}
+                       .dump() +
+                   "\n";
+    char status[64];
+    std::snprintf(status, sizeof status, "EM %.1f F1 %.1f Acc %.1f", summary.em / summary.n,
+                  summary.f1 / summary.n, summary.acc / summary.n);
+    progress.update(static_cast<int64_t>(i + 1), status);
+  }
+  if (summary.n > 0) {
+    const double n = static_cast<double>(summary.n);
+    for (double* v : {&summary.em, &summary.f1, &summary.acc, &summary.prefilled, &summary.decoded,
+                      &summary.prefill_seconds, &summary.decode_seconds, &summary.kv_bytes_peak}) {
+      *v /= n;
+    }
+  }
+  if (!options.predictions_path.empty()) write_file_atomic(options.predictions_path, predictions);
+  return summary;
+}
+
+}  // namespace kvchain::experiments

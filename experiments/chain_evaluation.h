@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/io/json_file.h"
+#include "eval/system.h"
+#include "experiments/loaded_chain.h"
+#include "tasks/task.h"
+
+namespace kvchain::experiments {
+
+struct EvalOptions {
+  ModelSetup setup;
+  std::string data_dir;
+  std::string task;
+  tasks::TaskSettings settings;
+  eval::System system = eval::System::kShared;
+  std::string split = "test";
+  int64_t limit = 0;
+  std::string predictions_path;  // JSONL per example; empty: not written
+};
+
+// Means per example over every record; scores in percent (the suite scores each metric on the
+// records the task scores by it, from the predictions file).
+struct EvalSummary {
+  int64_t n = 0;
+  double em = 0, f1 = 0, acc = 0;
+  double prefilled = 0, decoded = 0;
+  double prefill_seconds = 0, decode_seconds = 0;
+  double kv_bytes_peak = 0;
+  Json to_json() const;
+};
+
+// Runs the system on every record of the split and scores it; the predictions file gets one
+// line per example with every turn's output and costs, written atomically at the end.
+EvalSummary evaluate_chain(const EvalOptions& options);
+
+}  // namespace kvchain::experiments

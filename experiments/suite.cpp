@@ -1,0 +1,147 @@
+#include "experiments/suite.h"
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "engine/io/atomic_file.h"
+#include "engine/io/json_file.h"
+#include "engine/model/device.h"
+#include "eval/latency_plot.h"
+#include "eval/prediction_scores.h"
+#include "eval/report_writer.h"
+#include "experiments/adapter_cache.h"
+#include "experiments/chain_evaluation.h"
+
+namespace kvchain::experiments {
+namespace fs = std::filesystem;
+namespace {
+
+using eval::System;
+
+constexpr int64_t kResamples = 1000;
+
+class SuiteRun {
+ public:
+  explicit SuiteRun(const SuiteConfig& config)
+      : config_(config), adapters_(config, [this](const SuiteJob& job) -> const tasks::Task& {
+          return task_of(job);
+        }) {}
+
+  // Some tasks open an index, so each is made once per job.
+  const tasks::Task& task_of(const SuiteJob& job) {
+    auto& task = tasks_[{job.task, job.dir}];
+    if (!task) task = tasks::make_task(job.task, job.dir, {config_.top_k});
+    return *task;
+  }
+
+  std::string predictions(const SuiteJob& job, System method, int64_t seed) const {
+    return config_.run_dir() + "/predictions/" + job.stem() + "-" + eval::system_key(method) +
+           "-s" + std::to_string(seed) + ".jsonl";
+  }
+
+  // The method's scores on the job, evaluated unless a finished evaluation is kept.
+  eval::ScoreRow evaluate(const SuiteJob& job, System method, int64_t seed) {
+    const auto predictions_path = predictions(job, method, seed);
+    const auto summary_path =
+        predictions_path.substr(0, predictions_path.size() - 6) + ".summary.json";
+    Json summary;
+    if (fs::exists(summary_path)) {
+      summary = read_json_file(summary_path);
+    } else {
+      fs::create_directories(fs::path(summary_path).parent_path());
+      EvalOptions options;
+      options.system = method;
+      options.setup = {config_.base_dir, config_.device, adapters_.adapters_for(job, method, seed)};
+      options.data_dir = job.dir;
+      options.task = job.task;
+      options.settings = {config_.top_k};
+      options.limit = config_.test_limit;
+      options.predictions_path = predictions_path;
+      summary = evaluate_chain(options).to_json();
+      write_file_atomic(summary_path, summary.dump(1));
+    }
+    const auto scores = eval::summarize(eval::score_predictions(predictions_path), kResamples, 0);
+    eval::ScoreRow row;
+    row.task = job.label();
+    row.method = method;
+    row.seed = seed;
+    row.n = scores["n"].get<int64_t>();
+    for (const auto& metric : task_of(job).metrics()) {
+      if (scores[metric].is_null()) continue;  // no test record is scored by it
+      row.scores[metric] = scores[metric].get<double>();
+      row.intervals[metric] = {scores["ci"][metric][0].get<double>(),
+                               scores["ci"][metric][1].get<double>()};
+    }
+    row.prefilled_tokens = summary["prefilled_tokens"].get<double>();
+    row.latency_s = summary["prefill_s"].get<double>() + summary["decode_s"].get<double>();
+    row.kv_bytes = summary["kv_bytes_peak"].get<double>();
+    return row;
+  }
+
+  // FTHSS against `other` on the same examples, one result per metric the task reports.
+  std::vector<eval::PairedResult> paired(const SuiteJob& job, System other, int64_t seed) {
+    const auto a = eval::score_predictions(predictions(job, System::kShared, seed));
+    const auto b = eval::score_predictions(predictions(job, other, seed));
+    const auto tests = eval::compare(a, b, kResamples, 0);
+    std::vector<eval::PairedResult> results;
+    for (const auto& metric : task_of(job).metrics()) {
+      if (tests[metric].is_null()) continue;
+      const auto& t = tests[metric];
+      results.push_back({job.label(), System::kShared, other, metric, seed,
+                         static_cast<int64_t>(a.size()), t["difference"].get<double>(),
+                         t["low"].get<double>(), t["high"].get<double>(), t["p"].get<double>()});
+    }
+    return results;
+  }
+
+ private:
+  const SuiteConfig& config_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<tasks::Task>> tasks_;
+  AdapterCache adapters_;
+};
+
+}  // namespace
+
+std::string run_suite(const SuiteConfig& config) {
+  SuiteRun run(config);
+  eval::Report report;
+  report.title = config.name;
+  const auto now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  report.provenance = "Run on " + describe_machine(config.device) + ", finished " + date +
+                      ". Base: `" + config.base_dir + "`.";
+  auto& scores = report.scores;
+  const auto has = [&](System method) {
+    return std::find(config.methods.begin(), config.methods.end(), method) != config.methods.end();
+  };
+  for (const auto& job : config.jobs()) {
+    for (const auto seed : config.seeds) {
+      for (const auto method : config.methods) {
+        std::cerr << "suite: " << job.label() << " " << eval::system_key(method) << " (seed "
+                  << seed << ")\n";
+        scores.runs.push_back(run.evaluate(job, method, seed));
+        if (eval::is_chain(method)) {
+          const auto points =
+              eval::latency_points(run.predictions(job, method, seed), job.label(), method);
+          report.latency.insert(report.latency.end(), points.begin(), points.end());
+        }
+      }
+      // FTHSS against what the paper compares it with, on the same examples.
+      for (const auto other : {System::kText, System::kDistill}) {
+        if (!has(System::kShared) || !has(other)) continue;
+        const auto results = run.paired(job, other, seed);
+        scores.paired.insert(scores.paired.end(), results.begin(), results.end());
+      }
+    }
+  }
+  const auto dir = config.run_dir();
+  write_file_atomic(dir + "/scores.json", eval::scores_json(scores).dump(1));
+  return eval::write_report(dir, report);
+}
+
+}  // namespace kvchain::experiments

@@ -1,0 +1,158 @@
+#include "experiments/suite_config.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include "data/world/generate.h"
+#include "engine/io/error.h"
+#include "engine/io/json_file.h"
+#include "engine/io/text.h"
+#include "tasks/task.h"
+
+namespace kvchain::experiments {
+namespace fs = std::filesystem;
+namespace {
+
+const std::vector<std::string> kKeys = {
+    "name",          "data",        "base",       "tasks", "methods", "seeds",   "epochs",
+    "answer_epochs", "train_limit", "test_limit", "top_k", "device",  "results", "world_seed"};
+
+// The list under `key`, each item one of `known` (an unknown one is named as a `noun`).
+std::vector<std::string> names(const Json& config, const char* key, const char* noun,
+                               const std::string& where, const std::vector<std::string>& known) {
+  const auto list = json_string_list(config, key, where);
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (std::find(known.begin(), known.end(), list[i]) == known.end()) {
+      throw Error(where + ": " + key + "[" + std::to_string(i) + "]: unknown " + noun + " '" +
+                  list[i] + "' (" + join_names(known) + ")");
+    }
+  }
+  return list;
+}
+
+int64_t count(const Json& config, const char* key, const std::string& where, int64_t fallback,
+              int64_t least) {
+  if (!config.contains(key)) return fallback;
+  const auto& value = config[key];
+  if (!value.is_number_integer() || value.get<int64_t>() < least) {
+    throw Error(where + ": '" + key + "' must be an integer >= " + std::to_string(least));
+  }
+  return value.get<int64_t>();
+}
+
+std::string text(const Json& config, const char* key, const std::string& where,
+                 const std::string& fallback) {
+  return config.contains(key) ? json_string_field(config, key, where) : fallback;
+}
+
+}  // namespace
+
+SuiteConfig read_suite_config(const std::string& path) {
+  const auto config = read_json_file(path);
+  if (!config.is_object()) throw Error(path + ": a suite config is a JSON object");
+  for (const auto& [key, value] : config.items()) {
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      throw Error(path + ": unknown key '" + key + "' (" + join_names(kKeys) + ")");
+    }
+  }
+  SuiteConfig suite;
+  suite.name = json_string(require_field(config, "name", path), path + ": 'name'");
+  if (suite.name.empty() || suite.name.find('/') != std::string::npos) {
+    throw Error(path + ": 'name' must be a plain folder name");
+  }
+  const auto& data = require_field(config, "data", path);
+  if (data.is_object()) {
+    if (data.empty()) throw Error(path + ": 'data' names no dataset");
+    for (const auto& [name, dir] : data.items()) {
+      if (name.empty() || name.find_first_of("/ ") != std::string::npos) {
+        throw Error(path + ": 'data': dataset name '" + name + "' must be a plain word");
+      }
+      suite.datasets.emplace_back(name, json_string(dir, path + ": 'data." + name + "'"));
+    }
+  } else {
+    suite.datasets.emplace_back("", json_string(data, path + ": 'data'"));
+  }
+  if (config.contains("world_seed")) {
+    // The embedded world is a second to make: a suite on it needs no separate step.
+    if (!data.is_string()) throw Error(path + ": 'world_seed' needs 'data' to be one directory");
+    const auto seed = count(config, "world_seed", path, 1, 0);
+    const auto& dir = suite.datasets.front().second;
+    if (!fs::exists(fs::path(dir) / "manifest.json")) {
+      data::GenerateOptions options;
+      options.seed = static_cast<uint64_t>(seed);
+      data::generate_dataset(dir, options, std::cerr);
+    }
+  }
+  suite.base_dir = text(config, "base", path, suite.base_dir);
+  suite.device = text(config, "device", path, suite.device);
+  suite.results_dir = text(config, "results", path, suite.results_dir);
+  suite.tasks = names(config, "tasks", "task", path, tasks::task_names());
+  const auto methods = json_string_list(config, "methods", path);
+  for (size_t i = 0; i < methods.size(); ++i) {
+    suite.methods.push_back(
+        eval::parse_system(methods[i], path + ": methods[" + std::to_string(i) + "]"));
+  }
+  if (config.contains("seeds")) {
+    const auto& seeds = config["seeds"];
+    if (!seeds.is_array() || seeds.empty())
+      throw Error(path + ": 'seeds' must be a non-empty list");
+    suite.seeds.clear();
+    for (const auto& seed : seeds) {
+      if (!seed.is_number_integer()) throw Error(path + ": 'seeds' must hold integers");
+      suite.seeds.push_back(seed.get<int64_t>());
+    }
+  }
+  suite.epochs = count(config, "epochs", path, suite.epochs, 1);
+  suite.answer_epochs = count(config, "answer_epochs", path, suite.answer_epochs, 1);
+  suite.train_limit = count(config, "train_limit", path, 0, 0);
+  suite.test_limit = count(config, "test_limit", path, 0, 0);
+  suite.top_k = count(config, "top_k", path, 0, 0);
+  for (const auto& [name, dir] : suite.datasets) {
+    if (!fs::is_directory(dir)) {
+      throw Error(path + ": 'data" + (name.empty() ? "" : "." + name) + "': " + dir +
+                  " is not a directory (make the world with `kvchain data generate`)");
+    }
+  }
+  if (!fs::exists(fs::path(suite.base_dir) / "config.json")) {
+    throw Error(path + ": 'base': " + suite.base_dir + " has no config.json");
+  }
+  // With one directory every task must be there; with several, each task in at least one and
+  // each dataset used by a task.
+  const auto jobs = suite.jobs();
+  for (const auto& task : suite.tasks) {
+    const auto found =
+        std::any_of(jobs.begin(), jobs.end(), [&](auto& j) { return j.task == task; });
+    if (!found || suite.datasets.size() == 1) {
+      for (const char* split : {"train", "test"}) {
+        const auto file =
+            fs::path(suite.datasets.front().second) / task / (std::string(split) + ".jsonl");
+        if (!fs::exists(file)) {
+          throw Error(
+              path + ": 'tasks': " + file.string() + " is missing" +
+              (suite.datasets.size() > 1 ? " (and no other dataset holds " + task + ")" : ""));
+        }
+      }
+    }
+  }
+  for (const auto& [name, dir] : suite.datasets) {
+    if (std::none_of(jobs.begin(), jobs.end(), [&](auto& j) { return j.dataset == name; })) {
+      throw Error(path + ": 'data." + name + "': " + dir + " holds none of the suite's tasks");
+    }
+  }
+  return suite;
+}
+
+std::vector<SuiteJob> SuiteConfig::jobs() const {
+  std::vector<SuiteJob> jobs;
+  for (const auto& task : tasks) {
+    for (const auto& [name, dir] : datasets) {
+      const bool held = fs::exists(fs::path(dir) / task / "train.jsonl") &&
+                        fs::exists(fs::path(dir) / task / "test.jsonl");
+      if (held) jobs.push_back({task, name, dir});
+    }
+  }
+  return jobs;
+}
+
+}  // namespace kvchain::experiments

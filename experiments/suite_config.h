@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "eval/system.h"
+
+namespace kvchain::experiments {
+
+// One task on one dataset of a suite. `dataset` is empty when the suite has a single "data"
+// directory; then labels and file names are the task's alone.
+struct SuiteJob {
+  std::string task, dataset, dir;
+  std::string label() const { return dataset.empty() ? task : task + " " + dataset; }
+  std::string stem() const { return dataset.empty() ? task : task + "-" + dataset; }
+};
+
+// A suite: tasks × datasets × methods × seeds on one base model. Read from JSON:
+//   {"name": "smoke", "data": "results/world", "base": "data/base", "tasks": [...],
+//    "methods": ["native", "rag", "single", "text", "distill", "shared", "shared-evict"],
+//    "seeds": [0], "epochs": 3, "answer_epochs": 10, "train_limit": 0, "test_limit": 0,
+//    "top_k": 0, "device": "cpu", "results": "results"}
+// "world_seed" (optional) makes the embedded world of that seed in "data" when it has none.
+// "data" is one directory with TASK/{train,test}.jsonl, or an object of dataset name ->
+// directory (the paper's grid: {"tqa": "...", "hotpotqa": "..."}); each task then runs on every
+// dataset that holds it. Every key is checked before any training: an unknown key, task or
+// method, a missing directory, a task no dataset holds or a dataset no task uses is an Error
+// naming it.
+struct SuiteConfig {
+  std::string name, base_dir = "data/base", device = "cpu", results_dir = "results";
+  std::vector<std::pair<std::string, std::string>> datasets;  // name ("" alone) -> directory
+  std::vector<std::string> tasks;
+  std::vector<eval::System> methods;
+  std::vector<int64_t> seeds = {0};
+  int64_t epochs = 3;          // first members, distill and the single model
+  int64_t answer_epochs = 10;  // the last member, as a text-chain and as an FTHSS member
+  int64_t train_limit = 0, test_limit = 0;  // 0: the whole split
+  int64_t top_k = 0;                        // passages per query; 0: each task's default
+
+  std::string run_dir() const { return results_dir + "/" + name; }
+  // Every task on every dataset that holds it, tasks in the config's order.
+  std::vector<SuiteJob> jobs() const;
+};
+
+SuiteConfig read_suite_config(const std::string& path);
+
+}  // namespace kvchain::experiments

@@ -1,0 +1,235 @@
+// The embedded synthetic world: determinism, answerability, no leakage between splits.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "data/world/generate.h"
+#include "tests/support/test_support.h"
+
+namespace kvchain {
+namespace {
+
+using ::testing::EndsWith;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// One generated world shared by the tests of this file (generation takes well under a second).
+class WorldTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    std::ostringstream progress;
+    data::generate_dataset(dir_->path().string(), {11, 1}, progress);
+    corpus_ = new std::map<std::string, std::string>();
+    for (const auto& p : test::read_jsonl(dir_->file("corpus.jsonl"))) {
+      (*corpus_)[p["id"]] = p["contents"];
+    }
+  }
+  static void TearDownTestSuite() {
+    delete corpus_;
+    delete dir_;
+  }
+  static std::vector<Json> records(const std::string& task, const std::string& split) {
+    return test::read_jsonl(dir_->file(task + "/" + split + ".jsonl"));
+  }
+  static std::vector<Json> all_records(const std::string& task) {
+    std::vector<Json> all;
+    for (const char* split : {"train", "dev", "test"}) {
+      auto part = records(task, split);
+      all.insert(all.end(), part.begin(), part.end());
+    }
+    return all;
+  }
+  static const std::string& contents(const Json& passage_id) {
+    auto it = corpus_->find(passage_id.get<std::string>());
+    if (it == corpus_->end()) throw Error("no passage " + passage_id.dump());
+    return it->second;
+  }
+  static test::TempDir* dir_;
+  static std::map<std::string, std::string>* corpus_;
+};
+test::TempDir* WorldTest::dir_ = nullptr;
+std::map<std::string, std::string>* WorldTest::corpus_ = nullptr;
+
+TEST(World, SameSeedGivesByteIdenticalFilesAndOtherSeedsDiffer) {
+  test::TempDir a, b, c;
+  std::ostringstream progress;
+  data::generate_dataset(a.path().string(), {42, 1}, progress);
+  data::generate_dataset(b.path().string(), {42, 1}, progress);
+  data::generate_dataset(c.path().string(), {43, 1}, progress);
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(a.path())) {
+    if (!entry.is_regular_file()) continue;
+    const auto relative = fs::relative(entry.path(), a.path());
+    EXPECT_EQ(read_bytes(entry.path()), read_bytes(b.path() / relative)) << relative;
+    ++files;
+  }
+  EXPECT_EQ(files, 4 + 4 * 3);  // corpus, pretrain, reading, manifest; 4 tasks x 3 splits
+  EXPECT_NE(read_bytes(a.path() / "corpus.jsonl"), read_bytes(c.path() / "corpus.jsonl"));
+}
+
+TEST(World, CopyPracticeSaysEachFreshListTwice) {
+  test::TempDir dir;
+  std::ostringstream progress;
+  data::GenerateOptions options{3, 1};
+  options.copy_lines = 200;
+  data::generate_dataset(dir.path().string(), options, progress);
+  std::istringstream lines(read_bytes(dir.path() / "copy.txt"));
+  const std::regex said_twice(
+      "(The list is |Names: |Remember |The guests were )((?:[A-Z][a-z]+ ?){2,10})\\. "
+      "(Once more, the list is |Again, the names are |Repeat after me: |I said the guests "
+      "were )\\2\\.");
+  std::set<std::string> lists;
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    std::smatch match;
+    ASSERT_TRUE(std::regex_match(line, match, said_twice)) << line;
+    lists.insert(match[2]);
+  }
+  EXPECT_EQ(count, 200);
+  EXPECT_GT(lists.size(), 195u);  // fresh lists, not a few repeated ones
+  EXPECT_EQ(read_json_file(dir.file("manifest.json"))["copy_lines"].get<int>(), 200);
+}
+
+TEST_F(WorldTest, ManifestCountsMatchTheFiles) {
+  const auto manifest = read_json_file(dir_->file("manifest.json"));
+  for (const auto& task : data::task_names()) {
+    for (const char* split : {"train", "dev", "test"}) {
+      EXPECT_EQ(manifest["tasks"][task][split].get<size_t>(), records(task, split).size()) << task;
+    }
+    EXPECT_GT(records(task, "test").size(), 0u) << task;
+  }
+  EXPECT_EQ(manifest["passages"].get<size_t>(), corpus_->size());
+}
+
+TEST_F(WorldTest, PassagesFollowFlashRagLayoutWithTwoToSixSentences) {
+  for (const auto& p : test::read_jsonl(dir_->file("corpus.jsonl"))) {
+    const auto contents = p["contents"].get<std::string>();
+    ASSERT_EQ(contents.substr(0, contents.find('\n')), p["title"]);
+    const auto body = contents.substr(contents.find('\n') + 1);
+    const auto sentences = std::count(body.begin(), body.end(), '.');
+    EXPECT_GE(sentences, 2) << body;
+    EXPECT_LE(sentences, 6) << body;
+  }
+}
+
+TEST_F(WorldTest, CompressionAnswersAreInTheCompressedTextWhichIsInTheRetrievedPassages) {
+  for (const auto& r : all_records("compression_qa")) {
+    const auto compressed = r["compressed"].get<std::string>();
+    EXPECT_THAT(compressed, HasSubstr(r["golden_answers"][0].get<std::string>())) << r["id"];
+    std::set<std::string> retrieved;
+    for (const auto& p : r["passages"]) {
+      retrieved.insert(p["id"]);
+      EXPECT_EQ(p["contents"], contents(p["id"]));  // retrieved text is the corpus text
+    }
+    EXPECT_EQ(retrieved.size(), 5u);
+    std::string supporting_text;
+    for (const auto& id : r["supporting_passages"]) {
+      EXPECT_TRUE(retrieved.count(id)) << r["id"] << " lacks gold passage " << id;
+      supporting_text += contents(id) + " ";
+    }
+    // Every compressed sentence is copied from a supporting passage.
+    std::istringstream sentences(compressed);
+    for (std::string s; std::getline(sentences, s, '.');) {
+      if (s.find_first_not_of(' ') == std::string::npos) continue;
+      EXPECT_THAT(supporting_text, HasSubstr(s.substr(s.find_first_not_of(' ')))) << r["id"];
+    }
+  }
+}
+
+TEST_F(WorldTest, RewriteAnswersAreInTheSupportingPassages) {
+  for (const auto& r : all_records("rewrite_qa")) {
+    ASSERT_EQ(r["rewritten_queries"].size(), 2u);
+    std::string text;
+    for (const auto& id : r["supporting_passages"]) text += contents(id) + " ";
+    EXPECT_THAT(text, HasSubstr(r["golden_answers"][0].get<std::string>())) << r["id"];
+  }
+}
+
+TEST_F(WorldTest, MemoryStepsRecallPretrainingFactsAndEndInTheAnswer) {
+  const auto pretrain = read_bytes(dir_->path() / "pretrain.txt");
+  for (const auto& r : all_records("memory_reasoning")) {
+    const auto& steps = r["steps"];
+    ASSERT_GE(steps.size(), 3u);
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const auto& s = steps[i];
+      EXPECT_EQ(s["type"], i % 2 == 0 ? "memory" : "reason") << r["id"] << " step " << i;
+      if (s["type"] != "memory") continue;
+      EXPECT_THAT(pretrain, HasSubstr(s["text"].get<std::string>() + "\n"));
+    }
+    EXPECT_EQ(steps.back()["type"], "reason");
+    const auto answer = r.contains("answer_key") ? r["answer_key"] : r["golden_answers"][0];
+    EXPECT_THAT(steps.back()["text"].get<std::string>(),
+                EndsWith("[The answer is]: " + answer.get<std::string>()));
+  }
+}
+
+TEST_F(WorldTest, ActiveRagRoundsRetrieveCorpusPassagesAndClaimLabelsAreTrue) {
+  int claims = 0, true_claims = 0;
+  for (const auto& r : all_records("active_rag")) {
+    const auto& steps = r["steps"];
+    ASSERT_EQ(steps.size() % 3, 0u);
+    for (size_t i = 0; i < steps.size(); i += 3) {
+      EXPECT_EQ(steps[i]["type"], "plan");
+      EXPECT_EQ(steps[i + 1]["type"], "retrieval");
+      EXPECT_EQ(steps[i + 1]["text"], contents(steps[i + 1]["passage_id"]));
+      EXPECT_EQ(steps[i + 2]["type"], "answer");
+    }
+    const auto last = steps.back()["text"].get<std::string>();
+    const std::string marker = " [The answer is]: " + r["golden_answers"][0].get<std::string>();
+    ASSERT_THAT(last, EndsWith(marker));
+    if (r["type"] == "claim") {
+      ++claims;
+      // The retrieved statement equals the claim exactly when the claim is labelled true.
+      const bool same = last.substr(0, last.size() - marker.size()) == r["question"];
+      EXPECT_EQ(same, r["golden_answers"][0] == "true") << r["id"];
+      true_claims += same;
+    }
+  }
+  EXPECT_GT(true_claims, claims / 4);
+  EXPECT_LT(true_claims, claims * 3 / 4);
+}
+
+TEST_F(WorldTest, TestSplitSharesNoIdOrQuestionWithTrain) {
+  for (const auto& task : data::task_names()) {
+    std::set<std::string> ids, train_questions;
+    for (const char* split : {"train", "dev", "test"}) {
+      for (const auto& r : records(task, split)) {
+        EXPECT_TRUE(ids.insert(r["id"]).second) << "duplicate id " << r["id"];
+        const auto key =
+            r["question"].get<std::string>() + (r.contains("choices") ? r["choices"].dump() : "");
+        if (std::string(split) == "train") {
+          train_questions.insert(key);
+        } else {
+          EXPECT_FALSE(train_questions.count(key)) << task << " leaks " << key;
+        }
+      }
+    }
+  }
+}
+
+TEST(World, ScaleGrowsTheDatasetAndZeroIsRejected) {
+  test::TempDir dir;
+  std::ostringstream progress;
+  data::generate_dataset(dir.path().string(), {1, 3}, progress);
+  const auto manifest = read_json_file(dir.file("manifest.json"));
+  EXPECT_GT(manifest["tasks"]["compression_qa"]["train"].get<int>(), 1200);
+  EXPECT_THAT(test::error_message([&] {
+                data::generate_dataset(dir.file("x"), {1, 0}, progress);
+              }),
+              HasSubstr("--scale"));
+}
+
+}  // namespace
+}  // namespace kvchain

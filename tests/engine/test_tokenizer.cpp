@@ -1,0 +1,139 @@
+// Byte-level BPE against HF tokenizers' outputs, and the BPE trainer.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/bpe_trainer.h"
+#include "engine/tokenizer/pretokenizer.h"
+#include "tests/support/test_support.h"
+
+namespace kvchain {
+namespace {
+
+using ::testing::HasSubstr;
+
+const BpeTokenizer& fixture_tokenizer() {
+  static const BpeTokenizer tokenizer =
+      BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
+  return tokenizer;
+}
+
+TEST(Tokenizer, EveryFixtureCaseMatchesHuggingFace) {
+  const auto cases = read_json_file(test::tiny_llama_dir() + "/tokenizer_cases.json");
+  ASSERT_GE(cases.size(), 10u);
+  for (const auto& c : cases) {
+    const auto text = c["text"].get<std::string>();
+    const auto ids = c["ids"].get<std::vector<int64_t>>();
+    EXPECT_EQ(fixture_tokenizer().encode(text), ids) << "encoding " << c["text"].dump();
+    EXPECT_EQ(fixture_tokenizer().decode(ids), c["decoded"].get<std::string>())
+        << "decoding " << c["text"].dump();
+  }
+}
+
+TEST(Tokenizer, SpecialTokensAreMatchedWhole) {
+  const auto& tok = fixture_tokenizer();
+  auto ids = tok.encode("<|begin_of_text|>Hello<|end_of_text|>");
+  ASSERT_GE(ids.size(), 3u);
+  EXPECT_EQ(ids.front(), 0);
+  EXPECT_EQ(ids.back(), 1);
+  EXPECT_EQ(tok.decode(ids), "<|begin_of_text|>Hello<|end_of_text|>");
+  EXPECT_EQ(tok.token_id("<|end_of_text|>"), 1);
+}
+
+TEST(Tokenizer, InvalidUtf8IsReplacedNotFatal) {
+  const auto& tok = fixture_tokenizer();
+  const std::string bad = "ok \xff\xfe and a cut \xe6\x97";
+  EXPECT_EQ(tok.encode(bad), tok.encode("ok \xEF\xBF\xBD\xEF\xBF\xBD and a cut \xEF\xBF\xBD"));
+  // Decoding half of a multi-byte character yields U+FFFD rather than broken UTF-8.
+  auto robot = tok.encode("\xf0\x9f\xa4\x96");
+  ASSERT_GT(robot.size(), 1u);
+  EXPECT_EQ(tok.decode({robot.front()}), "\xEF\xBF\xBD");
+}
+
+TEST(Tokenizer, OutOfRangeIdIsAClearError) {
+  EXPECT_THAT(test::error_message([] {
+                fixture_tokenizer().decode({5, 100000});
+              }),
+              HasSubstr("100000"));
+}
+
+TEST(Tokenizer, MalformedTokenizerJsonNamesTheField) {
+  test::TempDir dir;
+  auto json = read_json_file(test::tiny_llama_dir() + "/tokenizer.json");
+  json["model"]["type"] = "Unigram";
+  write_json_file_atomic(dir.file("tokenizer.json"), json);
+  EXPECT_THAT(test::error_message([&] { BpeTokenizer::from_file(dir.file("tokenizer.json")); }),
+              HasSubstr("tokenizer.json"));
+}
+
+TEST(RegexSplitter, WhitespaceRunGivesBackItsLastSpace) {
+  // Oniguruma's split of "a   b  " with this look-ahead pattern: the run before "b" stops one
+  // short, so the last space becomes its own piece; the trailing run is kept whole.
+  RegexSplitter splitter(R"(\s+(?!\S)|\s+|\S+)", "test");
+  auto pieces = splitter.split("a   b  ");
+  EXPECT_EQ(std::vector<std::string>(pieces.begin(), pieces.end()),
+            (std::vector<std::string>{"a", "  ", " ", "b", "  "}));
+}
+
+TEST(RegexSplitter, RejectsGeneralLookAround) {
+  EXPECT_THAT(test::error_message([] { RegexSplitter s("a(?=b)", "tokenizer.json"); }),
+              HasSubstr("look-around"));
+}
+
+std::string training_corpus() {
+  std::ostringstream text;
+  const char* subjects[] = {"The compressor", "A reader", "The QA model", "Each member"};
+  const char* verbs[] = {"shares", "reads", "writes", "reuses"};
+  const char* objects[] = {"the KV cache", "hidden states", "soft prompts", "retrieved text"};
+  for (int i = 0; i < 400; ++i) {
+    text << subjects[i % 4] << ' ' << verbs[(i / 4) % 4] << ' ' << objects[(i / 16) % 4] << " in "
+         << (1900 + i) << ".\n";
+  }
+  text << "naïve café 日本語 🤖\n";
+  return text.str();
+}
+
+BpeTokenizer train(int64_t vocab_size) {
+  std::istringstream corpus(training_corpus());
+  BpeTrainerOptions options;
+  options.vocab_size = vocab_size;
+  return train_bpe(corpus, options);
+}
+
+TEST(BpeTrainer, LearnsDeterministicVocabularyOfRequestedSize) {
+  auto a = train(360);
+  auto b = train(360);
+  EXPECT_EQ(a.vocab_size(), 360);
+  EXPECT_EQ(a.to_json(), b.to_json());
+  // Frequent words end up as single tokens.
+  EXPECT_EQ(a.encode(" cache").size(), 1u);
+  EXPECT_TRUE(a.token_id("<|end_of_text|>").has_value());
+}
+
+TEST(BpeTrainer, SavedVocabularyRoundTripsAnyText) {
+  auto trained = train(360);
+  test::TempDir dir;
+  trained.save(dir.file("tokenizer.json"));
+  auto loaded = BpeTokenizer::from_file(dir.file("tokenizer.json"));
+  const auto cases = read_json_file(test::tiny_llama_dir() + "/tokenizer_cases.json");
+  for (const auto& c : cases) {
+    const auto text = c["text"].get<std::string>();
+    const auto ids = trained.encode(text);
+    EXPECT_EQ(loaded.encode(text), ids) << text;
+    EXPECT_EQ(loaded.decode(ids), text) << text;
+  }
+  // The file is in Hugging Face's layout.
+  auto json = read_json_file(dir.file("tokenizer.json"));
+  EXPECT_EQ(json["model"]["type"], "BPE");
+  EXPECT_TRUE(json["model"]["merges"][0].is_array());
+  EXPECT_EQ(json["decoder"]["type"], "ByteLevel");
+}
+
+TEST(BpeTrainer, RejectsVocabularySmallerThanTheByteAlphabet) {
+  EXPECT_THAT(test::error_message([] { train(100); }), HasSubstr("vocab_size"));
+}
+
+}  // namespace
+}  // namespace kvchain

@@ -1,0 +1,229 @@
+// The dense retriever: FAISS over the tiny fixture model's pooled hidden states, checked against
+// vectors computed here straight from the model.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/io/text.h"
+#include "engine/model/checkpoint.h"
+#include "engine/tokenizer/bpe_tokenizer.h"
+#include "retrievers/corpus.h"
+#include "retrievers/dense_index.h"
+#include "tests/support/test_support.h"
+
+namespace kvchain::retrievers {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+const std::vector<Passage>& corpus() {
+  static const std::vector<Passage> passages = {
+      {"fox", "The quick brown fox jumps over the lazy dog."},
+      {"empty", ""},
+      {"unicode", "Caff\u00e8 cr\u00e8me br\u00fbl\u00e9e \u2014 \u6771\u4eac and Z\u00fcrich"},
+      {"paris", "Paris is the capital of France."},
+      {"plants", "Photosynthesis converts light into chemical energy in plants."},
+      {"short", "A short one."}};
+  return passages;
+}
+
+std::string write_corpus(const test::TempDir& dir) {
+  const auto path = dir.file("corpus.jsonl");
+  std::ofstream out(path);
+  for (const auto& p : corpus()) out << Json{{"id", p.id}, {"contents", p.contents}}.dump() << "\n";
+  return path;
+}
+
+DenseIndexOptions options_for(const test::TempDir& dir, const std::string& out, bool hnsw) {
+  DenseIndexOptions options;
+  options.corpus = write_corpus(dir);
+  options.out_dir = dir.file(out);
+  options.model_dir = test::tiny_llama_dir();
+  options.hnsw = hnsw;
+  options.batch_size = 4;  // more than one batch, with passages of several lengths in each
+  return options;
+}
+
+// Mean-pooled, normalised final hidden states of one unpadded text: the reference vectors.
+torch::Tensor reference_vector(const std::string& text) {
+  static const auto model = [] {
+    auto m = load_model(test::tiny_llama_dir(), torch::kCPU);
+    m->eval();
+    return m;
+  }();
+  static const auto tokenizer = BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
+  const auto ids = tokenizer.encode(text);
+  if (ids.empty()) return torch::zeros({model->config().hidden_size});
+  torch::NoGradGuard no_grad;
+  ForwardArgs args;
+  args.input_ids = torch::tensor(ids, torch::kInt64).unsqueeze(0);
+  const auto pooled = model->forward(args).hidden_states[0].to(torch::kFloat32).mean(0);
+  return pooled / pooled.norm();
+}
+
+// One flat index over corpus(), shared by the tests that only read it.
+class DenseIndex : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    build_dense_index(options_for(*dir_, "flat", false));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string index_dir() { return dir_->file("flat"); }
+  static test::TempDir* dir_;
+};
+test::TempDir* DenseIndex::dir_ = nullptr;
+
+// A copy of the flat index whose file `name` is then rewritten by the test.
+std::string copy_index(const test::TempDir& to, const std::string& from) {
+  const auto dir = to.file("copy");
+  fs::copy(from, dir, fs::copy_options::recursive);
+  return dir;
+}
+
+TEST_F(DenseIndex, WritesEveryFileAndNoTemporaries) {
+  for (const char* name : {"index.json", "embeddings.npy", "faiss.index", "doc_ids.txt"}) {
+    EXPECT_TRUE(fs::exists(fs::path(index_dir()) / name)) << name;
+  }
+  for (const auto& entry : fs::directory_iterator(index_dir())) {
+    EXPECT_THAT(entry.path().filename().string(), ::testing::Not(HasSubstr(".tmp")));
+  }
+  const auto manifest = read_json_file(index_dir() + "/index.json");
+  EXPECT_EQ(manifest["kind"], "dense");
+  EXPECT_EQ(manifest["format_version"], 1);
+  EXPECT_EQ(manifest["faiss"], "flat");
+  EXPECT_EQ(manifest["pooling"], "mean");
+  EXPECT_EQ(manifest["dim"], 64);
+  EXPECT_EQ(manifest["passages"], 6);
+  EXPECT_TRUE(fs::path(manifest["model"].get<std::string>()).is_absolute());
+  EXPECT_EQ(read_text_file(index_dir() + "/doc_ids.txt"),
+            "fox\nempty\nunicode\nparis\nplants\nshort\n");
+}
+
+TEST_F(DenseIndex, EmbeddingsAreANumpyFileOfTheReferenceVectors) {
+  const auto bytes = read_text_file(index_dir() + "/embeddings.npy");
+  ASSERT_GE(bytes.size(), 10u);
+  EXPECT_EQ(bytes.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
+  const size_t header_length = static_cast<uint8_t>(bytes[8]) | static_cast<uint8_t>(bytes[9]) << 8;
+  const size_t data_start = 10 + header_length;
+  EXPECT_EQ(data_start % 64, 0u);
+  const auto header = bytes.substr(10, header_length);
+  EXPECT_THAT(header, HasSubstr("'descr': '<f4'"));
+  EXPECT_THAT(header, HasSubstr("'fortran_order': False"));
+  EXPECT_THAT(header, HasSubstr("'shape': (6, 64)"));
+  EXPECT_EQ(header.back(), '\n');
+  ASSERT_EQ(bytes.size(), data_start + 6 * 64 * sizeof(float));
+
+  auto rows = torch::empty({6, 64}, torch::kFloat32);
+  std::memcpy(rows.data_ptr<float>(), bytes.data() + data_start, 6 * 64 * sizeof(float));
+  for (size_t i = 0; i < corpus().size(); ++i) {
+    EXPECT_LT(test::max_abs_diff(rows[i], reference_vector(corpus()[i].contents)), 1e-4)
+        << corpus()[i].id;
+  }
+  EXPECT_EQ(rows[1].abs().sum().item<float>(), 0.0f) << "the empty passage is the zero vector";
+}
+
+TEST_F(DenseIndex, QueryEqualToAPassageFindsItWithScoreOne) {
+  const auto index = open_dense_index(index_dir(), "cpu");
+  EXPECT_EQ(index->size(), 6);
+  const auto hits = index->search({corpus()[2].contents, corpus()[4].contents}, 3, 2);
+  ASSERT_EQ(hits.size(), 2u);
+  ASSERT_EQ(hits[0].size(), 3u);
+  EXPECT_EQ(hits[0][0].doc_id, "unicode");
+  EXPECT_NEAR(hits[0][0].score, 1.0, 1e-4);
+  EXPECT_EQ(hits[1][0].doc_id, "plants");
+  EXPECT_NEAR(hits[1][0].score, 1.0, 1e-4);
+}
+
+TEST_F(DenseIndex, ScoresAreReferenceCosinesBestFirst) {
+  const auto index = open_dense_index(index_dir(), "cpu");
+  const std::string query = "Which city is the capital of France?";
+  const auto hits = index->search({query}, 10, 1).at(0);
+  ASSERT_EQ(hits.size(), 6u) << "k is capped at the corpus size";
+  const auto q = reference_vector(query);
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (i > 0) {
+      EXPECT_GE(hits[i - 1].score, hits[i].score);
+    }
+    const auto& passage = *std::find_if(corpus().begin(), corpus().end(),
+                                        [&](const Passage& p) { return p.id == hits[i].doc_id; });
+    const float cosine = (q * reference_vector(passage.contents)).sum().item<float>();
+    EXPECT_NEAR(hits[i].score, cosine, 1e-4) << passage.id;
+  }
+}
+
+TEST_F(DenseIndex, EmptyQueryReturnsTheFirstPassagesWithScoreZero) {
+  const auto hits = open_dense_index(index_dir(), "cpu")->search({""}, 3, 1).at(0);
+  ASSERT_EQ(hits.size(), 3u);
+  for (size_t i = 0; i < hits.size(); ++i) {
+    EXPECT_EQ(hits[i].doc_id, corpus()[i].id);
+    EXPECT_EQ(hits[i].score, 0.0f);
+  }
+}
+
+TEST_F(DenseIndex, RefusesANonPositiveK) {
+  const auto index = open_dense_index(index_dir(), "cpu");
+  EXPECT_THAT(test::error_message([&] { index->search({"fox"}, 0, 1); }), HasSubstr("k"));
+}
+
+TEST_F(DenseIndex, HnswFindsTheSameFirstPassage) {
+  test::TempDir dir;
+  build_dense_index(options_for(dir, "hnsw", true));
+  EXPECT_EQ(read_json_file(dir.file("hnsw/index.json"))["faiss"], "hnsw");
+  const auto hnsw = open_dense_index(dir.file("hnsw"), "cpu");
+  const auto flat = open_dense_index(index_dir(), "cpu");
+  std::vector<std::string> queries = {"Which city is the capital of France?", "a lazy dog"};
+  for (const auto& p : corpus()) {
+    if (!p.contents.empty()) queries.push_back(p.contents);
+  }
+  const auto hnsw_hits = hnsw->search(queries, 1, 1);
+  const auto flat_hits = flat->search(queries, 1, 1);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    EXPECT_EQ(hnsw_hits[i].at(0).doc_id, flat_hits[i].at(0).doc_id) << queries[i];
+  }
+}
+
+TEST_F(DenseIndex, RefusesAManifestOfAnotherKindOrVersion) {
+  for (const auto& [field, value] :
+       std::vector<std::pair<std::string, Json>>{{"kind", "bm25"}, {"format_version", 2}}) {
+    test::TempDir dir;
+    const auto copy = copy_index(dir, index_dir());
+    auto manifest = read_json_file(copy + "/index.json");
+    manifest[field] = value;
+    write_json_file_atomic(copy + "/index.json", manifest);
+    const auto message = test::error_message([&] { open_dense_index(copy, "cpu"); });
+    EXPECT_THAT(message, HasSubstr("index.json"));
+    EXPECT_THAT(message, HasSubstr("'" + field + "'"));
+  }
+}
+
+TEST_F(DenseIndex, RefusesDocIdsWithALineMissing) {
+  test::TempDir dir;
+  const auto copy = copy_index(dir, index_dir());
+  std::ofstream(copy + "/doc_ids.txt", std::ios::trunc) << "fox\nempty\nunicode\nparis\nplants\n";
+  const auto message = test::error_message([&] { open_dense_index(copy, "cpu"); });
+  EXPECT_THAT(message, HasSubstr("doc_ids.txt"));
+  EXPECT_THAT(message, HasSubstr("5 ids"));
+}
+
+TEST(DenseIndexBuild, LastPoolingAndTruncationStillFindTheSamePassage) {
+  test::TempDir dir;
+  auto options = options_for(dir, "last", false);
+  options.pooling = Pooling::last;
+  options.max_tokens = 4;  // truncates all but the empty passage, and the queries alike
+  build_dense_index(options);
+  const auto index = open_dense_index(options.out_dir, "cpu");
+  const auto hits = index->search({corpus()[0].contents}, 1, 1).at(0);
+  EXPECT_EQ(hits.at(0).doc_id, "fox");
+  EXPECT_NEAR(hits.at(0).score, 1.0, 1e-4);
+}
+
+}  // namespace
+}  // namespace kvchain::retrievers

@@ -1,0 +1,55 @@
+// Compression & QA's passages: a record's own retrieval, cut to top_k, or BM25's for the
+// question when the record carries none.
+#include <gtest/gtest.h>
+
+#include "tasks/task.h"
+#include "tests/support/generated_world.h"
+
+namespace kvchain::tasks {
+namespace {
+
+class CompressionQATest : public test::GeneratedWorld {
+ protected:
+  static Json record() { return split("compression_qa").front(); }
+  static std::string first_input(const Json& r, int64_t top_k) {
+    return make_task("compression_qa", world_dir(), {top_k})
+        ->input(r, "r", 0, ChainMode::kShared, {});
+  }
+};
+
+TEST_F(CompressionQATest, ARecordsOwnPassagesAreAllReadOrTheFirstTopK) {
+  const auto r = record();
+  const auto& passages = r["passages"];
+  ASSERT_EQ(passages.size(), 5u);
+  const auto all = first_input(r, 0), two = first_input(r, 2);
+  for (size_t i = 0; i < passages.size(); ++i) {
+    const auto text = passages[i]["contents"].get<std::string>();
+    EXPECT_NE(all.find(text), std::string::npos) << i;
+    EXPECT_EQ(two.find(text) != std::string::npos, i < 2) << i;
+  }
+  EXPECT_EQ(all.rfind("<retrieved>\n", 0), 0u);
+  EXPECT_EQ(all.substr(all.size() - 13), "<compressed>\n");
+}
+
+TEST_F(CompressionQATest, WithoutPassagesBm25RetrievesTopKForTheQuestion) {
+  auto r = record();
+  const auto gold = r["supporting_passages"][0].get<std::string>();
+  std::string gold_text;
+  for (const auto& p : r["passages"]) {
+    if (p["id"] == gold) gold_text = p["contents"].get<std::string>();
+  }
+  ASSERT_FALSE(gold_text.empty());
+  r.erase("passages");
+  const auto one = first_input(r, 0), three = first_input(r, 3);
+  // One passage by default, three when asked; the gold one among the three for this question.
+  const auto count = [](const std::string& text) {
+    size_t n = 0;
+    for (size_t at = text.find("\n"); at != std::string::npos; at = text.find("\n", at + 1)) ++n;
+    return n;
+  };
+  EXPECT_LT(count(one), count(three));
+  EXPECT_NE(three.find(gold_text), std::string::npos) << three;
+}
+
+}  // namespace
+}  // namespace kvchain::tasks
