@@ -4,6 +4,8 @@
 
 #include "app/commands.h"
 #include "app/options.h"
+#include "engine/adapters/adapter.h"
+#include "engine/chain/chain_model.h"
 #include "engine/generation/greedy.h"
 #include "engine/io/error.h"
 #include "engine/model/checkpoint.h"
@@ -19,7 +21,7 @@ std::unique_ptr<BpeTokenizer> tokenizer_beside(const std::string& dir) {
 }
 
 struct GenerateArgs {
-  std::string model_dir, prompt, prompt_ids, device = "cpu";
+  std::string model_dir, prompt, prompt_ids, adapter, device = "cpu";
   int64_t max_new_tokens = 32;
   std::vector<std::string> stop;
   bool json = false;
@@ -49,13 +51,27 @@ void run_generate(const GenerateArgs& a) {
   options.max_new_tokens = a.max_new_tokens;
   options.eos_token_ids = model->config().eos_token_ids;
   options.stop_strings = a.stop;
-  auto cache = model->make_cache(1, static_cast<int64_t>(prompt.size()) + a.max_new_tokens,
-                                 KVCache::Layout::kStatic);
-  ForwardArgs prefill;
-  prefill.input_ids = torch::tensor(prompt, torch::kInt64).unsqueeze(0);
-  prefill.tag = {"", SegmentRole::kInput};
-  auto result =
-      generate_greedy(*model, cache, prefill, options, tokenizer.get(), {"", SegmentRole::kOutput});
+  GenerationResult result;
+  if (a.adapter.empty()) {
+    auto cache = model->make_cache(1, static_cast<int64_t>(prompt.size()) + a.max_new_tokens,
+                                   KVCache::Layout::kStatic);
+    ForwardArgs prefill;
+    prefill.input_ids = torch::tensor(prompt, torch::kInt64).unsqueeze(0);
+    prefill.tag = {"", SegmentRole::kInput};
+    result = generate_greedy(*model, cache, prefill, options, tokenizer.get(),
+                             {"", SegmentRole::kOutput});
+  } else {
+    // The adapter's prompt goes first, as a chain member's does: [P][prompt] -> output.
+    for (auto& p : model->parameters()) p.set_requires_grad(false);
+    ChainModel chain(model);
+    const std::string member = "adapter";
+    chain.set_adapter(member, load_adapter(a.adapter, *model));
+    auto cache = model->make_cache(1);
+    result = chain.generate(
+        cache,
+        {LayoutPart::prompt(member), LayoutPart::tokens({member, SegmentRole::kInput}, prompt)},
+        member, options, tokenizer.get());
+  }
   if (a.json) {
     auto ids = prompt;
     ids.insert(ids.end(), result.tokens.begin(), result.tokens.end());
@@ -118,6 +134,9 @@ void register_model_commands(CLI::App& app) {
   text->excludes(ids);
   generate->add_option("--max-new-tokens", args->max_new_tokens, "Generation bound")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  generate->add_option("--adapter", args->adapter,
+                       "A prompt-tuning or prefix adapter (kvchain file or PEFT directory) put "
+                       "before the prompt");
   generate->add_option("--stop", args->stop, "Stop string (repeatable)");
   generate->add_option("--device", args->device, "cpu, cuda or cuda:N");
   generate->add_flag("--json", args->json, "Print {\"ids\", \"text\", \"stop_reason\"}");

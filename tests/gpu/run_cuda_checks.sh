@@ -47,8 +47,13 @@ build-cuda/kvchain train-tokenizer --corpus "$bundle/fixtures/tiny-llama/README.
   --out "$work/tokenizer.json" --vocab-size 300 --min-frequency 1
 python3 tests/gpu/hf_interop.py "$bundle/fixtures/tiny-llama" "$work" build-cuda/kvchain || status=1
 
-echo "== a chain member trains against a bfloat16 base on cuda, and the chain runs in every mode"
+echo "== PEFT's adapters load in kvchain, kvchain's in PEFT (fixtures for tests/samples/peft/)"
 build-cuda/kvchain data generate --out "$work/world" --seed 3 > /dev/null
+python3 tests/gpu/peft_interop.py "$bundle/fixtures/tiny-llama" "$work/world" build-cuda/kvchain \
+  "$work/peft" || status=1
+tar -czf "$out/peft-fixtures.tar.gz" -C "$work/peft" .
+
+echo "== a chain member trains against a bfloat16 base on cuda, and the chain runs in every mode"
 tiny="$bundle/fixtures/tiny-llama"
 for member in compressor qa; do
   build-cuda/kvchain train --base "$tiny" --data "$work/world" --task compression_qa --device cuda \
