@@ -7,6 +7,7 @@
 #include "engine/io/content_hash.h"
 #include "engine/io/json_file.h"
 #include "experiments/member_training.h"
+#include "experiments/source_identity.h"
 
 namespace kvchain::experiments {
 namespace fs = std::filesystem;
@@ -23,15 +24,6 @@ size_t init_index(const std::vector<std::string>& members, const std::string& me
 }
 
 }  // namespace
-
-std::string build_identity() {
-  static const std::string identity = [] {
-    std::error_code error;
-    const auto self = fs::read_symlink("/proc/self/exe", error);
-    return error ? std::string("unknown") : file_content_hash(self.string());
-  }();
-  return identity;
-}
 
 AdapterCache::AdapterCache(const SuiteConfig& config, TaskOf task_of)
     : config_(config),
@@ -55,7 +47,8 @@ std::string AdapterCache::adapter(const SuiteJob& job, const std::string& member
               {"train", file_content_hash(job.dir + "/" + job.task + "/train.jsonl")},
               {"base", base_hash_},
               {"earlier", earlier},
-              {"build", build_identity()}};
+              {"device", config_.device},
+              {"sources", KVCHAIN_SOURCE_IDENTITY}};
   const auto path = config_.results_dir + "/cache/adapters/" + job.stem() + "-" + member + "-" +
                     tasks::training_name(training) + "-s" + std::to_string(seed) + "-" +
                     content_hash(key.dump()) + (cascade ? "" : ".safetensors");

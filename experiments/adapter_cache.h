@@ -12,9 +12,10 @@ namespace kvchain::experiments {
 
 // The adapters a suite's systems read, trained on first use and kept under
 // RESULTS/cache/adapters/, each keyed by a content hash of what produced it: the task, member,
-// training method, seed and settings, the training split's bytes, the base model's bytes, the
-// frozen members it reads and the kvchain build that trained it. A rerun, or another suite with
-// the same settings, finds them; a change to any of these trains anew.
+// training method, seed, device and settings, the training split's bytes, the base model's
+// bytes, the frozen members it reads and the library sources that trained it (with the
+// libtorch version and compiler: KVCHAIN_SOURCE_IDENTITY). A rerun, or another suite with the
+// same settings, finds them; a change to any of these trains anew.
 class AdapterCache {
  public:
   using TaskOf = std::function<const tasks::Task&(const SuiteJob&)>;
@@ -37,9 +38,5 @@ class AdapterCache {
   TaskOf task_of_;
   std::string base_hash_;
 };
-
-// What identifies the running kvchain build in cache keys: its version and the hash of the
-// executable's bytes, so adapters trained by other code are not silently reused.
-std::string build_identity();
 
 }  // namespace kvchain::experiments

@@ -5,6 +5,7 @@
 
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
+#include "engine/io/fault_point.h"
 #include "engine/io/text.h"
 #include "engine/training/progress.h"
 #include "eval/accuracy.h"
@@ -113,6 +114,7 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
     std::snprintf(status, sizeof status, "EM %.1f F1 %.1f Acc %.1f", summary.em / summary.n,
                   summary.f1 / summary.n, summary.acc / summary.n);
     progress.update(static_cast<int64_t>(i + 1), status);
+    fault_point("eval-example");
   }
   if (summary.n > 0) {
     const double n = static_cast<double>(summary.n);

@@ -6,8 +6,11 @@
 # the retrieved passages) and print EM / F1 / prefilled tokens per mode.
 # Usage: experiments/fthss_smoke.sh [OUT_DIR] [extra `kvchain train` options]
 # Environment: TASK (compression_qa or rewrite_qa), KVCHAIN (the binary), DEVICE (cpu),
-# QA_EPOCHS (10), MODES (the runs to make, all by default: native rag single untrained-text text
-# shared shared-evict distill), BASE (data/base; "pretrain" pretrains one in OUT_DIR/base on the
+# QA_EPOCHS (10), TEST_LIMIT (the first N test records; all by default), CHECK (1: assert the
+# properties every run must have, as the reduced run in ctest does: every mode scores every test
+# record, FTHSS prefills fewer tokens than the text chain, eviction keeps FTHSS's answers and
+# lowers its KV peak), MODES (the runs to make, all by default: native rag single untrained-text
+# text shared shared-evict distill), BASE (data/base; "pretrain" pretrains one in OUT_DIR/base on the
 # world and PRETRAIN_TEXT, extra text files, with
 # PRETRAIN_EPOCHS (40), PRETRAIN_BATCH (8), PRETRAIN_SEQ_LEN (512), PRETRAIN_VOCAB (2048) and
 # PRETRAIN_PRESET (tiny)).
@@ -77,7 +80,8 @@ run() {  # NAME MODE [options...]
   wants "$name" || return 0
   stage "chain $name"
   local summary
-  summary=$($kvchain chain "${common[@]}" --mode "$mode" --out "$out/predictions-$name.jsonl" "$@")
+  summary=$($kvchain chain "${common[@]}" ${TEST_LIMIT:+--limit "$TEST_LIMIT"} --mode "$mode" \
+    --out "$out/predictions-$name.jsonl" "$@")
   echo "$summary" > "$out/summary-$name.json"
   echo "$name $summary"
 }
@@ -112,3 +116,28 @@ for member in $first qa-text qa-fthss distill single; do
     } END { printf "  %-12s", m; for (i = 1; i <= last; i++) printf " %.2f", sum[i] / n[i]; print "" }' \
     "$out/$member.safetensors.log.jsonl"
 done
+
+[ "${CHECK:-0}" = 1 ] || exit 0
+field() {  # MODE FIELD: a number from the mode's summary
+  grep -o "\"$2\":[0-9.e+-]*" "$out/summary-$1.json" | cut -d: -f2
+}
+failed=0
+check() {  # DESCRIPTION AWK-CONDITION
+  if awk "BEGIN { exit !($2) }"; then echo "ok   $1"; else echo "FAIL $1 ($2)"; failed=1; fi
+}
+records=$(field text n)
+for mode in native rag single untrained-text text shared shared-evict distill; do
+  [ -f "$out/summary-$mode.json" ] || continue
+  check "$mode scores every test record" "$(field "$mode" n) == $records && $records > 0"
+done
+check "FTHSS prefills fewer tokens than the text chain" \
+  "$(field shared prefilled_tokens) < $(field text prefilled_tokens)"
+check "eviction keeps FTHSS's answers" \
+  "$(field shared-evict em) == $(field shared em) && $(field shared-evict f1) == $(field shared f1)"
+check "eviction lowers FTHSS's KV peak" \
+  "$(field shared-evict kv_bytes_peak) < $(field shared kv_bytes_peak)"
+cmp -s <(grep -o '"prediction":"[^"]*"' "$out/predictions-shared.jsonl") \
+  <(grep -o '"prediction":"[^"]*"' "$out/predictions-shared-evict.jsonl") &&
+  echo "ok   eviction keeps every FTHSS prediction" ||
+  { echo "FAIL eviction changed FTHSS predictions"; failed=1; }
+exit $failed

@@ -12,6 +12,7 @@
 
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
+#include "engine/io/fault_point.h"
 #include "engine/io/safetensors.h"
 #include "engine/training/progress.h"
 
@@ -241,6 +242,7 @@ TrainSummary Trainer::train(int64_t num_examples,
         (last || (options_.checkpoint_every > 0 && (step + 1) % options_.checkpoint_every == 0))) {
       save_checkpoint(step + 1, optimizer);
     }
+    fault_point("train-step");
   }
   summary.steps = total;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

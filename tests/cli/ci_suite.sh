@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# CI's subset of the smoke suite (experiments/suites/ci.json): the embedded world and base, all four
-# tasks and all seven methods, on a few examples each. Its report stays in results/ci/ as the
-# run's artifact; the smoke suite itself (experiments/suites/smoke.json) is the README's main command.
-# Usage: ci_suite.sh KVCHAIN (run from anywhere; works in the checkout)
+# CI's subset of the smoke suite (experiments/suites/ci.json): the embedded world and base, all
+# four tasks and all seven methods, on a few examples each, written under OUT_DIR (the build
+# folder), never into the checkout. Its report is the CI run's artifact; the smoke suite itself
+# (experiments/suites/smoke.json) is the README's main command.
+# Usage: ci_suite.sh KVCHAIN OUT_DIR (run from anywhere)
 set -euo pipefail
-kvchain=$1
+kvchain=$1 out=$2
 cd "$(dirname "$0")/../.."
-rm -rf results/ci && mkdir -p results/ci
-"$kvchain" suite experiments/suites/ci.json 2> results/ci/suite.log | tee results/ci/suite.out
-report=results/ci/report.md
+rm -rf "$out" && mkdir -p "$out"
+sed -e "s|\"results/world\"|\"$out/world\"|" -e "s|\"results\": \"results\"|\"results\": \"$out\"|" \
+  experiments/suites/ci.json > "$out/ci.json"
+grep -q "\"results\": \"$out\"" "$out/ci.json" || { echo "FAIL: ci.json's layout changed"; exit 1; }
+"$kvchain" suite "$out/ci.json" 2> "$out/suite.log" | tee "$out/suite.out"
+report=$out/ci/report.md
 for task in compression_qa rewrite_qa memory_reasoning active_rag; do
   grep -q "| Method | .*$task" "$report" || { echo "FAIL: $report lacks $task"; exit 1; }
 done

@@ -134,7 +134,7 @@ TEST(AttentionTest, FusedRotaryWriteEqualsTheComposedPath) {
   auto probe_cache = torch::zeros({2, kv_heads, 8, d}, probe.options());
   if (!kernels::rotary_write_supports(probe, probe_tables.cos, probe_tables.sin, probe_cache,
                                       probe_cache, slot)) {
-    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
+    KVCHAIN_SKIP_CUDA_ONLY("the fused kernels need a CUDA device and kvchain's CUDA kernels");
   }
   torch::manual_seed(8);
   auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
@@ -188,7 +188,7 @@ TEST(AttentionTest, FusedRotaryWriteEqualsTheComposedPath) {
 
 TEST(AttentionTest, FusedSiluMulEqualsSiluTimesUp) {
   if (!kernels::silu_mul_supports(randn({1, 8}))) {
-    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
+    KVCHAIN_SKIP_CUDA_ONLY("the fused kernels need a CUDA device and kvchain's CUDA kernels");
   }
   torch::manual_seed(9);
   for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
@@ -209,7 +209,7 @@ TEST(AttentionTest, FusedSiluMulEqualsSiluTimesUp) {
 TEST(AttentionTest, FusedRmsNormEqualsTransformersRounding) {
   auto weight = randn({8});
   if (!kernels::rms_norm_supports(randn({2, 8}), weight)) {
-    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
+    KVCHAIN_SKIP_CUDA_ONLY("the fused kernels need a CUDA device and kvchain's CUDA kernels");
   }
   torch::manual_seed(10);
   for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
@@ -236,7 +236,7 @@ TEST(AttentionTest, FusedRmsNormEqualsTransformersRounding) {
 TEST(AttentionTest, FusedAddLinearRmsNormEqualsAddmmThenNorm) {
   if (!kernels::add_linear_rms_norm_supports(randn({1, 8}), randn({4, 8}), randn({1, 4}),
                                              randn({4}))) {
-    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
+    KVCHAIN_SKIP_CUDA_ONLY("the fused kernels need a CUDA device and kvchain's CUDA kernels");
   }
   torch::manual_seed(12);
   const double eps = 1e-5;
@@ -285,7 +285,7 @@ TEST(AttentionTest, FusedAddLinearRmsNormEqualsAddmmThenNorm) {
 
 TEST(AttentionTest, FusedArgmaxEqualsTorchArgmax) {
   if (!kernels::argmax_supports(randn({8}))) {
-    GTEST_SKIP() << "the fused kernels need a CUDA device and kvchain's CUDA kernels";
+    KVCHAIN_SKIP_CUDA_ONLY("the fused kernels need a CUDA device and kvchain's CUDA kernels");
   }
   torch::manual_seed(11);
   auto expect_argmax = [](const torch::Tensor& x, const std::string& what) {

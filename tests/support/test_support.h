@@ -1,5 +1,6 @@
 #pragma once
 
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -8,6 +9,11 @@
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
 #include "engine/model/llama_model.h"
+
+// The one skip a test run accepts (tests/CMakeLists.txt): a CUDA-only test on a machine or build
+// without CUDA. Any other skip, and a suite whose setup throws (which GoogleTest reports as
+// skipped tests), fails the run.
+#define KVCHAIN_SKIP_CUDA_ONLY(why) GTEST_SKIP() << "CUDA-only test skipped: " << why
 
 namespace kvchain::test {
 
