@@ -90,6 +90,57 @@ TEST_P(ChainRunnerModes, EvictionKeepsOutputsAndFreesTheFinishedMembersContext) 
   EXPECT_GT(evicted[0].evicted_slots, 6);
   EXPECT_LT(evicted[1].kv_bytes_resident, kept[1].kv_bytes_resident);
   EXPECT_LT(evicted[1].kv_bytes_peak, kept[1].kv_bytes_peak);
+  // What eviction frees is bytes in use (the reports' KV columns), not the allocation: right
+  // after A's turn the evicted run holds fewer bytes in use and the same buffers.
+  const int64_t per_slot = f.base->config().kv_bytes_per_token(4);
+  EXPECT_EQ(kept[0].kv_bytes_resident - evicted[0].kv_bytes_resident,
+            evicted[0].evicted_slots * per_slot);
+  EXPECT_EQ(evicted[0].kv_bytes_allocated, kept[0].kv_bytes_allocated);
+}
+
+// A multi-round cascade's outputs, turn by turn, equal a step-by-step reference: the same parts
+// appended to one cache by ChainModel::run, each token the argmax of the last logits, an output
+// that ends at its budget (not at EOS) cached whole, as the runner caches it.
+TEST_P(ChainRunnerModes, CascadeOutputsEqualAStepByStepReference) {
+  Fixture f(GetParam());
+  RunnerOptions options;
+  options.eos_token_id = 2;
+  options.prompts_first = {"A", "B"};
+  ChainRunner runner(f.chain, &f.tokenizer, options);
+  const std::vector<std::string> rounds = {"A", "B", "A", "B"};
+  constexpr int64_t kBudget = 5;
+  const auto shared = f.tokenizer.encode("Shared question text.");
+  const auto input_of = [&](size_t turn) {
+    return f.tokenizer.encode("Turn " + std::to_string(turn) + ":");
+  };
+  const auto turns =
+      runner.run(shared, [&](const std::vector<TurnRecord>& done) -> std::optional<TurnPlan> {
+        if (done.size() == rounds.size()) return std::nullopt;
+        return TurnPlan{rounds[done.size()], input_of(done.size()), kBudget, false};
+      });
+  ASSERT_EQ(turns.size(), rounds.size());
+
+  torch::NoGradGuard no_grad;
+  auto cache = f.base->make_cache(1);
+  for (size_t turn = 0; turn < rounds.size(); ++turn) {
+    const auto& member = rounds[turn];
+    std::vector<LayoutPart> parts;
+    if (turn == 0) {
+      parts = {LayoutPart::prompt("A"), LayoutPart::prompt("B"),
+               LayoutPart::tokens({"", SegmentRole::kShared}, shared)};
+    }
+    parts.push_back(LayoutPart::tokens({member, SegmentRole::kInput}, input_of(turn)));
+    auto logits = f.chain.run(cache, parts, /*last_logits_only=*/true).logits;
+    std::vector<int64_t> expected;
+    while (true) {
+      const int64_t token = logits[0][-1].argmax().item<int64_t>();
+      expected.push_back(token);
+      if (token == 2) break;  // EOS ends the output and is not cached
+      logits = f.chain.run(cache, {LayoutPart::output(member, {token}, -1, false)}, true).logits;
+      if (static_cast<int64_t>(expected.size()) == kBudget) break;
+    }
+    EXPECT_EQ(turns[turn].output_ids, expected) << "turn " << turn;
+  }
 }
 
 TEST_P(ChainRunnerModes, SharedModeDoesNotPrefillTheEarlierOutputAgain) {

@@ -101,7 +101,9 @@ TEST(Checkpoint, LoadsInHalfPrecision) {
   auto ids = sample_ids(reference->config().vocab_size);
   auto diff = test::max_abs_diff(logits_of(*reference, ids), logits_of(*half, ids));
   EXPECT_GT(diff, 0.0);  // it really ran in bf16
-  EXPECT_LT(diff, 0.5);
+  // Measured 1.08e-2 on logits within +-1.2 (libtorch 1.13, CPU); the bound is 2.8x that. A
+  // weight loaded into the wrong place or unconverted moves them by tenths or more.
+  EXPECT_LT(diff, 0.03);
 }
 
 TEST(Checkpoint, MissingTensorIsNamed) {

@@ -13,6 +13,7 @@ namespace kvchain {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 const BpeTokenizer& fixture_tokenizer() {
   static const BpeTokenizer tokenizer =
@@ -56,7 +57,7 @@ TEST(Tokenizer, OutOfRangeIdIsAClearError) {
   EXPECT_THAT(test::error_message([] {
                 fixture_tokenizer().decode({5, 100000});
               }),
-              HasSubstr("100000"));
+              StartsWith("tokenizer: id 100000 is outside the vocabulary (size "));
 }
 
 TEST(Tokenizer, MalformedTokenizerJsonNamesTheField) {
@@ -64,8 +65,8 @@ TEST(Tokenizer, MalformedTokenizerJsonNamesTheField) {
   auto json = read_json_file(test::tiny_llama_dir() + "/tokenizer.json");
   json["model"]["type"] = "Unigram";
   write_json_file_atomic(dir.file("tokenizer.json"), json);
-  EXPECT_THAT(test::error_message([&] { BpeTokenizer::from_file(dir.file("tokenizer.json")); }),
-              HasSubstr("tokenizer.json"));
+  EXPECT_EQ(test::error_message([&] { BpeTokenizer::from_file(dir.file("tokenizer.json")); }),
+            dir.file("tokenizer.json") + ": model.type 'Unigram' is not BPE");
 }
 
 TEST(RegexSplitter, WhitespaceRunGivesBackItsLastSpace) {
@@ -78,8 +79,9 @@ TEST(RegexSplitter, WhitespaceRunGivesBackItsLastSpace) {
 }
 
 TEST(RegexSplitter, RejectsGeneralLookAround) {
-  EXPECT_THAT(test::error_message([] { RegexSplitter s("a(?=b)", "tokenizer.json"); }),
-              HasSubstr("look-around"));
+  EXPECT_EQ(test::error_message([] { RegexSplitter s("a(?=b)", "tokenizer.json"); }),
+            "tokenizer.json: regex look-around is not supported except the '\\s+(?!\\S)|\\s+' "
+            "idiom: a(?=b)");
 }
 
 std::string training_corpus() {
@@ -132,7 +134,8 @@ TEST(BpeTrainer, SavedVocabularyRoundTripsAnyText) {
 }
 
 TEST(BpeTrainer, RejectsVocabularySmallerThanTheByteAlphabet) {
-  EXPECT_THAT(test::error_message([] { train(100); }), HasSubstr("vocab_size"));
+  EXPECT_THAT(test::error_message([] { train(100); }),
+              StartsWith("train_bpe: vocab_size 100 cannot hold the 256 byte symbols and "));
 }
 
 }  // namespace

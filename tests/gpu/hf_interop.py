@@ -26,7 +26,9 @@ def check(name, ok, detail):
 
 ids = torch.tensor(reference["input_ids"])
 expected = torch.tensor(reference["logits"])
-for sub, tolerance in (("f32-sharded", 1e-4), ("bf16", 0.5)):
+# bf16: measured 9.0e-3 on logits within +-1.2 (H100, 2026-11-23 and 2026-12-06); the bound is
+# 2.8x that, where a misplaced or unconverted weight moves the logits by tenths or more.
+for sub, tolerance in (("f32-sharded", 1e-4), ("bf16", 0.025)):
     model = AutoModelForCausalLM.from_pretrained(f"{work}/{sub}", dtype=torch.float32)
     with torch.no_grad():
         err = (model(ids).logits - expected).abs().max().item()

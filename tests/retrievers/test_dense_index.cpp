@@ -19,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 const std::vector<Passage>& corpus() {
   static const std::vector<Passage> passages = {
@@ -170,7 +171,8 @@ TEST_F(DenseIndex, EmptyQueryReturnsTheFirstPassagesWithScoreZero) {
 
 TEST_F(DenseIndex, RefusesANonPositiveK) {
   const auto index = open_dense_index(index_dir(), "cpu");
-  EXPECT_THAT(test::error_message([&] { index->search({"fox"}, 0, 1); }), HasSubstr("k"));
+  EXPECT_EQ(test::error_message([&] { index->search({"fox"}, 0, 1); }),
+            "dense search: k must be positive, got 0");
 }
 
 TEST_F(DenseIndex, HnswFindsTheSameFirstPassage) {
@@ -199,8 +201,9 @@ TEST_F(DenseIndex, RefusesAManifestOfAnotherKindOrVersion) {
     manifest[field] = value;
     write_json_file_atomic(copy + "/index.json", manifest);
     const auto message = test::error_message([&] { open_dense_index(copy, "cpu"); });
-    EXPECT_THAT(message, HasSubstr("index.json"));
-    EXPECT_THAT(message, HasSubstr("'" + field + "'"));
+    EXPECT_THAT(message, StartsWith(copy + "/index.json: field '" + field + "' is "));
+    EXPECT_THAT(message, HasSubstr(field == "kind" ? "is 'bm25', expected 'dense'"
+                                                   : "is 2; this build reads version 1"));
   }
 }
 
@@ -209,8 +212,7 @@ TEST_F(DenseIndex, RefusesDocIdsWithALineMissing) {
   const auto copy = copy_index(dir, index_dir());
   std::ofstream(copy + "/doc_ids.txt", std::ios::trunc) << "fox\nempty\nunicode\nparis\nplants\n";
   const auto message = test::error_message([&] { open_dense_index(copy, "cpu"); });
-  EXPECT_THAT(message, HasSubstr("doc_ids.txt"));
-  EXPECT_THAT(message, HasSubstr("5 ids"));
+  EXPECT_THAT(message, StartsWith(copy + "/doc_ids.txt: holds 5 ids, but the index holds "));
 }
 
 TEST(DenseIndexBuild, LastPoolingAndTruncationStillFindTheSamePassage) {

@@ -7,6 +7,7 @@
 #include "eval/metrics.h"
 #include "tasks/layouts.h"
 #include "tasks/multi_round_task.h"
+#include "tasks/passage_search.h"
 #include "tests/support/generated_world.h"
 #include "tests/support/test_support.h"
 
@@ -211,6 +212,65 @@ TEST_F(MultiRoundTasks, TheTextChainInputHoldsEveryEarlierTurnAndItsPassage) {
     return;
   }
   FAIL() << "no multi-hop record";
+}
+
+// Memory&Reasoning's inputs, exactly: the question and its options shared, each turn its
+// member's tag (shared mode) or every earlier tag and output before it (text mode); the
+// single-model baselines answer after the question's passage or after nothing.
+TEST_F(MultiRoundTasks, MemoryAndReasoningFormatsEveryInput) {
+  const auto task = make_task("memory_reasoning", world_dir());
+  const PassageSearch search(world_dir(), 1);
+  bool with_choices = false;
+  for (const auto& record : split("memory_reasoning")) {
+    const auto question = record["question"].get<std::string>();
+    std::string shared = "Question: " + question + "\n";
+    if (record.contains("choices")) {
+      with_choices = true;
+      shared += "Options:\n";
+      for (const auto& choice : record["choices"]) {
+        shared +=
+            choice["label"].get<std::string>() + ". " + choice["text"].get<std::string>() + "\n";
+      }
+    }
+    EXPECT_EQ(task->shared(record, "r"), shared);
+    const std::vector<std::string> earlier = {"recalled", "reasoned"};
+    EXPECT_EQ(task->input(record, "r", 0, ChainMode::kShared, {}), "<memory_start>\n");
+    EXPECT_EQ(task->input(record, "r", 1, ChainMode::kShared, {"recalled"}), "<reason_start>\n");
+    EXPECT_EQ(task->input(record, "r", 2, ChainMode::kText, earlier),
+              "<memory_start>\nrecalled\n<reason_start>\nreasoned\n<memory_start>\n");
+    EXPECT_EQ(task->single_input(record, "r", false), "<answer_start>\n");
+    EXPECT_EQ(task->single_input(record, "r", true),
+              search.retrieved({question}) + "<answer_start>\n");
+    EXPECT_EQ(search.retrieved({question}).rfind("<retrieved>\n", 0), 0u);
+    EXPECT_EQ(task->distill_input(record, "r"), "<memory_start>\n");
+  }
+  EXPECT_TRUE(with_choices);
+}
+
+// Active RAG's inputs, exactly, and its fallback: a planner that wrote nothing leaves the
+// answerer the passage the question itself retrieves.
+TEST_F(MultiRoundTasks, ActiveRagFormatsEveryInputAndFallsBackToTheQuestion) {
+  const auto task = make_task("active_rag", world_dir());
+  const PassageSearch search(world_dir(), 1);
+  size_t differs = 0, records = 0;
+  for (const auto& record : split("active_rag")) {
+    ++records;
+    const auto question = record["question"].get<std::string>();
+    EXPECT_EQ(task->shared(record, "r"), "Question: " + question + "\n");
+    EXPECT_EQ(task->input(record, "r", 0, ChainMode::kShared, {}), "<plan_start>\n");
+    const std::string plan = "a plan that names nothing in the world";
+    EXPECT_EQ(task->input(record, "r", 1, ChainMode::kShared, {plan}),
+              search.retrieved({plan}) + "<answer_start>\n");
+    const auto fallback = task->input(record, "r", 1, ChainMode::kShared, {""});
+    EXPECT_EQ(fallback, search.retrieved({question}) + "<answer_start>\n");
+    differs += fallback != task->input(record, "r", 1, ChainMode::kShared, {plan});
+    EXPECT_EQ(task->distill_input(record, "r"), search.retrieved({question}) + "<plan_start>\n");
+    EXPECT_EQ(task->single_input(record, "r", true),
+              search.retrieved({question}) + "<answer_start>\n");
+    EXPECT_EQ(task->single_input(record, "r", false), "<answer_start>\n");
+  }
+  // The fallback is the question's passage, not whatever an empty query would find.
+  EXPECT_GT(differs, records / 2);
 }
 
 }  // namespace
