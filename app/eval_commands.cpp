@@ -34,8 +34,9 @@ void register_report_commands(CLI::App& app) {
     const auto scores = eval::read_scores(args->scores);
     if (args->out_dir.empty()) {
       std::cout << "## Scores\n\n"
-                << eval::score_table(scores.runs) << "\n## Efficiency (per example)\n\n"
-                << eval::efficiency_table(scores.runs);
+                << eval::score_table(scores.runs, scores.titles)
+                << "\n## Efficiency (per example)\n\n"
+                << eval::efficiency_table(scores.runs, scores.titles);
       return;
     }
     std::cerr << "report: wrote "

@@ -1,12 +1,15 @@
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "app/commands.h"
 #include "app/options.h"
 #include "engine/io/error.h"
+#include "engine/io/json_file.h"
 #include "experiments/chain_evaluation.h"
 #include "experiments/member_training.h"
 #include "experiments/practice.h"
+#include "experiments/reading_probe.h"
 #include "experiments/suite.h"
 
 namespace kvchain::app {
@@ -110,6 +113,34 @@ void register_chain(CLI::App& app) {
   });
 }
 
+struct ProbeArgs {
+  std::string base, device = "cpu", out;
+  std::vector<std::string> items;
+};
+
+void register_probe(CLI::App& app) {
+  auto probe = std::make_shared<ProbeArgs>();
+  auto* command = app.add_subcommand(
+      "probe", "How well a base reads: exact answers per layout on worlds it never saw");
+  command->add_option("--base", probe->base, "Base model directory (with tokenizer.json)")
+      ->required();
+  command
+      ->add_option("--items", probe->items,
+                   "A world's probe.jsonl, or a world directory holding one (repeatable)")
+      ->required();
+  command->add_option("--device", probe->device, "cpu, cuda or cuda:N");
+  command->add_option("--out", probe->out, "Also write the report as JSON here");
+  command->callback([probe] {
+    auto files = probe->items;
+    for (auto& file : files) {
+      if (std::filesystem::is_directory(file)) file += "/probe.jsonl";
+    }
+    const auto report = experiments::run_reading_probe(probe->base, files, probe->device);
+    if (!probe->out.empty()) write_json_file_atomic(probe->out, report.to_json());
+    std::cout << report.table();
+  });
+}
+
 }  // namespace
 
 void register_experiment_commands(CLI::App& app) {
@@ -138,6 +169,7 @@ void register_experiment_commands(CLI::App& app) {
   });
 
   register_chain(app);
+  register_probe(app);
 }
 
 }  // namespace kvchain::app

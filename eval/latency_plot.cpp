@@ -35,7 +35,8 @@ std::vector<LatencyPoint> latency_points(const std::string& predictions_path,
   return points;
 }
 
-std::map<std::string, std::string> latency_plots(const std::vector<LatencyPoint>& points) {
+std::map<std::string, std::string> latency_plots(const std::vector<LatencyPoint>& points,
+                                                 const TaskTitles& titles) {
   constexpr int kLeft = 60, kTop = 30, kWidth = 420, kHeight = 240;
   const char* colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"};
   std::set<std::string> tasks;
@@ -84,7 +85,8 @@ std::map<std::string, std::string> latency_plots(const std::vector<LatencyPoint>
         std::to_string(kTop + kHeight + 30) +
         "\" font-family=\"sans-serif\" font-size=\"12\">\n<text x=\"8\" y=\"18\" "
         "font-weight=\"bold\">" +
-        task + ": last member's latency vs intermediate length</text>\n" + body + "</svg>\n";
+        xml_text(task_title(titles, task)) +
+        ": last member's latency vs intermediate length</text>\n" + body + "</svg>\n";
   }
   return plots;
 }

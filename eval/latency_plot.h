@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/io/json_file.h"
+#include "eval/scores_file.h"
 #include "eval/system.h"
 
 namespace kvchain::eval {
@@ -22,8 +23,10 @@ struct LatencyPoint {
 std::vector<LatencyPoint> latency_points(const std::string& predictions_path,
                                          const std::string& task, System method);
 
-// One SVG scatter plot per task ("TASK-latency.svg" -> SVG text): the last member's latency
-// against the intermediate length, a colour per method (the paper's Table 5, top, as a plot).
-std::map<std::string, std::string> latency_plots(const std::vector<LatencyPoint>& points);
+// One SVG scatter plot per task ("TASK-latency.svg", by label -> SVG text): the last member's
+// latency against the intermediate length, a colour per method (the paper's Table 5, top, as a
+// plot), titled with the task's title in `titles` (its label where there is none).
+std::map<std::string, std::string> latency_plots(const std::vector<LatencyPoint>& points,
+                                                 const TaskTitles& titles = {});
 
 }  // namespace kvchain::eval

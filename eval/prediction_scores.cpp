@@ -8,7 +8,6 @@
 #include "engine/io/error.h"
 #include "engine/io/jsonl_reader.h"
 #include "eval/accuracy.h"
-#include "eval/bootstrap.h"
 #include "eval/metrics.h"
 
 namespace kvchain::eval {
@@ -29,6 +28,29 @@ constexpr Metric kMetrics[] = {
 
 Json percent_interval(const Estimate& e) {
   return Json::array({100 * e.low, 100 * e.high});
+}
+
+// The tokens a record's turns prefilled, summed; NaN without "turns".
+double prefilled_tokens(const Json& record, const std::string& where) {
+  if (!record.contains("turns")) return std::numeric_limits<double>::quiet_NaN();
+  const auto& turns = record["turns"];
+  if (!turns.is_array()) throw Error(where + ": field 'turns' must be a list");
+  double sum = 0;
+  for (size_t i = 0; i < turns.size(); ++i) {
+    sum += json_number_field(turns[i], "prefilled", where + ": turns[" + std::to_string(i) + "]");
+  }
+  return sum;
+}
+
+// The tokens each of `scores`' examples prefilled; an Error names a record without "turns".
+const std::vector<double>& prefilled_of(const PredictionScores& scores) {
+  for (size_t i = 0; i < scores.size(); ++i) {
+    if (!std::isnan(scores.prefilled[i])) continue;
+    const auto id = scores.ids[i].empty() ? "#" + std::to_string(i + 1) : "'" + scores.ids[i] + "'";
+    throw Error(scores.path + ": record " + id +
+                " has no 'turns', so its prefilled tokens are unknown");
+  }
+  return scores.prefilled;
 }
 
 // The positions in `b` of `a`'s examples.
@@ -91,6 +113,7 @@ PredictionScores score_predictions(const std::string& path) {
     scores.em.push_back(score("em", exact_match(prediction, gold)));
     scores.f1.push_back(score("f1", token_f1(prediction, gold)));
     scores.acc.push_back(score("acc", choice_accuracy(prediction, gold)));
+    scores.prefilled.push_back(prefilled_tokens(record, where));
   }
   if (scores.size() == 0) throw Error(path + ": no predictions");
   return scores;
@@ -143,6 +166,16 @@ Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resam
                            {"p", test.p_value}};
   }
   return result;
+}
+
+PairedTest compare_prefilled(const PredictionScores& a, const PredictionScores& b,
+                             int64_t resamples, uint64_t seed) {
+  const auto order = pairing(a, b);
+  const auto& values_a = prefilled_of(a);
+  const auto& values_b = prefilled_of(b);
+  std::vector<double> paired_b(order.size());
+  for (size_t i = 0; i < order.size(); ++i) paired_b[i] = values_b[order[i]];
+  return paired_bootstrap(values_a, paired_b, resamples, seed);
 }
 
 }  // namespace kvchain::eval

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/io/json_file.h"
+#include "eval/bootstrap.h"
 
 namespace kvchain::eval {
 
@@ -12,11 +13,13 @@ namespace kvchain::eval {
 // "golden_answers" (a list of strings) or "answer" (one string, for choices); "id" is optional
 // and pairs the examples of two files; "metrics" (optional, e.g. ["acc"]) names the metrics
 // that score the record, for tasks that mix kinds of question. Every score is 0..1, or NaN for
-// a metric that does not score the record.
+// a metric that does not score the record. A record's "turns" (optional; the chain's
+// predictions have them) give the tokens it prefilled, its turns' "prefilled" summed.
 struct PredictionScores {
   std::string path;
   std::vector<std::string> ids;  // empty strings where records have no id
   std::vector<double> em, f1, acc;
+  std::vector<double> prefilled;  // NaN where a record has no "turns"
   size_t size() const { return em.size(); }
 };
 
@@ -34,5 +37,10 @@ Json summarize(const PredictionScores& scores, int64_t resamples, uint64_t seed)
 // lacks is an Error naming the id.
 Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resamples,
              uint64_t seed);
+
+// Paired bootstrap test of the tokens `a`'s examples prefilled against `b`'s, in tokens,
+// examples paired as in compare. A record without "turns" is an Error naming its file and id.
+PairedTest compare_prefilled(const PredictionScores& a, const PredictionScores& b,
+                             int64_t resamples, uint64_t seed);
 
 }  // namespace kvchain::eval

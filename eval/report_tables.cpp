@@ -11,6 +11,27 @@
 namespace kvchain::eval {
 namespace {
 
+// A bar chart's layout: the labels left of kPlotLeft, the 0-100 axis kPlotWidth wide, a bar
+// per kPlotRow.
+constexpr int kPlotLeft = 220, kPlotWidth = 360, kPlotRow = 24;
+
+// Where a score (0-100, clamped) sits on a bar chart's axis.
+double plot_x(double score) {
+  return kPlotLeft + kPlotWidth * std::clamp(score, 0.0, 100.0) / 100.0;
+}
+
+// An interval [low, high] as a horizontal error bar at height `y`: a line with a tick at each
+// end.
+std::string plot_error_bar(const std::pair<double, double>& range, int y) {
+  const auto low = fixed(plot_x(range.first)), high = fixed(plot_x(range.second));
+  const auto line = [](const std::string& x1, int y1, const std::string& x2, int y2) {
+    return "<line x1=\"" + x1 + "\" y1=\"" + std::to_string(y1) + "\" x2=\"" + x2 + "\" y2=\"" +
+           std::to_string(y2) + "\"/>";
+  };
+  return "<g class=\"error-bar\" stroke=\"black\">" + line(low, y, high, y) +
+         line(low, y - 5, low, y + 5) + line(high, y - 5, high, y + 5) + "</g>";
+}
+
 std::string header(const std::vector<std::string>& columns) {
   std::string line = "|", rule = "|";
   for (const auto& c : columns) {
@@ -22,11 +43,13 @@ std::string header(const std::vector<std::string>& columns) {
 
 }  // namespace
 
-std::string score_table(const std::vector<ScoreRow>& rows) {
+std::string score_table(const std::vector<ScoreRow>& rows, const TaskTitles& titles) {
   const Grid grid(rows);
   std::vector<std::string> columns = {"Method"};
   for (const auto& task : grid.tasks()) {
-    for (const auto& [key, label] : grid.metrics(task)) columns.push_back(task + " " + label);
+    for (const auto& [key, label] : grid.metrics(task)) {
+      columns.push_back(task_title(titles, task) + " " + label);
+    }
   }
   // The best value of each column outside the chain of models, if it beats another one there.
   std::map<std::string, double> best, worst;
@@ -73,12 +96,12 @@ std::string score_table(const std::vector<ScoreRow>& rows) {
   return table;
 }
 
-std::string efficiency_table(const std::vector<ScoreRow>& rows) {
+std::string efficiency_table(const std::vector<ScoreRow>& rows, const TaskTitles& titles) {
   const Grid grid(rows);
   std::vector<std::string> columns = {"Method"};
   for (const auto& task : grid.tasks()) {
     for (const char* what : {"prefilled tokens", "latency s", "KV MB"}) {
-      columns.push_back(task + " " + what);
+      columns.push_back(task_title(titles, task) + " " + what);
     }
   }
   std::string table = header(columns);
@@ -99,11 +122,11 @@ std::string efficiency_table(const std::vector<ScoreRow>& rows) {
   return table;
 }
 
-std::map<std::string, std::string> score_plots(const std::vector<ScoreRow>& rows) {
+std::map<std::string, std::string> score_plots(const std::vector<ScoreRow>& rows,
+                                               const TaskTitles& titles) {
   const Grid grid(rows);
   const std::map<std::string, const char*> colours = {
       {"Single Model", "#9e9e9e"}, {kChainGroup, "#1f77b4"}, {"Streamlining", "#ff7f0e"}};
-  constexpr int kLabel = 220, kBar = 360, kRow = 24;
   std::map<std::string, std::string> plots;
   for (const auto& task : grid.tasks()) {
     for (const auto& [metric, label] : grid.metrics(task)) {
@@ -113,22 +136,30 @@ std::map<std::string, std::string> score_plots(const std::vector<ScoreRow>& rows
         const auto* cell = grid.cell(task, m.system);
         if (cell == nullptr || !cell->scores.count(metric)) continue;
         const double value = cell->scores.at(metric);
-        const int width = static_cast<int>(kBar * std::clamp(value, 0.0, 100.0) / 100.0);
-        bars += "<text x=\"" + std::to_string(kLabel - 6) + "\" y=\"" + std::to_string(y + 15) +
-                "\" text-anchor=\"end\">" + m.label + "</text><rect x=\"" + std::to_string(kLabel) +
-                "\" y=\"" + std::to_string(y + 3) + "\" width=\"" + std::to_string(width) +
-                "\" height=\"16\" fill=\"" + colours.at(m.group) + "\"/><text x=\"" +
-                std::to_string(kLabel + width + 4) + "\" y=\"" + std::to_string(y + 15) + "\">" +
-                fixed(value) + "</text>\n";
-        y += kRow;
+        const int width = static_cast<int>(plot_x(value)) - kPlotLeft;
+        const auto range = cell->intervals.find(metric);
+        double label_x = kPlotLeft + width;
+        std::string error_bar;
+        if (range != cell->intervals.end()) {
+          error_bar = plot_error_bar(range->second, y + 11);
+          label_x = std::max(label_x, plot_x(range->second.second));
+        }
+        bars += "<text x=\"" + std::to_string(kPlotLeft - 6) + "\" y=\"" + std::to_string(y + 15) +
+                "\" text-anchor=\"end\">" + xml_text(m.label) + "</text><rect x=\"" +
+                std::to_string(kPlotLeft) + "\" y=\"" + std::to_string(y + 3) + "\" width=\"" +
+                std::to_string(width) + "\" height=\"16\" fill=\"" + colours.at(m.group) + "\"/>" +
+                error_bar + "<text x=\"" + fixed(label_x + 4) + "\" y=\"" + std::to_string(y + 15) +
+                "\">" + fixed(value) + "</text>\n";
+        y += kPlotRow;
       }
-      const int width = kLabel + kBar + 60, height = y + 10;
+      const int width = kPlotLeft + kPlotWidth + 60, height = y + 10;
       plots[task + "-" + metric + ".svg"] =
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(width) +
           "\" height=\"" + std::to_string(height) +
           "\" font-family=\"sans-serif\" font-size=\"12\">\n<text x=\"8\" y=\"18\" "
           "font-weight=\"bold\">" +
-          task + ": " + label + " (0-100)</text>\n" + bars + "</svg>\n";
+          xml_text(task_title(titles, task)) + ": " + label +
+          " (0-100, bars: bootstrap 95% interval)</text>\n" + bars + "</svg>\n";
     }
   }
   return plots;

@@ -10,10 +10,11 @@ namespace kvchain::eval {
 
 std::string write_report(const std::string& dir, const Report& report) {
   const auto& rows = report.scores.runs;
+  const auto& titles = report.scores.titles;
   std::filesystem::create_directories(dir + "/plots");
   std::string figures;
-  auto plots = score_plots(rows);
-  for (auto& [file, svg] : latency_plots(report.latency)) plots[file] = std::move(svg);
+  auto plots = score_plots(rows, titles);
+  for (auto& [file, svg] : latency_plots(report.latency, titles)) plots[file] = std::move(svg);
   for (const auto& [file, svg] : plots) {
     write_file_atomic(dir + "/plots/" + file, svg);
     figures += "![" + file + "](plots/" + file + ")\n";
@@ -21,12 +22,12 @@ std::string write_report(const std::string& dir, const Report& report) {
   write_file_atomic(dir + "/scores.csv", scores_csv(rows));
   std::string text =
       "# " + report.title + "\n\n" + (report.provenance.empty() ? "" : report.provenance + "\n\n") +
-      "## Scores\n\n" + score_table(rows) + "\n## The paper's findings on this run\n\n" +
-      findings(rows, report.scores.paired) + "\n## Efficiency (per example)\n\n" +
-      efficiency_table(rows) + "\n## Scores with bootstrap 95% intervals\n\n" +
-      intervals_table(rows);
+      "## Scores\n\n" + score_table(rows, titles) + "\n## The paper's findings on this run\n\n" +
+      findings(rows, report.scores.paired, titles) + "\n## Efficiency (per example)\n\n" +
+      efficiency_table(rows, titles) + "\n## Scores with bootstrap 95% intervals\n\n" +
+      intervals_table(rows, titles);
   if (!report.scores.paired.empty()) {
-    text += "\n## Paired bootstrap tests\n\n" + paired_table(report.scores.paired);
+    text += "\n## Paired bootstrap tests\n\n" + paired_table(report.scores.paired, titles);
   }
   const auto path = dir + "/report.md";
   write_file_atomic(path, text + "\n## Plots\n\n" + figures);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <tuple>
 
 namespace kvchain::eval {
 
@@ -17,7 +18,28 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
+std::string xml_text(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 Grid::Grid(const std::vector<ScoreRow>& rows) {
+  std::map<std::tuple<std::string, System, std::string>, int> interval_counts;
   for (const auto& row : rows) {
     if (std::find(tasks_.begin(), tasks_.end(), row.task) == tasks_.end()) {
       tasks_.push_back(row.task);
@@ -27,6 +49,12 @@ Grid::Grid(const std::vector<ScoreRow>& rows) {
       cell.scores[metric] += value;
       metrics_[row.task].insert(metric);
     }
+    for (const auto& [metric, range] : row.intervals) {
+      auto& sum = cell.intervals[metric];
+      sum.first += range.first;
+      sum.second += range.second;
+      ++interval_counts[{row.task, row.method, metric}];
+    }
     cell.prefilled += row.prefilled_tokens;
     cell.latency += row.latency_s;
     cell.kv += row.kv_bytes;
@@ -34,6 +62,10 @@ Grid::Grid(const std::vector<ScoreRow>& rows) {
   }
   for (auto& [key, cell] : cells_) {
     for (auto& [metric, value] : cell.scores) value /= cell.count;
+    for (auto& [metric, range] : cell.intervals) {
+      const int count = interval_counts.at({key.first, key.second, metric});
+      range = {range.first / count, range.second / count};
+    }
     cell.prefilled /= cell.count;
     cell.latency /= cell.count;
     cell.kv /= cell.count;

@@ -16,10 +16,15 @@ const std::vector<std::pair<std::string, std::string>>& metric_labels();
 
 // `value` with `decimals` decimals.
 std::string fixed(double value, int decimals = 1);
+// `text` with &, < and > escaped, for SVG's text ("Compression&QA").
+std::string xml_text(const std::string& text);
 
 // Means over seeds of one method on one task.
 struct Cell {
   std::map<std::string, double> scores;
+  // Each score's bootstrap 95% interval, the means of the lows and of the highs over the seeds
+  // that have one: the seeds' own intervals, not one of the mean over seeds.
+  std::map<std::string, std::pair<double, double>> intervals;
   double prefilled = 0, latency = 0, kv = 0;
   int count = 0;
 };

@@ -44,7 +44,24 @@ std::vector<PairedResult> read_paired(const Json& file, const std::string& path)
   return paired;
 }
 
+TaskTitles read_titles(const Json& file, const std::string& path) {
+  TaskTitles titles;
+  if (!file.contains("titles")) return titles;
+  const auto& object = file["titles"];
+  if (!object.is_object())
+    throw Error(path + ": field 'titles' must be an object of task -> title");
+  for (const auto& [task, title] : object.items()) {
+    titles[task] = json_string(title, path + ": field 'titles." + task + "'");
+  }
+  return titles;
+}
+
 }  // namespace
+
+std::string task_title(const TaskTitles& titles, const std::string& task) {
+  const auto found = titles.find(task);
+  return found == titles.end() ? task : found->second;
+}
 
 ScoresFile read_scores(const std::string& path) {
   const auto file = read_json_file(path);
@@ -77,6 +94,7 @@ ScoresFile read_scores(const std::string& path) {
     rows.push_back(std::move(row));
   }
   scores_file.paired = read_paired(file, path);
+  scores_file.titles = read_titles(file, path);
   return scores_file;
 }
 
@@ -108,7 +126,7 @@ Json scores_json(const ScoresFile& scores) {
                       {"high", t.high},
                       {"p", t.p}});
   }
-  return {{"runs", runs}, {"paired", paired}};
+  return {{"runs", runs}, {"paired", paired}, {"titles", scores.titles}};
 }
 
 }  // namespace kvchain::eval

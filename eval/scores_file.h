@@ -21,7 +21,9 @@ struct ScoreRow {
   double prefilled_tokens = 0, latency_s = 0, kv_bytes = 0;
 };
 
-// A paired bootstrap test of method `a` against `b` on one task, seed and metric, in points.
+// A paired bootstrap test of method `a` against `b` on one task, seed and metric: a score's in
+// points, kPrefilledTokens's (the tokens each example's turns prefilled) in tokens.
+inline constexpr const char* kPrefilledTokens = "prefilled_tokens";
 struct PairedResult {
   std::string task;
   System a = System::kShared, b = System::kText;
@@ -30,13 +32,21 @@ struct PairedResult {
   double difference = 0, low = 0, high = 0, p = 1;
 };
 
+// Task label ("compression_qa", "compression_qa hqa") -> the title a reader sees, the task's
+// name as the paper writes it ("Compression&QA", "Compression&QA (hqa)").
+using TaskTitles = std::map<std::string, std::string>;
+// `task`'s title, or the label itself where `titles` has none (a run saved without titles).
+std::string task_title(const TaskTitles& titles, const std::string& task);
+
 // scores.json: {"runs": [{"task", "method", "seed", "n", "scores": {...}, "ci": {metric: [low,
 // high]} (optional), "prefilled_tokens", "latency_s", "kv_bytes"}, ...], "paired": [{"task",
-// "a", "b", "metric", "seed", "n", "difference", "low", "high", "p"}, ...] (optional)}. Errors
+// "a", "b", "metric", "seed", "n", "difference", "low", "high", "p"}, ...] (optional),
+// "titles": {label: title} (optional)}. Task labels are the keys everywhere in the file. Errors
 // name the file and the entry's index and field.
 struct ScoresFile {
   std::vector<ScoreRow> runs;
   std::vector<PairedResult> paired;
+  TaskTitles titles;
 };
 ScoresFile read_scores(const std::string& path);
 Json scores_json(const ScoresFile& scores);

@@ -24,6 +24,13 @@ using eval::System;
 
 constexpr int64_t kResamples = 1000;
 
+// The paired tests of scores a suite runs, A against B, where it runs both.
+constexpr std::pair<System, System> kPairedTests[] = {{System::kText, System::kNative},
+                                                      {System::kText, System::kRag},
+                                                      {System::kText, System::kSingle},
+                                                      {System::kShared, System::kText},
+                                                      {System::kShared, System::kDistill}};
+
 class SuiteRun {
  public:
   explicit SuiteRun(const SuiteConfig& config)
@@ -82,20 +89,44 @@ class SuiteRun {
     return row;
   }
 
-  // FTHSS against `other` on the same examples, one result per metric the task reports.
-  std::vector<eval::PairedResult> paired(const SuiteJob& job, System other, int64_t seed) {
-    const auto a = eval::score_predictions(predictions(job, System::kShared, seed));
-    const auto b = eval::score_predictions(predictions(job, other, seed));
-    const auto tests = eval::compare(a, b, kResamples, 0);
+  // The job's title in reports: the task's as the paper writes it, with the dataset's name.
+  std::string title(const SuiteJob& job) {
+    const auto title = task_of(job).title();
+    return job.dataset.empty() ? title : title + " (" + job.dataset + ")";
+  }
+
+  // `a` against `b` on the same examples, one result per metric the task reports.
+  std::vector<eval::PairedResult> paired(const SuiteJob& job, System a, System b, int64_t seed) {
+    const auto scores_a = eval::score_predictions(predictions(job, a, seed));
+    const auto scores_b = eval::score_predictions(predictions(job, b, seed));
+    const auto tests = eval::compare(scores_a, scores_b, kResamples, 0);
     std::vector<eval::PairedResult> results;
     for (const auto& metric : task_of(job).metrics()) {
       if (tests[metric].is_null()) continue;
       const auto& t = tests[metric];
-      results.push_back({job.label(), System::kShared, other, metric, seed,
-                         static_cast<int64_t>(a.size()), t["difference"].get<double>(),
-                         t["low"].get<double>(), t["high"].get<double>(), t["p"].get<double>()});
+      results.push_back({job.label(), a, b, metric, seed, static_cast<int64_t>(scores_a.size()),
+                         t["difference"].get<double>(), t["low"].get<double>(),
+                         t["high"].get<double>(), t["p"].get<double>()});
     }
     return results;
+  }
+
+  // The tokens the text chain prefilled against FTHSS's on the same examples, in tokens.
+  eval::PairedResult paired_prefilled(const SuiteJob& job, int64_t seed) {
+    const auto text = eval::score_predictions(predictions(job, System::kText, seed));
+    const auto shared = eval::score_predictions(predictions(job, System::kShared, seed));
+    const auto test = eval::compare_prefilled(text, shared, kResamples, 0);
+    eval::PairedResult result{job.label(),
+                              System::kText,
+                              System::kShared,
+                              eval::kPrefilledTokens,
+                              seed,
+                              static_cast<int64_t>(text.size())};
+    result.difference = test.difference.mean;
+    result.low = test.difference.low;
+    result.high = test.difference.high;
+    result.p = test.p_value;
+    return result;
   }
 
  private:
@@ -120,6 +151,7 @@ std::string run_suite(const SuiteConfig& config) {
     return std::find(config.methods.begin(), config.methods.end(), method) != config.methods.end();
   };
   for (const auto& job : config.jobs()) {
+    scores.titles[job.label()] = run.title(job);
     for (const auto seed : config.seeds) {
       for (const auto method : config.methods) {
         std::cerr << "suite: " << job.label() << " " << eval::system_key(method) << " (seed "
@@ -131,11 +163,16 @@ std::string run_suite(const SuiteConfig& config) {
           report.latency.insert(report.latency.end(), points.begin(), points.end());
         }
       }
-      // FTHSS against what the paper compares it with, on the same examples.
-      for (const auto other : {System::kText, System::kDistill}) {
-        if (!has(System::kShared) || !has(other)) continue;
-        const auto results = run.paired(job, other, seed);
+      // What the paper's findings compare (eval/report_findings.h), on the same examples: the
+      // text chain against each single model, FTHSS against the chain and Distill, and the
+      // tokens the chain prefilled against FTHSS's.
+      for (const auto& [a, b] : kPairedTests) {
+        if (!has(a) || !has(b)) continue;
+        const auto results = run.paired(job, a, b, seed);
         scores.paired.insert(scores.paired.end(), results.begin(), results.end());
+      }
+      if (has(System::kText) && has(System::kShared)) {
+        scores.paired.push_back(run.paired_prefilled(job, seed));
       }
     }
   }

@@ -21,6 +21,7 @@ class ActiveRag : public MultiRoundTask {
   ActiveRag(const std::string& data_dir, const TaskSettings& settings)
       : MultiRoundTask(4), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
   std::string name() const override { return "active_rag"; }
+  std::string title() const override { return "Active RAG"; }
   std::vector<std::string> members() const override { return {"plan", "answer"}; }
   std::string shared(const Json& record, const std::string& where) const override;
   int64_t max_new_tokens(size_t member) const override { return member == 0 ? 24 : 40; }

@@ -20,6 +20,7 @@ class CompressionQA : public Task {
   CompressionQA(const std::string& data_dir, const TaskSettings& settings)
       : top_k_(settings.top_k), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
   std::string name() const override { return "compression_qa"; }
+  std::string title() const override { return "Compression&QA"; }
   std::vector<std::string> members() const override { return {"compressor", "qa"}; }
   std::string shared(const Json& record, const std::string& where) const override;
   std::string input(const Json& record, const std::string& where, size_t turn, ChainMode mode,

@@ -19,6 +19,7 @@ class MemoryReasoning : public MultiRoundTask {
   MemoryReasoning(const std::string& data_dir, const TaskSettings& settings)
       : MultiRoundTask(4), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
   std::string name() const override { return "memory_reasoning"; }
+  std::string title() const override { return "Memory&Reasoning"; }
   std::vector<std::string> members() const override { return {"memory", "reason"}; }
   std::string shared(const Json& record, const std::string& where) const override;
   int64_t max_new_tokens(size_t member) const override { return member == 0 ? 32 : 40; }

@@ -22,6 +22,7 @@ class RewriteQA : public Task {
   RewriteQA(const std::string& data_dir, const TaskSettings& settings)
       : search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
   std::string name() const override { return "rewrite_qa"; }
+  std::string title() const override { return "Rewrite&QA"; }
   std::vector<std::string> members() const override { return {"rewriter", "qa"}; }
   std::string shared(const Json& record, const std::string& where) const override;
   std::string input(const Json& record, const std::string& where, size_t turn, ChainMode mode,

@@ -20,6 +20,8 @@ class Task {
  public:
   virtual ~Task() = default;
   virtual std::string name() const = 0;
+  // The task's name as the paper writes it ("Compression&QA"), for what a reader sees.
+  virtual std::string title() const = 0;
   virtual std::vector<std::string> members() const = 0;  // chain order
 
   // Content every member sees (e.g. the question); may be empty.

@@ -1,24 +1,46 @@
 #!/usr/bin/env bash
-# Makes the embedded default base model (data/base/README.md): a tiny Llama pretrained on the
-# embedded world's encyclopedia (seed 1) plus reading practice, the Compression&QA training
-# records of WORLDS other worlds (seeds 100...) in chain layout. Those worlds share no records
-# with the embedded one, so the base learns to read the layout without seeing its answers.
+# Makes the embedded default base model (data/base/README.md), method-neutral: a Llama of the
+# `mini` preset pretrained on text that holds no chain's layout, tags or answer markers:
+#   - generic reading from WORLDS other worlds (seeds 100...): each world's passages as prose
+#     and one reading-comprehension document per question, in seven shapes (passages then
+#     question, question first, a list, a table, a dialogue, a gap of unrelated prose, a quoted
+#     sentence) with varied cue words (data/world/reading.h);
+#   - the encyclopedias of the worlds the suites evaluate (pretrain.txt of seed 1 at scale 1, the
+#     smoke world, and at EVAL_SCALE, the GPU world), so the base knows their facts, as a real
+#     pretrained model knows Wikipedia; none of their task records.
+# It then runs the reading probe on PROBE_WORLDS worlds it never saw (seeds 9000...), one layout
+# of which (bracketed section cues) no training document uses, and writes OUT_DIR/probe.md and
+# probe.json beside the model.
 # Usage: data/base/make_base.sh OUT_DIR
-# Environment: KVCHAIN (the binary, build/kvchain), DEVICE (cuda; cpu works but takes hours),
-# WORLDS (80), EPOCHS (3), BATCH (32), SEQ_LEN (512), PRESET (tiny), SEED (0).
+# Environment: KVCHAIN (build/kvchain), DEVICE (cuda; cpu works but takes hours), WORLDS (120),
+# EVAL_SCALE (72), PROBE_WORLDS (5), EPOCHS (6), BATCH (32), SEQ_LEN (512), PRESET (mini),
+# LR (1e-3), SEED (0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 kvchain=${KVCHAIN:-build/kvchain}
 out=${1:?usage: data/base/make_base.sh OUT_DIR}
 work=$out.work
 mkdir -p "$work/worlds"
-[ -d "$work/world" ] || $kvchain data generate --out "$work/world" --seed 1 > /dev/null
-seeds=$(seq 100 $((99 + ${WORLDS:-80})))
-echo "$seeds" | xargs -P "$(nproc)" -I{} sh -c \
-  "[ -d '$work/worlds/{}' ] || $kvchain data generate --out '$work/worlds/{}' --seed {} > /dev/null"
-worlds=()
-for seed in $seeds; do worlds+=(--data "$work/worlds/$seed"); done
-$kvchain practice --task compression_qa "${worlds[@]}" --out "$work/practice.jsonl"
-$kvchain pretrain --data "$work/world" --data "$work/practice.jsonl" --out "$out" \
-  --epochs "${EPOCHS:-3}" --batch "${BATCH:-32}" --seq-len "${SEQ_LEN:-512}" \
-  --preset "${PRESET:-tiny}" --seed "${SEED:-0}" --device "${DEVICE:-cuda}"
+start=$SECONDS
+generate() {  # DIR SEED [SCALE]
+  [ -f "$1/manifest.json" ] || $kvchain data generate --out "$1" --seed "$2" --scale "${3:-1}" > /dev/null
+}
+export -f generate
+export kvchain
+generate "$work/eval-smoke" 1
+generate "$work/eval-gpu" 1 "${EVAL_SCALE:-72}"
+train_seeds=$(seq 100 $((99 + ${WORLDS:-120})))
+probe_seeds=$(seq 9000 $((8999 + ${PROBE_WORLDS:-5})))
+for seed in $train_seeds $probe_seeds; do echo "$seed"; done |
+  xargs -P "$(nproc)" -I{} bash -c "generate '$work/worlds/{}' {}"
+for seed in $train_seeds; do cat "$work/worlds/$seed/documents.jsonl"; done > "$work/documents.jsonl"
+echo "make_base: $(wc -l < "$work/documents.jsonl") reading documents from ${WORLDS:-120} worlds ($((SECONDS - start)) s)"
+$kvchain pretrain --data "$work/eval-smoke" --data "$work/eval-gpu" --data "$work/documents.jsonl" \
+  --out "$out" --epochs "${EPOCHS:-6}" --batch "${BATCH:-32}" --seq-len "${SEQ_LEN:-512}" \
+  --preset "${PRESET:-mini}" --lr "${LR:-1e-3}" --seed "${SEED:-0}" --device "${DEVICE:-cuda}"
+echo "make_base: pretrained ($((SECONDS - start)) s)"
+probes=()
+for seed in $probe_seeds; do probes+=(--items "$work/worlds/$seed"); done
+$kvchain probe --base "$out" "${probes[@]}" --device "${DEVICE:-cuda}" --out "$out/probe.json" \
+  | tee "$out/probe.md"
+echo "make_base: probed ($((SECONDS - start)) s)"

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "data/world/copy_practice.h"
+#include "data/world/reading.h"
 #include "data/world/task_records.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
@@ -25,6 +26,9 @@ const std::vector<TaskSpec>& task_specs() {
                                               {"active_rag", "arag", active_rag_records}};
   return specs;
 }
+
+// Probe items of each layout a world's probe.jsonl holds.
+constexpr size_t kProbeItemsPerLayout = 40;
 
 void write_jsonl(const std::string& path, const std::vector<Json>& records) {
   AtomicFileWriter writer(path);
@@ -56,6 +60,31 @@ std::map<std::string, std::vector<Json>> split(std::vector<Json> records, const 
     bucket.push_back(std::move(record));
   }
   return splits;
+}
+
+// documents.jsonl, the world as generic reading for pretraining a base (every passage as prose,
+// and a reading document per question: data/world/reading.h), and probe.jsonl, the reading
+// probe's items. Drawn from a stream of their own, so every other file of a seed is the same
+// with or without them.
+void write_reading_files(const std::string& out_dir, const Encyclopedia& e, uint64_t seed,
+                         Json& manifest, std::ostream& progress) {
+  Rng root(seed ^ 0x52454144494E47ull);
+  auto documents_rng = root.fork(1);
+  auto probe_rng = root.fork(2);
+  std::vector<Json> documents;
+  for (const auto& p : e.passages()) documents.push_back({{"text", p.contents()}});
+  for (const auto& d : reading_documents(e, documents_rng)) documents.push_back(document_json(d));
+  documents_rng.shuffle(documents);
+  write_jsonl(out_dir + "/documents.jsonl", documents);
+  std::vector<Json> probe;
+  for (const auto& d : probe_documents(e, kProbeItemsPerLayout, probe_rng)) {
+    probe.push_back(probe_json(d));
+  }
+  write_jsonl(out_dir + "/probe.jsonl", probe);
+  progress << "documents.jsonl: " << documents.size()
+           << " reading documents; probe.jsonl: " << probe.size() << " probe items\n";
+  manifest["documents"] = documents.size();
+  manifest["probe_items"] = probe.size();
 }
 
 }  // namespace
@@ -117,6 +146,7 @@ void generate_dataset(const std::string& out_dir, const GenerateOptions& options
     progress << "copy.txt: " << options.copy_lines << " lines of copy practice\n";
     manifest["copy_lines"] = options.copy_lines;
   }
+  write_reading_files(out_dir, e, options.seed, manifest, progress);
   write_json_file_atomic(out_dir + "/manifest.json", manifest);
 }
 

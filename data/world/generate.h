@@ -14,6 +14,7 @@ struct GenerateOptions {
 };
 
 // The embedded world written to `out_dir`: corpus.jsonl, pretrain.txt, reading.txt,
+// documents.jsonl and probe.jsonl (generic reading and its probe: data/world/reading.h),
 // manifest.json, <task>/{train,dev,test}.jsonl for the four tasks, and copy.txt if asked for. Same
 // options, byte-identical files. Each file is written atomically; progress lines go to `progress`.
 void generate_dataset(const std::string& out_dir, const GenerateOptions& options,

@@ -13,6 +13,7 @@ struct Shape {
 
 constexpr Shape kShapes[] = {
     {"tiny", 256, 768, 4, 8, 4},
+    {"mini", 384, 1024, 8, 6, 2},
     {"small", 512, 1536, 8, 8, 4},
     {"base", 768, 2048, 12, 12, 4},
 };

@@ -1,5 +1,7 @@
 #include "engine/training/pretrain.h"
 
+#include <ATen/Parallel.h>
+
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -62,14 +64,17 @@ std::string joined(const std::vector<std::string>& documents) {
   return text;
 }
 
-// Every document's tokens followed by EOS.
+// Every document's tokens followed by EOS, documents spread over libtorch's threads (encoding is
+// const and each document is its own, so the result does not depend on the thread count).
 std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& documents,
                                            const BpeTokenizer& tokenizer, int64_t eos) {
-  std::vector<std::vector<int64_t>> tokens;
-  for (const auto& document : documents) {
-    tokens.push_back(tokenizer.encode(document));
-    tokens.back().push_back(eos);
-  }
+  std::vector<std::vector<int64_t>> tokens(documents.size());
+  at::parallel_for(0, static_cast<int64_t>(documents.size()), 256, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      tokens[i] = tokenizer.encode(documents[i]);
+      tokens[i].push_back(eos);
+    }
+  });
   return tokens;
 }
 

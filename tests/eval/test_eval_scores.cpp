@@ -215,5 +215,40 @@ TEST_F(PredictionFiles, ARecordsMetricsListScoresItByThoseAlone) {
             std::string::npos);
 }
 
+TEST_F(PredictionFiles, PrefilledTokensArePairedPerExampleInTokens) {
+  // The text chain prefills each turn's input anew; FTHSS's second turn reads the cache.
+  const auto text = write("text.jsonl",
+                          "{\"id\":\"x\",\"prediction\":\"a\",\"golden_answers\":[\"a\"],"
+                          "\"turns\":[{\"prefilled\":100},{\"prefilled\":40}]}\n"
+                          "{\"id\":\"y\",\"prediction\":\"a\",\"golden_answers\":[\"a\"],"
+                          "\"turns\":[{\"prefilled\":80},{\"prefilled\":30}]}\n");
+  const auto shared = write("shared.jsonl",
+                            "{\"id\":\"y\",\"prediction\":\"a\",\"golden_answers\":[\"a\"],"
+                            "\"turns\":[{\"prefilled\":80},{\"prefilled\":4}]}\n"
+                            "{\"id\":\"x\",\"prediction\":\"a\",\"golden_answers\":[\"a\"],"
+                            "\"turns\":[{\"prefilled\":100},{\"prefilled\":6}]}\n");
+  const auto scores = score_predictions(text);
+  EXPECT_EQ(scores.prefilled, (std::vector<double>{140, 110}));
+  // x saves 34 tokens and y 26, paired by id: every resample's mean lies within [26, 34].
+  const auto test = compare_prefilled(scores, score_predictions(shared), 200, 0);
+  EXPECT_EQ(test.difference.mean, 30.0);
+  EXPECT_GE(test.difference.low, 26.0);
+  EXPECT_LE(test.difference.high, 34.0);
+  const auto no_turns = write("bare.jsonl",
+                              "{\"id\":\"x\",\"prediction\":\"a\",\"golden_answers\":[\"a\"]}\n"
+                              "{\"id\":\"y\",\"prediction\":\"a\",\"golden_answers\":[\"a\"]}\n");
+  EXPECT_NE(test::error_message([&] {
+              compare_prefilled(scores, score_predictions(no_turns), 200, 0);
+            }).find("bare.jsonl: record 'x' has no 'turns', so its prefilled tokens are unknown"),
+            std::string::npos);
+  const auto bad_turn = write("bad.jsonl",
+                              "{\"prediction\":\"a\",\"golden_answers\":[\"a\"],"
+                              "\"turns\":[{\"decoded\":3}]}\n");
+  EXPECT_NE(test::error_message([&] {
+              score_predictions(bad_turn);
+            }).find("bad.jsonl:1: turns[0]: missing field 'prefilled'"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace kvchain::eval

@@ -1,10 +1,9 @@
-// The suite's tables and regression gate (eval/report_tables.h, eval/scores_file.h).
+// The suite's tables, plots and regression gate (eval/report_tables.h, eval/scores_file.h).
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "eval/latency_plot.h"
-#include "eval/report_findings.h"
 #include "eval/report_tables.h"
 #include "tests/support/test_support.h"
 
@@ -55,6 +54,68 @@ TEST(ReportTables, EachTaskMetricGetsABarChartWithABarPerMethod) {
   EXPECT_EQ(plots.at("cqa-f1.svg").find("Chain of models"), std::string::npos);
 }
 
+TEST(ReportTables, TasksShowTheirTitlesAndKeepTheirLabelsAsKeys) {
+  const TaskTitles titles = {{"compression_qa", "Compression&QA"},
+                             {"compression_qa hqa", "Compression&QA (hqa)"}};
+  const std::vector<ScoreRow> rows = {row("compression_qa", "text", 0, 30),
+                                      row("compression_qa hqa", "text", 0, 20),
+                                      row("active_rag", "text", 0, 10)};
+  const auto table = score_table(rows, titles);
+  // A label without a title (a scores.json saved before titles) shows as itself.
+  EXPECT_EQ(
+      table.rfind("| Method | Compression&QA EM | Compression&QA (hqa) EM | active_rag EM |\n", 0),
+      0u)
+      << table;
+  EXPECT_NE(efficiency_table(rows, titles).find("| Compression&QA (hqa) prefilled tokens |"),
+            std::string::npos);
+  const auto plots = score_plots(rows, titles);
+  ASSERT_EQ(plots.count("compression_qa hqa-em.svg"), 1u);  // file names keep the labels
+  EXPECT_NE(plots.at("compression_qa hqa-em.svg")
+                .find(">Compression&amp;QA (hqa): EM (0-100, bars: bootstrap 95% interval)</text>"),
+            std::string::npos);
+  EXPECT_NE(scores_csv(rows).find("\ncompression_qa hqa,text,"), std::string::npos);
+  const auto latency = latency_plots({{"compression_qa", System::kText, 4, 0.5}}, titles)
+                           .at("compression_qa-latency.svg");
+  EXPECT_NE(latency.find(">Compression&amp;QA: last member's latency"), std::string::npos);
+}
+
+// The number of times `needle` occurs in `text`.
+size_t occurrences(const std::string& text, const std::string& needle) {
+  size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST(ReportTables, EachBarHasItsBootstrapIntervalAsAnErrorBar) {
+  // The axis runs from x = 220 (0) to 580 (100), a bar per 24 pixels from y = 30.
+  auto text = row("cqa", "text", 0, 30), rag = row("cqa", "rag", 0, 14);
+  text.intervals["em"] = {20, 40};
+  rag.intervals["em"] = {5, 25};
+  // With several seeds, the bar's interval is the means of the seeds' lows and highs.
+  auto shared0 = row("cqa", "shared", 0, 20), shared1 = row("cqa", "shared", 1, 30);
+  shared0.intervals["em"] = {10, 30};
+  shared1.intervals["em"] = {20, 40};
+  const auto svg = score_plots({text, rag, shared0, shared1}).at("cqa-em.svg");
+  EXPECT_EQ(occurrences(svg, "<rect "), 3u);
+  EXPECT_EQ(occurrences(svg, "<g class=\"error-bar\""), 3u) << svg;
+  // Standard RAG, the first bar: the line at the bar's middle, a tick at each end.
+  EXPECT_NE(svg.find("<g class=\"error-bar\" stroke=\"black\">"
+                     "<line x1=\"238.0\" y1=\"41\" x2=\"310.0\" y2=\"41\"/>"
+                     "<line x1=\"238.0\" y1=\"36\" x2=\"238.0\" y2=\"46\"/>"
+                     "<line x1=\"310.0\" y1=\"36\" x2=\"310.0\" y2=\"46\"/></g>"),
+            std::string::npos)
+      << svg;
+  EXPECT_NE(svg.find("<line x1=\"292.0\" y1=\"65\" x2=\"364.0\" y2=\"65\"/>"),
+            std::string::npos);  // the text chain, [20, 40]
+  EXPECT_NE(svg.find("<line x1=\"274.0\" y1=\"89\" x2=\"346.0\" y2=\"89\"/>"),
+            std::string::npos);  // FTHSS, [15, 35]
+  // Runs saved without intervals draw no error bar.
+  EXPECT_EQ(score_plots({row("cqa", "text", 0, 30)}).at("cqa-em.svg").find("error-bar"),
+            std::string::npos);
+}
+
 TEST(ReportTables, AnUnknownMethodIsRefusedByName) {
   EXPECT_NE(test::error_message([] {
               score_table({row("cqa", "magic", 0, 1)});
@@ -79,8 +140,10 @@ TEST(ScoresFile, RoundTripsAndNamesTheBadField) {
   scores.runs = {row("cqa", "text", 3, 12.5)};
   scores.runs[0].intervals["em"] = {4.5, 20};
   scores.paired = {{"cqa", System::kShared, System::kText, "em", 3, 10, -2.5, -7, 1, 0.25}};
+  scores.titles = {{"cqa", "Compression&QA"}};
   std::ofstream(path) << scores_json(scores).dump();
   const auto back = read_scores(path);
+  EXPECT_EQ(back.titles, scores.titles);
   ASSERT_EQ(back.runs.size(), 1u);
   EXPECT_EQ(back.runs[0].seed, 3);
   EXPECT_EQ(back.runs[0].scores.at("em"), 12.5);
@@ -95,47 +158,19 @@ TEST(ScoresFile, RoundTripsAndNamesTheBadField) {
               read_scores(path);
             }).find("runs[0]: field 'latency_s': expected a number, got string"),
             std::string::npos);
-}
-
-TEST(ReportFindings, EachFindingGetsAPlainVerdictPerTaskWithItsNumbers) {
-  auto text = row("cqa", "text", 0, 30), shared = row("cqa", "shared", 0, 20);
-  shared.prefilled_tokens = 60;
-  const std::vector<ScoreRow> rows = {row("cqa", "rag", 0, 14), text, shared,
-                                      row("cqa", "distill", 0, 25)};
-  const std::vector<PairedResult> paired = {
-      {"cqa", System::kShared, System::kText, "em", 0, 10, -10, -18, -3, 0.008}};
-  const auto found = findings(rows, paired);
-  EXPECT_NE(found.find("- The chain of models beats every single model: holds on 1 of 1 tasks "
-                       "judged (0 at the floor)\n"
-                       "  - cqa: EM Chain of models (text) 30.0 vs Standard RAG 14.0: holds"),
-            std::string::npos)
-      << found;
-  EXPECT_NE(found.find("  - cqa: EM FTHSS 20.0 vs Chain of models (text) 30.0 (paired -10.0 "
-                       "[-18.0, -3.0], p = 0.008): **does not hold**"),
-            std::string::npos)
-      << found;
-  EXPECT_NE(found.find("- FTHSS beats Distill: holds on 0 of 1 tasks"), std::string::npos);
-  // Scores of 0 on both sides say nothing about the finding.
-  const auto floor = findings({row("mr", "text", 0, 0), row("mr", "shared", 0, 0)}, {});
-  EXPECT_NE(floor.find("holds on 0 of 0 tasks judged (1 at the floor)\n  - mr: EM FTHSS 0.0 vs "
-                       "Chain of models (text) 0.0: not judged (every score compared is 0)"),
-            std::string::npos)
-      << floor;
-  EXPECT_NE(found.find("  - cqa: 60.0 vs 100.0 tokens per example: holds"), std::string::npos);
-  // A run without the methods a finding compares says so instead of judging.
-  EXPECT_NE(findings({row("cqa", "rag", 0, 1)}, {})
-                .find("FTHSS beats Distill: not measured (the run lacks its methods)"),
+  auto bad_title = scores_json(scores);
+  bad_title["titles"]["cqa"] = 3;
+  std::ofstream(path) << bad_title.dump();
+  EXPECT_NE(test::error_message([&] {
+              read_scores(path);
+            }).find("scores.json: field 'titles.cqa': expected a string, got number"),
             std::string::npos);
-}
-
-TEST(ReportFindings, IntervalsAndPairedTestsAreListedPerRun) {
-  auto r = row("cqa", "shared", 2, 20);
-  r.intervals["em"] = {10, 30};
-  EXPECT_NE(intervals_table({r}).find("| cqa | FTHSS | 2 | 10 | EM 20.0 [10.0, 30.0] |"),
-            std::string::npos);
-  EXPECT_NE(paired_table({{"cqa", System::kShared, System::kDistill, "f1", 0, 10, 1.5, -2, 5, 0.4}})
-                .find("| cqa | FTHSS − Distill | 0 | f1 | 10 | 1.5 | [-2.0, 5.0] | 0.400 |"),
-            std::string::npos);
+  // The samples, written before titles (and paired tests), are read with neither.
+  for (const char* sample : {"scores_before.json", "scores_after.json"}) {
+    const auto saved = read_scores(test::data_sample(sample));
+    EXPECT_FALSE(saved.runs.empty()) << sample;
+    EXPECT_TRUE(saved.titles.empty()) << sample;
+  }
 }
 
 TEST(LatencyPlot, TheLastTurnsLatencyAgainstWhatTheEarlierTurnsWrote) {

@@ -1,6 +1,8 @@
 // Compression & QA's passages: a record's own retrieval, cut to top_k, or BM25's for the
-// question when the record carries none.
+// question when the record carries none; and every task's title as the paper writes it.
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "tasks/task.h"
 #include "tests/support/generated_world.h"
@@ -49,6 +51,18 @@ TEST_F(CompressionQATest, WithoutPassagesBm25RetrievesTopKForTheQuestion) {
   };
   EXPECT_LT(count(one), count(three));
   EXPECT_NE(three.find(gold_text), std::string::npos) << three;
+}
+
+// Reports show each task under the name the paper gives it.
+TEST_F(CompressionQATest, EveryTaskHasThePapersTitle) {
+  const std::map<std::string, std::string> titles = {{"compression_qa", "Compression&QA"},
+                                                     {"rewrite_qa", "Rewrite&QA"},
+                                                     {"memory_reasoning", "Memory&Reasoning"},
+                                                     {"active_rag", "Active RAG"}};
+  ASSERT_EQ(task_names().size(), titles.size());
+  for (const auto& name : task_names()) {
+    EXPECT_EQ(make_task(name, world_dir())->title(), titles.at(name)) << name;
+  }
 }
 
 }  // namespace

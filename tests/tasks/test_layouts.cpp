@@ -12,6 +12,7 @@ namespace {
 class EchoTask : public Task {
  public:
   std::string name() const override { return "echo"; }
+  std::string title() const override { return "Echo"; }
   std::vector<std::string> members() const override { return {"a", "b"}; }
   std::string shared(const Json&, const std::string&) const override { return "Q\n"; }
   std::string input(const Json&, const std::string&, size_t turn, ChainMode mode,

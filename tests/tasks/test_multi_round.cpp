@@ -19,6 +19,7 @@ class EchoRounds : public MultiRoundTask {
  public:
   EchoRounds() : MultiRoundTask(3) {}
   std::string name() const override { return "echo_rounds"; }
+  std::string title() const override { return "Echo"; }
   std::vector<std::string> members() const override { return {"a", "b"}; }
   std::string shared(const Json&, const std::string&) const override { return "Q\n"; }
   int64_t max_new_tokens(size_t member) const override { return 5 + static_cast<int64_t>(member); }

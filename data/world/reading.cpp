@@ -1,0 +1,302 @@
+#include "data/world/reading.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "engine/io/error.h"
+
+namespace kvchain::data {
+namespace {
+
+// How a document asks and answers. Training draws a pair per document; the unseen layout's
+// bracketed section cues appear in no training document.
+struct Cues {
+  const char* ask;
+  const char* tell;
+};
+const std::vector<Cues> kTrainingCues = {{"Q: ", "A:"},
+                                         {"Q. ", "A."},
+                                         {"Query: ", "Result:"},
+                                         {"Ask: ", "Tell:"},
+                                         {"Quiz: ", "Solution:"}};
+const std::vector<std::string> kSpeakers = {"Mira", "Joss", "Teodor", "Ines", "Halvard", "Suvi"};
+
+const std::vector<ReadingShape> kTrainingShapes = {ReadingShape::kPassagesThenQuestion,
+                                                   ReadingShape::kQuestionFirst,
+                                                   ReadingShape::kList,
+                                                   ReadingShape::kTable,
+                                                   ReadingShape::kDialogue,
+                                                   ReadingShape::kGap,
+                                                   ReadingShape::kQuote};
+
+// What a "which sentence says ..." question asks about a fact.
+std::string what_it_states(const Fact& f) {
+  const auto& s = f.subject;
+  switch (f.relation) {
+    case Relation::kCountry:
+      return "which country " + s + " is in";
+    case Relation::kPopulation:
+      return "how many people live in " + s;
+    case Relation::kBirthYear:
+      return "when " + s + " was born";
+    case Relation::kBirthplace:
+      return "where " + s + " was born";
+    case Relation::kOccupation:
+      return "what " + s + " does for a living";
+    case Relation::kEmployer:
+      return "who employs " + s;
+    case Relation::kFounded:
+      return "when " + s + " was founded";
+    case Relation::kHeadquarters:
+      return "where " + s + " is based";
+    case Relation::kFounder:
+      return "who founded " + s;
+    case Relation::kIndustry:
+      return "which industry " + s + " is in";
+    case Relation::kReleased:
+      return "when " + s + " was released";
+    case Relation::kCreator:
+      return "who created " + s;
+  }
+  return s;
+}
+
+// A table column's heading for a relation.
+std::string column_of(Relation relation) {
+  switch (relation) {
+    case Relation::kCountry:
+      return "country";
+    case Relation::kPopulation:
+      return "population";
+    case Relation::kBirthYear:
+      return "born";
+    case Relation::kBirthplace:
+      return "birthplace";
+    case Relation::kOccupation:
+      return "occupation";
+    case Relation::kEmployer:
+      return "employer";
+    case Relation::kFounded:
+      return "founded";
+    case Relation::kHeadquarters:
+      return "headquarters";
+    case Relation::kFounder:
+      return "founder";
+    case Relation::kIndustry:
+      return "industry";
+    case Relation::kReleased:
+      return "released";
+    case Relation::kCreator:
+      return "creator";
+  }
+  return "value";
+}
+
+class Writer {
+ public:
+  Writer(const Encyclopedia& e, Rng& rng) : e_(e), rng_(rng) {
+    for (const auto& f : e.facts()) facts_of_passage_[f.passage_id].push_back(&f);
+  }
+
+  ReadingDocument write(const Question& q, ReadingShape shape, const Cues& cues,
+                        size_t distractors) {
+    ReadingDocument d;
+    d.shape = shape;
+    d.answers = q.answers;
+    d.after = "\n";
+    const std::string ask = std::string(cues.ask) + q.text + "\n";
+    switch (shape) {
+      case ReadingShape::kPassagesThenQuestion:
+        d.before = passages(q, distractors) + "\n" + ask + cues.tell;
+        break;
+      case ReadingShape::kQuestionFirst:
+        d.before = ask + passages(q, distractors) + cues.tell;
+        break;
+      case ReadingShape::kList:
+        d.before = list(q) + ask + cues.tell;
+        break;
+      case ReadingShape::kTable:
+        d.before = table(q) + ask + cues.tell;
+        break;
+      case ReadingShape::kDialogue: {
+        auto speakers = kSpeakers;
+        rng_.shuffle(speakers);
+        const auto& a = speakers[0];
+        const auto& b = speakers[1];
+        d.before = a + ": " + q.text + "\n" + b + ": Let me read it out. " +
+                   joined(q, distractors) + "\n" + b + ": It is";
+        d.after = ".\n";
+        break;
+      }
+      case ReadingShape::kGap:
+        d.before = passages(q, distractors) + unrelated_prose(q, 60) + "\n" + ask + cues.tell;
+        break;
+      case ReadingShape::kQuote: {
+        const auto& fact = *q.support.front();
+        d.before = passages(q, distractors) + "\n" + cues.ask + "Which sentence says " +
+                   what_it_states(fact) + "?\n" + cues.tell;
+        d.answers = {fact.sentence};
+        break;
+      }
+      case ReadingShape::kUnseen:
+        d.before = "[notes]\n" + passages(q, distractors) + "[inquiry] " + q.text + "\n[response]";
+        break;
+    }
+    return d;
+  }
+
+ private:
+  // The passages that state the question's facts and `distractors` similar-named others, in a
+  // random order.
+  std::vector<const Passage*> context(const Question& q, size_t distractors) {
+    std::vector<const Passage*> out;
+    std::set<std::string> seen;
+    for (const auto* fact : q.support) {
+      if (seen.insert(fact->passage_id).second) out.push_back(&e_.passage(fact->passage_id));
+    }
+    for (const auto* other : e_.distractors(out.front()->title, distractors, rng_)) {
+      if (seen.insert(other->id).second) out.push_back(other);
+    }
+    rng_.shuffle(out);
+    return out;
+  }
+  std::string passages(const Question& q, size_t distractors) {
+    std::string text;
+    for (const auto* p : context(q, distractors)) text += p->title + "\n" + p->text + "\n";
+    return text;
+  }
+  std::string joined(const Question& q, size_t distractors) {
+    std::string text;
+    for (const auto* p : context(q, distractors)) text += (text.empty() ? "" : " ") + p->text;
+    return text;
+  }
+  std::string list(const Question& q) {
+    std::vector<std::string> lines;
+    for (const auto* p : context(q, 2)) {
+      for (const auto* f : facts_of_passage_[p->id]) lines.push_back("- " + f->statement + "\n");
+    }
+    rng_.shuffle(lines);
+    std::string text = "Facts about " + q.support.front()->subject + " and others:\n";
+    for (const auto& line : lines) text += line;
+    return text;
+  }
+  // The relation of the question's (first) fact for its subject and for similar-named
+  // subjects; the list's form where fewer than two rows share it.
+  std::string table(const Question& q) {
+    const auto relation = q.support.front()->relation;
+    std::vector<const Fact*> rows;
+    for (const auto* p : context(q, 4)) {
+      for (const auto* f : facts_of_passage_[p->id]) {
+        if (f->relation == relation) rows.push_back(f);
+      }
+    }
+    for (const auto* fact : q.support) {
+      if (std::find(rows.begin(), rows.end(), fact) == rows.end()) return list(q);
+    }
+    if (rows.size() < 2) return list(q);
+    std::string text = "name | " + column_of(relation) + "\n";
+    for (const auto* f : rows) text += f->subject + " | " + f->object + "\n";
+    return text;
+  }
+  std::string unrelated_prose(const Question& q, size_t words) {
+    std::set<std::string> own;
+    for (const auto* fact : q.support) own.insert(fact->subject);
+    std::string text;
+    size_t count = 0;
+    while (count < words) {
+      const auto& p = e_.passages()[rng_.below(e_.passages().size())];
+      if (own.count(p.title)) continue;
+      text += (text.empty() ? "" : " ") + p.text;
+      count = static_cast<size_t>(std::count(text.begin(), text.end(), ' ')) + 1;
+    }
+    return text;
+  }
+
+  const Encyclopedia& e_;
+  Rng& rng_;
+  std::map<std::string, std::vector<const Fact*>> facts_of_passage_;
+};
+
+std::vector<Question> all_questions(const Encyclopedia& e, Rng& rng) {
+  auto questions = single_hop_questions(e, rng);
+  for (auto& q : bridge_questions(e, rng)) questions.push_back(std::move(q));
+  for (auto& q : comparison_questions(e, rng)) questions.push_back(std::move(q));
+  return questions;
+}
+
+}  // namespace
+
+const char* reading_shape_name(ReadingShape shape) {
+  switch (shape) {
+    case ReadingShape::kPassagesThenQuestion:
+      return "passages_then_question";
+    case ReadingShape::kQuestionFirst:
+      return "question_first";
+    case ReadingShape::kList:
+      return "list";
+    case ReadingShape::kTable:
+      return "table";
+    case ReadingShape::kDialogue:
+      return "dialogue";
+    case ReadingShape::kGap:
+      return "gap";
+    case ReadingShape::kQuote:
+      return "quote";
+    case ReadingShape::kUnseen:
+      return "unseen";
+  }
+  return "unseen";
+}
+
+const std::vector<ReadingShape>& training_shapes() {
+  return kTrainingShapes;
+}
+
+const std::vector<ReadingShape>& probe_shapes() {
+  static const std::vector<ReadingShape> shapes = {
+      ReadingShape::kPassagesThenQuestion, ReadingShape::kQuestionFirst, ReadingShape::kList,
+      ReadingShape::kGap, ReadingShape::kUnseen};
+  return shapes;
+}
+
+std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, Rng& rng) {
+  Writer writer(e, rng);
+  std::vector<ReadingDocument> documents;
+  for (const auto& q : all_questions(e, rng)) {
+    auto shape = rng.pick(kTrainingShapes);
+    // A comparison's answer is an entity the passages name, not a sentence one of them states.
+    if (shape == ReadingShape::kQuote && q.kind == "comparison") shape = ReadingShape::kList;
+    documents.push_back(writer.write(q, shape, rng.pick(kTrainingCues), rng.below(4)));
+  }
+  return documents;
+}
+
+std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_shape, Rng& rng) {
+  Writer writer(e, rng);
+  // Single-hop questions: the probe measures reading a fact in context; two hops are a chain's.
+  const auto questions = single_hop_questions(e, rng);
+  if (questions.empty()) throw Error("reading probe: the world has no questions");
+  std::vector<ReadingDocument> items;
+  for (const auto shape : probe_shapes()) {
+    for (size_t i = 0; i < per_shape; ++i) {
+      const auto& q = questions[rng.below(questions.size())];
+      // Every probe layout reads among similar-named distractors: two passages, or the facts
+      // of two similar entities in a list.
+      items.push_back(writer.write(q, shape, kTrainingCues.front(), 2));
+    }
+  }
+  return items;
+}
+
+Json document_json(const ReadingDocument& document) {
+  return {{"text", document.text()}};
+}
+
+Json probe_json(const ReadingDocument& document) {
+  return {{"layout", reading_shape_name(document.shape)},
+          {"prompt", document.before},
+          {"answers", document.answers}};
+}
+
+}  // namespace kvchain::data

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "data/world/questions.h"
+#include "engine/io/json_file.h"
+
+namespace kvchain::data {
+
+// Generic reading comprehension, the base model's pretraining in place of any chain layout: a
+// document holds some context about a world (passages, a list, a table, a dialogue), a
+// question and its short answer, in one of several shapes. None of them uses a task's tags,
+// prompts or answer markers, so a base pretrained on them reads no method's layout better
+// than another's.
+enum class ReadingShape {
+  kPassagesThenQuestion,  // the answer's passages among similar-named distractors, then Q and A
+  kQuestionFirst,         // the question, then the passages, then the answer
+  kList,                  // the facts of the answer's entity and of similar ones as a list
+  kTable,                 // one relation of several entities as a table
+  kDialogue,              // one speaker asks, the other reads a passage out and answers
+  kGap,                   // passages, 60+ words of unrelated prose, then Q and A
+  kQuote,                 // which sentence states a fact: the sentence copied from the passage
+  kUnseen,                // the probe's held-out layout: section cues no training shape uses
+};
+const char* reading_shape_name(ReadingShape shape);
+// The shapes pretraining draws from (every one but kUnseen).
+const std::vector<ReadingShape>& training_shapes();
+// The probe's layouts: passages then question, question first, a list, a gap of unrelated
+// prose, and the unseen layout; each among similar-named distractors.
+const std::vector<ReadingShape>& probe_shapes();
+
+// One document: the text up to the answer's cue ("A:"), the answer forms a reader may give
+// (the first is the one written, after a space, as a byte-level BPE splits " answer"), and the
+// text after it. A probe's prompt is `before`, so it never ends in a space a trained base never
+// saw alone.
+struct ReadingDocument {
+  ReadingShape shape = ReadingShape::kPassagesThenQuestion;
+  std::string before;
+  std::vector<std::string> answers;
+  std::string after;
+  std::string text() const { return before + " " + answers.front() + after; }
+};
+
+// One document per question of the world (single-hop, bridge and comparison), each in a shape
+// drawn from training_shapes(), with its own cue words.
+std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, Rng& rng);
+// `per_shape` probe items of each probe shape, from single-hop questions.
+std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_shape, Rng& rng);
+
+// {"text"} per document (pretraining JSONL), and {"layout", "prompt", "answers"} per probe item.
+Json document_json(const ReadingDocument& document);
+Json probe_json(const ReadingDocument& document);
+
+}  // namespace kvchain::data
