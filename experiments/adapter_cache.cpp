@@ -44,6 +44,9 @@ std::string AdapterCache::adapter(const SuiteJob& job, const std::string& member
               {"epochs", epochs},
               {"limit", config_.train_limit},
               {"top_k", config_.top_k},
+              {"adapter", adapter_kind_name(config_.adapter_kind)},
+              {"virtual_tokens", config_.virtual_tokens},
+              {"learning_rate", config_.learning_rate},
               {"train", file_content_hash(job.dir + "/" + job.task + "/train.jsonl")},
               {"base", base_hash_},
               {"earlier", earlier},
@@ -68,6 +71,9 @@ std::string AdapterCache::adapter(const SuiteJob& job, const std::string& member
   options.limit = config_.train_limit;
   options.out = path;
   options.trainer.epochs = epochs;
+  options.trainer.learning_rate = config_.learning_rate;
+  options.adapter.kind = config_.adapter_kind;
+  options.adapter.num_virtual_tokens = config_.virtual_tokens;
   options.trainer.seed = static_cast<uint64_t>(seed);
   options.adapter.init_text = task.prompt_init(init_index(members, member));
   train_member(options);

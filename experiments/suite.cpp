@@ -67,6 +67,7 @@ class SuiteRun {
       options.task = job.task;
       options.settings = {config_.top_k};
       options.limit = config_.test_limit;
+      options.split = config_.eval_split;
       options.predictions_path = predictions_path;
       summary = evaluate_chain(options).to_json();
       write_file_atomic(summary_path, summary.dump(1));

@@ -8,6 +8,7 @@
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
 #include "engine/io/text.h"
+#include "experiments/member_training.h"
 #include "tasks/task.h"
 
 namespace kvchain::experiments {
@@ -15,8 +16,10 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> kKeys = {
-    "name",          "data",        "base",       "tasks", "methods", "seeds",   "epochs",
-    "answer_epochs", "train_limit", "test_limit", "top_k", "device",  "results", "world_seed"};
+    "name",    "data",           "base",          "tasks",       "methods",
+    "seeds",   "epochs",         "answer_epochs", "train_limit", "test_limit",
+    "top_k",   "device",         "results",       "world_seed",  "world_scale",
+    "adapter", "virtual_tokens", "learning_rate", "eval_split"};
 
 // The list under `key`, each item one of `known` (an unknown one is named as a `noun`).
 std::vector<std::string> names(const Json& config, const char* key, const char* noun,
@@ -77,12 +80,44 @@ SuiteConfig read_suite_config(const std::string& path) {
     // The embedded world is a second to make: a suite on it needs no separate step.
     if (!data.is_string()) throw Error(path + ": 'world_seed' needs 'data' to be one directory");
     const auto seed = count(config, "world_seed", path, 1, 0);
+    const auto scale = count(config, "world_scale", path, 1, 1);
     const auto& dir = suite.datasets.front().second;
-    if (!fs::exists(fs::path(dir) / "manifest.json")) {
+    const auto manifest_path = (fs::path(dir) / "manifest.json").string();
+    if (!fs::exists(manifest_path)) {
       data::GenerateOptions options;
       options.seed = static_cast<uint64_t>(seed);
+      options.scale = static_cast<int>(scale);
       data::generate_dataset(dir, options, std::cerr);
     }
+    const auto manifest = read_json_file(manifest_path);
+    if (manifest.value("seed", -1) != seed || manifest.value("scale", -1) != scale) {
+      throw Error(path + ": 'data': " + dir + " holds the world of seed " +
+                  std::to_string(manifest.value("seed", -1)) + " at scale " +
+                  std::to_string(manifest.value("scale", -1)) + ", not seed " +
+                  std::to_string(seed) + " at scale " + std::to_string(scale) +
+                  " (give the suite another 'data' directory)");
+    }
+  } else if (config.contains("world_scale")) {
+    throw Error(path + ": 'world_scale' needs 'world_seed'");
+  }
+  const auto training = default_member_training();
+  suite.adapter_kind =
+      config.contains("adapter")
+          ? parse_adapter_kind(json_string_field(config, "adapter", path), path + ": 'adapter'")
+          : training.adapter.kind;
+  suite.virtual_tokens =
+      count(config, "virtual_tokens", path, training.adapter.num_virtual_tokens, 1);
+  suite.learning_rate = training.trainer.learning_rate;
+  if (config.contains("learning_rate")) {
+    const auto& rate = config["learning_rate"];
+    if (!rate.is_number() || rate.get<double>() <= 0) {
+      throw Error(path + ": 'learning_rate' must be a positive number");
+    }
+    suite.learning_rate = rate.get<double>();
+  }
+  suite.eval_split = text(config, "eval_split", path, suite.eval_split);
+  if (suite.eval_split != "test" && suite.eval_split != "dev") {
+    throw Error(path + ": 'eval_split' must be \"test\" or \"dev\" (training never reads them)");
   }
   suite.base_dir = text(config, "base", path, suite.base_dir);
   suite.device = text(config, "device", path, suite.device);
@@ -124,9 +159,8 @@ SuiteConfig read_suite_config(const std::string& path) {
     const auto found =
         std::any_of(jobs.begin(), jobs.end(), [&](auto& j) { return j.task == task; });
     if (!found || suite.datasets.size() == 1) {
-      for (const char* split : {"train", "test"}) {
-        const auto file =
-            fs::path(suite.datasets.front().second) / task / (std::string(split) + ".jsonl");
+      for (const auto& split : {std::string("train"), suite.eval_split}) {
+        const auto file = fs::path(suite.datasets.front().second) / task / (split + ".jsonl");
         if (!fs::exists(file)) {
           throw Error(
               path + ": 'tasks': " + file.string() + " is missing" +

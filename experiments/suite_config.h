@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/adapters/adapter.h"
 #include "eval/system.h"
 
 namespace kvchain::experiments {
@@ -22,7 +23,11 @@ struct SuiteJob {
 //    "methods": ["native", "rag", "single", "text", "distill", "shared", "shared-evict"],
 //    "seeds": [0], "epochs": 3, "answer_epochs": 10, "train_limit": 0, "test_limit": 0,
 //    "top_k": 0, "device": "cpu", "results": "results"}
-// "world_seed" (optional) makes the embedded world of that seed in "data" when it has none.
+// "world_seed" (optional) makes the embedded world of that seed in "data" when it has none, at
+// "world_scale" (1 by default; an existing world of another seed or scale is an Error).
+// "adapter" ("prompt" or "prefix"), "virtual_tokens" and "learning_rate" set how every member is
+// prompt-tuned (default_member_training's values otherwise); "eval_split" ("test", or "dev" for
+// choosing settings) is the split evaluated.
 // "data" is one directory with TASK/{train,test}.jsonl, or an object of dataset name ->
 // directory (the paper's grid: {"tqa": "...", "hotpotqa": "..."}); each task then runs on every
 // dataset that holds it. Every key is checked before any training: an unknown key, task or
@@ -38,6 +43,10 @@ struct SuiteConfig {
   int64_t answer_epochs = 10;  // the last member, as a text-chain and as an FTHSS member
   int64_t train_limit = 0, test_limit = 0;  // 0: the whole split
   int64_t top_k = 0;                        // passages per query; 0: each task's default
+  AdapterKind adapter_kind = AdapterKind::kPrompt;
+  int64_t virtual_tokens = 50;
+  double learning_rate = 0;
+  std::string eval_split = "test";
 
   std::string run_dir() const { return results_dir + "/" + name; }
   // Every task on every dataset that holds it, tasks in the config's order.

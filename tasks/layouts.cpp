@@ -181,10 +181,16 @@ std::optional<TurnPlan> LayoutBuilder::next_turn(const Json& record, const std::
   const auto member = task_.member_of_turn(done.size(), earlier);
   if (!member) return std::nullopt;
   // In a multi-round chain a member may always come again, so its context stays.
-  return TurnPlan{members[*member],
-                  encode(task_.input(record, where, done.size(), chain_mode(system), earlier),
-                         members[*member] + " input", where),
-                  task_.max_new_tokens(*member), !task_.multi_round()};
+  TurnPlan plan{members[*member],
+                encode(task_.input(record, where, done.size(), chain_mode(system), earlier),
+                       members[*member] + " input", where),
+                task_.max_new_tokens(*member), !task_.multi_round()};
+  const bool last = !task_.multi_round() && *member + 1 == members.size();
+  if (task_.forces_gold_earlier_turns() && !last) {
+    plan.forced_output =
+        encode(task_.target(record, where, done.size()), plan.member + " target", where);
+  }
+  return plan;
 }
 
 std::string LayoutBuilder::answer(System system, const std::vector<TurnRecord>& turns) const {

@@ -49,7 +49,8 @@ class LayoutBuilder {
                                                 const std::string& member, Training training) const;
 
   std::vector<int64_t> shared_ids(const Json& record, const std::string& where) const;
-  // The next turn of a run given the turns so far (nothing once the chain is done).
+  // The next turn of a run given the turns so far (nothing once the chain is done); a turn
+  // before a single-round chain's last one replays its gold target when the task forces it.
   std::optional<TurnPlan> next_turn(const Json& record, const std::string& where, System system,
                                     const std::vector<TurnRecord>& done) const;
   // The final answer of a finished run.

@@ -5,6 +5,7 @@
 #include "engine/io/text.h"
 #include "tasks/active_rag.h"
 #include "tasks/compression_qa.h"
+#include "tasks/diagnostic.h"
 #include "tasks/memory_reasoning.h"
 #include "tasks/rewrite_qa.h"
 
@@ -28,6 +29,7 @@ const std::map<std::string, MakeTask>& registry() {
       {"rewrite_qa", maker<RewriteQA>()},
       {"memory_reasoning", maker<MemoryReasoning>()},
       {"active_rag", maker<ActiveRag>()},
+      {"diagnostic", maker<Diagnostic>()},
   };
   return tasks;
 }

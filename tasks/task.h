@@ -34,6 +34,9 @@ class Task {
   // Multi-round chains train all members' prompts together under the cascade mask and put
   // every prompt ahead of the shared content (paper section 3.2.2).
   virtual bool multi_round() const { return false; }
+  // Whether a chain's evaluation replays every turn but the last from its gold target instead
+  // of decoding it (a diagnostic of how the last member reads an earlier output).
+  virtual bool forces_gold_earlier_turns() const { return false; }
 
   // Turn `turn`'s input. In text mode it carries the earlier turns' outputs as text; in shared
   // mode those are already in the cache and the input is only the turn's own part (which may

@@ -23,7 +23,8 @@ const std::vector<TaskSpec>& task_specs() {
   static const std::vector<TaskSpec> specs = {{"compression_qa", "cqa", compression_qa_records},
                                               {"rewrite_qa", "rqa", rewrite_qa_records},
                                               {"memory_reasoning", "mr", memory_reasoning_records},
-                                              {"active_rag", "arag", active_rag_records}};
+                                              {"active_rag", "arag", active_rag_records},
+                                              {"diagnostic", "diag", diagnostic_records}};
   return specs;
 }
 

@@ -20,6 +20,10 @@ std::vector<Json> memory_reasoning_records(const Encyclopedia& e, Rng& rng);
 // Active RAG, multi-round: claims and multi-hop questions as plan / retrieval / answer rounds.
 std::vector<Json> active_rag_records(const Encyclopedia& e, Rng& rng);
 
+// The diagnostic chain: an extractor reads a single-hop question's passage among two
+// similar-named distractors and writes the answer; a copier writes the extractor's output again.
+std::vector<Json> diagnostic_records(const Encyclopedia& e, Rng& rng);
+
 // Shared by the builders.
 Json passage_json(const Passage& p);
 Json step(const std::string& type, const std::string& text);

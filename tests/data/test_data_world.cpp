@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -75,7 +76,8 @@ TEST(World, SameSeedGivesByteIdenticalFilesAndOtherSeedsDiffer) {
     EXPECT_EQ(read_bytes(entry.path()), read_bytes(b.path() / relative)) << relative;
     ++files;
   }
-  EXPECT_EQ(files, 4 + 4 * 3);  // corpus, pretrain, reading, manifest; 4 tasks x 3 splits
+  // corpus, pretrain, reading, documents, probe, manifest; 5 tasks x 3 splits
+  EXPECT_EQ(files, 6 + 5 * 3);
   EXPECT_NE(read_bytes(a.path() / "corpus.jsonl"), read_bytes(c.path() / "corpus.jsonl"));
 }
 
@@ -100,6 +102,44 @@ TEST(World, CopyPracticeSaysEachFreshListTwice) {
   EXPECT_EQ(count, 200);
   EXPECT_GT(lists.size(), 195u);  // fresh lists, not a few repeated ones
   EXPECT_EQ(read_json_file(dir.file("manifest.json"))["copy_lines"].get<int>(), 200);
+}
+
+// The generic reading that pretrains a base holds no chain's layout: no task's tag, prompt
+// marker or answer marker, and none of the probe's unseen layout's cues. Every probe item is
+// answerable by reading its own context, in each of the five layouts.
+TEST_F(WorldTest, ReadingDocumentsHoldNoChainLayoutAndTheProbeIsAnswerable) {
+  const auto documents = read_bytes(dir_->path() / "documents.jsonl");
+  for (const char* marker :
+       {"<retrieved>", "<compressed>", "<answer_start>", "<query_rewrite>", "<memory_start>",
+        "<reason_start>", "<plan_start>", "<extracted>", "<copy>", "[The answer is]",
+        "Question: ", "Options:", "[notes]", "[inquiry]", "[response]"}) {
+    EXPECT_EQ(documents.find(marker), std::string::npos) << marker;
+  }
+  const auto manifest = read_json_file(dir_->file("manifest.json"));
+  const auto lines = test::read_jsonl(dir_->file("documents.jsonl"));
+  EXPECT_EQ(manifest["documents"].get<size_t>(), lines.size());
+  // Every passage as prose, and a reading document per question, in seven shapes.
+  EXPECT_GT(lines.size(), corpus_->size() * 3);
+  for (const char* cue : {"Q: ", "A: ", "name | ", "Let me read it out.", "Which sentence says"}) {
+    EXPECT_NE(documents.find(cue), std::string::npos) << cue;
+  }
+  std::map<std::string, int> layouts;
+  for (const auto& item : test::read_jsonl(dir_->file("probe.jsonl"))) {
+    const auto prompt = item["prompt"].get<std::string>();
+    const auto layout = item["layout"].get<std::string>();
+    ++layouts[layout];
+    EXPECT_THAT(prompt, HasSubstr(item["answers"][0].get<std::string>())) << layout;
+    EXPECT_NE(prompt.back(), ' ') << layout;
+    if (layout == "unseen") {
+      EXPECT_THAT(prompt, HasSubstr("\n[inquiry] "));
+      EXPECT_THAT(prompt, EndsWith("\n[response]"));
+    }
+  }
+  EXPECT_EQ(layouts, (std::map<std::string, int>{{"gap", 40},
+                                                 {"list", 40},
+                                                 {"passages_then_question", 40},
+                                                 {"question_first", 40},
+                                                 {"unseen", 40}}));
 }
 
 TEST_F(WorldTest, ManifestCountsMatchTheFiles) {

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "tasks/layouts.h"
 #include "tasks/task.h"
 #include "tests/support/generated_world.h"
 
@@ -58,11 +59,50 @@ TEST_F(CompressionQATest, EveryTaskHasThePapersTitle) {
   const std::map<std::string, std::string> titles = {{"compression_qa", "Compression&QA"},
                                                      {"rewrite_qa", "Rewrite&QA"},
                                                      {"memory_reasoning", "Memory&Reasoning"},
-                                                     {"active_rag", "Active RAG"}};
+                                                     {"active_rag", "Active RAG"},
+                                                     {"diagnostic", "Diagnostic"}};
   ASSERT_EQ(task_names().size(), titles.size());
   for (const auto& name : task_names()) {
     EXPECT_EQ(make_task(name, world_dir())->title(), titles.at(name)) << name;
   }
+}
+
+// The diagnostic chain: the extractor reads the passages, the copier writes the extractor's
+// output again; in every chain system the extractor's turn replays the gold answer, so the
+// copier's score measures how its method carries an earlier output.
+TEST_F(CompressionQATest, TheDiagnosticForcesTheExtractorsGoldAnswerAndTheCopierRepeatsIt) {
+  const auto task = make_task("diagnostic", world_dir());
+  const auto r = split("diagnostic").front();
+  const auto gold = r["golden_answers"][0].get<std::string>();
+  EXPECT_EQ(task->members(), (std::vector<std::string>{"extractor", "copier"}));
+  const auto first = task->input(r, "r", 0, ChainMode::kShared, {});
+  EXPECT_EQ(first.rfind("<retrieved>\n", 0), 0u);
+  EXPECT_NE(first.find(gold), std::string::npos);
+  EXPECT_EQ(first.substr(first.size() - 12), "<extracted>\n");
+  EXPECT_EQ(task->input(r, "r", 1, ChainMode::kShared, {gold}), "<copy>\n");
+  EXPECT_EQ(task->input(r, "r", 1, ChainMode::kText, {gold}),
+            "<extracted>\n" + gold + "\n<copy>\n");
+  EXPECT_EQ(task->target(r, "r", 0), gold);
+  EXPECT_EQ(task->target(r, "r", 1), gold);
+  EXPECT_EQ(task->answer_from_distilled(gold + "\n<copy>\n" + gold), gold);
+
+  const auto tokenizer = BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
+  const LayoutBuilder builder(*task, tokenizer, 2);
+  for (const auto system : {System::kText, System::kShared, System::kSharedEvict}) {
+    const auto extractor = builder.next_turn(r, "r", system, {});
+    ASSERT_TRUE(extractor.has_value());
+    EXPECT_EQ(tokenizer.decode(extractor->forced_output), gold) << system_key(system);
+    TurnRecord done;
+    done.member = "extractor";
+    done.text = gold;
+    const auto copier = builder.next_turn(r, "r", system, {done});
+    ASSERT_TRUE(copier.has_value());
+    EXPECT_TRUE(copier->forced_output.empty()) << system_key(system);  // the copier decodes
+    EXPECT_FALSE(builder.next_turn(r, "r", system, {done, done}).has_value());
+  }
+  // The single models and Distill decode their one turn.
+  EXPECT_TRUE(builder.next_turn(r, "r", System::kDistill, {})->forced_output.empty());
+  EXPECT_TRUE(builder.next_turn(r, "r", System::kRag, {})->forced_output.empty());
 }
 
 }  // namespace
