@@ -36,7 +36,7 @@ void add_setup_options(CLI::App& command, ModelSetup& setup, std::vector<std::st
 struct TrainArgs {
   experiments::TrainMemberOptions options;
   std::vector<std::string> adapters;
-  std::string method = "standard", kind = "prefix";
+  std::string method = "standard", kind = "prompt";
 };
 
 struct PracticeArgs {
@@ -65,7 +65,8 @@ void register_train(CLI::App& app) {
                       "How the member is trained: standard, fthss, distill or single");
   command->add_option("--out", train->options.out, "Adapter file (a directory for --member all)")
       ->required();
-  command->add_option("--kind", train->kind, "prefix (deep, default) or prompt (shallow)");
+  command->add_option("--kind", train->kind,
+                      "prompt (shallow, the paper's and the default) or prefix (deep)");
   command
       ->add_option("--virtual-tokens", train->options.adapter.num_virtual_tokens, "Prompt length")
       ->check(CLI::PositiveNumber);

@@ -68,7 +68,8 @@ std::vector<KVCache> cache_earlier_members(ChainModel& chain, const std::string&
 
 TrainMemberOptions default_member_training() {
   TrainMemberOptions options;
-  options.adapter.kind = AdapterKind::kPrefix;
+  options.adapter.kind = AdapterKind::kPrompt;
+  options.adapter.num_virtual_tokens = 50;
   options.trainer.learning_rate = 3e-2;
   options.trainer.grad_accumulation = 1;
   options.trainer.epochs = 3;

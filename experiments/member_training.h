@@ -26,8 +26,10 @@ struct TrainMemberOptions {
   int64_t limit = 0;
 };
 
-// Deep prompts, one example per step and a high rate: on the small embedded base, shallow
-// prompts barely move the loss (engine/README.md, "What the embedded base learns").
+// The paper's adapters: shallow prompt tuning, 50 virtual tokens per member; one example per
+// step, 3 epochs; the learning rate chosen on dev by experiments/lr_sweep.sh
+// (results/reference/lr-sweep.md). Deep prefixes stay an option (`--kind prefix`, a suite's
+// "adapter").
 TrainMemberOptions default_member_training();
 
 // Prompt-tunes one member (or a cascade) on the task's train split and writes its adapters

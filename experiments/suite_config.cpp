@@ -83,7 +83,14 @@ SuiteConfig read_suite_config(const std::string& path) {
     const auto scale = count(config, "world_scale", path, 1, 1);
     const auto& dir = suite.datasets.front().second;
     const auto manifest_path = (fs::path(dir) / "manifest.json").string();
-    if (!fs::exists(manifest_path)) {
+    // A world made before the generator knew a task lacks its folder: the same seed and scale
+    // give the same files again, with the new task's beside them.
+    const auto stale = [&] {
+      const auto tasks = read_json_file(manifest_path).value("tasks", Json::object());
+      return std::any_of(data::task_names().begin(), data::task_names().end(),
+                         [&](const std::string& task) { return !tasks.contains(task); });
+    };
+    if (!fs::exists(manifest_path) || stale()) {
       data::GenerateOptions options;
       options.seed = static_cast<uint64_t>(seed);
       options.scale = static_cast<int>(scale);

@@ -1,8 +1,5 @@
 #include "tasks/compression_qa.h"
 
-#include <algorithm>
-
-#include "engine/io/error.h"
 #include "tasks/text.h"
 
 namespace kvchain::tasks {
@@ -15,19 +12,7 @@ std::string CompressionQA::passages(const Json& record, const std::string& where
   if (!record.contains("passages")) {
     return search_.retrieved({json_string_field(record, "question", where)});
   }
-  const auto& list = record["passages"];
-  if (!list.is_array() || list.empty()) {
-    throw Error(where + ": field 'passages' must be a non-empty list");
-  }
-  const size_t count =
-      top_k_ > 0 ? std::min(list.size(), static_cast<size_t>(top_k_)) : list.size();
-  std::string text = "<retrieved>\n";
-  for (size_t i = 0; i < count; ++i) {
-    text +=
-        json_string_field(list[i], "contents", where + ": passages[" + std::to_string(i) + "]") +
-        "\n";
-  }
-  return text;
+  return record_passages(record, where, static_cast<size_t>(top_k_));
 }
 
 std::string CompressionQA::input(const Json& record, const std::string& where, size_t turn,

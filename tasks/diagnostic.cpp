@@ -1,6 +1,5 @@
 #include "tasks/diagnostic.h"
 
-#include "engine/io/error.h"
 #include "tasks/text.h"
 
 namespace kvchain::tasks {
@@ -13,23 +12,9 @@ std::string Diagnostic::shared(const Json& record, const std::string& where) con
   return "Question: " + json_string_field(record, "question", where) + "\n";
 }
 
-std::string Diagnostic::passages(const Json& record, const std::string& where) {
-  const auto& list = require_field(record, "passages", where);
-  if (!list.is_array() || list.empty()) {
-    throw Error(where + ": field 'passages' must be a non-empty list");
-  }
-  std::string text = "<retrieved>\n";
-  for (size_t i = 0; i < list.size(); ++i) {
-    text +=
-        json_string_field(list[i], "contents", where + ": passages[" + std::to_string(i) + "]") +
-        "\n";
-  }
-  return text;
-}
-
 std::string Diagnostic::input(const Json& record, const std::string& where, size_t turn,
                               ChainMode mode, const std::vector<std::string>& earlier) const {
-  if (turn == 0) return passages(record, where) + kExtractedTag;
+  if (turn == 0) return record_passages(record, where) + kExtractedTag;
   if (mode == ChainMode::kShared) return kCopyTag;
   return kExtractedTag + earlier.at(0) + "\n" + kCopyTag;
 }
@@ -48,7 +33,7 @@ std::string Diagnostic::answer_from_distilled(const std::string& output) const {
 
 std::string Diagnostic::single_input(const Json& record, const std::string& where,
                                      bool with_passages) const {
-  return (with_passages ? passages(record, where) : "") + kCopyTag;
+  return (with_passages ? record_passages(record, where) : "") + kCopyTag;
 }
 
 std::string Diagnostic::prompt_init(size_t index) const {

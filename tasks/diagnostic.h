@@ -31,9 +31,6 @@ class Diagnostic : public Task {
   std::string single_input(const Json& record, const std::string& where,
                            bool with_passages) const override;
   std::string prompt_init(size_t index) const override;
-
- private:
-  static std::string passages(const Json& record, const std::string& where);
 };
 
 }  // namespace kvchain::tasks

@@ -34,6 +34,14 @@ struct Fixture {
     }
   }
 
+  // A multi-round chain's runner: every prompt first, in shared mode.
+  ChainRunner cascade_runner() {
+    RunnerOptions options;
+    options.eos_token_id = 2;
+    options.prompts_first = {"A", "B"};
+    return ChainRunner(chain, &tokenizer, options);
+  }
+
   ChainRunner runner(ChainMode mode, bool evict) {
     RunnerOptions options;
     options.mode = mode;
@@ -103,10 +111,7 @@ TEST_P(ChainRunnerModes, EvictionKeepsOutputsAndFreesTheFinishedMembersContext) 
 // that ends at its budget (not at EOS) cached whole, as the runner caches it.
 TEST_P(ChainRunnerModes, CascadeOutputsEqualAStepByStepReference) {
   Fixture f(GetParam());
-  RunnerOptions options;
-  options.eos_token_id = 2;
-  options.prompts_first = {"A", "B"};
-  ChainRunner runner(f.chain, &f.tokenizer, options);
+  auto runner = f.cascade_runner();
   const std::vector<std::string> rounds = {"A", "B", "A", "B"};
   constexpr int64_t kBudget = 5;
   const auto shared = f.tokenizer.encode("Shared question text.");
@@ -162,10 +167,7 @@ TEST_P(ChainRunnerModes, SharedModeDoesNotPrefillTheEarlierOutputAgain) {
 
 TEST_P(ChainRunnerModes, MultiRoundPutsEveryPromptFirstOnce) {
   Fixture f(GetParam());
-  RunnerOptions options;
-  options.eos_token_id = 2;
-  options.prompts_first = {"A", "B"};
-  ChainRunner runner(f.chain, &f.tokenizer, options);
+  auto runner = f.cascade_runner();
   const std::vector<std::string> rounds = {"A", "B", "A"};
   const auto turns =
       runner.run(f.tokenizer.encode("Shared question text."),

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "experiments/member_training.h"
 #include "experiments/suite_config.h"
 #include "tests/support/test_support.h"
 
@@ -64,6 +65,49 @@ TEST_F(SuiteGrid, ATaskNoDatasetHoldsOrADatasetNoTaskUsesIsNamed) {
               read("{\"hqa\": " + at("hqa") + ", \"pub\": " + at("pub") + "}",
                    "[\"compression_qa\"]");
             }).find("'data.pub': " + dir_.file("pub") + " holds none of the suite's tasks"),
+            std::string::npos);
+}
+
+// How members are prompt-tuned and which split is evaluated are a suite's settings, checked
+// before anything runs.
+TEST_F(SuiteGrid, AdapterLearningRateAndSplitAreReadAndChecked) {
+  hold("hqa", "compression_qa");
+  const auto path = dir_.file("tuned.json");
+  const auto write = [&](const std::string& extra) {
+    std::ofstream(path) << "{\"name\": \"t\", \"base\": \"" << dir_.file("base")
+                        << "\", \"data\": " << at("hqa")
+                        << ", \"tasks\": [\"compression_qa\"], \"methods\": [\"text\"]" << extra
+                        << "}";
+  };
+  write("");
+  const auto defaults = read_suite_config(path);
+  EXPECT_EQ(defaults.adapter_kind, default_member_training().adapter.kind);
+  EXPECT_EQ(defaults.learning_rate, default_member_training().trainer.learning_rate);
+  EXPECT_EQ(defaults.eval_split, "test");
+  write(", \"adapter\": \"prefix\", \"virtual_tokens\": 20, \"learning_rate\": 0.01");
+  const auto tuned = read_suite_config(path);
+  EXPECT_EQ(tuned.adapter_kind, AdapterKind::kPrefix);
+  EXPECT_EQ(tuned.virtual_tokens, 20);
+  EXPECT_DOUBLE_EQ(tuned.learning_rate, 0.01);
+  write(", \"adapter\": \"lora\"");
+  EXPECT_NE(test::error_message([&] {
+              read_suite_config(path);
+            }).find("'adapter': unknown adapter kind 'lora' (prompt, prefix)"),
+            std::string::npos);
+  write(", \"learning_rate\": -1");
+  EXPECT_NE(test::error_message([&] {
+              read_suite_config(path);
+            }).find("'learning_rate' must be a positive number"),
+            std::string::npos);
+  write(", \"eval_split\": \"train\"");
+  EXPECT_NE(test::error_message([&] {
+              read_suite_config(path);
+            }).find("'eval_split' must be \"test\" or \"dev\""),
+            std::string::npos);
+  write(", \"eval_split\": \"dev\"");  // hqa holds no dev split
+  EXPECT_NE(test::error_message([&] {
+              read_suite_config(path);
+            }).find("compression_qa/dev.jsonl is missing"),
             std::string::npos);
 }
 
