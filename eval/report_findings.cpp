@@ -58,8 +58,8 @@ Decided decide_seeds(const std::vector<PairedResult>& paired, const std::string&
 }
 
 // A claim about `a` against the best of `others` (by mean) on one task, per metric the task
-// reports, as "EM A 20.0 vs B 30.0 (tests)"; the task's verdict combines the metrics'. Nothing
-// where the run lacks `a` or all of `others`.
+// reports, as "EM A 20.0 vs B 30.0 (tests)"; the task's verdict combines the metrics', and a
+// metric where both score 0 is not decided. Nothing where the run lacks `a` or all of `others`.
 std::optional<Decided> compare_scores(const Grid& grid, const std::vector<PairedResult>& paired,
                                       const std::string& task, System a,
                                       const std::vector<System>& others, const Claim& claim) {
@@ -79,7 +79,12 @@ std::optional<Decided> compare_scores(const Grid& grid, const std::vector<Paired
       }
     }
     if (best == nullptr || !cell_a->scores.count(metric)) continue;
-    const auto decided = decide_seeds(paired, task, a, best_method, metric, claim);
+    auto decided = decide_seeds(paired, task, a, best_method, metric, claim);
+    // Where both score 0 every answer compared is wrong: a tie there, however tight its
+    // interval, says nothing about the methods.
+    if (cell_a->scores.at(metric) == 0 && best->scores.at(metric) == 0) {
+      decided = {Verdict::kNotDecided, decided.text + " (both at the floor)"};
+    }
     verdicts.push_back(decided.verdict);
     text += std::string(text.empty() ? "" : "; ") + label + " " + system_label(a) + " " +
             fixed(cell_a->scores.at(metric)) + " vs " + system_label(best_method) + " " +

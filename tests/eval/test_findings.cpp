@@ -169,6 +169,18 @@ TEST(ReportFindings, ATaskHoldsOnlyWhereEveryMetricHolds) {
   EXPECT_NE(within(-8, -4).find("): **does not hold**\n"), std::string::npos);
 }
 
+// Both at 0 is a tie at the floor, whatever its interval: the finding is not decided there.
+TEST(ReportFindings, ATieAtTheFloorDecidesNothing) {
+  const auto found = findings({run("mr", System::kText, 0), run("mr", System::kShared, 0)},
+                              {test_of("mr", System::kShared, System::kText, 0, 0)});
+  EXPECT_NE(found.find("- FTHSS is within 3 points of the chain: holds on 0, does not hold on 0, "
+                       "not decided on 1 of 1 tasks\n"
+                       "  - mr: EM FTHSS 0.0 vs Chain of models (text) 0.0 (paired 0.0 [0.0, "
+                       "0.0], p = 0.500, n = 100) (both at the floor): not decided\n"),
+            std::string::npos)
+      << found;
+}
+
 TEST(ReportFindings, SeedsThatDisagreeLeaveTheFindingNotDecided) {
   const std::vector<ScoreRow> rows = {
       run("cqa", System::kText, 30, 100, 0), run("cqa", System::kShared, 30, 100, 0),
