@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/io/error.h"
+#include "engine/io/named_values.h"
 
 namespace kvchain::data {
 namespace {
@@ -22,6 +23,16 @@ const std::vector<Cues> kTrainingCues = {{"Q: ", "A:"},
                                          {"Quiz: ", "Solution:"}};
 const std::vector<std::string> kSpeakers = {"Mira", "Joss", "Teodor", "Ines", "Halvard", "Suvi"};
 
+constexpr NamedValue<ReadingShape> kShapeNames[] = {
+    {ReadingShape::kPassagesThenQuestion, "passages_then_question"},
+    {ReadingShape::kQuestionFirst, "question_first"},
+    {ReadingShape::kList, "list"},
+    {ReadingShape::kTable, "table"},
+    {ReadingShape::kDialogue, "dialogue"},
+    {ReadingShape::kGap, "gap"},
+    {ReadingShape::kQuote, "quote"},
+    {ReadingShape::kUnseen, "unseen"}};
+
 const std::vector<ReadingShape> kTrainingShapes = {ReadingShape::kPassagesThenQuestion,
                                                    ReadingShape::kQuestionFirst,
                                                    ReadingShape::kList,
@@ -30,67 +41,37 @@ const std::vector<ReadingShape> kTrainingShapes = {ReadingShape::kPassagesThenQu
                                                    ReadingShape::kGap,
                                                    ReadingShape::kQuote};
 
-// What a "which sentence says ..." question asks about a fact.
-std::string what_it_states(const Fact& f) {
-  const auto& s = f.subject;
-  switch (f.relation) {
-    case Relation::kCountry:
-      return "which country " + s + " is in";
-    case Relation::kPopulation:
-      return "how many people live in " + s;
-    case Relation::kBirthYear:
-      return "when " + s + " was born";
-    case Relation::kBirthplace:
-      return "where " + s + " was born";
-    case Relation::kOccupation:
-      return "what " + s + " does for a living";
-    case Relation::kEmployer:
-      return "who employs " + s;
-    case Relation::kFounded:
-      return "when " + s + " was founded";
-    case Relation::kHeadquarters:
-      return "where " + s + " is based";
-    case Relation::kFounder:
-      return "who founded " + s;
-    case Relation::kIndustry:
-      return "which industry " + s + " is in";
-    case Relation::kReleased:
-      return "when " + s + " was released";
-    case Relation::kCreator:
-      return "who created " + s;
+// How reading documents name a relation: the column a table gives it, and what a "which
+// sentence says ..." question asks about its subject ("{s}").
+struct RelationWords {
+  Relation relation;
+  const char* column;
+  const char* states;
+};
+constexpr RelationWords kRelationWords[] = {
+    {Relation::kCountry, "country", "which country {s} is in"},
+    {Relation::kPopulation, "population", "how many people live in {s}"},
+    {Relation::kBirthYear, "born", "when {s} was born"},
+    {Relation::kBirthplace, "birthplace", "where {s} was born"},
+    {Relation::kOccupation, "occupation", "what {s} does for a living"},
+    {Relation::kEmployer, "employer", "who employs {s}"},
+    {Relation::kFounded, "founded", "when {s} was founded"},
+    {Relation::kHeadquarters, "headquarters", "where {s} is based"},
+    {Relation::kFounder, "founder", "who founded {s}"},
+    {Relation::kIndustry, "industry", "which industry {s} is in"},
+    {Relation::kReleased, "released", "when {s} was released"},
+    {Relation::kCreator, "creator", "who created {s}"}};
+
+const RelationWords& words_of(Relation relation) {
+  for (const auto& words : kRelationWords) {
+    if (words.relation == relation) return words;
   }
-  return s;
+  throw Error("reading: a relation without words");
 }
 
-// A table column's heading for a relation.
-std::string column_of(Relation relation) {
-  switch (relation) {
-    case Relation::kCountry:
-      return "country";
-    case Relation::kPopulation:
-      return "population";
-    case Relation::kBirthYear:
-      return "born";
-    case Relation::kBirthplace:
-      return "birthplace";
-    case Relation::kOccupation:
-      return "occupation";
-    case Relation::kEmployer:
-      return "employer";
-    case Relation::kFounded:
-      return "founded";
-    case Relation::kHeadquarters:
-      return "headquarters";
-    case Relation::kFounder:
-      return "founder";
-    case Relation::kIndustry:
-      return "industry";
-    case Relation::kReleased:
-      return "released";
-    case Relation::kCreator:
-      return "creator";
-  }
-  return "value";
+std::string what_it_states(const Fact& f) {
+  std::string text = words_of(f.relation).states;
+  return text.replace(text.find("{s}"), 3, f.subject);
 }
 
 class Writer {
@@ -195,7 +176,7 @@ class Writer {
       if (std::find(rows.begin(), rows.end(), fact) == rows.end()) return list(q);
     }
     if (rows.size() < 2) return list(q);
-    std::string text = "name | " + column_of(relation) + "\n";
+    std::string text = "name | " + std::string(words_of(relation).column) + "\n";
     for (const auto* f : rows) text += f->subject + " | " + f->object + "\n";
     return text;
   }
@@ -228,25 +209,7 @@ std::vector<Question> all_questions(const Encyclopedia& e, Rng& rng) {
 }  // namespace
 
 const char* reading_shape_name(ReadingShape shape) {
-  switch (shape) {
-    case ReadingShape::kPassagesThenQuestion:
-      return "passages_then_question";
-    case ReadingShape::kQuestionFirst:
-      return "question_first";
-    case ReadingShape::kList:
-      return "list";
-    case ReadingShape::kTable:
-      return "table";
-    case ReadingShape::kDialogue:
-      return "dialogue";
-    case ReadingShape::kGap:
-      return "gap";
-    case ReadingShape::kQuote:
-      return "quote";
-    case ReadingShape::kUnseen:
-      return "unseen";
-  }
-  return "unseen";
+  return name_of(kShapeNames, shape);
 }
 
 const std::vector<ReadingShape>& training_shapes() {
