@@ -34,9 +34,13 @@ class AdapterCache {
   std::string adapter(const SuiteJob& job, const std::string& member, tasks::Training training,
                       int64_t seed, const std::map<std::string, std::string>& earlier);
 
+  // The content hash of the job's training split, computed once per split.
+  const std::string& train_hash(const SuiteJob& job);
+
   const SuiteConfig& config_;
   TaskOf task_of_;
   std::string base_hash_;
+  std::map<std::string, std::string> train_hashes_;  // by split file
 };
 
 }  // namespace kvchain::experiments

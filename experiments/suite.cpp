@@ -72,7 +72,7 @@ class SuiteRun {
       summary = evaluate_chain(options).to_json();
       write_file_atomic(summary_path, summary.dump(1));
     }
-    const auto scores = eval::summarize(eval::score_predictions(predictions_path), kResamples, 0);
+    const auto scores = eval::summarize(scores_of(job, method, seed), kResamples, 0);
     eval::ScoreRow row;
     row.task = job.label();
     row.method = method;
@@ -96,10 +96,19 @@ class SuiteRun {
     return job.dataset.empty() ? title : title + " (" + job.dataset + ")";
   }
 
+  // A finished evaluation's per-example scores, read from its predictions once: the scores
+  // table and every paired test that involves it use them.
+  const eval::PredictionScores& scores_of(const SuiteJob& job, System method, int64_t seed) {
+    const auto path = predictions(job, method, seed);
+    auto found = scored_.find(path);
+    if (found == scored_.end()) found = scored_.emplace(path, eval::score_predictions(path)).first;
+    return found->second;
+  }
+
   // `a` against `b` on the same examples, one result per metric the task reports.
   std::vector<eval::PairedResult> paired(const SuiteJob& job, System a, System b, int64_t seed) {
-    const auto scores_a = eval::score_predictions(predictions(job, a, seed));
-    const auto scores_b = eval::score_predictions(predictions(job, b, seed));
+    const auto& scores_a = scores_of(job, a, seed);
+    const auto& scores_b = scores_of(job, b, seed);
     const auto tests = eval::compare(scores_a, scores_b, kResamples, 0);
     std::vector<eval::PairedResult> results;
     for (const auto& metric : task_of(job).metrics()) {
@@ -114,8 +123,8 @@ class SuiteRun {
 
   // The tokens the text chain prefilled against FTHSS's on the same examples, in tokens.
   eval::PairedResult paired_prefilled(const SuiteJob& job, int64_t seed) {
-    const auto text = eval::score_predictions(predictions(job, System::kText, seed));
-    const auto shared = eval::score_predictions(predictions(job, System::kShared, seed));
+    const auto& text = scores_of(job, System::kText, seed);
+    const auto& shared = scores_of(job, System::kShared, seed);
     const auto test = eval::compare_prefilled(text, shared, kResamples, 0);
     eval::PairedResult result{job.label(),
                               System::kText,
@@ -133,6 +142,7 @@ class SuiteRun {
  private:
   const SuiteConfig& config_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<tasks::Task>> tasks_;
+  std::map<std::string, eval::PredictionScores> scored_;  // by predictions file
   AdapterCache adapters_;
 };
 

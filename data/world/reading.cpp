@@ -212,10 +212,6 @@ const char* reading_shape_name(ReadingShape shape) {
   return name_of(kShapeNames, shape);
 }
 
-const std::vector<ReadingShape>& training_shapes() {
-  return kTrainingShapes;
-}
-
 const std::vector<ReadingShape>& probe_shapes() {
   static const std::vector<ReadingShape> shapes = {
       ReadingShape::kPassagesThenQuestion, ReadingShape::kQuestionFirst, ReadingShape::kList,

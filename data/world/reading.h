@@ -24,8 +24,6 @@ enum class ReadingShape {
   kUnseen,                // the probe's held-out layout: section cues no training shape uses
 };
 const char* reading_shape_name(ReadingShape shape);
-// The shapes pretraining draws from (every one but kUnseen).
-const std::vector<ReadingShape>& training_shapes();
 // The probe's layouts: passages then question, question first, a list, a gap of unrelated
 // prose, and the unseen layout; each among similar-named distractors.
 const std::vector<ReadingShape>& probe_shapes();
@@ -43,7 +41,7 @@ struct ReadingDocument {
 };
 
 // One document per question of the world (single-hop, bridge and comparison), each in a shape
-// drawn from training_shapes(), with its own cue words.
+// drawn from every shape but kUnseen, with its own cue words.
 std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, Rng& rng);
 // `per_shape` probe items of each probe shape, from single-hop questions.
 std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_shape, Rng& rng);
