@@ -13,6 +13,11 @@
 
 namespace kvchain::compat {
 
+// Lets CUDA float32 matmuls run on TF32 tensor cores (a process-wide setting).
+inline void allow_tf32_matmul() {
+  at::globalContext().setAllowTF32CuBLAS(true);
+}
+
 // [rows, columns] of 0 where column j <= row i + offset, else -inf: the causal mask made additive,
 // by comparing index ranges, which is much faster than libtorch 1.13's tril and triu on the CPU
 // (measured in bench/README.md, "CPU: host memory and libtorch 1.13's attention").

@@ -1,11 +1,11 @@
 #include "retrievers/bm25_index.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <map>
-#include <thread>
+#include <memory>
 
+#include "engine/concurrency/parallel_indices.h"
 #include "engine/io/error.h"
 #include "retrievers/analyzer.h"
 
@@ -133,16 +133,12 @@ std::vector<HitList> Bm25Index::search(const std::vector<std::string>& queries, 
   if (k < 1) throw Error("retrieve: k must be at least 1");
   if (threads < 1) throw Error("retrieve: threads must be at least 1");
   std::vector<HitList> results(queries.size());
-  std::atomic<size_t> next{0};
-  const auto worker = [&] {
-    Scratch scratch(*this);
-    for (size_t i; (i = next++) < queries.size();) results[i] = search_one(queries[i], k, scratch);
-  };
-  std::vector<std::thread> pool;
-  const auto extra = std::min<size_t>(static_cast<size_t>(threads), queries.size());
-  for (size_t t = 1; t < extra; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& thread : pool) thread.join();
+  const auto workers = std::min<size_t>(static_cast<size_t>(threads), queries.size());
+  std::vector<std::unique_ptr<Scratch>> scratch(std::max<size_t>(workers, 1));
+  parallel_indices(queries.size(), workers, [&](size_t worker, size_t i) {
+    if (!scratch[worker]) scratch[worker] = std::make_unique<Scratch>(*this);
+    results[i] = search_one(queries[i], k, *scratch[worker]);
+  });
   return results;
 }
 

@@ -8,10 +8,10 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/concurrency/parallel_indices.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
@@ -49,14 +49,9 @@ AnalyzedPassage analyze(const Analyzer& analyzer, const std::string& text) {
 std::vector<AnalyzedPassage> analyze_chunk(
     const std::vector<Passage>& chunk, const std::vector<std::unique_ptr<Analyzer>>& analyzers) {
   std::vector<AnalyzedPassage> out(chunk.size());
-  const auto worker = [&](size_t first) {
-    for (size_t i = first; i < chunk.size(); i += analyzers.size())
-      out[i] = analyze(*analyzers[first], chunk[i].contents);
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < analyzers.size(); ++t) threads.emplace_back(worker, t);
-  worker(0);
-  for (auto& thread : threads) thread.join();
+  parallel_indices(chunk.size(), analyzers.size(), [&](size_t worker, size_t i) {
+    out[i] = analyze(*analyzers[worker], chunk[i].contents);
+  });
   return out;
 }
 

@@ -37,7 +37,8 @@ for seed in $train_seeds; do cat "$work/worlds/$seed/documents.jsonl"; done > "$
 echo "make_base: $(wc -l < "$work/documents.jsonl") reading documents from ${WORLDS:-120} worlds ($((SECONDS - start)) s)"
 $kvchain pretrain --data "$work/eval-smoke" --data "$work/eval-gpu" --data "$work/documents.jsonl" \
   --out "$out" --epochs "${EPOCHS:-6}" --batch "${BATCH:-32}" --seq-len "${SEQ_LEN:-512}" \
-  --preset "${PRESET:-mini}" --lr "${LR:-1e-3}" --seed "${SEED:-0}" --device "${DEVICE:-cuda}"
+  --preset "${PRESET:-mini}" --lr "${LR:-1e-3}" --seed "${SEED:-0}" --device "${DEVICE:-cuda}" \
+  --checkpoint-every 500
 echo "make_base: pretrained ($((SECONDS - start)) s)"
 probes=()
 for seed in $probe_seeds; do probes+=(--items "$work/worlds/$seed"); done

@@ -60,15 +60,17 @@ std::string single_hop_text(const Fact& fact) {
   return question_forms(fact.relation, fact.subject).front();
 }
 
+Question single_hop_question(const Fact& fact, Rng& rng) {
+  return {"single_hop",
+          rng.pick(question_forms(fact.relation, fact.subject)),
+          answer_forms(fact),
+          {&fact},
+          {single_hop_text(fact)}};
+}
+
 std::vector<Question> single_hop_questions(const Encyclopedia& e, Rng& rng) {
   std::vector<Question> out;
-  for (const auto& fact : e.facts()) {
-    out.push_back({"single_hop",
-                   rng.pick(question_forms(fact.relation, fact.subject)),
-                   answer_forms(fact),
-                   {&fact},
-                   {single_hop_text(fact)}});
-  }
+  for (const auto& fact : e.facts()) out.push_back(single_hop_question(fact, rng));
   return out;
 }
 

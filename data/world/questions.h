@@ -20,6 +20,8 @@ struct Question {
 // The canonical single-hop question that `fact` answers ("When was X born?").
 std::string single_hop_text(const Fact& fact);
 
+// The single-hop question that `fact` answers, in a paraphrase drawn from `rng`.
+Question single_hop_question(const Fact& fact, Rng& rng);
 // One question per fact, with paraphrased wording.
 std::vector<Question> single_hop_questions(const Encyclopedia& e, Rng& rng);
 // Two-hop questions through an entity ("In which year was the founder of X born?").

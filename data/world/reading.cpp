@@ -1,6 +1,7 @@
 #include "data/world/reading.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -10,17 +11,71 @@
 namespace kvchain::data {
 namespace {
 
-// How a document asks and answers. Training draws a pair per document; the unseen layout's
-// bracketed section cues appear in no training document.
+// How a document asks and answers, and what heads its context. Training draws them per
+// document, half from a few common pairs and half made up from a cue word in a written style,
+// so that a base learns to answer after any cue that follows a question, not after a few
+// memorised ones. The probe's unseen layout uses square-bracketed cues, a style no training
+// document uses.
 struct Cues {
-  const char* ask;
-  const char* tell;
+  std::string ask;               // before the question, with its trailing space
+  std::string tell;              // before the answer, which follows after a space
+  std::string head;              // the line before the context, or empty
+  std::string separator = "\n";  // between passages and the question: a blank line, or none
 };
-const std::vector<Cues> kTrainingCues = {{"Q: ", "A:"},
-                                         {"Q. ", "A."},
-                                         {"Query: ", "Result:"},
-                                         {"Ask: ", "Tell:"},
-                                         {"Quiz: ", "Solution:"}};
+const std::vector<Cues> kCommonCues = {{"Q: ", "A:", "", "\n"},
+                                       {"Q. ", "A.", "", "\n"},
+                                       {"Query: ", "Result:", "", "\n"},
+                                       {"Ask: ", "Tell:", "", "\n"},
+                                       {"Quiz: ", "Solution:", "", "\n"},
+                                       {"Q) ", "A)", "", "\n"},
+                                       {"Prompt: ", "Output:", "", "\n"},
+                                       {"Request: ", "Reply:", "", "\n"},
+                                       {">> ", "<<", "", "\n"}};
+const std::vector<std::string> kAskWords = {
+    "Q",     "Query", "Ask",   "Quiz", "Prompt", "Puzzle",  "Request", "Asked",  "Clue",
+    "Topic", "Item",  "Probe", "Find", "Seek",   "Task",    "Case",    "Riddle", "Problem",
+    "Point", "Input", "Check", "Look", "Q1",     "Query 1", "Wonder",  "Lookup", "Subject"};
+const std::vector<std::string> kTellWords = {
+    "A",     "Result",  "Tell",     "Solution", "Output", "Key",   "Reply",  "Said",  "Found",
+    "Value", "Finding", "Return",   "Verdict",  "Out",    "Fact",  "Given",  "So",    "Ans",
+    "Says",  "Outcome", "Resolved", "Fill",     "A1",     "Known", "Yields", "Gives", "Shows"};
+const std::vector<std::string> kHeadWords = {"Context", "Source text", "Background", "Material",
+                                             "Record",  "Excerpt",     "Document",   "Sources",
+                                             "Reading", "File",        "Entries",    "Data"};
+// A style writes a cue word: '%' stands for the word (upper-cased where the style says so).
+struct CueStyle {
+  const char* form;
+  bool upper;
+};
+const std::vector<CueStyle> kCueStyles = {
+    {"%:", false},  {"%.", false},  {"(%)", false}, {"<%>", false}, {"%:", true},
+    {"% -", false}, {"#%", false},  {"%)", false},  {"% =", false}, {"*%*", false},
+    {"{%}", false}, {"%>>", false}, {"|%|", false}, {"%;", false},  {"%", true}};
+
+std::string styled(const std::string& word, const CueStyle& style) {
+  std::string text = style.form;
+  auto cased = word;
+  if (style.upper) {
+    for (auto& c : cased) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return text.replace(text.find('%'), 1, cased);
+}
+
+Cues training_cues(Rng& rng) {
+  Cues cues;
+  if (rng.percent(50)) {
+    cues = rng.pick(kCommonCues);
+  } else {
+    const auto& style = rng.pick(kCueStyles);
+    cues.ask = styled(rng.pick(kAskWords), style) + " ";
+    cues.tell = styled(rng.pick(kTellWords), style);
+  }
+  if (rng.percent(50)) cues.head = styled(rng.pick(kHeadWords), rng.pick(kCueStyles)) + "\n";
+  if (rng.percent(50)) cues.separator.clear();
+  return cues;
+}
+const Cues kProbeCues = {"Q: ", "A:", "", "\n"};
+
 const std::vector<std::string> kSpeakers = {"Mira", "Joss", "Teodor", "Ines", "Halvard", "Suvi"};
 
 constexpr NamedValue<ReadingShape> kShapeNames[] = {
@@ -74,31 +129,37 @@ std::string what_it_states(const Fact& f) {
   return text.replace(text.find("{s}"), 3, f.subject);
 }
 
+// Writes reading documents. A training document asks several questions of its context: the
+// first of the question it is written for, then `follow_ups` single-hop questions about other
+// facts the context shows (the distractors' included), so most of its answers are lookups and
+// a base learns to read, not only the form of a document.
 class Writer {
  public:
   Writer(const Encyclopedia& e, Rng& rng) : e_(e), rng_(rng) {
     for (const auto& f : e.facts()) facts_of_passage_[f.passage_id].push_back(&f);
   }
 
-  ReadingDocument write(const Question& q, ReadingShape shape, const Cues& cues,
-                        size_t distractors) {
+  ReadingDocument write(const Question& q, ReadingShape shape, const Cues& cues, size_t distractors,
+                        size_t follow_ups) {
+    shown_.clear();
     ReadingDocument d;
     d.shape = shape;
     d.answers = q.answers;
     d.after = "\n";
-    const std::string ask = std::string(cues.ask) + q.text + "\n";
+    const std::string ask = cues.ask + q.text + "\n";
+    const auto& head = cues.head;
     switch (shape) {
       case ReadingShape::kPassagesThenQuestion:
-        d.before = passages(q, distractors) + "\n" + ask + cues.tell;
+        d.before = head + passages(q, distractors) + cues.separator + ask + cues.tell;
         break;
       case ReadingShape::kQuestionFirst:
-        d.before = ask + passages(q, distractors) + cues.tell;
+        d.before = ask + head + passages(q, distractors) + cues.tell;
         break;
       case ReadingShape::kList:
-        d.before = list(q) + ask + cues.tell;
+        d.before = head + list(q) + ask + cues.tell;
         break;
       case ReadingShape::kTable:
-        d.before = table(q) + ask + cues.tell;
+        d.before = head + table(q) + ask + cues.tell;
         break;
       case ReadingShape::kDialogue: {
         auto speakers = kSpeakers;
@@ -108,26 +169,53 @@ class Writer {
         d.before = a + ": " + q.text + "\n" + b + ": Let me read it out. " +
                    joined(q, distractors) + "\n" + b + ": It is";
         d.after = ".\n";
-        break;
+        for (const auto* f : follow_up_facts(q, follow_ups)) {
+          const auto next = single_hop_question(*f, rng_);
+          d.after += a + ": " + next.text + "\n" + b + ": It is " + next.answers.front() + ".\n";
+        }
+        return d;
       }
       case ReadingShape::kGap:
-        d.before = passages(q, distractors) + unrelated_prose(q, 60) + "\n" + ask + cues.tell;
+        d.before =
+            head + passages(q, distractors) + unrelated_prose(q, 60) + "\n" + ask + cues.tell;
         break;
       case ReadingShape::kQuote: {
         const auto& fact = *q.support.front();
-        d.before = passages(q, distractors) + "\n" + cues.ask + "Which sentence says " +
-                   what_it_states(fact) + "?\n" + cues.tell;
+        d.before = head + passages(q, distractors) + cues.separator + cues.ask +
+                   "Which sentence says " + what_it_states(fact) + "?\n" + cues.tell;
         d.answers = {fact.sentence};
-        break;
+        for (const auto* f : follow_up_facts(q, follow_ups)) {
+          d.after += cues.ask + "Which sentence says " + what_it_states(*f) + "?\n" + cues.tell +
+                     " " + f->sentence + "\n";
+        }
+        return d;
       }
       case ReadingShape::kUnseen:
         d.before = "[notes]\n" + passages(q, distractors) + "[inquiry] " + q.text + "\n[response]";
-        break;
+        return d;
+    }
+    for (const auto* f : follow_up_facts(q, follow_ups)) {
+      const auto next = single_hop_question(*f, rng_);
+      d.after += cues.ask + next.text + "\n" + cues.tell + " " + next.answers.front() + "\n";
     }
     return d;
   }
 
  private:
+  // Up to `count` facts the document's context shows, other than the question's own.
+  std::vector<const Fact*> follow_up_facts(const Question& q, size_t count) {
+    std::vector<const Fact*> facts;
+    for (const auto* f : shown_) {
+      if (std::find(q.support.begin(), q.support.end(), f) == q.support.end()) facts.push_back(f);
+    }
+    rng_.shuffle(facts);
+    facts.resize(std::min(facts.size(), count));
+    return facts;
+  }
+  void show_passage(const Passage& p) {
+    const auto& facts = facts_of_passage_[p.id];
+    shown_.insert(shown_.end(), facts.begin(), facts.end());
+  }
   // The passages that state the question's facts and `distractors` similar-named others, in a
   // random order.
   std::vector<const Passage*> context(const Question& q, size_t distractors) {
@@ -144,22 +232,29 @@ class Writer {
   }
   std::string passages(const Question& q, size_t distractors) {
     std::string text;
-    for (const auto* p : context(q, distractors)) text += p->title + "\n" + p->text + "\n";
+    for (const auto* p : context(q, distractors)) {
+      text += p->title + "\n" + p->text + "\n";
+      show_passage(*p);
+    }
     return text;
   }
   std::string joined(const Question& q, size_t distractors) {
     std::string text;
-    for (const auto* p : context(q, distractors)) text += (text.empty() ? "" : " ") + p->text;
+    for (const auto* p : context(q, distractors)) {
+      text += (text.empty() ? "" : " ") + p->text;
+      show_passage(*p);
+    }
     return text;
   }
   std::string list(const Question& q) {
-    std::vector<std::string> lines;
+    std::vector<const Fact*> facts;
     for (const auto* p : context(q, 2)) {
-      for (const auto* f : facts_of_passage_[p->id]) lines.push_back("- " + f->statement + "\n");
+      for (const auto* f : facts_of_passage_[p->id]) facts.push_back(f);
     }
-    rng_.shuffle(lines);
+    rng_.shuffle(facts);
     std::string text = "Facts about " + q.support.front()->subject + " and others:\n";
-    for (const auto& line : lines) text += line;
+    for (const auto* f : facts) text += "- " + f->statement + "\n";
+    shown_.insert(shown_.end(), facts.begin(), facts.end());
     return text;
   }
   // The relation of the question's (first) fact for its subject and for similar-named
@@ -178,6 +273,7 @@ class Writer {
     if (rows.size() < 2) return list(q);
     std::string text = "name | " + std::string(words_of(relation).column) + "\n";
     for (const auto* f : rows) text += f->subject + " | " + f->object + "\n";
+    shown_.insert(shown_.end(), rows.begin(), rows.end());
     return text;
   }
   std::string unrelated_prose(const Question& q, size_t words) {
@@ -197,6 +293,7 @@ class Writer {
   const Encyclopedia& e_;
   Rng& rng_;
   std::map<std::string, std::vector<const Fact*>> facts_of_passage_;
+  std::vector<const Fact*> shown_;  // the facts the document being written shows
 };
 
 std::vector<Question> all_questions(const Encyclopedia& e, Rng& rng) {
@@ -226,7 +323,7 @@ std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, Rng& rng) 
     auto shape = rng.pick(kTrainingShapes);
     // A comparison's answer is an entity the passages name, not a sentence one of them states.
     if (shape == ReadingShape::kQuote && q.kind == "comparison") shape = ReadingShape::kList;
-    documents.push_back(writer.write(q, shape, rng.pick(kTrainingCues), rng.below(4)));
+    documents.push_back(writer.write(q, shape, training_cues(rng), rng.below(4), 2 + rng.below(5)));
   }
   return documents;
 }
@@ -242,7 +339,7 @@ std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_s
       const auto& q = questions[rng.below(questions.size())];
       // Every probe layout reads among similar-named distractors: two passages, or the facts
       // of two similar entities in a list.
-      items.push_back(writer.write(q, shape, kTrainingCues.front(), 2));
+      items.push_back(writer.write(q, shape, kProbeCues, 2, 0));
     }
   }
   return items;

@@ -41,9 +41,11 @@ struct ReadingDocument {
 };
 
 // One document per question of the world (single-hop, bridge and comparison), each in a shape
-// drawn from every shape but kUnseen, with its own cue words.
+// drawn from every shape but kUnseen, with its own cue words and context heading, asking two to
+// six more single-hop questions about other facts its context shows after the first answer
+// (in `after`).
 std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, Rng& rng);
-// `per_shape` probe items of each probe shape, from single-hop questions.
+// `per_shape` probe items of each probe shape, from single-hop questions, one question each.
 std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_shape, Rng& rng);
 
 // {"text"} per document (pretraining JSONL), and {"layout", "prompt", "answers"} per probe item.

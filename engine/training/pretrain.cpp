@@ -1,11 +1,10 @@
 #include "engine/training/pretrain.h"
 
-#include <ATen/Parallel.h>
-
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
+#include "engine/concurrency/parallel_indices.h"
 #include "engine/io/content_hash.h"
 #include "engine/io/error.h"
 #include "engine/io/jsonl_reader.h"
@@ -14,6 +13,7 @@
 #include "engine/model/device.h"
 #include "engine/model/model_presets.h"
 #include "engine/tokenizer/bpe_trainer.h"
+#include "engine/torch_compat.h"
 #include "engine/training/pretrain_schedule.h"
 
 namespace kvchain {
@@ -23,6 +23,7 @@ namespace {
 
 constexpr const char* kEndOfText = "<|end_of_text|>";
 constexpr const char* kBeginOfText = "<|begin_of_text|>";
+constexpr size_t kTokenizerSampleBytes = size_t{32} << 20;
 
 bool is_jsonl(const std::string& path) {
   return path.size() > 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
@@ -64,16 +65,15 @@ std::string joined(const std::vector<std::string>& documents) {
   return text;
 }
 
-// Every document's tokens followed by EOS, documents spread over libtorch's threads (encoding is
-// const and each document is its own, so the result does not depend on the thread count).
+// Every document's tokens followed by EOS, documents spread over the hardware's threads
+// (encoding is const and each document is its own, so the result does not depend on the thread
+// count).
 std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& documents,
                                            const BpeTokenizer& tokenizer, int64_t eos) {
   std::vector<std::vector<int64_t>> tokens(documents.size());
-  at::parallel_for(0, static_cast<int64_t>(documents.size()), 256, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      tokens[i] = tokenizer.encode(documents[i]);
-      tokens[i].push_back(eos);
-    }
+  parallel_indices(documents.size(), hardware_threads(), [&](size_t, size_t i) {
+    tokens[i] = tokenizer.encode(documents[i]);
+    tokens[i].push_back(eos);
   });
   return tokens;
 }
@@ -88,8 +88,15 @@ void pretrain(const PretrainOptions& options) {
   const auto text = joined(documents);
   const auto curriculum = joined(curriculum_documents);
   const auto tokenizer_path = (fs::path(options.out_dir) / "tokenizer.json").string();
-  // The tokenizer is deterministic in the text, so a resumed run retrains the same one.
-  std::istringstream text_stream(curriculum + text);
+  // The tokenizer is deterministic in the text, so a resumed run retrains the same one. It
+  // learns from the whole lines within the text's first kTokenizerSampleBytes: a small
+  // vocabulary's merges settle long before, and counting every word of a large corpus would
+  // take minutes.
+  const auto all_text = curriculum + text;
+  const auto sample_end = all_text.size() <= kTokenizerSampleBytes
+                              ? all_text.size()
+                              : all_text.rfind('\n', kTokenizerSampleBytes) + 1;
+  std::istringstream text_stream(all_text.substr(0, sample_end));
   BpeTrainerOptions tokenizer_options;
   tokenizer_options.vocab_size = options.vocab_size;
   tokenizer_options.special_tokens = {kBeginOfText, kEndOfText};
@@ -102,6 +109,10 @@ void pretrain(const PretrainOptions& options) {
   auto model = std::make_shared<LlamaForCausalLM>(config);
   model->init_random(options.trainer.seed);
   const auto device = parse_device(options.device);
+  // Pretraining is the one place kvchain trades float32 matmul precision for speed: TF32 keeps
+  // float32's range, and a base is judged by what it learns (its probe), not by matching a
+  // reference bit for bit.
+  if (device.is_cuda()) compat::allow_tf32_matmul();
   model->to(device);
   model->train();
 

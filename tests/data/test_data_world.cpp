@@ -142,6 +142,29 @@ TEST_F(WorldTest, ReadingDocumentsHoldNoChainLayoutAndTheProbeIsAnswerable) {
                                                  {"unseen", 40}}));
 }
 
+// A reading document asks several questions of its context, and every answer is a lookup:
+// written in the context before it is asked for.
+TEST_F(WorldTest, ReadingDocumentsAskSeveralQuestionsAnsweredFromTheirContext) {
+  size_t with_cues = 0, with_follow_ups = 0, answers = 0;
+  for (const auto& line : test::read_jsonl(dir_->file("documents.jsonl"))) {
+    const auto text = line["text"].get<std::string>();
+    if (text.rfind("Q: ", 0) != 0 && text.find("\nQ: ") == std::string::npos) continue;
+    ++with_cues;
+    size_t asked = 0;
+    for (auto at = text.find("\nA: "); at != std::string::npos; at = text.find("\nA: ", at + 1)) {
+      const auto begin = at + 4;
+      const auto answer = text.substr(begin, text.find('\n', begin) - begin);
+      EXPECT_NE(text.substr(0, at).find(answer), std::string::npos) << answer << "\n" << text;
+      ++asked;
+      ++answers;
+    }
+    if (asked >= 3) ++with_follow_ups;
+  }
+  EXPECT_GT(with_cues, 20u);
+  EXPECT_GT(answers, with_cues * 3);
+  EXPECT_GT(with_follow_ups * 10, with_cues * 8);
+}
+
 TEST_F(WorldTest, ManifestCountsMatchTheFiles) {
   const auto manifest = read_json_file(dir_->file("manifest.json"));
   for (const auto& task : data::task_names()) {
