@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Makes the embedded default base model (data/base/README.md), method-neutral: a Llama of the
 # `mini` preset pretrained on text that holds no chain's layout, tags or answer markers:
-#   - generic reading from WORLDS other worlds (seeds 100...): each world's passages as prose
-#     and one reading-comprehension document per question, in seven shapes (passages then
-#     question, question first, a list, a table, a dialogue, a gap of unrelated prose, a quoted
-#     sentence) with varied cue words (data/world/reading.h);
+#   - generic reading from WORLDS other worlds (seeds 100...), each seen once per epoch: each
+#     world's passages as prose and one reading-comprehension document per question, in seven
+#     shapes (passages then question, question first, a list, a table, a dialogue, a gap of
+#     unrelated prose, a quoted sentence), each asking several questions of its context, with
+#     cue words drawn per document (data/world/reading.h);
 #   - the encyclopedias of the worlds the suites evaluate (pretrain.txt of seed 1 at scale 1, the
 #     smoke world, and at EVAL_SCALE, the GPU world), so the base knows their facts, as a real
 #     pretrained model knows Wikipedia; none of their task records.
@@ -12,9 +13,9 @@
 # of which (bracketed section cues) no training document uses, and writes OUT_DIR/probe.md and
 # probe.json beside the model.
 # Usage: data/base/make_base.sh OUT_DIR
-# Environment: KVCHAIN (build/kvchain), DEVICE (cuda; cpu works but takes hours), WORLDS (120),
-# EVAL_SCALE (72), PROBE_WORLDS (5), EPOCHS (6), BATCH (32), SEQ_LEN (512), PRESET (mini),
-# LR (1e-3), SEED (0).
+# Environment: KVCHAIN (build/kvchain), DEVICE (cuda; cpu works but takes days), WORLDS (1500),
+# EVAL_SCALE (72), PROBE_WORLDS (5), EPOCHS (1), BATCH (32), SEQ_LEN (512), PRESET (mini),
+# LR (1e-3), SEED (0). An interrupted run resumes from OUT_DIR/checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 kvchain=${KVCHAIN:-build/kvchain}
@@ -29,14 +30,14 @@ export -f generate
 export kvchain
 generate "$work/eval-smoke" 1
 generate "$work/eval-gpu" 1 "${EVAL_SCALE:-72}"
-train_seeds=$(seq 100 $((99 + ${WORLDS:-120})))
+train_seeds=$(seq 100 $((99 + ${WORLDS:-1500})))
 probe_seeds=$(seq 9000 $((8999 + ${PROBE_WORLDS:-5})))
 for seed in $train_seeds $probe_seeds; do echo "$seed"; done |
   xargs -P "$(nproc)" -I{} bash -c "generate '$work/worlds/{}' {}"
 for seed in $train_seeds; do cat "$work/worlds/$seed/documents.jsonl"; done > "$work/documents.jsonl"
-echo "make_base: $(wc -l < "$work/documents.jsonl") reading documents from ${WORLDS:-120} worlds ($((SECONDS - start)) s)"
+echo "make_base: $(wc -l < "$work/documents.jsonl") reading documents from ${WORLDS:-1500} worlds ($((SECONDS - start)) s)"
 $kvchain pretrain --data "$work/eval-smoke" --data "$work/eval-gpu" --data "$work/documents.jsonl" \
-  --out "$out" --epochs "${EPOCHS:-6}" --batch "${BATCH:-32}" --seq-len "${SEQ_LEN:-512}" \
+  --out "$out" --epochs "${EPOCHS:-1}" --batch "${BATCH:-32}" --seq-len "${SEQ_LEN:-512}" \
   --preset "${PRESET:-mini}" --lr "${LR:-1e-3}" --seed "${SEED:-0}" --device "${DEVICE:-cuda}" \
   --checkpoint-every 500
 echo "make_base: pretrained ($((SECONDS - start)) s)"

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "data/world/world.h"
 #include "engine/io/error.h"
 #include "engine/io/named_values.h"
 
@@ -12,8 +13,8 @@ namespace kvchain::data {
 namespace {
 
 // How a document asks and answers, and what heads its context. Training draws them per
-// document, half from a few common pairs and half made up from a cue word in a written style,
-// so that a base learns to answer after any cue that follows a question, not after a few
+// document, from a few common pairs or as a cue word (listed or made up) in a written style, so
+// that a base learns to answer after any cue that follows a question, not after a few
 // memorised ones. The probe's unseen layout uses square-bracketed cues, a style no training
 // document uses.
 struct Cues {
@@ -61,16 +62,25 @@ std::string styled(const std::string& word, const CueStyle& style) {
   return text.replace(text.find('%'), 1, cased);
 }
 
+// A cue word: one of `words`, or (a third of the time) a made-up word never seen before, so
+// that what marks a question or an answer is where a cue stands, not which word it is.
+std::string cue_word(const std::vector<std::string>& words, Rng& rng) {
+  if (rng.percent(33)) return syllable_word(rng, static_cast<int>(rng.between(1, 2)));
+  return rng.pick(words);
+}
+
 Cues training_cues(Rng& rng) {
   Cues cues;
-  if (rng.percent(50)) {
+  if (rng.percent(40)) {
     cues = rng.pick(kCommonCues);
   } else {
     const auto& style = rng.pick(kCueStyles);
-    cues.ask = styled(rng.pick(kAskWords), style) + " ";
-    cues.tell = styled(rng.pick(kTellWords), style);
+    cues.ask = styled(cue_word(kAskWords, rng), style) + " ";
+    cues.tell = styled(cue_word(kTellWords, rng), style);
   }
-  if (rng.percent(50)) cues.head = styled(rng.pick(kHeadWords), rng.pick(kCueStyles)) + "\n";
+  if (rng.percent(50)) {
+    cues.head = styled(cue_word(kHeadWords, rng), rng.pick(kCueStyles)) + "\n";
+  }
   if (rng.percent(50)) cues.separator.clear();
   return cues;
 }
