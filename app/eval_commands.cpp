@@ -40,7 +40,7 @@ void register_report_commands(CLI::App& app) {
       return;
     }
     std::cerr << "report: wrote "
-              << eval::write_report(args->out_dir, {args->scores, "", scores, {}})
+              << eval::write_report(args->out_dir, {args->scores, "", scores, {}, std::nullopt})
               << ", scores.csv and plots/\n";
   });
 

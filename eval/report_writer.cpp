@@ -29,6 +29,10 @@ std::string write_report(const std::string& dir, const Report& report) {
   if (!report.scores.paired.empty()) {
     text += "\n## Paired bootstrap tests\n\n" + paired_table(report.scores.paired, titles);
   }
+  if (report.ablation) {
+    text += "\n## Ablation: " + report.ablation->variant_label + " against " +
+            report.ablation->main_label + "\n\n" + ablation_table(*report.ablation, titles);
+  }
   const auto path = dir + "/report.md";
   write_file_atomic(path, text + "\n## Plots\n\n" + figures);
   return path;

@@ -121,6 +121,22 @@ class SuiteRun {
     return results;
   }
 
+  // The method's run here (a) against the same run in `other` (b), on the same examples.
+  std::vector<eval::PairedResult> paired_with(SuiteRun& other, const SuiteJob& job, System method,
+                                              int64_t seed) {
+    const auto& mine = scores_of(job, method, seed);
+    const auto tests = eval::compare(mine, other.scores_of(job, method, seed), kResamples, 0);
+    std::vector<eval::PairedResult> results;
+    for (const auto& metric : task_of(job).metrics()) {
+      if (tests[metric].is_null()) continue;
+      const auto& t = tests[metric];
+      results.push_back({job.label(), method, method, metric, seed,
+                         static_cast<int64_t>(mine.size()), t["difference"].get<double>(),
+                         t["low"].get<double>(), t["high"].get<double>(), t["p"].get<double>()});
+    }
+    return results;
+  }
+
   // The tokens the text chain prefilled against FTHSS's on the same examples, in tokens.
   eval::PairedResult paired_prefilled(const SuiteJob& job, int64_t seed) {
     const auto& text = scores_of(job, System::kText, seed);
@@ -145,6 +161,33 @@ class SuiteRun {
   std::map<std::string, eval::PredictionScores> scored_;  // by predictions file
   AdapterCache adapters_;
 };
+
+std::string adapter_label(AdapterKind kind, int64_t virtual_tokens) {
+  return std::string(adapter_kind_name(kind)) + ", " + std::to_string(virtual_tokens) +
+         " virtual tokens";
+}
+
+// The ablation's runs (evaluated in its own results folder) set against the main run's.
+eval::Ablation run_ablation(const SuiteConfig& config, SuiteRun& main) {
+  const auto variant_config = config.ablation_suite();
+  SuiteRun variant(variant_config);
+  eval::Ablation ablation;
+  ablation.main_label = adapter_label(config.adapter_kind, config.virtual_tokens);
+  ablation.variant_label = adapter_label(variant_config.adapter_kind, config.virtual_tokens);
+  for (const auto& job : variant_config.jobs()) {
+    for (const auto seed : config.seeds) {
+      for (const auto method : variant_config.methods) {
+        std::cerr << "suite: ablation (" << ablation.variant_label << "): " << job.label() << " "
+                  << eval::system_key(method) << " (seed " << seed << ")\n";
+        ablation.variant.push_back(variant.evaluate(job, method, seed));
+        ablation.main.push_back(main.evaluate(job, method, seed));
+        const auto results = variant.paired_with(main, job, method, seed);
+        ablation.paired.insert(ablation.paired.end(), results.begin(), results.end());
+      }
+    }
+  }
+  return ablation;
+}
 
 }  // namespace
 
@@ -187,6 +230,7 @@ std::string run_suite(const SuiteConfig& config) {
       }
     }
   }
+  if (config.ablation) report.ablation = run_ablation(config, run);
   const auto dir = config.run_dir();
   write_file_atomic(dir + "/scores.json", eval::scores_json(scores).dump(1));
   return eval::write_report(dir, report);

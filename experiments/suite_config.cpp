@@ -19,7 +19,8 @@ const std::vector<std::string> kKeys = {
     "name",    "data",           "base",          "tasks",       "methods",
     "seeds",   "epochs",         "answer_epochs", "train_limit", "test_limit",
     "top_k",   "device",         "results",       "world_seed",  "world_scale",
-    "adapter", "virtual_tokens", "learning_rate", "eval_split"};
+    "adapter", "virtual_tokens", "learning_rate", "eval_split",  "ablation"};
+const std::vector<std::string> kAblationKeys = {"adapter", "tasks", "methods"};
 
 // The list under `key`, each item one of `known` (an unknown one is named as a `noun`).
 std::vector<std::string> names(const Json& config, const char* key, const char* noun,
@@ -49,7 +50,58 @@ std::string text(const Json& config, const char* key, const std::string& where,
   return config.contains(key) ? json_string_field(config, key, where) : fallback;
 }
 
+// The methods named under `key`, each a system of eval/system.h.
+std::vector<eval::System> systems(const Json& config, const char* key, const std::string& where) {
+  std::vector<eval::System> out;
+  const auto list = json_string_list(config, key, where);
+  for (size_t i = 0; i < list.size(); ++i) {
+    out.push_back(eval::parse_system(list[i], where + ": " + key + "[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
+// The "ablation" object: its adapter differs from the suite's, and its tasks and methods are
+// the suite's own, each method one whose members are tuned (not native or rag).
+SuiteAblation read_ablation(const Json& config, const SuiteConfig& suite, const std::string& path) {
+  const auto where = path + ": 'ablation'";
+  if (!config.is_object()) throw Error(where + " must be an object");
+  for (const auto& [key, value] : config.items()) {
+    if (std::find(kAblationKeys.begin(), kAblationKeys.end(), key) == kAblationKeys.end()) {
+      throw Error(where + ": unknown key '" + key + "' (" + join_names(kAblationKeys) + ")");
+    }
+  }
+  SuiteAblation ablation;
+  ablation.adapter_kind =
+      parse_adapter_kind(json_string_field(config, "adapter", where), where + ": 'adapter'");
+  if (ablation.adapter_kind == suite.adapter_kind) {
+    throw Error(where + ": 'adapter' is the suite's own ('" +
+                adapter_kind_name(suite.adapter_kind) + "'): an ablation tunes with the other");
+  }
+  ablation.tasks = names(config, "tasks", "task", where, suite.tasks);
+  ablation.methods = systems(config, "methods", where);
+  for (const auto method : ablation.methods) {
+    if (std::find(suite.methods.begin(), suite.methods.end(), method) == suite.methods.end()) {
+      throw Error(where + ": method '" + eval::system_key(method) + "' is not among the suite's");
+    }
+    if (method == eval::System::kNative || method == eval::System::kRag) {
+      throw Error(where + ": method '" + eval::system_key(method) + "' tunes no adapter");
+    }
+  }
+  return ablation;
+}
+
 }  // namespace
+
+SuiteConfig SuiteConfig::ablation_suite() const {
+  if (!ablation) throw Error("suite " + name + " has no ablation");
+  auto variant = *this;
+  variant.name = name + "/ablation-" + adapter_kind_name(ablation->adapter_kind);
+  variant.adapter_kind = ablation->adapter_kind;
+  variant.tasks = ablation->tasks;
+  variant.methods = ablation->methods;
+  variant.ablation.reset();
+  return variant;
+}
 
 SuiteConfig read_suite_config(const std::string& path) {
   const auto config = read_json_file(path);
@@ -130,11 +182,8 @@ SuiteConfig read_suite_config(const std::string& path) {
   suite.device = text(config, "device", path, suite.device);
   suite.results_dir = text(config, "results", path, suite.results_dir);
   suite.tasks = names(config, "tasks", "task", path, tasks::task_names());
-  const auto methods = json_string_list(config, "methods", path);
-  for (size_t i = 0; i < methods.size(); ++i) {
-    suite.methods.push_back(
-        eval::parse_system(methods[i], path + ": methods[" + std::to_string(i) + "]"));
-  }
+  suite.methods = systems(config, "methods", path);
+  if (config.contains("ablation")) suite.ablation = read_ablation(config["ablation"], suite, path);
   if (config.contains("seeds")) {
     const auto& seeds = config["seeds"];
     if (!seeds.is_array() || seeds.empty())

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,11 +29,20 @@ struct SuiteJob {
 // "adapter" ("prompt" or "prefix"), "virtual_tokens" and "learning_rate" set how every member is
 // prompt-tuned (default_member_training's values otherwise); "eval_split" ("test", or "dev" for
 // choosing settings) is the split evaluated.
+// "ablation" (optional), {"adapter": "prefix", "tasks": [...], "methods": [...]}: those methods
+// on those tasks (the suite's own) again with every member tuned by the other adapter kind, all
+// else the same; the report sets each against the main run on the same examples.
 // "data" is one directory with TASK/{train,test}.jsonl, or an object of dataset name ->
 // directory (the paper's grid: {"tqa": "...", "hotpotqa": "..."}); each task then runs on every
 // dataset that holds it. Every key is checked before any training: an unknown key, task or
 // method, a missing directory, a task no dataset holds or a dataset no task uses is an Error
 // naming it.
+struct SuiteAblation {
+  AdapterKind adapter_kind = AdapterKind::kPrefix;
+  std::vector<std::string> tasks;
+  std::vector<eval::System> methods;  // each one whose members are tuned
+};
+
 struct SuiteConfig {
   std::string name, base_dir = "data/base", device = "cpu", results_dir = "results";
   std::vector<std::pair<std::string, std::string>> datasets;  // name ("" alone) -> directory
@@ -47,8 +57,12 @@ struct SuiteConfig {
   int64_t virtual_tokens = 50;
   double learning_rate = 0;
   std::string eval_split = "test";
+  std::optional<SuiteAblation> ablation;
 
   std::string run_dir() const { return results_dir + "/" + name; }
+  // The suite the ablation runs: this one with the ablation's adapter kind, tasks and methods,
+  // writing under run_dir()/ablation-KIND.
+  SuiteConfig ablation_suite() const;
   // Every task on every dataset that holds it, tasks in the config's order.
   std::vector<SuiteJob> jobs() const;
 };

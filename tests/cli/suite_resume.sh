@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A small suite end to end on the tiny-llama fixture: it trains and evaluates every method of
-# Compression&QA (5 adapters), writes scores.json and report.md; a second run trains and evaluates nothing
+# Compression&QA (5 adapters) and FTHSS again with deep-prefix members (the ablation: 2 more),
+# writes scores.json and report.md; a second run trains and evaluates nothing
 # and gives the same scores; a run whose predictions were deleted redoes only those.
 # Usage: suite_resume.sh KVCHAIN BASE_DIR WORLD_DIR WORK_DIR
 set -euo pipefail
@@ -9,14 +10,19 @@ rm -rf "$work" && mkdir -p "$work"
 cat > "$work/suite.json" <<JSON
 {"name": "mini", "data": "$world", "base": "$base", "tasks": ["compression_qa"],
  "methods": ["native", "rag", "single", "text", "distill", "shared", "shared-evict"],
- "epochs": 1, "answer_epochs": 1, "train_limit": 3, "test_limit": 2, "results": "$work/results"}
+ "epochs": 1, "answer_epochs": 1, "train_limit": 3, "test_limit": 2, "results": "$work/results",
+ "ablation": {"adapter": "prefix", "tasks": ["compression_qa"], "methods": ["shared"]}}
 JSON
 "$kvchain" suite "$work/suite.json" > "$work/first.out" 2> "$work/first.log"
 run=$work/results/mini
 for f in scores.json scores.csv report.md plots/compression_qa-em.svg; do [ -s "$run/$f" ] || { echo "FAIL: no $f"; exit 1; }; done
 grep -q "| FTHSS, P_A and x_A evicted |" "$run/report.md" || { echo "FAIL: report lacks a method row"; exit 1; }
+grep -q "^| Compression&QA | FTHSS | 0 | em | 2 | .* | .* | .* | .* | .* |$" "$run/report.md" &&
+  grep -q "^## Ablation: prefix, 50 virtual tokens against prompt, 50 virtual tokens" "$run/report.md" &&
+  [ -s "$run/ablation-prefix/predictions/compression_qa-shared-s0.jsonl" ] ||
+  { echo "FAIL: the report or the results lack the ablation"; exit 1; }
 trained=$(grep -c "^suite: train" "$work/first.log")
-[ "$trained" -eq 5 ] || { echo "FAIL: first run trained $trained adapters, expected 5"; exit 1; }
+[ "$trained" -eq 7 ] || { echo "FAIL: first run trained $trained adapters, expected 7"; exit 1; }
 cp "$run/scores.json" "$work/scores-first.json"
 
 "$kvchain" suite "$work/suite.json" > /dev/null 2> "$work/second.log"

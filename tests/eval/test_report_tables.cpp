@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "eval/latency_plot.h"
+#include "eval/report_ablation.h"
 #include "eval/report_tables.h"
 #include "tests/support/test_support.h"
 
@@ -114,6 +115,39 @@ TEST(ReportTables, EachBarHasItsBootstrapIntervalAsAnErrorBar) {
   // Runs saved without intervals draw no error bar.
   EXPECT_EQ(score_plots({row("cqa", "text", 0, 30)}).at("cqa-em.svg").find("error-bar"),
             std::string::npos);
+}
+
+// An ablation's line shows both settings' scores with their intervals, and names the higher
+// setting only where the paired interval excludes 0.
+TEST(ReportTables, AnAblationNamesTheHigherSettingOnlyWhereItsIntervalDecides) {
+  Ablation ablation;
+  ablation.main_label = "prompt, 50 virtual tokens";
+  ablation.variant_label = "prefix, 50 virtual tokens";
+  for (const char* method : {"text", "shared"}) {
+    ablation.main.push_back(row("compression_qa", method, 0, 40));
+    ablation.variant.push_back(row("compression_qa", method, 0, 50));
+  }
+  ablation.main[0].intervals["em"] = {35, 45};
+  ablation.paired.push_back(
+      {"compression_qa", System::kText, System::kText, "em", 0, 400, 10, 4, 16, 0.002});
+  ablation.paired.push_back(
+      {"compression_qa", System::kShared, System::kShared, "em", 0, 400, 10, -2, 22, 0.1});
+  const auto table = ablation_table(ablation, {{"compression_qa", "Compression&QA"}});
+  EXPECT_NE(table.find("| Task | Method | Seed | Metric | n | prompt, 50 virtual tokens | "
+                       "prefix, 50 virtual tokens |"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("| Compression&QA | Chain of models (text) | 0 | em | 400 | 40.0 [35.0, "
+                       "45.0] | 50.0 | 10.0 [4.0, 16.0] | 0.002 | prefix, 50 virtual tokens |"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("| FTHSS | 0 | em | 400 | 40.0 | 50.0 | 10.0 [-2.0, 22.0] | 0.100 | not "
+                       "decided (a decision needs n = "),
+            std::string::npos)
+      << table;
+  ablation.paired[1].low = -20;
+  ablation.paired[1].high = -1;
+  EXPECT_NE(ablation_table(ablation).find("| prompt, 50 virtual tokens |\n"), std::string::npos);
 }
 
 TEST(ReportTables, AnUnknownMethodIsRefusedByName) {

@@ -111,5 +111,52 @@ TEST_F(SuiteGrid, AdapterLearningRateAndSplitAreReadAndChecked) {
             std::string::npos);
 }
 
+// An ablation tunes some of the suite's own tasks and methods with the other adapter kind, in a
+// results folder of its own; anything else is refused before anything runs.
+TEST_F(SuiteGrid, AnAblationIsTheSuitesOwnTasksAndMethodsWithTheOtherAdapter) {
+  hold("hqa", "compression_qa");
+  hold("hqa", "rewrite_qa");
+  const auto path = dir_.file("ablated.json");
+  const auto write = [&](const std::string& ablation) {
+    std::ofstream(path) << "{\"name\": \"a\", \"base\": \"" << dir_.file("base")
+                        << "\", \"data\": " << at("hqa")
+                        << ", \"tasks\": [\"compression_qa\", \"rewrite_qa\"], "
+                           "\"methods\": [\"rag\", \"text\", \"shared\"], \"ablation\": "
+                        << ablation << "}";
+  };
+  write(R"({"adapter": "prefix", "tasks": ["compression_qa"], "methods": ["shared", "text"]})");
+  const auto suite = read_suite_config(path);
+  ASSERT_TRUE(suite.ablation.has_value());
+  const auto variant = suite.ablation_suite();
+  EXPECT_EQ(variant.adapter_kind, AdapterKind::kPrefix);
+  EXPECT_EQ(variant.tasks, std::vector<std::string>{"compression_qa"});
+  EXPECT_EQ(variant.methods,
+            (std::vector<eval::System>{eval::System::kShared, eval::System::kText}));
+  EXPECT_EQ(variant.run_dir(), suite.run_dir() + "/ablation-prefix");
+  EXPECT_FALSE(variant.ablation.has_value());
+  EXPECT_EQ(variant.learning_rate, suite.learning_rate);
+  const auto refused = [&](const std::string& ablation) {
+    write(ablation);
+    return test::error_message([&] { read_suite_config(path); });
+  };
+  EXPECT_NE(refused(R"({"adapter": "prompt", "tasks": ["compression_qa"], "methods": ["text"]})")
+                .find("'ablation': 'adapter' is the suite's own ('prompt')"),
+            std::string::npos);
+  EXPECT_NE(
+      refused(R"({"adapter": "prefix", "tasks": ["active_rag"], "methods": ["text"]})")
+          .find("'ablation': tasks[0]: unknown task 'active_rag' (compression_qa, rewrite_qa)"),
+      std::string::npos);
+  EXPECT_NE(refused(R"({"adapter": "prefix", "tasks": ["rewrite_qa"], "methods": ["distill"]})")
+                .find("'ablation': method 'distill' is not among the suite's"),
+            std::string::npos);
+  EXPECT_NE(refused(R"({"adapter": "prefix", "tasks": ["rewrite_qa"], "methods": ["rag"]})")
+                .find("'ablation': method 'rag' tunes no adapter"),
+            std::string::npos);
+  EXPECT_NE(refused(R"({"adapter": "prefix", "tasks": [], "methods": [], "seeds": [1]})")
+                .find("'ablation': unknown key 'seeds' (adapter, tasks, methods)"),
+            std::string::npos);
+  EXPECT_NE(refused(R"(["prefix"])").find("'ablation' must be an object"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kvchain::experiments
