@@ -1,4 +1,5 @@
 #include "app/commands.h"
+#include "app/options.h"
 
 #include <iostream>
 #include <memory>
@@ -41,7 +42,7 @@ void register_data_commands(CLI::App& app) {
   generate->add_option("--scale", generate_args->scale, "Size multiplier (1: CPU smoke run)")
       ->check(CLI::Range(1, 1000));
   generate->add_option("--copy-lines", generate_args->copy_lines, "Lines of copy practice")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   generate->callback(
       [generate_args, out_dir] { data::generate_dataset(*out_dir, *generate_args, std::cout); });
 

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "app/options.h"
 #include "engine/io/error.h"
 #include "eval/prediction_scores.h"
 #include "eval/report_tables.h"
@@ -49,7 +50,7 @@ void register_report_commands(CLI::App& app) {
   compare->add_option("old", args->before, "scores.json of the earlier run")->required();
   compare->add_option("new", args->after, "scores.json of the later run")->required();
   compare->add_option("--tolerance", args->tolerance, "Points a score may drop")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   compare->callback([args] {
     const auto found = eval::regressions(eval::read_scores(args->before).runs,
                                          eval::read_scores(args->after).runs, args->tolerance);
@@ -71,8 +72,7 @@ void register_eval_commands(CLI::App& app) {
       ->required();
   command->add_option("--against", args->against,
                       "A second system's predictions on the same examples: paired bootstrap test");
-  command->add_option("--resamples", args->resamples, "Bootstrap resamples")
-      ->check(CLI::PositiveNumber);
+  command->add_option("--resamples", args->resamples, "Bootstrap resamples")->check(positive());
   command->add_option("--seed", args->seed, "Bootstrap seed");
   command->callback([args] {
     const auto scores = eval::score_predictions(args->predictions);

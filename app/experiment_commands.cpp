@@ -30,7 +30,7 @@ void add_setup_options(CLI::App& command, ModelSetup& setup, std::vector<std::st
       .add_option("--top-k", settings.top_k,
                   "Passages retrieved per query (default: the task's, 1; Compression&QA: every "
                   "passage a record carries)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
 }
 
 struct TrainArgs {
@@ -69,7 +69,7 @@ void register_train(CLI::App& app) {
                       "prompt (shallow, the paper's and the default) or prefix (deep)");
   command
       ->add_option("--virtual-tokens", train->options.adapter.num_virtual_tokens, "Prompt length")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--init-text", train->options.adapter.init_text,
                       "Text the prompt starts from");
   command->add_flag("--reparameterize", train->options.adapter.reparameterize,
@@ -77,7 +77,7 @@ void register_train(CLI::App& app) {
   command
       ->add_option("--grad-accumulation", train->options.trainer.grad_accumulation,
                    "Examples per optimizer step")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--limit", train->options.limit, "Use the first N training records");
   add_trainer_options(*command, train->options.trainer);
   command->callback([train] {

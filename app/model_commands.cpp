@@ -159,7 +159,7 @@ void register_model_commands(CLI::App& app) {
   convert->add_option("--out", convert_args->out_dir, "Target directory")->required();
   convert->add_option("--dtype", convert_args->dtype, "float32, bfloat16 or float16");
   convert->add_option("--max-shard-mb", convert_args->max_shard_mb, "Largest shard in MiB")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   convert->callback([convert_args] { run_convert(*convert_args); });
 }
 

@@ -5,14 +5,37 @@
 #include "engine/io/error.h"
 
 namespace kvchain::app {
+namespace {
+
+// A validator of numbers whose value must pass `ok`, described by `requirement`.
+CLI::Validator number_validator(const std::string& requirement, bool (*ok)(double)) {
+  return CLI::Validator(
+      [requirement, ok](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+        return ok(value) ? std::string() : "must be " + requirement + ", not " + text;
+      },
+      requirement == "positive" ? "POSITIVE" : "NONNEGATIVE");
+}
+
+}  // namespace
+
+const CLI::Validator& positive() {
+  static const auto validator = number_validator("positive", [](double v) { return v > 0; });
+  return validator;
+}
+
+const CLI::Validator& non_negative() {
+  static const auto validator = number_validator("0 or more", [](double v) { return v >= 0; });
+  return validator;
+}
 
 void add_trainer_options(CLI::App& command, TrainerOptions& options) {
   command
       .add_option("--epochs", options.epochs,
                   "Passes over the training data (0: write the untrained start, a baseline)")
-      ->check(CLI::NonNegativeNumber);
-  command.add_option("--lr", options.learning_rate, "Peak learning rate")
-      ->check(CLI::PositiveNumber);
+      ->check(non_negative());
+  command.add_option("--lr", options.learning_rate, "Peak learning rate")->check(positive());
   command.add_option("--seed", options.seed, "Seed for initialisation and example order");
   command.add_option("--checkpoint-every", options.checkpoint_every,
                      "Optimizer steps between checkpoints");

@@ -11,6 +11,15 @@
 
 namespace kvchain::app {
 
+// Checks that an option's value is a number above 0 (`positive`), or at least 0
+// (`non_negative`), saying so in words a user reads ("must be positive, not 0").
+const CLI::Validator& positive();
+const CLI::Validator& non_negative();
+
+// The exit status of a usage error (an unknown option, a missing or malformed value); every
+// other error exits 1. Both print one line starting "error: ".
+inline constexpr int kUsageExit = 2;
+
 // --epochs, --lr, --seed, --checkpoint-every, shared by every command that trains.
 void add_trainer_options(CLI::App& command, TrainerOptions& options);
 

@@ -25,16 +25,15 @@ void register_pretrain_command(CLI::App& app) {
   command
       ->add_option("--curriculum-epochs", options->curriculum_epochs,
                    "Passes over the curriculum before the --data epochs")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   command->add_option("--out", options->out_dir, "Checkpoint directory to write")->required();
   command->add_option("--preset", options->preset, "Model shape")
       ->check(CLI::IsMember(preset_names()));
   command->add_option("--vocab-size", options->vocab_size, "BPE vocabulary size")
       ->check(CLI::Range(int64_t{300}, int64_t{1} << 20));
   command->add_option("--seq-len", options->sequence_length, "Tokens per training row")
-      ->check(CLI::PositiveNumber);
-  command->add_option("--batch", options->batch_size, "Rows per optimizer step")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
+  command->add_option("--batch", options->batch_size, "Rows per optimizer step")->check(positive());
   command->add_option("--device", options->device, "cpu, cuda or cuda:N");
   add_trainer_options(*command, options->trainer);
   command->callback([options] {

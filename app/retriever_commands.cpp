@@ -1,4 +1,5 @@
 #include "app/commands.h"
+#include "app/options.h"
 
 #include <iostream>
 #include <memory>
@@ -108,15 +109,15 @@ void register_retriever_commands(CLI::App& app) {
   index->add_option("--b", index_args->bm25.params.b, "BM25 length normalisation (Pyserini: 0.4)");
   index->add_flag("--stem", index_args->bm25.stem, "Porter-stem terms (BM25)");
   index->add_option("--threads", index_args->bm25.threads, "Analysis threads (BM25)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   index->add_option("--model", index_args->dense.model_dir, "Encoder checkpoint (dense)");
   index->add_option("--pooling", index_args->pooling, "mean or last (dense)")
       ->check(CLI::IsMember({"mean", "last"}));
   index->add_flag("--hnsw", index_args->dense.hnsw, "HNSW instead of exact search (dense)");
   index->add_option("--batch", index_args->dense.batch_size, "Passages per forward pass (dense)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   index->add_option("--max-tokens", index_args->dense.max_tokens, "Truncation length (dense)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   index->add_option("--device", index_args->dense.device, "cpu, cuda or cuda:N (dense)");
   index->callback([index, index_args] { run_index(*index, *index_args); });
 
@@ -125,10 +126,9 @@ void register_retriever_commands(CLI::App& app) {
   retrieve->require_subcommand(0, 1);
   retrieve->add_option("--index", retrieve_args->index, "Index directory");
   retrieve->add_option("--queries", retrieve_args->queries, "JSONL {\"id\", \"question\"}");
-  retrieve->add_option("--k", retrieve_args->k, "Hits per query")->check(CLI::PositiveNumber);
+  retrieve->add_option("--k", retrieve_args->k, "Hits per query")->check(positive());
   retrieve->add_option("--out", retrieve_args->out, "JSONL {\"id\", \"hits\"} (default stdout)");
-  retrieve->add_option("--threads", retrieve_args->threads, "Search threads")
-      ->check(CLI::PositiveNumber);
+  retrieve->add_option("--threads", retrieve_args->threads, "Search threads")->check(positive());
   retrieve->add_option("--device", retrieve_args->device, "Dense encoder device");
 
   auto eval_args = std::make_shared<EvalArgs>();
@@ -140,7 +140,7 @@ void register_retriever_commands(CLI::App& app) {
                    "Query field: a string, or a list of sub-queries whose hits are pooled");
   eval->add_option("--gold-field", eval_args->gold_field, "Gold passage id list");
   eval->add_option("--k", eval_args->ks, "Cut-offs, e.g. 1,5,20")->delimiter(',');
-  eval->add_option("--threads", eval_args->threads, "Search threads")->check(CLI::PositiveNumber);
+  eval->add_option("--threads", eval_args->threads, "Search threads")->check(positive());
   eval->add_option("--device", eval_args->device, "Dense encoder device");
   eval->callback([eval_args] { run_eval(*eval_args); });
 

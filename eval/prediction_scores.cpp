@@ -89,12 +89,21 @@ PredictionScores score_predictions(const std::string& path) {
   scores.path = path;
   JsonlReader reader(path, "the predictions");
   Json record;
+  // Paired tests match examples by id, so an id may appear once.
+  std::map<std::string, std::string> first_line_of;
   while (reader.next(record)) {
     const auto& where = reader.where();
     if (!record.is_object()) throw Error(where + ": expected a JSON object per line");
     const auto prediction = json_string_field(record, "prediction", where);
     const auto gold = gold_answers(record, where);
     scores.ids.push_back(record.contains("id") ? json_string_field(record, "id", where) : "");
+    if (!scores.ids.back().empty()) {
+      const auto [first, fresh] = first_line_of.emplace(scores.ids.back(), where);
+      if (!fresh) {
+        throw Error(where + ": id '" + scores.ids.back() + "' appears again (first at " +
+                    first->second + ")");
+      }
+    }
     std::vector<std::string> scored;
     if (record.contains("metrics")) {
       scored = json_string_list(record, "metrics", where);

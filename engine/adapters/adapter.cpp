@@ -156,6 +156,7 @@ void Adapter::load_table(const torch::Tensor& table, const std::string& where) {
                 ", expected [" + std::to_string(size()) + ", " + std::to_string(table_.size(1)) +
                 "]");
   }
+  require_finite(table, where, kTableName);
   torch::NoGradGuard no_grad;
   table_.copy_(table.to(table_.options()));
 }

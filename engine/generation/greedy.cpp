@@ -16,6 +16,8 @@ const char* stop_reason_name(StopReason reason) {
       return "stop_string";
     case StopReason::kMaxTokens:
       return "max_tokens";
+    case StopReason::kContext:
+      return "context";
   }
   return "max_tokens";
 }
@@ -26,6 +28,11 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
   if (!options.stop_strings.empty() && tokenizer == nullptr) {
     throw Error("generate: stop strings need a tokenizer");
   }
+  size_t longest_stop = 0;
+  for (const auto& s : options.stop_strings) {
+    if (s.empty()) throw Error("generate: an empty stop string would stop at the first token");
+    longest_stop = std::max(longest_stop, s.size());
+  }
   torch::NoGradGuard no_grad;
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
@@ -35,6 +42,15 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
   prefill.last_logits_only = true;
   const auto& prefill_input =
       prefill.input_ids.defined() ? prefill.input_ids : prefill.inputs_embeds;
+  const int64_t context = model.config().max_position_embeddings;
+  const int64_t last_prompt_position =
+      prefill.position_ids.defined() ? prefill.position_ids.max().item<int64_t>()
+                                     : cache.next_position() + prefill_input.size(1) - 1;
+  if (last_prompt_position >= context) {
+    throw Error("generate: the prompt reaches position " + std::to_string(last_prompt_position) +
+                ", past the model's context of " + std::to_string(context) +
+                " (max_position_embeddings)");
+  }
   cache.reserve(cache.size() + ShapeStableSteps::prefill_rows(prefill_input.size(1)) +
                 options.max_new_tokens);
   std::optional<ShapeStableSteps> own_steps;
@@ -48,7 +64,11 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
       break;
     }
     if (!options.stop_strings.empty()) {
-      const auto text = tokenizer->decode(result.tokens);
+      // A stop string that appears now ends in the newest token and spans at most
+      // longest_stop bytes, so at most that many of the last tokens (each at least a byte):
+      // the check costs the same at every step.
+      const auto window = std::min(result.tokens.size(), longest_stop);
+      const auto text = tokenizer->decode({result.tokens.end() - window, result.tokens.end()});
       const auto hit =
           std::any_of(options.stop_strings.begin(), options.stop_strings.end(),
                       [&](const std::string& s) { return text.find(s) != std::string::npos; });
@@ -58,6 +78,10 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
       }
     }
     if (step + 1 == options.max_new_tokens) break;
+    if (cache.next_position() >= context) {
+      result.stop_reason = StopReason::kContext;
+      break;
+    }
     const auto mask = options.step_mask ? options.step_mask(cache) : torch::Tensor();
     token = steps.decode(cache, token, mask, output_tag);
   }

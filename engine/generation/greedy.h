@@ -21,7 +21,8 @@ struct GenerationOptions {
   ShapeStableSteps* steps = nullptr;
 };
 
-enum class StopReason { kEos, kStopString, kMaxTokens };
+// kContext: the next token's position would reach the model's max_position_embeddings.
+enum class StopReason { kEos, kStopString, kMaxTokens, kContext };
 const char* stop_reason_name(StopReason reason);
 
 struct GenerationResult {

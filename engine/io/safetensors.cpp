@@ -211,4 +211,12 @@ void write_safetensors(const std::string& path,
   writer.commit();
 }
 
+void require_finite(const torch::Tensor& tensor, const std::string& where,
+                    const std::string& name) {
+  if (!tensor.is_floating_point() || torch::isfinite(tensor).all().item<bool>()) return;
+  const auto bad = (~torch::isfinite(tensor)).sum().item<int64_t>();
+  throw Error(where + ": tensor '" + name + "' holds " + std::to_string(bad) +
+              " NaN or infinite value(s)");
+}
+
 }  // namespace kvchain

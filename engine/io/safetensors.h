@@ -51,4 +51,9 @@ void write_safetensors(const std::string& path,
 // The safetensors dtype tag ("F32", "BF16", ...) for a torch dtype; throws for unsupported ones.
 std::string safetensors_dtype_name(torch::ScalarType dtype);
 
+// Refuses a weight holding NaN or Inf (a model or an adapter that would generate garbage without
+// a word), naming `where` and the tensor.
+void require_finite(const torch::Tensor& tensor, const std::string& where,
+                    const std::string& name);
+
 }  // namespace kvchain

@@ -88,6 +88,7 @@ std::shared_ptr<LlamaForCausalLM> load_model(const std::string& dir, torch::Devi
       throw Error(it->second + ": tensor '" + name + "' has shape " + c10::str(tensor.sizes()) +
                   " but config.json implies " + c10::str(item.value().sizes()));
     }
+    require_finite(tensor, it->second, name);
     item.value().copy_(tensor);
   }
   return model;

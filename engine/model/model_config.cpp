@@ -1,5 +1,7 @@
 #include "engine/model/model_config.h"
 
+#include <cmath>
+
 #include "engine/io/error.h"
 
 namespace kvchain {
@@ -31,8 +33,22 @@ int64_t required_positive(const Json& j, const char* key, const std::string& whe
 
 // transformers >= 5 nests RoPE settings in `rope_parameters`; older checkpoints (and Meta's
 // Llama-3 release) use top-level `rope_theta` plus a `rope_scaling` object.
+// A number that must be finite and above 0 (rope_theta, rms_norm_eps, a RoPE factor).
+double positive_number(double value, const std::string& what) {
+  if (!std::isfinite(value) || value <= 0) {
+    throw Error(what + " must be a finite number above 0, not " + std::to_string(value));
+  }
+  return value;
+}
+
 void parse_rope(const Json& j, ModelConfig& config, const std::string& where) {
   config.rope_theta = number_or(j, "rope_theta", config.rope_theta, where);
+  for (const char* key : {"rope_parameters", "rope_scaling"}) {
+    if (j.contains(key) && !j[key].is_null() && !j[key].is_object()) {
+      throw Error(where + ": field '" + key + "' must be an object or null, not " +
+                  j[key].type_name());
+    }
+  }
   Json scaling = Json::object();
   std::string scaling_where = where + ": field 'rope_scaling'";
   if (j.contains("rope_parameters") && j["rope_parameters"].is_object()) {
@@ -46,6 +62,7 @@ void parse_rope(const Json& j, ModelConfig& config, const std::string& where) {
   for (const char* key : {"rope_type", "type"}) {
     if (scaling.contains(key)) type = json_string(scaling[key], scaling_where + "." + key);
   }
+  positive_number(config.rope_theta, where + ": rope_theta");
   auto& rs = config.rope_scaling;
   rs.type = type;
   if (type == "default") return;
@@ -53,8 +70,9 @@ void parse_rope(const Json& j, ModelConfig& config, const std::string& where) {
     throw Error(scaling_where + ": unsupported RoPE type '" + type +
                 "' (kvchain supports default, linear, llama3)");
   }
-  rs.factor =
-      json_number(require_field(scaling, "factor", scaling_where), scaling_where + ".factor");
+  rs.factor = positive_number(
+      json_number(require_field(scaling, "factor", scaling_where), scaling_where + ".factor"),
+      scaling_where + ".factor");
   if (type == "llama3") {
     rs.low_freq_factor = number_or(scaling, "low_freq_factor", rs.low_freq_factor, scaling_where);
     rs.high_freq_factor =
@@ -74,6 +92,46 @@ std::vector<int64_t> parse_eos(const Json& j, const std::string& where) {
     return ids;
   }
   return {json_int(*it, where + ": field 'eos_token_id'")};
+}
+
+// Sizes no model this engine could hold exceed, checked before anything is allocated: a
+// config.json of absurd sizes is refused, not run until memory runs out.
+constexpr int64_t kMaxLayers = 1024, kMaxWidth = int64_t{1} << 20, kMaxVocab = int64_t{1} << 24,
+                  kMaxPositions = int64_t{1} << 24;
+constexpr double kMaxParameters = 4e12;  // several times the largest open models
+
+void check_bounds(const ModelConfig& c, const std::string& where) {
+  const std::pair<const char*, int64_t> sizes[] = {{"num_hidden_layers", c.num_hidden_layers},
+                                                   {"num_attention_heads", c.num_attention_heads},
+                                                   {"head_dim", c.head_dim}};
+  for (const auto& [key, value] : sizes) {
+    if (value > kMaxLayers) {
+      throw Error(where + ": field '" + key + "' is " + std::to_string(value) + ", above " +
+                  std::to_string(kMaxLayers));
+    }
+  }
+  for (const auto& [key, value] : {std::pair<const char*, int64_t>{"hidden_size", c.hidden_size},
+                                   {"intermediate_size", c.intermediate_size}}) {
+    if (value > kMaxWidth) {
+      throw Error(where + ": field '" + key + "' is " + std::to_string(value) + ", above " +
+                  std::to_string(kMaxWidth));
+    }
+  }
+  if (c.vocab_size > kMaxVocab) {
+    throw Error(where + ": field 'vocab_size' is " + std::to_string(c.vocab_size) + ", above " +
+                std::to_string(kMaxVocab));
+  }
+  if (c.max_position_embeddings <= 0 || c.max_position_embeddings > kMaxPositions) {
+    throw Error(where + ": field 'max_position_embeddings' must be between 1 and " +
+                std::to_string(kMaxPositions) + ", not " +
+                std::to_string(c.max_position_embeddings));
+  }
+  positive_number(c.rms_norm_eps, where + ": field 'rms_norm_eps'");
+  // Within the bounds above the count fits int64; this bounds what a machine could hold.
+  if (static_cast<double>(c.parameter_count()) > kMaxParameters) {
+    throw Error(where + ": the config describes " + std::to_string(c.parameter_count()) +
+                " parameters, more than any machine kvchain runs on holds");
+  }
 }
 
 }  // namespace
@@ -115,6 +173,7 @@ ModelConfig ModelConfig::from_json(const Json& j, const std::string& where) {
     throw Error(where + ": model_type '" + j["model_type"].dump() + "' is not 'llama'");
   }
   parse_rope(j, c, where);
+  check_bounds(c, where);
   return c;
 }
 

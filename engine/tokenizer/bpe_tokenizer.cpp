@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_map>
 
 #include "engine/io/error.h"
 #include "engine/tokenizer/byte_level.h"
@@ -31,7 +32,11 @@ std::pair<std::string, std::string> parse_merge(const Json& merge, const std::st
 void require_null_or(const Json& json, const char* key, const char* type,
                      const std::string& where) {
   if (!json.contains(key) || json[key].is_null()) return;
-  const auto actual = json[key].value("type", std::string());
+  if (!json[key].is_object()) {
+    throw Error(where + ": " + key + " must be an object or null, not " + json[key].type_name());
+  }
+  const auto& kind = json[key].contains("type") ? json[key]["type"] : Json();
+  const auto actual = kind.is_string() ? kind.get<std::string>() : kind.dump();
   if (actual != type) {
     throw Error(where + ": unsupported " + key + " '" + actual + "' (kvchain supports " + type +
                 " byte-level BPE)");
@@ -41,35 +46,68 @@ void require_null_or(const Json& json, const char* key, const char* type,
 }  // namespace
 
 BpeTokenizer BpeTokenizer::from_file(const std::string& path) {
-  return from_json(read_json_file(path), path);
+  try {
+    return from_json(read_json_file(path), path);
+  } catch (const nlohmann::json::exception& e) {  // a field of a type the checks below miss
+    throw Error(path + ": " + e.what());
+  }
 }
 
 BpeTokenizer BpeTokenizer::from_json(const Json& json, const std::string& where) {
   BpeTokenizer t;
+  if (!json.is_object()) throw Error(where + ": a tokenizer.json is a JSON object");
   const auto& model = require_field(json, "model", where);
+  if (!model.is_object()) throw Error(where + ": model must be an object");
   const auto type =
       json_string(require_field(model, "type", where + ": model"), where + ": model.type");
   if (type != "BPE") throw Error(where + ": model.type '" + type + "' is not BPE");
-  if (model.value("byte_fallback", false)) {
+  for (const char* flag : {"byte_fallback", "ignore_merges"}) {
+    if (model.contains(flag) && !model[flag].is_boolean() && !model[flag].is_null()) {
+      throw Error(where + ": model." + flag + " must be true or false");
+    }
+  }
+  if (model.contains("byte_fallback") && model["byte_fallback"] == true) {
     throw Error(where + ": byte_fallback BPE (SentencePiece style) is not supported");
   }
   if (json.contains("normalizer") && !json["normalizer"].is_null()) {
     throw Error(where + ": normalizers are not supported (byte-level BPE uses none)");
   }
   require_null_or(json, "decoder", "ByteLevel", where);
-  t.ignore_merges_ = model.value("ignore_merges", false);
+  t.ignore_merges_ = model.contains("ignore_merges") && model["ignore_merges"] == true;
   const auto& vocab = require_field(model, "vocab", where + ": model");
   if (!vocab.is_object()) throw Error(where + ": model.vocab is not an object");
+  std::unordered_map<int64_t, std::string> token_of_id;
   for (const auto& [token, id] : vocab.items()) {
-    t.vocab_[token] = json_int(id, where + ": model.vocab[\"" + token + "\"]");
+    const auto value = json_int(id, where + ": model.vocab[\"" + token + "\"]");
+    if (value < 0) throw Error(where + ": model.vocab[\"" + token + "\"] is a negative id");
+    const auto [other, fresh] = token_of_id.emplace(value, token);
+    if (!fresh) {
+      throw Error(where + ": model.vocab gives id " + std::to_string(value) + " to both \"" +
+                  other->second + "\" and \"" + token + "\"");
+    }
+    t.vocab_[token] = value;
   }
   const auto& merges = require_field(model, "merges", where + ": model");
+  if (!merges.is_array()) {
+    throw Error(where + ": model.merges must be a list of merges, not " +
+                std::string(merges.type_name()));
+  }
   for (size_t i = 0; i < merges.size(); ++i) {
-    t.merges_.push_back(
-        parse_merge(merges[i], where + ": model.merges[" + std::to_string(i) + "]"));
+    const auto at = where + ": model.merges[" + std::to_string(i) + "]";
+    auto merge = parse_merge(merges[i], at);
+    // A merge joins two tokens of the vocabulary into a third (HF tokenizers refuses others).
+    for (const auto& token : {merge.first, merge.second, merge.first + merge.second}) {
+      if (!t.vocab_.count(token)) {
+        throw Error(at + ": \"" + merge.first + " " + merge.second + "\" needs \"" + token +
+                    "\", which model.vocab lacks");
+      }
+    }
+    t.merges_.push_back(std::move(merge));
   }
   if (json.contains("added_tokens")) {
+    if (!json["added_tokens"].is_array()) throw Error(where + ": added_tokens must be a list");
     for (const auto& added : json["added_tokens"]) {
+      if (!added.is_object()) throw Error(where + ": added_tokens holds a non-object");
       t.added_.push_back(
           {json_int(require_field(added, "id", where + ": added_tokens"), where),
            json_string(require_field(added, "content", where + ": added_tokens"), where),

@@ -1,0 +1,190 @@
+// Hostile but fair input to the loaders: each is refused with an Error naming the file and the
+// field or tensor at fault, never a crash, a hang or a silently wrong result.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+
+#include "engine/adapters/adapter.h"
+#include "engine/generation/greedy.h"
+#include "engine/model/checkpoint.h"
+#include "engine/model/model_config.h"
+#include "engine/tokenizer/bpe_tokenizer.h"
+#include "eval/prediction_scores.h"
+#include "tests/support/test_support.h"
+
+namespace kvchain {
+namespace {
+
+std::string tiny_llama() {
+  return test::fixtures_dir() + "/tiny-llama";
+}
+
+Json read_fixture(const std::string& name) {
+  return read_json_file(tiny_llama() + "/" + name);
+}
+
+void write_json(const std::string& path, const Json& json) {
+  std::ofstream(path) << json.dump();
+}
+
+// The message loading `json` as a tokenizer.json gives: it names the file.
+std::string tokenizer_error(const test::TempDir& dir, const Json& json) {
+  const auto path = dir.file("tokenizer.json");
+  write_json(path, json);
+  const auto message = test::error_message([&] { BpeTokenizer::from_file(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  return message;
+}
+
+TEST(HostileTokenizer, FieldsOfTheWrongTypeAreRefusedByName) {
+  test::TempDir dir;
+  const auto good = read_fixture("tokenizer.json");
+  const std::vector<std::pair<std::function<void(Json&)>, std::string>> cases = {
+      {[](Json& j) { j["model"]["merges"] = "a b"; }, "model.merges must be a list"},
+      {[](Json& j) { j["model"]["merges"] = Json::object(); }, "model.merges must be a list"},
+      {[](Json& j) { j["model"]["merges"] = nullptr; }, "model.merges must be a list"},
+      {[](Json& j) {
+         j["pre_tokenizer"]["pretokenizers"] = {1, 2};
+       },
+       "pre_tokenizer"},
+      {[](Json& j) { j["decoder"] = 5; }, "decoder must be an object or null"},
+      {[](Json& j) { j["model"]["byte_fallback"] = "yes"; }, "model.byte_fallback must be"},
+      {[](Json& j) { j["added_tokens"] = 3; }, "added_tokens must be a list"},
+      {[](Json& j) { j["model"] = 7; }, "model must be an object"},
+  };
+  for (const auto& [mutate, expected] : cases) {
+    auto json = good;
+    mutate(json);
+    EXPECT_NE(tokenizer_error(dir, json).find(expected), std::string::npos) << expected;
+  }
+}
+
+TEST(HostileTokenizer, MergesOfUnknownTokensAndDuplicateIdsAreRefused) {
+  test::TempDir dir;
+  auto json = read_fixture("tokenizer.json");
+  json["model"]["merges"].push_back("Qzx Ġvv");
+  EXPECT_NE(tokenizer_error(dir, json).find("which model.vocab lacks"), std::string::npos);
+  json = read_fixture("tokenizer.json");
+  auto& vocab = json["model"]["vocab"];
+  const auto first = vocab.begin();
+  vocab["a-duplicate"] = first.value();
+  EXPECT_NE(tokenizer_error(dir, json).find("gives id " + first.value().dump() + " to both"),
+            std::string::npos);
+}
+
+// The message loading `config` as a config.json gives.
+std::string config_error(const Json& config) {
+  return test::error_message([&] { ModelConfig::from_json(config, "config.json"); });
+}
+
+TEST(HostileConfig, AbsurdSizesAndNonsenseNumbersAreRefusedBeforeAnyAllocation) {
+  const auto good = read_fixture("config.json");
+  ASSERT_EQ(config_error(good), "");
+  const std::vector<std::pair<std::function<void(Json&)>, std::string>> cases = {
+      {[](Json& j) { j["num_hidden_layers"] = 1000000000; }, "'num_hidden_layers' is 1000000000"},
+      {[](Json& j) { j["hidden_size"] = int64_t{1} << 40; }, "'hidden_size' is"},
+      {[](Json& j) { j["vocab_size"] = int64_t{1} << 40; }, "'vocab_size' is"},
+      {[](Json& j) { j["max_position_embeddings"] = 0; }, "'max_position_embeddings' must be"},
+      {[](Json& j) { j["max_position_embeddings"] = -5; }, "'max_position_embeddings' must be"},
+      {[](Json& j) { j["rms_norm_eps"] = -1e-5; }, "'rms_norm_eps' must be a finite number"},
+      {[](Json& j) { j["rope_parameters"]["rope_theta"] = -1; }, "rope_theta must be a finite"},
+      {[](Json& j) { j["rope_parameters"] = "fast"; }, "'rope_parameters' must be an object"},
+      {[](Json& j) {
+         j["hidden_size"] = 1 << 20;
+         j["intermediate_size"] = 1 << 20;
+         j["num_hidden_layers"] = 1024;
+         j["num_attention_heads"] = 1024;
+         j["num_key_value_heads"] = 1024;
+         j["head_dim"] = 1024;
+       },
+       "more than any machine kvchain runs on holds"},
+  };
+  for (const auto& [mutate, expected] : cases) {
+    auto json = good;
+    mutate(json);
+    const auto message = config_error(json);
+    EXPECT_NE(message.find(expected), std::string::npos) << expected << " / " << message;
+    EXPECT_EQ(message.rfind("config.json: ", 0), 0u) << message;
+  }
+}
+
+TEST(HostileWeights, ANonFiniteWeightIsRefusedNamingItsTensor) {
+  test::TempDir dir;
+  auto model = load_model(tiny_llama(), torch::kCPU);
+  {
+    torch::NoGradGuard no_grad;
+    model->named_parameters()["model.layers.1.mlp.up_proj.weight"][3][5] = NAN;
+  }
+  save_model(*model, dir.path().string());
+  const auto message = test::error_message([&] { load_model(dir.path().string(), torch::kCPU); });
+  EXPECT_NE(message.find("tensor 'model.layers.1.mlp.up_proj.weight' holds 1 NaN or infinite"),
+            std::string::npos)
+      << message;
+}
+
+TEST(HostileWeights, ANonFiniteAdapterIsRefused) {
+  test::TempDir dir;
+  auto model = load_model(tiny_llama(), torch::kCPU);
+  AdapterConfig config;
+  config.num_virtual_tokens = 4;
+  config.base_fingerprint = model_fingerprint(*model);
+  Adapter adapter(config, model->config());
+  {
+    torch::NoGradGuard no_grad;
+    adapter.table()[1][2] = INFINITY;
+  }
+  const auto path = dir.file("member.safetensors");
+  save_adapter(adapter, path);
+  const auto message = test::error_message([&] { load_adapter(path, *model); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("NaN or infinite"), std::string::npos) << message;
+}
+
+TEST(HostileGeneration, GenerationStopsAtTheContextAndRefusesAPromptPastIt) {
+  auto config = ModelConfig::from_json(test::small_config_json(), "small");
+  config.max_position_embeddings = 12;
+  auto model = std::make_shared<LlamaForCausalLM>(config);
+  model->init_random(3);
+  model->eval();
+  GenerationOptions options;
+  options.max_new_tokens = 100;
+  const auto run = [&](int64_t prompt_tokens) {
+    auto cache = model->make_cache(1);
+    ForwardArgs prefill;
+    prefill.input_ids = torch::arange(1, prompt_tokens + 1, torch::kInt64).unsqueeze(0);
+    return generate_greedy(*model, cache, prefill, options, nullptr, {});
+  };
+  const auto result = run(5);
+  EXPECT_EQ(result.stop_reason, StopReason::kContext);
+  EXPECT_EQ(result.tokens.size(), 12u - 5u + 1u);  // positions 5..11 decoded, one more predicted
+  EXPECT_NE(test::error_message([&] { run(13); }).find("past the model's context of 12"),
+            std::string::npos);
+  options.stop_strings = {""};
+  EXPECT_NE(test::error_message([&] {
+              auto cache = model->make_cache(1);
+              ForwardArgs prefill;
+              prefill.input_ids = torch::ones({1, 3}, torch::kInt64);
+              const auto tokenizer = BpeTokenizer::from_file(tiny_llama() + "/tokenizer.json");
+              generate_greedy(*model, cache, prefill, options, &tokenizer, {});
+            }).find("an empty stop string"),
+            std::string::npos);
+}
+
+TEST(HostilePredictions, ADuplicateIdIsRefusedWithBothLines) {
+  test::TempDir dir;
+  const auto path = dir.file("predictions.jsonl");
+  std::ofstream(path) << R"({"id": "q1", "prediction": "a", "golden_answers": ["a"]})"
+                      << "\n"
+                      << R"({"id": "q2", "prediction": "b", "golden_answers": ["a"]})"
+                      << "\n"
+                      << R"({"id": "q1", "prediction": "b", "golden_answers": ["a"]})"
+                      << "\n";
+  const auto message = test::error_message([&] { eval::score_predictions(path); });
+  EXPECT_NE(message.find(path + ":3: id 'q1' appears again (first at " + path + ":1)"),
+            std::string::npos)
+      << message;
+}
+
+}  // namespace
+}  // namespace kvchain
