@@ -1,6 +1,8 @@
 #include "retrievers/bm25_index.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -42,7 +44,9 @@ Bm25Index::Bm25Index(const std::string& path) : path_(path), file_(path) {
   if (stored_crc != crc32_update(0, data, footer)) {
     throw Error(path + ": checksum mismatch: the BM25 index is damaged or truncated; rebuild it");
   }
+  checksum_ = stored_crc;
   std::memcpy(&header_, data + footer - sizeof(Bm25FileHeader), sizeof(Bm25FileHeader));
+  check_header();
   lengths_ = section<uint8_t>(header_.lengths_offset, header_.passages, "lengths");
   id_offsets_ = section<uint64_t>(header_.id_offsets_offset, header_.passages + 1, "id offsets");
   id_bytes_ = section<char>(header_.id_bytes_offset, id_offsets_[header_.passages], "ids");
@@ -50,11 +54,61 @@ Bm25Index::Bm25Index(const std::string& path) : path_(path), file_(path) {
   term_starts_ = section<uint64_t>(header_.term_starts_offset, header_.terms + 1, "term starts");
   term_offsets_ = section<uint64_t>(header_.term_offsets_offset, header_.terms + 1, "term offsets");
   term_bytes_ = section<char>(header_.term_bytes_offset, term_offsets_[header_.terms], "terms");
-  if (term_starts_[header_.terms] != header_.postings) {
-    throw Error(path + ": inconsistent BM25 index (term starts do not cover the postings)");
-  }
+  check_sections();
   scorer_ = std::make_unique<Bm25Scorer>(Bm25Params{header_.k1, header_.b},
                                          header_.passages_with_terms, header_.total_terms);
+}
+
+// The header's numbers as a scorer needs them: the CRC proves the bytes are the ones written,
+// not that what was written is sound.
+void Bm25Index::check_header() const {
+  const auto& h = header_;
+  const auto refuse = [&](const std::string& what) {
+    throw Error(path_ + ": inconsistent BM25 index (" + what + ")");
+  };
+  if (!std::isfinite(h.k1) || h.k1 < 0) refuse("k1 " + std::to_string(h.k1));
+  if (!std::isfinite(h.b) || h.b < 0 || h.b > 1) refuse("b " + std::to_string(h.b));
+  if (h.passages == 0 || h.passages > UINT32_MAX)
+    refuse("a passage count of " + std::to_string(h.passages));
+  if (h.passages_with_terms == 0 || h.passages_with_terms > h.passages) {
+    refuse(std::to_string(h.passages_with_terms) + " passages with terms of " +
+           std::to_string(h.passages));
+  }
+  if (h.total_terms < h.passages_with_terms) refuse("fewer terms than passages with terms");
+}
+
+// Every offset, id and count within bounds and in order: ids and terms are read by their
+// offsets, terms are binary-searched and postings index the passages.
+void Bm25Index::check_sections() const {
+  const auto refuse = [&](const std::string& what) {
+    throw Error(path_ + ": inconsistent BM25 index (" + what + ")");
+  };
+  const auto ascending = [&](const uint64_t* offsets, uint64_t n, const char* name) {
+    if (offsets[0] != 0) refuse(std::string(name) + " do not start at 0");
+    for (uint64_t i = 0; i < n; ++i) {
+      if (offsets[i + 1] < offsets[i]) refuse(std::string(name) + " out of order");
+    }
+  };
+  ascending(id_offsets_, header_.passages, "id offsets");
+  ascending(term_offsets_, header_.terms, "term offsets");
+  ascending(term_starts_, header_.terms, "term starts");
+  if (term_starts_[header_.terms] != header_.postings) {
+    refuse("term starts do not cover the postings");
+  }
+  for (uint64_t t = 0; t + 1 < header_.terms; ++t) {
+    const std::string_view a(term_bytes_ + term_offsets_[t],
+                             term_offsets_[t + 1] - term_offsets_[t]);
+    const std::string_view b(term_bytes_ + term_offsets_[t + 1],
+                             term_offsets_[t + 2] - term_offsets_[t + 1]);
+    if (!(a < b)) refuse("terms out of order");
+  }
+  for (uint64_t i = 0; i < header_.postings; ++i) {
+    if (postings_[i].passage >= header_.passages) {
+      refuse("a posting names passage " + std::to_string(postings_[i].passage) + " of " +
+             std::to_string(header_.passages));
+    }
+    if (postings_[i].tf == 0) refuse("a posting with a term frequency of 0");
+  }
 }
 
 template <typename T>

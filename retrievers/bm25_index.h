@@ -24,9 +24,13 @@ class Bm25Index : public Retriever {
   int64_t size() const override { return static_cast<int64_t>(header_.passages); }
 
   const Bm25FileHeader& header() const { return header_; }
+  // The file's checksum, which index.json records as its "checksum": it ties the two together.
+  uint64_t checksum() const { return checksum_; }
   std::string_view doc_id(uint32_t passage) const;
 
  private:
+  void check_header() const;
+  void check_sections() const;
   struct Scratch;
   HitList search_one(const std::string& query, int64_t k, Scratch& scratch) const;
   // The term's postings, or an empty range for an unknown term.
@@ -37,6 +41,7 @@ class Bm25Index : public Retriever {
   std::string path_;
   MappedFile file_;
   Bm25FileHeader header_{};
+  uint64_t checksum_ = 0;
   const uint8_t* lengths_ = nullptr;
   const uint64_t* id_offsets_ = nullptr;
   const char* id_bytes_ = nullptr;

@@ -200,6 +200,37 @@ struct TemporaryFiles {
   }
 };
 
+struct IdHash {
+  size_t hash;
+  uint32_t passage;
+  int64_t line;
+};
+
+// A corpus whose passage ids repeat would answer ambiguously: refused, naming both lines. Ids
+// are compared by hash in memory and, where two hashes meet, by their bytes in `ids_path`.
+void refuse_repeated_ids(std::vector<IdHash> hashes, const std::vector<uint64_t>& offsets,
+                         const std::string& ids_path, const std::string& corpus) {
+  std::sort(hashes.begin(), hashes.end(), [](const IdHash& a, const IdHash& b) {
+    return a.hash < b.hash || (a.hash == b.hash && a.passage < b.passage);
+  });
+  std::ifstream ids(ids_path, std::ios::binary);
+  const auto id_of = [&](uint32_t passage) {
+    std::string id(offsets[passage + 1] - offsets[passage], '\0');
+    ids.seekg(static_cast<std::streamoff>(offsets[passage]));
+    ids.read(id.data(), static_cast<std::streamsize>(id.size()));
+    return id;
+  };
+  for (size_t i = 0; i + 1 < hashes.size(); ++i) {
+    for (size_t j = i + 1; j < hashes.size() && hashes[j].hash == hashes[i].hash; ++j) {
+      const auto id = id_of(hashes[i].passage);
+      if (id == id_of(hashes[j].passage)) {
+        throw Error(corpus + ":" + std::to_string(hashes[j].line) + ": passage id '" + id +
+                    "' appears again (first at line " + std::to_string(hashes[i].line) + ")");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Bm25IndexSummary build_bm25_index(const Bm25IndexOptions& options) {
@@ -231,6 +262,8 @@ Bm25IndexSummary build_bm25_index(const Bm25IndexOptions& options) {
   std::vector<std::string> runs;
   double last_report = 0;
 
+  // Each passage's id hash and line, to find a repeated id once the ids are on disk.
+  std::vector<IdHash> id_hashes;
   std::vector<Passage> chunk;
   Passage passage;
   bool more = true;
@@ -242,6 +275,7 @@ Bm25IndexSummary build_bm25_index(const Bm25IndexOptions& options) {
       const auto id = static_cast<uint32_t>(lengths.size());
       if (lengths.size() == UINT32_MAX) throw Error(options.corpus + ": more than 2^32 passages");
       ids.write(chunk[i].id.data(), static_cast<std::streamsize>(chunk[i].id.size()));
+      id_hashes.push_back({std::hash<std::string>()(chunk[i].id), id, chunk[i].line});
       id_offsets.push_back(id_offsets.back() + chunk[i].id.size());
       lengths.push_back(encode_length(analyzed[i].length));
       total_terms += analyzed[i].length;
@@ -271,6 +305,7 @@ Bm25IndexSummary build_bm25_index(const Bm25IndexOptions& options) {
   }
   if (!ids.flush()) throw Error(in_dir("bm25.ids.tmp") + ": write failed (disk full?)");
   ids.close();
+  refuse_repeated_ids(std::move(id_hashes), id_offsets, in_dir("bm25.ids.tmp"), options.corpus);
 
   AtomicFileWriter file(in_dir(kBm25FileName));
   SectionWriter out(file.stream());
@@ -342,7 +377,8 @@ Bm25IndexSummary build_bm25_index(const Bm25IndexOptions& options) {
                                                   {"terms", summary.terms},
                                                   {"k1", options.params.k1},
                                                   {"b", options.params.b},
-                                                  {"stem", options.stem}});
+                                                  {"stem", options.stem},
+                                                  {"checksum", crc}});
   return summary;
 }
 

@@ -15,6 +15,7 @@ bool CorpusReader::next(Passage& passage) {
   if (passage.id.empty()) throw Error(where + ": field 'id' is empty");
   passage.contents =
       json_string(require_field(record, "contents", where), where + ": field 'contents'");
+  passage.line = records_.line();
   return true;
 }
 

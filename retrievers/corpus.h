@@ -10,6 +10,7 @@ namespace kvchain::retrievers {
 struct Passage {
   std::string id;
   std::string contents;  // may be empty: such a passage is indexed and never matches
+  int64_t line = 0;      // in the corpus file
 };
 
 // Streams a JSONL corpus of {"id", "contents"} (Pyserini / FlashRAG layout; other fields are

@@ -20,7 +20,21 @@ std::unique_ptr<Retriever> open_retriever(const std::string& dir, const std::str
   const auto kind =
       json_string(require_field(manifest, "kind", manifest_path), manifest_path + ": field 'kind'");
   if (kind == "bm25") {
-    return std::make_unique<Bm25Index>((std::filesystem::path(dir) / kBm25FileName).string());
+    auto index =
+        std::make_unique<Bm25Index>((std::filesystem::path(dir) / kBm25FileName).string());
+    // An index file copied in from another build answers from another corpus.
+    if (!manifest.contains("checksum")) {
+      throw Error(manifest_path + ": no 'checksum' (built by an older kvchain): rebuild the " +
+                  "index with `kvchain index`");
+    }
+    const auto& checksum = manifest["checksum"];
+    if (!checksum.is_number_unsigned() || checksum.get<uint64_t>() != index->checksum()) {
+      throw Error(manifest_path + ": " + kBm25FileName +
+                  " is not the file this index.json describes (checksum " + checksum.dump() +
+                  ", the file's " + std::to_string(index->checksum()) +
+                  "): rebuild the index with `kvchain index`");
+    }
+    return index;
   }
   if (kind == "dense") return open_dense_index(dir, device);
   throw Error(manifest_path + ": field 'kind' is '" + kind + "' (expected bm25 or dense)");

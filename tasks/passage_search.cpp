@@ -4,6 +4,7 @@
 #include <set>
 
 #include "engine/io/error.h"
+#include "engine/io/json_file.h"
 #include "retrievers/bm25_index_builder.h"
 #include "retrievers/corpus.h"
 
@@ -17,7 +18,10 @@ void PassageSearch::open() const {
     throw Error(corpus + ": no such file (this task retrieves from the dataset's corpus)");
   }
   const auto index_dir = (fs::path(data_dir_) / "index-bm25").string();
-  if (!fs::exists(fs::path(index_dir) / retrievers::kIndexManifest)) {
+  // The index is the corpus's, made here when missing or made by a kvchain that recorded no
+  // checksum in its index.json.
+  const auto manifest = (fs::path(index_dir) / retrievers::kIndexManifest).string();
+  if (!fs::exists(manifest) || !read_json_file(manifest).contains("checksum")) {
     retrievers::Bm25IndexOptions options;
     options.corpus = corpus;
     options.out_dir = index_dir;

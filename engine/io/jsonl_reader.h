@@ -19,6 +19,7 @@ class JsonlReader {
   bool next(Json& value);
   // "FILE:LINE" of the record last returned, for the caller's field errors.
   const std::string& where() const { return where_; }
+  int64_t line() const { return line_; }  // of the record last read
   const std::string& path() const { return path_; }
 
  private:

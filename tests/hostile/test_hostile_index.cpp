@@ -1,0 +1,119 @@
+// A BM25 index whose checksum is valid but whose contents are not sound (the CRC proves the
+// bytes are the ones written, not that what was written is right) is refused when opened.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "retrievers/bm25_index.h"
+#include "retrievers/bm25_index_builder.h"
+#include "retrievers/bm25_index_format.h"
+#include "retrievers/retriever.h"
+#include "tests/support/test_support.h"
+
+namespace kvchain::retrievers {
+namespace {
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// `bytes` with its footer's CRC recomputed, as a writer of unsound contents would leave it.
+std::string with_valid_crc(std::string bytes) {
+  const auto footer = bytes.size() - sizeof(uint64_t);
+  const uint64_t crc = crc32_update(0, reinterpret_cast<const uint8_t*>(bytes.data()), footer);
+  std::memcpy(&bytes[footer], &crc, sizeof(crc));
+  return bytes;
+}
+
+TEST(HostileIndex, InconsistentContentsUnderAValidChecksumAreRefused) {
+  const test::TempDir temp;
+  const auto corpus = temp.file("corpus.jsonl");
+  std::ofstream(corpus) << R"({"id": "d0", "contents": "the cat sat on the mat"})"
+                        << "\n"
+                        << R"({"id": "d1", "contents": "dogs bark at the cat"})"
+                        << "\n";
+  Bm25IndexOptions options;
+  options.corpus = corpus;
+  options.out_dir = temp.file("index");
+  build_bm25_index(options);
+  const auto path = options.out_dir + "/bm25.idx";
+  const auto good = read_bytes(path);
+  Bm25FileHeader header;
+  const auto header_at = good.size() - sizeof(uint64_t) - sizeof(Bm25FileHeader);
+  std::memcpy(&header, good.data() + header_at, sizeof(header));
+  const auto with_header = [&](const std::function<void(Bm25FileHeader&)>& change) {
+    auto bytes = good;
+    auto h = header;
+    change(h);
+    std::memcpy(&bytes[header_at], &h, sizeof(h));
+    return bytes;
+  };
+  auto past_the_end = good;
+  Posting posting;
+  std::memcpy(&posting, good.data() + header.postings_offset, sizeof(posting));
+  posting.passage = 7;
+  std::memcpy(&past_the_end[header.postings_offset], &posting, sizeof(posting));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {past_the_end, "a posting names passage 7 of 2"},
+      {with_header([](auto& h) { h.passages = 0; }), "a passage count of 0"},
+      {with_header([](auto& h) { h.k1 = NAN; }), "k1"},
+      {with_header([](auto& h) { h.b = 3; }), "b 3"},
+      {with_header([](auto& h) { h.term_offsets_offset = 1ull << 40; }), "out of bounds"},
+      {with_header([](auto& h) { h.id_offsets_offset += 8; }), "ids"},
+  };
+  for (const auto& [bytes, expected] : cases) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << with_valid_crc(bytes);
+    const auto message = test::error_message([&] { Bm25Index{path}; });
+    EXPECT_NE(message.find(path + ": inconsistent BM25 index"), std::string::npos) << message;
+    EXPECT_NE(message.find(expected), std::string::npos) << expected << " / " << message;
+  }
+}
+
+TEST(HostileIndex, RepeatedPassageIdsAreRefusedWithBothLines) {
+  const test::TempDir temp;
+  const auto corpus = temp.file("corpus.jsonl");
+  std::ofstream(corpus) << R"({"id": "d0", "contents": "one"})"
+                        << "\n\n"
+                        << R"({"id": "d1", "contents": "two"})"
+                        << "\n"
+                        << R"({"id": "d0", "contents": "three"})"
+                        << "\n";
+  Bm25IndexOptions options;
+  options.corpus = corpus;
+  options.out_dir = temp.file("index");
+  const auto message = test::error_message([&] { build_bm25_index(options); });
+  EXPECT_NE(message.find(corpus + ":4: passage id 'd0' appears again (first at line 1)"),
+            std::string::npos)
+      << message;
+}
+
+// index.json records its bm25.idx's checksum: an index file copied in from another build is
+// refused, not searched.
+TEST(HostileIndex, AnIndexFileFromAnotherBuildIsRefused) {
+  const test::TempDir temp;
+  const auto build = [&](const std::string& name, const std::string& text) {
+    const auto corpus = temp.file(name + ".jsonl");
+    std::ofstream(corpus) << Json{{"id", "d0"}, {"contents", text}}.dump() << "\n";
+    Bm25IndexOptions options;
+    options.corpus = corpus;
+    options.out_dir = temp.file(name);
+    build_bm25_index(options);
+    return options.out_dir;
+  };
+  const auto mine = build("mine", "the cat sat");
+  const auto other = build("other", "dogs bark loudly");
+  ASSERT_EQ(open_retriever(mine, "cpu")->size(), 1);
+  std::filesystem::copy_file(other + "/bm25.idx", mine + "/bm25.idx",
+                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_NE(test::error_message([&] {
+              open_retriever(mine, "cpu");
+            }).find("bm25.idx is not the file this index.json describes"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace kvchain::retrievers
