@@ -150,9 +150,15 @@ int64_t Trainer::resume(torch::optim::Optimizer& optimizer) const {
       (fs::path(options_.checkpoint_dir) /
        json_string(require_field(state, "optimizer", state_path), state_path + ": optimizer"))
           .string();
-  torch::serialize::InputArchive archive;
-  archive.load_from(optimizer_path, parameters_.front().second.device());
-  optimizer.load(archive);
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(optimizer_path, parameters_.front().second.device());
+    optimizer.load(archive);
+  } catch (const c10::Error& e) {
+    throw Error(optimizer_path + ": cannot read the optimizer state (" +
+                e.what_without_backtrace() + "); remove " + options_.checkpoint_dir +
+                " to start afresh");
+  }
   return step;
 }
 

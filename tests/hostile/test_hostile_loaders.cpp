@@ -2,14 +2,17 @@
 // field or tensor at fault, never a crash, a hang or a silently wrong result.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 
 #include "engine/adapters/adapter.h"
 #include "engine/generation/greedy.h"
+#include "engine/io/atomic_file.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/model_config.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/training/trainer.h"
 #include "eval/prediction_scores.h"
 #include "tests/support/test_support.h"
 
@@ -184,6 +187,43 @@ TEST(HostilePredictions, ADuplicateIdIsRefusedWithBothLines) {
   EXPECT_NE(message.find(path + ":3: id 'q1' appears again (first at " + path + ":1)"),
             std::string::npos)
       << message;
+}
+
+// A truncated optimizer checkpoint is named with the way out, not left to libtorch's reader.
+TEST(HostileCheckpoint, ATruncatedOptimizerStateIsNamed) {
+  test::TempDir dir;
+  auto weight = torch::ones({4}, torch::requires_grad());
+  TrainerOptions options;
+  options.epochs = 1;
+  options.grad_accumulation = 1;
+  options.checkpoint_every = 1;
+  options.checkpoint_dir = dir.file("checkpoint");
+  const auto loss_of = [&](int64_t) { return ExampleLoss{(weight * weight).sum(), 4}; };
+  Trainer(NamedTensors{{"w", weight}}, options, "run").train(2, loss_of);
+  std::string optimizer;
+  for (const auto& entry : std::filesystem::directory_iterator(options.checkpoint_dir)) {
+    if (entry.path().filename().string().rfind("optimizer", 0) == 0) optimizer = entry.path();
+  }
+  ASSERT_FALSE(optimizer.empty());
+  std::filesystem::resize_file(optimizer, std::filesystem::file_size(optimizer) / 2);
+  options.epochs = 2;
+  const auto message = test::error_message([&] {
+    Trainer(NamedTensors{{"w", weight}}, options, "run").train(2, loss_of);
+  });
+  EXPECT_NE(message.find(optimizer + ": cannot read the optimizer state"), std::string::npos)
+      << message;
+}
+
+// A writer interrupted before it renamed its temporary file leaves it behind; the next write
+// of the same file removes it.
+TEST(HostileCheckpoint, AnInterruptedWritersTemporaryFileIsRemovedByTheNextWrite) {
+  test::TempDir dir;
+  const auto path = dir.file("scores.json");
+  const auto stale = path + ".tmp.4999999";  // above Linux's largest pid: no such process
+  std::ofstream(stale) << "{\"half";
+  write_file_atomic(path, "{}");
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_EQ(read_json_file(path), Json::object());
 }
 
 }  // namespace
