@@ -15,9 +15,8 @@ namespace kvchain::app {
 namespace {
 
 std::unique_ptr<BpeTokenizer> tokenizer_beside(const std::string& dir) {
-  const auto path = std::filesystem::path(dir) / "tokenizer.json";
-  if (!std::filesystem::exists(path)) return nullptr;
-  return std::make_unique<BpeTokenizer>(BpeTokenizer::from_file(path.string()));
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "tokenizer.json")) return nullptr;
+  return std::make_unique<BpeTokenizer>(load_tokenizer_beside(dir, "this command"));
 }
 
 struct GenerateArgs {

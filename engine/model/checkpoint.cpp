@@ -136,7 +136,15 @@ BpeTokenizer load_tokenizer_beside(const std::string& dir, const std::string& ne
   if (!std::filesystem::exists(path)) {
     throw Error(dir + ": " + needed_by + " needs a tokenizer.json beside the model");
   }
-  return BpeTokenizer::from_file(path.string());
+  auto tokenizer = BpeTokenizer::from_file(path.string());
+  // A tokenizer whose ids run past the model's embeddings would fail mid-run inside libtorch.
+  const auto config = ModelConfig::from_file((std::filesystem::path(dir) / "config.json").string());
+  if (tokenizer.vocab_size() > config.vocab_size) {
+    throw Error(path.string() + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
+                " ids, more than the model's vocab_size of " + std::to_string(config.vocab_size) +
+                " (a tokenizer of another model?)");
+  }
+  return tokenizer;
 }
 
 }  // namespace kvchain

@@ -76,6 +76,19 @@ TEST(HostileTokenizer, MergesOfUnknownTokensAndDuplicateIdsAreRefused) {
             std::string::npos);
 }
 
+TEST(HostileTokenizer, ATokenizerWithMoreIdsThanTheModelIsRefused) {
+  test::TempDir dir;
+  auto config = read_fixture("config.json");
+  config["vocab_size"] = 100;
+  write_json(dir.file("config.json"), config);
+  write_json(dir.file("tokenizer.json"), read_fixture("tokenizer.json"));
+  const auto message =
+      test::error_message([&] { load_tokenizer_beside(dir.path().string(), "the test"); });
+  EXPECT_NE(message.find("the tokenizer has 512 ids, more than the model's vocab_size of 100"),
+            std::string::npos)
+      << message;
+}
+
 // The message loading `config` as a config.json gives.
 std::string config_error(const Json& config) {
   return test::error_message([&] { ModelConfig::from_json(config, "config.json"); });
