@@ -12,6 +12,7 @@ PACKAGES=(
   libfaiss-dev libstemmer-dev zlib1g-dev  # retrievers: dense search, Porter stemming, CRC-32
   libsodium-dev         # content hashes (BLAKE2b) of cache keys
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev  # the loaders' fuzz targets (libFuzzer; tests/fuzz/)
 )
 if ! dpkg-query -W -f='${Status}\n' "${PACKAGES[@]}" 2>/dev/null | grep -qv '^install ok installed$' &&
    [ "$(dpkg-query -W -f='${Status}\n' "${PACKAGES[@]}" 2>/dev/null | wc -l)" -eq "${#PACKAGES[@]}" ]; then

@@ -12,13 +12,15 @@ Json read_json_file(const std::string& path) {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {
     throw Error(path + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  } catch (const Json::exception& e) {  // e.g. a number too large for a double (1e999)
+    throw Error(path + ": invalid JSON: " + e.what());
   }
 }
 
 Json parse_json_line(const std::string& text, const std::string& where) {
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // a syntax error, or a number out of range (1e999)
     throw Error(where + ": not JSON (" + e.what() + ")");
   }
 }

@@ -9,6 +9,7 @@
 #include "engine/adapters/adapter.h"
 #include "engine/generation/greedy.h"
 #include "engine/io/atomic_file.h"
+#include "engine/io/jsonl_reader.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/model_config.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
@@ -184,6 +185,25 @@ TEST(HostileGeneration, GenerationStopsAtTheContextAndRefusesAPromptPastIt) {
               const auto tokenizer = BpeTokenizer::from_file(tiny_llama() + "/tokenizer.json");
               generate_greedy(*model, cache, prefill, options, &tokenizer, {});
             }).find("an empty stop string"),
+            std::string::npos);
+}
+
+// Found by fuzz_jsonl_record: a number beyond a double escaped as a JSON library exception.
+TEST(HostileJsonl, ANumberOutOfRangeIsAnError) {
+  test::TempDir dir;
+  const auto path = dir.file("records.jsonl");
+  std::ofstream(path) << "{\"id\": \"q1\"}\n{\"id\": 9e991}\n";
+  const auto message = test::error_message([&] {
+    JsonlReader reader(path, "the records");
+    Json record;
+    while (reader.next(record)) {
+    }
+  });
+  EXPECT_NE(message.find(path + ":2: not JSON"), std::string::npos) << message;
+  EXPECT_NE(test::error_message([&] {
+              std::ofstream(dir.file("config.json")) << "{\"rope_theta\": 1e999}";
+              read_json_file(dir.file("config.json"));
+            }).find("invalid JSON"),
             std::string::npos);
 }
 
