@@ -20,8 +20,7 @@ std::unique_ptr<Retriever> open_retriever(const std::string& dir, const std::str
   const auto kind =
       json_string(require_field(manifest, "kind", manifest_path), manifest_path + ": field 'kind'");
   if (kind == "bm25") {
-    auto index =
-        std::make_unique<Bm25Index>((std::filesystem::path(dir) / kBm25FileName).string());
+    auto index = std::make_unique<Bm25Index>((std::filesystem::path(dir) / kBm25FileName).string());
     // An index file copied in from another build answers from another corpus.
     if (!manifest.contains("checksum")) {
       throw Error(manifest_path + ": no 'checksum' (built by an older kvchain): rebuild the " +

@@ -53,7 +53,6 @@ std::string safetensors_dtype_name(torch::ScalarType dtype);
 
 // Refuses a weight holding NaN or Inf (a model or an adapter that would generate garbage without
 // a word), naming `where` and the tensor.
-void require_finite(const torch::Tensor& tensor, const std::string& where,
-                    const std::string& name);
+void require_finite(const torch::Tensor& tensor, const std::string& where, const std::string& name);
 
 }  // namespace kvchain
