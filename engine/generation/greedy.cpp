@@ -43,9 +43,13 @@ GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, Forwar
   const auto& prefill_input =
       prefill.input_ids.defined() ? prefill.input_ids : prefill.inputs_embeds;
   const int64_t context = model.config().max_position_embeddings;
-  const int64_t last_prompt_position = prefill.position_ids.defined()
-                                           ? prefill.position_ids.max().item<int64_t>()
-                                           : cache.next_position() + prefill_input.size(1) - 1;
+  // Explicit positions on a device are not read back (a synchronisation on the latency path);
+  // decoding still stops at the context.
+  const bool positions_known = !prefill.position_ids.defined() || !prefill.position_ids.is_cuda();
+  const int64_t last_prompt_position =
+      !prefill.position_ids.defined() ? cache.next_position() + prefill_input.size(1) - 1
+      : positions_known               ? prefill.position_ids.max().item<int64_t>()
+                                      : 0;
   if (last_prompt_position >= context) {
     throw Error("generate: the prompt reaches position " + std::to_string(last_prompt_position) +
                 ", past the model's context of " + std::to_string(context) +
