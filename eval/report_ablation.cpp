@@ -6,17 +6,6 @@
 namespace kvchain::eval {
 namespace {
 
-std::string with_interval(const ScoreRow& row, const std::string& metric) {
-  const auto score = row.scores.find(metric);
-  if (score == row.scores.end()) return "–";
-  std::string text = fixed(score->second);
-  const auto range = row.intervals.find(metric);
-  if (range != row.intervals.end()) {
-    text += " [" + fixed(range->second.first) + ", " + fixed(range->second.second) + "]";
-  }
-  return text;
-}
-
 const ScoreRow* run_of(const std::vector<ScoreRow>& rows, const PairedResult& test) {
   for (const auto& row : rows) {
     if (row.task == test.task && row.method == test.a && row.seed == test.seed) {
@@ -47,10 +36,10 @@ std::string ablation_table(const Ablation& ablation, const TaskTitles& titles) {
     }
     table += "| " + task_title(titles, t.task) + " | " + system_label(t.a) + " | " +
              std::to_string(t.seed) + " | " + t.metric + " | " + std::to_string(t.n) + " | " +
-             (main ? with_interval(*main, t.metric) : "–") + " | " +
-             (variant ? with_interval(*variant, t.metric) : "–") + " | " + fixed(t.difference) +
-             " [" + fixed(t.low) + ", " + fixed(t.high) + "] | " + fixed(t.p, 3) + " | " + higher +
-             " |\n";
+             (main ? score_with_interval(*main, t.metric) : "–") + " | " +
+             (variant ? score_with_interval(*variant, t.metric) : "–") + " | " +
+             fixed(t.difference) + " [" + fixed(t.low) + ", " + fixed(t.high) + "] | " +
+             fixed(t.p, 3) + " | " + higher + " |\n";
   }
   return table;
 }

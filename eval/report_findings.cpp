@@ -141,13 +141,9 @@ std::string intervals_table(const std::vector<ScoreRow>& rows, const TaskTitles&
   for (const auto& row : rows) {
     std::string cells;
     for (const auto& [metric, label] : metric_labels()) {
-      const auto score = row.scores.find(metric);
-      if (score == row.scores.end()) continue;
-      cells += std::string(cells.empty() ? "" : ", ") + label + " " + fixed(score->second);
-      const auto range = row.intervals.find(metric);
-      if (range != row.intervals.end()) {
-        cells += " [" + fixed(range->second.first) + ", " + fixed(range->second.second) + "]";
-      }
+      if (!row.scores.count(metric)) continue;
+      cells +=
+          std::string(cells.empty() ? "" : ", ") + label + " " + score_with_interval(row, metric);
     }
     table += "| " + task_title(titles, row.task) + " | " + system_label(row.method) + " | " +
              std::to_string(row.seed) + " | " + std::to_string(row.n) + " | " + cells + " |\n";

@@ -18,6 +18,17 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
+std::string score_with_interval(const ScoreRow& row, const std::string& metric) {
+  const auto score = row.scores.find(metric);
+  if (score == row.scores.end()) return "–";
+  std::string text = fixed(score->second);
+  const auto range = row.intervals.find(metric);
+  if (range != row.intervals.end()) {
+    text += " [" + fixed(range->second.first) + ", " + fixed(range->second.second) + "]";
+  }
+  return text;
+}
+
 std::string xml_text(const std::string& text) {
   std::string out;
   for (const char c : text) {

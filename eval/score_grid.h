@@ -16,6 +16,9 @@ const std::vector<std::pair<std::string, std::string>>& metric_labels();
 
 // `value` with `decimals` decimals.
 std::string fixed(double value, int decimals = 1);
+// A run's score on `metric` with its bootstrap interval where known ("41.2 [35.0, 47.5]"), or
+// "–" where the run has no such score.
+std::string score_with_interval(const ScoreRow& row, const std::string& metric);
 // `text` with &, < and > escaped, for SVG's text ("Compression&QA").
 std::string xml_text(const std::string& text);
 

@@ -107,34 +107,14 @@ class SuiteRun {
 
   // `a` against `b` on the same examples, one result per metric the task reports.
   std::vector<eval::PairedResult> paired(const SuiteJob& job, System a, System b, int64_t seed) {
-    const auto& scores_a = scores_of(job, a, seed);
-    const auto& scores_b = scores_of(job, b, seed);
-    const auto tests = eval::compare(scores_a, scores_b, kResamples, 0);
-    std::vector<eval::PairedResult> results;
-    for (const auto& metric : task_of(job).metrics()) {
-      if (tests[metric].is_null()) continue;
-      const auto& t = tests[metric];
-      results.push_back({job.label(), a, b, metric, seed, static_cast<int64_t>(scores_a.size()),
-                         t["difference"].get<double>(), t["low"].get<double>(),
-                         t["high"].get<double>(), t["p"].get<double>()});
-    }
-    return results;
+    return paired_tests(job, a, scores_of(job, a, seed), b, scores_of(job, b, seed), seed);
   }
 
   // The method's run here (a) against the same run in `other` (b), on the same examples.
   std::vector<eval::PairedResult> paired_with(SuiteRun& other, const SuiteJob& job, System method,
                                               int64_t seed) {
-    const auto& mine = scores_of(job, method, seed);
-    const auto tests = eval::compare(mine, other.scores_of(job, method, seed), kResamples, 0);
-    std::vector<eval::PairedResult> results;
-    for (const auto& metric : task_of(job).metrics()) {
-      if (tests[metric].is_null()) continue;
-      const auto& t = tests[metric];
-      results.push_back({job.label(), method, method, metric, seed,
-                         static_cast<int64_t>(mine.size()), t["difference"].get<double>(),
-                         t["low"].get<double>(), t["high"].get<double>(), t["p"].get<double>()});
-    }
-    return results;
+    return paired_tests(job, method, scores_of(job, method, seed), method,
+                        other.scores_of(job, method, seed), seed);
   }
 
   // The tokens the text chain prefilled against FTHSS's on the same examples, in tokens.
@@ -156,6 +136,24 @@ class SuiteRun {
   }
 
  private:
+  // Paired tests of `scores_a` (method a) against `scores_b` (method b), one per metric the
+  // task reports.
+  std::vector<eval::PairedResult> paired_tests(const SuiteJob& job, System a,
+                                               const eval::PredictionScores& scores_a, System b,
+                                               const eval::PredictionScores& scores_b,
+                                               int64_t seed) {
+    const auto tests = eval::compare(scores_a, scores_b, kResamples, 0);
+    std::vector<eval::PairedResult> results;
+    for (const auto& metric : task_of(job).metrics()) {
+      if (tests[metric].is_null()) continue;
+      const auto& t = tests[metric];
+      results.push_back({job.label(), a, b, metric, seed, static_cast<int64_t>(scores_a.size()),
+                         t["difference"].get<double>(), t["low"].get<double>(),
+                         t["high"].get<double>(), t["p"].get<double>()});
+    }
+    return results;
+  }
+
   const SuiteConfig& config_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<tasks::Task>> tasks_;
   std::map<std::string, eval::PredictionScores> scored_;  // by predictions file

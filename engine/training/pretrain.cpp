@@ -92,11 +92,13 @@ void pretrain(const PretrainOptions& options) {
   // learns from the whole lines within the text's first kTokenizerSampleBytes: a small
   // vocabulary's merges settle long before, and counting every word of a large corpus would
   // take minutes.
-  const auto all_text = curriculum + text;
-  const auto sample_end = all_text.size() <= kTokenizerSampleBytes
-                              ? all_text.size()
-                              : all_text.rfind('\n', kTokenizerSampleBytes) + 1;
-  std::istringstream text_stream(all_text.substr(0, sample_end));
+  // (The byte just past the limit is read too: a line ending there is whole.)
+  auto sample = curriculum.substr(0, kTokenizerSampleBytes + 1);
+  sample += text.substr(0, kTokenizerSampleBytes + 1 - sample.size());
+  if (curriculum.size() + text.size() > kTokenizerSampleBytes) {
+    sample.resize(sample.rfind('\n') + 1);
+  }
+  std::istringstream text_stream(sample);
   BpeTrainerOptions tokenizer_options;
   tokenizer_options.vocab_size = options.vocab_size;
   tokenizer_options.special_tokens = {kBeginOfText, kEndOfText};
