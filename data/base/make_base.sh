@@ -14,8 +14,8 @@
 # probe.json beside the model.
 # Usage: data/base/make_base.sh OUT_DIR
 # Environment: KVCHAIN (build/kvchain), DEVICE (cuda; cpu works but takes days), WORLDS (1500),
-# EVAL_SCALE (72), PROBE_WORLDS (5), EPOCHS (1), BATCH (32), SEQ_LEN (512), PRESET (mini),
-# LR (1e-3), SEED (0). An interrupted run resumes from OUT_DIR/checkpoint.
+# EVAL_SCALE (72), PROBE_WORLDS (5), EPOCHS (1), BATCH (64), SEQ_LEN (512), PRESET (mini),
+# LR (1.5e-3), SEED (0). An interrupted run resumes from OUT_DIR/checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 kvchain=${KVCHAIN:-build/kvchain}
@@ -37,8 +37,8 @@ for seed in $train_seeds $probe_seeds; do echo "$seed"; done |
 for seed in $train_seeds; do cat "$work/worlds/$seed/documents.jsonl"; done > "$work/documents.jsonl"
 echo "make_base: $(wc -l < "$work/documents.jsonl") reading documents from ${WORLDS:-1500} worlds ($((SECONDS - start)) s)"
 $kvchain pretrain --data "$work/eval-smoke" --data "$work/eval-gpu" --data "$work/documents.jsonl" \
-  --out "$out" --epochs "${EPOCHS:-1}" --batch "${BATCH:-32}" --seq-len "${SEQ_LEN:-512}" \
-  --preset "${PRESET:-mini}" --lr "${LR:-1e-3}" --seed "${SEED:-0}" --device "${DEVICE:-cuda}" \
+  --out "$out" --epochs "${EPOCHS:-1}" --batch "${BATCH:-64}" --seq-len "${SEQ_LEN:-512}" \
+  --preset "${PRESET:-mini}" --lr "${LR:-1.5e-3}" --seed "${SEED:-0}" --device "${DEVICE:-cuda}" \
   --checkpoint-every 500
 echo "make_base: pretrained ($((SECONDS - start)) s)"
 probes=()

@@ -163,7 +163,9 @@ class Writer {
         d.before = head + passages(q, distractors) + cues.separator + ask + cues.tell;
         break;
       case ReadingShape::kQuestionFirst:
-        d.before = ask + head + passages(q, distractors) + cues.tell;
+        // The heading leads the document: a line after a question is the context or the answer
+        // cue, never a heading, as in every other shape.
+        d.before = head + ask + passages(q, distractors) + cues.tell;
         break;
       case ReadingShape::kList:
         d.before = head + list(q) + ask + cues.tell;
