@@ -27,10 +27,17 @@ void register_pretrain_command(CLI::App& app) {
                    "Passes over the curriculum before the --data epochs")
       ->check(non_negative());
   command->add_option("--out", options->out_dir, "Checkpoint directory to write")->required();
-  command->add_option("--preset", options->preset, "Model shape")
-      ->check(CLI::IsMember(preset_names()));
-  command->add_option("--vocab-size", options->vocab_size, "BPE vocabulary size")
-      ->check(CLI::Range(int64_t{300}, int64_t{1} << 20));
+  auto* preset = command->add_option("--preset", options->preset, "Model shape")
+                     ->check(CLI::IsMember(preset_names()));
+  auto* vocab = command->add_option("--vocab-size", options->vocab_size, "BPE vocabulary size")
+                    ->check(CLI::Range(int64_t{300}, int64_t{1} << 20));
+  command
+      ->add_option("--init", options->init_dir,
+                   "Go on training this base (its shape, weights and tokenizer) instead of a "
+                   "new one")
+      ->check(CLI::ExistingDirectory)
+      ->excludes(preset)
+      ->excludes(vocab);
   command->add_option("--seq-len", options->sequence_length, "Tokens per training row")
       ->check(positive());
   command->add_option("--batch", options->batch_size, "Rows per optimizer step")->check(positive());

@@ -15,7 +15,9 @@
 # Usage: data/base/make_base.sh OUT_DIR
 # Environment: KVCHAIN (build/kvchain), DEVICE (cuda; cpu works but takes days), WORLDS (1500),
 # EVAL_SCALE (72), PROBE_WORLDS (5), EPOCHS (1), BATCH (64), SEQ_LEN (512), PRESET (mini),
-# LR (1.5e-3), SEED (0). An interrupted run resumes from OUT_DIR/checkpoint.
+# LR (1.5e-3), SEED (0), FIRST_SEED (100, the first training world's seed), INIT (a base to go on
+# training, whose shape and tokenizer it keeps; PRESET is then unused). An interrupted run
+# resumes from OUT_DIR/checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 kvchain=${KVCHAIN:-build/kvchain}
@@ -30,15 +32,18 @@ export -f generate
 export kvchain
 generate "$work/eval-smoke" 1
 generate "$work/eval-gpu" 1 "${EVAL_SCALE:-72}"
-train_seeds=$(seq 100 $((99 + ${WORLDS:-1500})))
+first=${FIRST_SEED:-100}
+train_seeds=$(seq "$first" $((first + ${WORLDS:-1500} - 1)))
 probe_seeds=$(seq 9000 $((8999 + ${PROBE_WORLDS:-5})))
 for seed in $train_seeds $probe_seeds; do echo "$seed"; done |
   xargs -P "$(nproc)" -I{} bash -c "generate '$work/worlds/{}' {}"
 for seed in $train_seeds; do cat "$work/worlds/$seed/documents.jsonl"; done > "$work/documents.jsonl"
 echo "make_base: $(wc -l < "$work/documents.jsonl") reading documents from ${WORLDS:-1500} worlds ($((SECONDS - start)) s)"
+shape=(--preset "${PRESET:-mini}")
+[ -z "${INIT:-}" ] || shape=(--init "$INIT")
 $kvchain pretrain --data "$work/eval-smoke" --data "$work/eval-gpu" --data "$work/documents.jsonl" \
   --out "$out" --epochs "${EPOCHS:-1}" --batch "${BATCH:-64}" --seq-len "${SEQ_LEN:-512}" \
-  --preset "${PRESET:-mini}" --lr "${LR:-1.5e-3}" --seed "${SEED:-0}" --device "${DEVICE:-cuda}" \
+  "${shape[@]}" --lr "${LR:-1.5e-3}" --seed "${SEED:-0}" --device "${DEVICE:-cuda}" \
   --checkpoint-every 500
 echo "make_base: pretrained ($((SECONDS - start)) s)"
 probes=()

@@ -43,23 +43,33 @@ const std::vector<std::string> kTellWords = {
 const std::vector<std::string> kHeadWords = {"Context", "Source text", "Background", "Material",
                                              "Record",  "Excerpt",     "Document",   "Sources",
                                              "Reading", "File",        "Entries",    "Data"};
-// A style writes a cue word: '%' stands for the word (upper-cased where the style says so).
+// A written style around a cue word: an opening mark, the word (as listed, upper- or
+// lower-cased) and a closing mark, drawn independently (over two thousand combinations), so that
+// no style is what marks a cue. Square brackets are left out: they are the probe's unseen style.
+const std::vector<std::string> kOpenMarks = {
+    "",  "",  "",  "",   "(",  "<",  "{",  "|", "*", "#", "~",  "=",  "/",  "+",  "_",
+    "@", "^", "'", "\"", "--", ">>", "::", "$", "&", "!", "<<", "((", "**", "##", "%"};
+const std::vector<std::string> kCloseMarks = {":",  ".", ")",  ">",  "}",  "|",  "*",  "-",
+                                              "=",  ";", "~",  "/",  "!",  ">>", "::", "'",
+                                              "\"", "",  " -", " =", " :", "#",  "+",  "_",
+                                              "^",  ",", "))", "**", "##", "?"};
 struct CueStyle {
-  const char* form;
-  bool upper;
+  std::string open, close;
+  int casing;  // 0 as listed, 1 upper, 2 lower
 };
-const std::vector<CueStyle> kCueStyles = {
-    {"%:", false},  {"%.", false},  {"(%)", false}, {"<%>", false}, {"%:", true},
-    {"% -", false}, {"#%", false},  {"%)", false},  {"% =", false}, {"*%*", false},
-    {"{%}", false}, {"%>>", false}, {"|%|", false}, {"%;", false},  {"%", true}};
+
+CueStyle random_style(Rng& rng) {
+  return {rng.pick(kOpenMarks), rng.pick(kCloseMarks), static_cast<int>(rng.below(3))};
+}
 
 std::string styled(const std::string& word, const CueStyle& style) {
-  std::string text = style.form;
   auto cased = word;
-  if (style.upper) {
-    for (auto& c : cased) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (auto& c : cased) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (style.casing == 1) c = static_cast<char>(std::toupper(byte));
+    if (style.casing == 2) c = static_cast<char>(std::tolower(byte));
   }
-  return text.replace(text.find('%'), 1, cased);
+  return style.open + cased + style.close;
 }
 
 // A cue word: one of `words`, or (a third of the time) a made-up word never seen before, so
@@ -74,12 +84,12 @@ Cues training_cues(Rng& rng) {
   if (rng.percent(40)) {
     cues = rng.pick(kCommonCues);
   } else {
-    const auto& style = rng.pick(kCueStyles);
+    const auto style = random_style(rng);
     cues.ask = styled(cue_word(kAskWords, rng), style) + " ";
     cues.tell = styled(cue_word(kTellWords, rng), style);
   }
   if (rng.percent(50)) {
-    cues.head = styled(cue_word(kHeadWords, rng), rng.pick(kCueStyles)) + "\n";
+    cues.head = styled(cue_word(kHeadWords, rng), random_style(rng)) + "\n";
   }
   if (rng.percent(50)) cues.separator.clear();
   return cues;

@@ -1,5 +1,6 @@
 #include "engine/training/pretrain.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -78,6 +79,55 @@ std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& docum
   return tokens;
 }
 
+// A byte-level BPE tokenizer learnt from the whole lines within the text's first
+// kTokenizerSampleBytes (curriculum first): a small vocabulary's merges settle long before, and
+// counting every word of a large corpus would take minutes. It is deterministic in the text, so
+// a resumed run retrains the same one.
+BpeTokenizer train_tokenizer(const std::string& curriculum, const std::string& text,
+                             int64_t vocab_size) {
+  // (The byte just past the limit is read too: a line ending there is whole.)
+  auto sample = curriculum.substr(0, kTokenizerSampleBytes + 1);
+  sample += text.substr(0, kTokenizerSampleBytes + 1 - sample.size());
+  if (curriculum.size() + text.size() > kTokenizerSampleBytes) {
+    sample.resize(sample.rfind('\n') + 1);
+  }
+  std::istringstream text_stream(sample);
+  BpeTrainerOptions tokenizer_options;
+  tokenizer_options.vocab_size = vocab_size;
+  tokenizer_options.special_tokens = {kBeginOfText, kEndOfText};
+  return train_bpe(text_stream, tokenizer_options);
+}
+
+std::shared_ptr<LlamaForCausalLM> random_model(const PretrainOptions& options,
+                                               const BpeTokenizer& tokenizer) {
+  auto config = preset_config(options.preset, tokenizer.vocab_size());
+  config.eos_token_ids = {*tokenizer.token_id(kEndOfText)};
+  config.bos_token_id = *tokenizer.token_id(kBeginOfText);
+  auto model = std::make_shared<LlamaForCausalLM>(config);
+  model->init_random(options.trainer.seed);
+  return model;
+}
+
+// What a resumed run checks that it continues from: a hash of the init base's config,
+// tokenizer and weight files, or empty for a random start.
+std::string init_identity(const std::string& dir) {
+  if (dir.empty()) return "";
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto name = entry.path().filename().string();
+    if (entry.path().extension() == ".safetensors" || name == "config.json" ||
+        name == "tokenizer.json") {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::string hashes;
+  for (const auto& file : files) {
+    hashes += file.filename().string() + " " + file_content_hash(file.string()) + "\n";
+  }
+  return content_hash(hashes);
+}
+
 }  // namespace
 
 void pretrain(const PretrainOptions& options) {
@@ -88,29 +138,18 @@ void pretrain(const PretrainOptions& options) {
   const auto text = joined(documents);
   const auto curriculum = joined(curriculum_documents);
   const auto tokenizer_path = (fs::path(options.out_dir) / "tokenizer.json").string();
-  // The tokenizer is deterministic in the text, so a resumed run retrains the same one. It
-  // learns from the whole lines within the text's first kTokenizerSampleBytes: a small
-  // vocabulary's merges settle long before, and counting every word of a large corpus would
-  // take minutes.
-  // (The byte just past the limit is read too: a line ending there is whole.)
-  auto sample = curriculum.substr(0, kTokenizerSampleBytes + 1);
-  sample += text.substr(0, kTokenizerSampleBytes + 1 - sample.size());
-  if (curriculum.size() + text.size() > kTokenizerSampleBytes) {
-    sample.resize(sample.rfind('\n') + 1);
-  }
-  std::istringstream text_stream(sample);
-  BpeTrainerOptions tokenizer_options;
-  tokenizer_options.vocab_size = options.vocab_size;
-  tokenizer_options.special_tokens = {kBeginOfText, kEndOfText};
-  const auto tokenizer = train_bpe(text_stream, tokenizer_options);
-  const int64_t eos = *tokenizer.token_id(kEndOfText);
-
-  auto config = preset_config(options.preset, tokenizer.vocab_size());
-  config.eos_token_ids = {eos};
-  config.bos_token_id = *tokenizer.token_id(kBeginOfText);
-  auto model = std::make_shared<LlamaForCausalLM>(config);
-  model->init_random(options.trainer.seed);
   const auto device = parse_device(options.device);
+  const auto tokenizer = options.init_dir.empty()
+                             ? train_tokenizer(curriculum, text, options.vocab_size)
+                             : load_tokenizer_beside(options.init_dir, "pretrain --init");
+  const auto model = options.init_dir.empty()
+                         ? random_model(options, tokenizer)
+                         : load_model(options.init_dir, device, torch::kFloat32);
+  const auto& config = model->config();
+  if (config.eos_token_ids.empty()) {
+    throw Error(options.init_dir + "/config.json: a base to continue needs an eos_token_id");
+  }
+  const int64_t eos = config.eos_token_ids.front();
   // Pretraining is the one place kvchain trades float32 matmul precision for speed: TF32 keeps
   // float32's range, and a base is judged by what it learns (its probe), not by matching a
   // reference bit for bit.
@@ -156,6 +195,7 @@ void pretrain(const PretrainOptions& options) {
                          {"epochs", options.trainer.epochs},
                          {"options", trainer_options.to_json()},
                          {"preset", options.preset},
+                         {"init", init_identity(options.init_dir)},
                          {"vocab_size", options.vocab_size},
                          {"sequence_length", options.sequence_length},
                          {"batch_size", options.batch_size}};

@@ -16,6 +16,9 @@ struct PretrainOptions {
   std::vector<std::string> curriculum_paths;
   int64_t curriculum_epochs = 1;
   std::string out_dir;  // the checkpoint (HF layout + tokenizer.json) is written here
+  // A base to continue from (its weights, shape and tokenizer), or empty to train a tokenizer
+  // and a randomly initialised model of `preset` and `vocab_size`.
+  std::string init_dir;
   std::string preset = "tiny";
   int64_t vocab_size = 2048;
   int64_t sequence_length = 128;
@@ -25,11 +28,11 @@ struct PretrainOptions {
 };
 
 // Trains a byte-level BPE tokenizer on all the text, then a randomly initialised Llama of the
-// preset shape on it (next-token loss over documents joined by EOS, packed into fixed-length
-// rows; a document is a line of a text file or a record of a JSONL file):
-// the curriculum's epochs first, then the main text's, each epoch in its own shuffled order.
-// Resumes from `out_dir`/checkpoint after an interruption; the finished model is written
-// atomically.
+// preset shape on it (or, given `init_dir`, goes on training that base with its own tokenizer)
+// (next-token loss over documents joined by EOS, packed into fixed-length rows; a document is a
+// line of a text file or a record of a JSONL file): the curriculum's epochs first, then the main
+// text's, each epoch in its own shuffled order. Resumes from `out_dir`/checkpoint after an
+// interruption; the finished model is written atomically.
 void pretrain(const PretrainOptions& options);
 
 }  // namespace kvchain

@@ -115,6 +115,8 @@ TEST_F(WorldTest, ReadingDocumentsHoldNoChainLayoutAndTheProbeIsAnswerable) {
         "Question: ", "Options:", "[notes]", "[inquiry]", "[response]"}) {
     EXPECT_EQ(documents.find(marker), std::string::npos) << marker;
   }
+  // Square brackets are the unseen layout's style: no cue, heading or text uses them.
+  EXPECT_EQ(documents.find_first_of("[]"), std::string::npos);
   const auto manifest = read_json_file(dir_->file("manifest.json"));
   const auto lines = test::read_jsonl(dir_->file("documents.jsonl"));
   EXPECT_EQ(manifest["documents"].get<size_t>(), lines.size());
