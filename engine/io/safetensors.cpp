@@ -16,9 +16,6 @@
 namespace kvchain {
 namespace {
 
-// The format caps the header at 100 MB; a larger length means a corrupt or foreign file.
-constexpr uint64_t kMaxHeaderBytes = 100u << 20;
-
 const std::vector<std::pair<std::string, torch::ScalarType>>& dtype_table() {
   static const std::vector<std::pair<std::string, torch::ScalarType>> table = {
       {"F64", torch::kFloat64},   {"F32", torch::kFloat32}, {"F16", torch::kFloat16},
@@ -35,41 +32,6 @@ torch::ScalarType parse_dtype(const std::string& name, const std::string& where)
   throw Error(where + ": unsupported dtype '" + name + "'");
 }
 
-SafetensorsEntry parse_entry(const nlohmann::json& info, const std::string& where) {
-  if (!info.is_object()) throw Error(where + ": header entry is not an object");
-  for (const char* key : {"dtype", "shape", "data_offsets"}) {
-    if (!info.contains(key)) throw Error(where + ": header entry lacks '" + key + "'");
-  }
-  SafetensorsEntry entry;
-  if (!info["dtype"].is_string()) throw Error(where + ": dtype is not a string");
-  entry.dtype = parse_dtype(info["dtype"].get<std::string>(), where);
-  const auto& shape = info["shape"];
-  if (!shape.is_array()) throw Error(where + ": shape is not a list");
-  uint64_t numel = 1;
-  for (const auto& dim : shape) {
-    if (!dim.is_number_unsigned()) throw Error(where + ": shape has a non-integer or negative dim");
-    const uint64_t d = dim.get<uint64_t>();
-    if (d != 0 && numel > (uint64_t{1} << 62) / d) throw Error(where + ": shape overflows");
-    numel *= d;
-    entry.shape.push_back(static_cast<int64_t>(d));
-  }
-  const auto& offsets = info["data_offsets"];
-  if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
-      !offsets[1].is_number_unsigned()) {
-    throw Error(where + ": data_offsets must be two non-negative integers");
-  }
-  entry.begin = offsets[0].get<uint64_t>();
-  entry.end = offsets[1].get<uint64_t>();
-  if (entry.end < entry.begin) throw Error(where + ": data_offsets end before they begin");
-  const uint64_t expected = numel * torch::elementSize(entry.dtype);
-  if (entry.end - entry.begin != expected) {
-    throw Error(where + ": shape " + shape_string(entry.shape) + " of " +
-                info["dtype"].get<std::string>() + " needs " + std::to_string(expected) +
-                " bytes but data_offsets span " + std::to_string(entry.end - entry.begin));
-  }
-  return entry;
-}
-
 }  // namespace
 
 SafetensorsFile::SafetensorsFile(std::string path) : path_(std::move(path)) {
@@ -82,9 +44,9 @@ SafetensorsFile::SafetensorsFile(std::string path) : path_(std::move(path)) {
   }
   file_size_ = static_cast<size_t>(st.st_size);
   if (file_size_ < 8) {
+    // Too short to map usefully: the header parser refuses it before reading a byte.
     ::close(fd);
-    throw Error(path_ + ": file is " + std::to_string(file_size_) +
-                " bytes, too short for a safetensors header (truncated?)");
+    parse_safetensors_header(nullptr, file_size_, path_);
   }
   map_ = ::mmap(nullptr, file_size_, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
@@ -93,65 +55,11 @@ SafetensorsFile::SafetensorsFile(std::string path) : path_(std::move(path)) {
     throw Error(path_ + ": cannot memory-map file");
   }
   try {
-    const auto* bytes = static_cast<const unsigned char*>(map_);
-    uint64_t header_len = 0;
-    for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | bytes[i];
-    if (header_len > kMaxHeaderBytes || header_len > file_size_ - 8) {
-      throw Error(path_ + ": header length " + std::to_string(header_len) +
-                  " points past the end of the file (" + std::to_string(file_size_) +
-                  " bytes; truncated or not a safetensors file?)");
+    header_ = parse_safetensors_header(static_cast<const unsigned char*>(map_), file_size_, path_);
+    for (const auto& [name, entry] : header_.entries) {
+      parse_dtype(entry.dtype, path_ + ": tensor '" + name + "'");
     }
-    const char* header_begin = static_cast<const char*>(map_) + 8;
-    nlohmann::json header;
-    try {
-      header = nlohmann::json::parse(header_begin, header_begin + header_len);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(path_ + ": header is not valid JSON: " + e.what());
-    }
-    if (!header.is_object()) throw Error(path_ + ": header is not a JSON object");
-    data_ = header_begin + header_len;
-    const size_t data_size = file_size_ - 8 - header_len;
-
-    std::vector<std::pair<size_t, std::string>> order;
-    for (const auto& [name, info] : header.items()) {
-      if (name == "__metadata__") {
-        if (!info.is_object()) throw Error(path_ + ": __metadata__ is not an object");
-        for (const auto& [key, value] : info.items()) {
-          if (!value.is_string()) throw Error(path_ + ": __metadata__." + key + " is not a string");
-          metadata_[key] = value.get<std::string>();
-        }
-        continue;
-      }
-      const std::string where = path_ + ": tensor '" + name + "'";
-      SafetensorsEntry entry = parse_entry(info, where);
-      if (entry.end > data_size) {
-        throw Error(where + ": data_offsets [" + std::to_string(entry.begin) + ", " +
-                    std::to_string(entry.end) + "] point past the end of the data (" +
-                    std::to_string(data_size) + " bytes; file truncated?)");
-      }
-      order.emplace_back(entry.begin, name);
-      entries_.emplace(name, std::move(entry));
-    }
-    // The format lays tensors out back to back; anything else is corruption.
-    std::sort(order.begin(), order.end());
-    size_t cursor = 0;
-    std::string previous;
-    for (const auto& [begin, name] : order) {
-      const auto& entry = entries_.at(name);
-      if (begin < cursor) {
-        throw Error(path_ + ": tensor '" + name + "' overlaps tensor '" + previous + "'");
-      }
-      if (begin > cursor) {
-        throw Error(path_ + ": gap of " + std::to_string(begin - cursor) +
-                    " bytes before tensor '" + name + "'");
-      }
-      cursor = std::max(cursor, entry.end);
-      previous = name;
-    }
-    if (cursor != data_size) {
-      throw Error(path_ + ": " + std::to_string(data_size - cursor) +
-                  " trailing bytes after the last tensor");
-    }
+    data_ = static_cast<const char*>(map_) + header_.data_offset;
   } catch (...) {
     ::munmap(map_, file_size_);
     map_ = nullptr;
@@ -164,10 +72,11 @@ SafetensorsFile::~SafetensorsFile() {
 }
 
 torch::Tensor SafetensorsFile::load(const std::string& name) const {
-  auto it = entries_.find(name);
-  if (it == entries_.end()) throw Error(path_ + ": no tensor named '" + name + "'");
+  auto it = header_.entries.find(name);
+  if (it == header_.entries.end()) throw Error(path_ + ": no tensor named '" + name + "'");
   const auto& entry = it->second;
-  auto out = torch::empty(entry.shape, torch::TensorOptions().dtype(entry.dtype));
+  auto out =
+      torch::empty(entry.shape, torch::TensorOptions().dtype(parse_dtype(entry.dtype, path_)));
   std::memcpy(out.data_ptr(), data_ + entry.begin, entry.end - entry.begin);
   return out;
 }

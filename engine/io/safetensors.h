@@ -7,18 +7,13 @@
 #include <utility>
 #include <vector>
 
+#include "engine/io/safetensors_header.h"
+
 namespace kvchain {
 
-struct SafetensorsEntry {
-  torch::ScalarType dtype;
-  std::vector<int64_t> shape;
-  size_t begin = 0;  // byte offsets into the data section
-  size_t end = 0;
-};
-
-// A memory-mapped, fully validated .safetensors file. Construction checks every header entry
-// (dtype, shape, offsets in bounds, no overlap, no gap, no trailing bytes) and throws an Error
-// naming the file and tensor, so later reads cannot go out of bounds.
+// A memory-mapped, fully validated .safetensors file. Construction checks its header
+// (safetensors_header.h) and that every dtype is one torch holds, and throws an Error naming the
+// file and tensor, so later reads cannot go out of bounds.
 class SafetensorsFile {
  public:
   explicit SafetensorsFile(std::string path);
@@ -27,9 +22,9 @@ class SafetensorsFile {
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
   const std::string& path() const { return path_; }
-  bool contains(const std::string& name) const { return entries_.count(name) > 0; }
-  const std::map<std::string, SafetensorsEntry>& entries() const { return entries_; }
-  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  bool contains(const std::string& name) const { return header_.entries.count(name) > 0; }
+  const std::map<std::string, SafetensorsEntry>& entries() const { return header_.entries; }
+  const std::map<std::string, std::string>& metadata() const { return header_.metadata; }
 
   // A CPU tensor owning a copy of the data.
   torch::Tensor load(const std::string& name) const;
@@ -39,8 +34,7 @@ class SafetensorsFile {
   void* map_ = nullptr;
   size_t file_size_ = 0;
   const char* data_ = nullptr;  // start of the data section
-  std::map<std::string, SafetensorsEntry> entries_;
-  std::map<std::string, std::string> metadata_;
+  SafetensorsHeader header_;
 };
 
 // Writes tensors (any device, any layout) in safetensors format, atomically.

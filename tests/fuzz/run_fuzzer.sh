@@ -5,7 +5,7 @@
 # regression test (tests/fuzz/README.md).
 # Usage: run_fuzzer.sh FUZZER WORK SECONDS SEED...
 set -euo pipefail
-fuzzer=$1 work=$2 seconds=$3
+fuzzer=$(realpath "$1") work=$(realpath -m "$2") seconds=$3
 shift 3
 rm -rf "$work" && mkdir -p "$work/corpus"
 for seed in "$@"; do

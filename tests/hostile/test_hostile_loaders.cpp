@@ -10,6 +10,7 @@
 #include "engine/generation/greedy.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/jsonl_reader.h"
+#include "engine/io/safetensors.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/model_config.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
@@ -138,6 +139,19 @@ TEST(HostileWeights, ANonFiniteWeightIsRefusedNamingItsTensor) {
   EXPECT_NE(message.find("tensor 'model.layers.1.mlp.up_proj.weight' holds 1 NaN or infinite"),
             std::string::npos)
       << message;
+}
+
+// Found by fuzz_safetensors_header: a header number past double's range is an Error naming the
+// file, not an escaping JSON exception.
+TEST(HostileWeights, ASafetensorsHeaderNumberOutOfRangeIsRefused) {
+  test::TempDir dir;
+  const std::string header = R"({"w": {"dtype": "F32", "shape": [1E555], "data_offsets": [0, 4]}})";
+  std::string bytes(8, '\0');
+  for (size_t i = 0; i < 8; ++i) bytes[i] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  const auto path = dir.file("model.safetensors");
+  std::ofstream(path, std::ios::binary) << bytes << header << std::string(4, '\0');
+  const auto message = test::error_message([&] { SafetensorsFile file(path); });
+  EXPECT_EQ(message.rfind(path + ": header is not valid JSON", 0), 0u) << message;
 }
 
 TEST(HostileWeights, ANonFiniteAdapterIsRefused) {
