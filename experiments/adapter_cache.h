@@ -27,6 +27,9 @@ class AdapterCache {
   std::map<std::string, std::string> adapters_for(const SuiteJob& job, eval::System system,
                                                   int64_t seed);
 
+  // The content hash of the base model's weights.
+  const std::string& base_hash() const { return base_hash_; }
+
  private:
   // The adapter of `member` trained by `training`, trained unless cached: a file, or for a
   // cascade (member kAllMembers) a directory of one per member. `earlier` are the frozen

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/io/atomic_file.h"
+#include "engine/io/content_hash.h"
 #include "engine/io/json_file.h"
 #include "engine/model/device.h"
 #include "eval/latency_plot.h"
@@ -15,6 +16,7 @@
 #include "eval/report_writer.h"
 #include "experiments/adapter_cache.h"
 #include "experiments/chain_evaluation.h"
+#include "experiments/source_identity.h"
 
 namespace kvchain::experiments {
 namespace fs = std::filesystem;
@@ -50,19 +52,50 @@ class SuiteRun {
            "-s" + std::to_string(seed) + ".jsonl";
   }
 
+  // Kept predictions and their summary stand only if they were made as this run would make
+  // them: with the same adapters (whose names hash their training), base weights, evaluation
+  // split bytes, limit, retrieval depth, device and library sources. Otherwise both go, and the
+  // method is evaluated again: a changed base or limit never reuses stale rows.
+  void keep_only_if_made_alike(const SuiteJob& job, System method,
+                               const std::map<std::string, std::string>& adapters,
+                               const std::string& predictions_path,
+                               const std::string& summary_path) {
+    const Json identity = {{"adapters", adapters},
+                           {"base", adapters_.base_hash()},
+                           {"split", config_.eval_split},
+                           {"split_bytes", file_content_hash(job.dir + "/" + job.task + "/" +
+                                                             config_.eval_split + ".jsonl")},
+                           {"limit", config_.test_limit},
+                           {"top_k", config_.top_k},
+                           {"device", config_.device},
+                           {"sources", KVCHAIN_SOURCE_IDENTITY}};
+    const auto identity_path =
+        predictions_path.substr(0, predictions_path.size() - 6) + ".identity.json";
+    if (fs::exists(identity_path) && read_json_file(identity_path) == identity) return;
+    if (fs::exists(predictions_path) || fs::exists(summary_path)) {
+      std::cerr << "suite: " << job.label() << " " << eval::system_key(method)
+                << ": the kept predictions were made with other settings; evaluating again\n";
+    }
+    fs::remove(predictions_path);
+    fs::remove(summary_path);
+    fs::create_directories(fs::path(identity_path).parent_path());
+    write_file_atomic(identity_path, identity.dump(1));
+  }
+
   // The method's scores on the job, evaluated unless a finished evaluation is kept.
   eval::ScoreRow evaluate(const SuiteJob& job, System method, int64_t seed) {
     const auto predictions_path = predictions(job, method, seed);
     const auto summary_path =
         predictions_path.substr(0, predictions_path.size() - 6) + ".summary.json";
+    const auto adapters = adapters_.adapters_for(job, method, seed);
+    keep_only_if_made_alike(job, method, adapters, predictions_path, summary_path);
     Json summary;
     if (fs::exists(summary_path)) {
       summary = read_json_file(summary_path);
     } else {
-      fs::create_directories(fs::path(summary_path).parent_path());
       EvalOptions options;
       options.system = method;
-      options.setup = {config_.base_dir, config_.device, adapters_.adapters_for(job, method, seed)};
+      options.setup = {config_.base_dir, config_.device, adapters};
       options.data_dir = job.dir;
       options.task = job.task;
       options.settings = {config_.top_k};

@@ -2,7 +2,8 @@
 # A small suite end to end on the tiny-llama fixture: it trains and evaluates every method of
 # Compression&QA (5 adapters) and FTHSS again with deep-prefix members (the ablation: 2 more),
 # writes scores.json and report.md; a second run trains and evaluates nothing
-# and gives the same scores; a run whose predictions were deleted redoes only those.
+# and gives the same scores; a run whose predictions were deleted redoes only those; a run with
+# another test limit evaluates everything again.
 # Usage: suite_resume.sh KVCHAIN BASE_DIR WORLD_DIR WORK_DIR
 set -euo pipefail
 kvchain=$1 base=$2 world=$3 work=$4
@@ -36,4 +37,13 @@ redone=$(grep -c "compression_qa text \[" "$work/third.log" || true)
 [ "$redone" -gt 0 ] && ! grep -q "^suite: train" "$work/third.log" ||
   { echo "FAIL: a deleted evaluation was not redone alone"; exit 1; }
 "$kvchain" report compare "$work/scores-first.json" "$run/scores.json"
-echo "PASS: suite ran, resumed and redid only what was missing"
+
+# Kept predictions made under other settings (here a smaller test limit) are evaluated again,
+# never reused: every method, with no training.
+sed 's/"test_limit": 2/"test_limit": 1/' "$work/suite.json" > "$work/suite-one.json"
+"$kvchain" suite "$work/suite-one.json" > /dev/null 2> "$work/fourth.log"
+stale=$(grep -c "made with other settings; evaluating again" "$work/fourth.log" || true)
+[ "$stale" -eq 8 ] && ! grep -q "^suite: train" "$work/fourth.log" &&
+  grep -q "^| Compression&QA | FTHSS | 0 | 1 | " "$run/report.md" ||
+  { echo "FAIL: $stale of 8 evaluations made with another test limit were redone"; exit 1; }
+echo "PASS: suite ran, resumed, redid only what was missing, and redid what other settings made"
