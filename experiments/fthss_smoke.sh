@@ -14,7 +14,7 @@
 # world and PRETRAIN_TEXT, extra text files, with
 # PRETRAIN_EPOCHS (40), PRETRAIN_BATCH (8), PRETRAIN_SEQ_LEN (512), PRETRAIN_VOCAB (2048) and
 # PRETRAIN_PRESET (tiny)).
-# Finished stages are skipped on a rerun; an interrupted training resumes.
+# Finished stages are skipped on a rerun on the same base; an interrupted training resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-results/fthss-smoke}
@@ -40,6 +40,14 @@ if [ "${BASE:-}" = pretrain ] && [ ! -f "$base/model.safetensors" ]; then
     --seq-len "${PRETRAIN_SEQ_LEN:-512}" --vocab-size "${PRETRAIN_VOCAB:-2048}" \
     --preset "${PRETRAIN_PRESET:-tiny}" --device "$device"
 fi
+
+# Finished stages belong to the base they were made on (OUT/base.sha256): another base, or
+# one not recorded, starts them over.
+stamp=$(sha256sum "$base/model.safetensors" | cut -d' ' -f1)
+if [ "$(cat "$out/base.sha256" 2> /dev/null)" != "$stamp" ]; then
+  rm -rf "$out"/*.safetensors* "$out"/predictions-* "$out"/summary-*
+fi
+echo "$stamp" > "$out/base.sha256"
 
 task=${TASK:-compression_qa}
 case $task in
