@@ -226,11 +226,6 @@ std::string run_suite(const SuiteConfig& config) {
   SuiteRun run(config);
   eval::Report report;
   report.title = config.name;
-  const auto now = std::time(nullptr);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-  report.provenance = "Run on " + describe_machine(config.device) + ", finished " + date +
-                      ". Base: `" + config.base_dir + "`.";
   auto& scores = report.scores;
   const auto has = [&](System method) {
     return std::find(config.methods.begin(), config.methods.end(), method) != config.methods.end();
@@ -264,6 +259,11 @@ std::string run_suite(const SuiteConfig& config) {
   if (config.ablation) report.ablation = run_ablation(config, run);
   const auto dir = config.run_dir();
   write_file_atomic(dir + "/scores.json", eval::scores_json(scores).dump(1));
+  const auto now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  report.provenance = "Run on " + describe_machine(config.device) + ", finished " + date +
+                      ". Base: `" + config.base_dir + "`.";
   return eval::write_report(dir, report);
 }
 
