@@ -6,7 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/adapters/adapter.h"
+#include "engine/adapters/adapter_kind.h"
+#include "engine/io/json_file.h"
 #include "eval/system.h"
 
 namespace kvchain::experiments {
@@ -58,6 +59,8 @@ struct SuiteConfig {
   double learning_rate = 0;
   std::string eval_split = "test";
   std::optional<SuiteAblation> ablation;
+  std::optional<int64_t> world_seed;  // make the embedded world of this seed in the data folder
+  int64_t world_scale = 1;
 
   std::string run_dir() const { return results_dir + "/" + name; }
   // The suite the ablation runs: this one with the ablation's adapter kind, tasks and methods,
@@ -67,6 +70,21 @@ struct SuiteConfig {
   std::vector<SuiteJob> jobs() const;
 };
 
+// What a config leaves unsaid: the known task names and how members are tuned.
+struct SuiteDefaults {
+  std::vector<std::string> tasks;
+  AdapterKind adapter_kind;
+  int64_t virtual_tokens;
+  double learning_rate;
+};
+
+// The config's JSON checked key by key and read, with no side effect (the loaders' fuzzing
+// runs it alone): an Error names the file and the key at fault.
+SuiteConfig parse_suite_config(const Json& config, const std::string& path,
+                               const SuiteDefaults& defaults);
+
+// Reads and parses the config file, makes the embedded world where "world_seed" asks for it,
+// and checks every directory and task file the suite needs.
 SuiteConfig read_suite_config(const std::string& path);
 
 }  // namespace kvchain::experiments

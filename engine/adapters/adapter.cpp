@@ -28,18 +28,7 @@ std::vector<int64_t> cycle_to(const std::vector<int64_t>& tokens, int64_t n) {
   return out;
 }
 
-constexpr NamedValue<AdapterKind> kAdapterKinds[] = {{AdapterKind::kPrompt, "prompt"},
-                                                     {AdapterKind::kPrefix, "prefix"}};
-
 }  // namespace
-
-const char* adapter_kind_name(AdapterKind kind) {
-  return name_of(kAdapterKinds, kind);
-}
-
-AdapterKind parse_adapter_kind(const std::string& name, const std::string& where) {
-  return parse_name(kAdapterKinds, name, "adapter kind", where);
-}
 
 Json AdapterConfig::to_json() const {
   return {{"kind", adapter_kind_name(kind)},
