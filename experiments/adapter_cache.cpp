@@ -30,11 +30,11 @@ AdapterCache::AdapterCache(const SuiteConfig& config, TaskOf task_of)
       task_of_(std::move(task_of)),
       base_hash_(file_content_hash(config.base_dir + "/model.safetensors")) {}
 
-const std::string& AdapterCache::train_hash(const SuiteJob& job) {
-  const auto path = job.dir + "/" + job.task + "/train.jsonl";
-  auto found = train_hashes_.find(path);
-  if (found == train_hashes_.end())
-    found = train_hashes_.emplace(path, file_content_hash(path)).first;
+const std::string& AdapterCache::split_hash(const SuiteJob& job, const std::string& split) {
+  const auto path = job.dir + "/" + job.task + "/" + split + ".jsonl";
+  auto found = split_hashes_.find(path);
+  if (found == split_hashes_.end())
+    found = split_hashes_.emplace(path, file_content_hash(path)).first;
   return found->second;
 }
 
@@ -55,7 +55,7 @@ std::string AdapterCache::adapter(const SuiteJob& job, const std::string& member
               {"adapter", adapter_kind_name(config_.adapter_kind)},
               {"virtual_tokens", config_.virtual_tokens},
               {"learning_rate", config_.learning_rate},
-              {"train", train_hash(job)},
+              {"train", split_hash(job, "train")},
               {"base", base_hash_},
               {"earlier", earlier},
               {"device", config_.device},

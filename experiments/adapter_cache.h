@@ -29,6 +29,8 @@ class AdapterCache {
 
   // The content hash of the base model's weights.
   const std::string& base_hash() const { return base_hash_; }
+  // The content hash of one of the job's splits ("train", "dev", "test"), computed once.
+  const std::string& split_hash(const SuiteJob& job, const std::string& split);
 
  private:
   // The adapter of `member` trained by `training`, trained unless cached: a file, or for a
@@ -37,13 +39,10 @@ class AdapterCache {
   std::string adapter(const SuiteJob& job, const std::string& member, tasks::Training training,
                       int64_t seed, const std::map<std::string, std::string>& earlier);
 
-  // The content hash of the job's training split, computed once per split.
-  const std::string& train_hash(const SuiteJob& job);
-
   const SuiteConfig& config_;
   TaskOf task_of_;
   std::string base_hash_;
-  std::map<std::string, std::string> train_hashes_;  // by split file
+  std::map<std::string, std::string> split_hashes_;  // by split file
 };
 
 }  // namespace kvchain::experiments

@@ -8,7 +8,6 @@
 #include <memory>
 
 #include "engine/io/atomic_file.h"
-#include "engine/io/content_hash.h"
 #include "engine/io/json_file.h"
 #include "engine/model/device.h"
 #include "eval/latency_plot.h"
@@ -25,6 +24,12 @@ namespace {
 using eval::System;
 
 constexpr int64_t kResamples = 1000;
+
+// The file beside a predictions file (NAME.jsonl) that holds its `suffix` (NAME.summary.json).
+std::string beside(const std::string& predictions_path, const std::string& suffix) {
+  return predictions_path.substr(0, predictions_path.size() - std::string(".jsonl").size()) +
+         suffix;
+}
 
 // The paired tests of scores a suite runs, A against B, where it runs both.
 constexpr std::pair<System, System> kPairedTests[] = {{System::kText, System::kNative},
@@ -58,19 +63,17 @@ class SuiteRun {
   // method is evaluated again: a changed base or limit never reuses stale rows.
   void keep_only_if_made_alike(const SuiteJob& job, System method,
                                const std::map<std::string, std::string>& adapters,
-                               const std::string& predictions_path,
-                               const std::string& summary_path) {
+                               const std::string& predictions_path) {
     const Json identity = {{"adapters", adapters},
                            {"base", adapters_.base_hash()},
                            {"split", config_.eval_split},
-                           {"split_bytes", file_content_hash(job.dir + "/" + job.task + "/" +
-                                                             config_.eval_split + ".jsonl")},
+                           {"split_bytes", adapters_.split_hash(job, config_.eval_split)},
                            {"limit", config_.test_limit},
                            {"top_k", config_.top_k},
                            {"device", config_.device},
                            {"sources", KVCHAIN_SOURCE_IDENTITY}};
-    const auto identity_path =
-        predictions_path.substr(0, predictions_path.size() - 6) + ".identity.json";
+    const auto identity_path = beside(predictions_path, ".identity.json");
+    const auto summary_path = beside(predictions_path, ".summary.json");
     if (fs::exists(identity_path) && read_json_file(identity_path) == identity) return;
     if (fs::exists(predictions_path) || fs::exists(summary_path)) {
       std::cerr << "suite: " << job.label() << " " << eval::system_key(method)
@@ -85,10 +88,9 @@ class SuiteRun {
   // The method's scores on the job, evaluated unless a finished evaluation is kept.
   eval::ScoreRow evaluate(const SuiteJob& job, System method, int64_t seed) {
     const auto predictions_path = predictions(job, method, seed);
-    const auto summary_path =
-        predictions_path.substr(0, predictions_path.size() - 6) + ".summary.json";
+    const auto summary_path = beside(predictions_path, ".summary.json");
     const auto adapters = adapters_.adapters_for(job, method, seed);
-    keep_only_if_made_alike(job, method, adapters, predictions_path, summary_path);
+    keep_only_if_made_alike(job, method, adapters, predictions_path);
     Json summary;
     if (fs::exists(summary_path)) {
       summary = read_json_file(summary_path);

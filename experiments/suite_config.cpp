@@ -7,7 +7,6 @@
 #include "data/world/generate.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
-#include "engine/io/text.h"
 #include "experiments/member_training.h"
 #include "tasks/task.h"
 

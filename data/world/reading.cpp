@@ -53,21 +53,22 @@ const std::vector<std::string> kCloseMarks = {":",  ".", ")",  ">",  "}",  "|", 
                                               "=",  ";", "~",  "/",  "!",  ">>", "::", "'",
                                               "\"", "",  " -", " =", " :", "#",  "+",  "_",
                                               "^",  ",", "))", "**", "##", "?"};
+enum class Casing { kAsListed, kUpper, kLower };
 struct CueStyle {
   std::string open, close;
-  int casing;  // 0 as listed, 1 upper, 2 lower
+  Casing casing;
 };
 
 CueStyle random_style(Rng& rng) {
-  return {rng.pick(kOpenMarks), rng.pick(kCloseMarks), static_cast<int>(rng.below(3))};
+  return {rng.pick(kOpenMarks), rng.pick(kCloseMarks), static_cast<Casing>(rng.below(3))};
 }
 
 std::string styled(const std::string& word, const CueStyle& style) {
   auto cased = word;
   for (auto& c : cased) {
     const auto byte = static_cast<unsigned char>(c);
-    if (style.casing == 1) c = static_cast<char>(std::toupper(byte));
-    if (style.casing == 2) c = static_cast<char>(std::tolower(byte));
+    if (style.casing == Casing::kUpper) c = static_cast<char>(std::toupper(byte));
+    if (style.casing == Casing::kLower) c = static_cast<char>(std::tolower(byte));
   }
   return style.open + cased + style.close;
 }

@@ -12,8 +12,8 @@
 namespace kvchain {
 
 // A memory-mapped, fully validated .safetensors file. Construction checks its header
-// (safetensors_header.h) and that every dtype is one torch holds, and throws an Error naming the
-// file and tensor, so later reads cannot go out of bounds.
+// (safetensors_header.h) and throws an Error naming the file and tensor, so later reads cannot go
+// out of bounds.
 class SafetensorsFile {
  public:
   explicit SafetensorsFile(std::string path);

@@ -28,11 +28,11 @@ struct PretrainOptions {
 };
 
 // Trains a byte-level BPE tokenizer on all the text, then a randomly initialised Llama of the
-// preset shape on it (or, given `init_dir`, goes on training that base with its own tokenizer)
-// (next-token loss over documents joined by EOS, packed into fixed-length rows; a document is a
-// line of a text file or a record of a JSONL file): the curriculum's epochs first, then the main
-// text's, each epoch in its own shuffled order. Resumes from `out_dir`/checkpoint after an
-// interruption; the finished model is written atomically.
+// preset shape on it; given `init_dir`, goes on training that base with its own tokenizer
+// instead. The loss is next-token over documents joined by EOS, packed into fixed-length rows (a
+// document is a line of a text file or a record of a JSONL file): the curriculum's epochs first,
+// then the main text's, each epoch in its own shuffled order. Resumes from `out_dir`/checkpoint
+// after an interruption; the finished model is written atomically.
 void pretrain(const PretrainOptions& options);
 
 }  // namespace kvchain
