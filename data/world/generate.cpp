@@ -64,16 +64,18 @@ std::map<std::string, std::vector<Json>> split(std::vector<Json> records, const 
 }
 
 // documents.jsonl, the world as generic reading for pretraining a base (every passage as prose,
-// and a reading document per question: data/world/reading.h), and probe.jsonl, the reading
-// probe's items. Drawn from a stream of their own, so every other file of a seed is the same
-// with or without them.
+// some with citation marks, and a reading document per question: data/world/reading.h), and
+// probe.jsonl, the reading probe's items. Drawn from a stream of their own, so every other file of
+// a seed is the same with or without them.
 void write_reading_files(const std::string& out_dir, const Encyclopedia& e, uint64_t seed,
                          Json& manifest, std::ostream& progress) {
   Rng root(seed ^ 0x52454144494E47ull);
   auto documents_rng = root.fork(1);
   auto probe_rng = root.fork(2);
   std::vector<Json> documents;
-  for (const auto& p : e.passages()) documents.push_back({{"text", p.contents()}});
+  for (const auto& p : e.passages()) {
+    documents.push_back({{"text", passage_prose(p, documents_rng)}});
+  }
   for (const auto& d : reading_documents(e, documents_rng)) documents.push_back(document_json(d));
   documents_rng.shuffle(documents);
   write_jsonl(out_dir + "/documents.jsonl", documents);

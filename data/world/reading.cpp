@@ -339,6 +339,20 @@ const std::vector<ReadingShape>& probe_shapes() {
   return shapes;
 }
 
+std::string passage_prose(const Passage& p, Rng& rng) {
+  if (!rng.percent(50)) return p.contents();
+  std::string text;
+  int citation = 1;
+  for (size_t start = 0; start < p.text.size();) {
+    auto end = p.text.find(". ", start);
+    end = end == std::string::npos ? p.text.size() : end + 1;
+    text += p.text.substr(start, end - start);
+    if (text.back() == '.' && rng.percent(40)) text += "[" + std::to_string(citation++) + "]";
+    start = end;
+  }
+  return p.title + "\n" + text;
+}
+
 std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, Rng& rng) {
   Writer writer(e, rng);
   std::vector<ReadingDocument> documents;

@@ -40,6 +40,11 @@ struct ReadingDocument {
   std::string text() const { return before + " " + answers.front() + after; }
 };
 
+// A passage as prose (title, then text). Half of them carry citation marks after some of their
+// sentences ("... in 1921.[3] ..."), as an encyclopedia's text does, so that square brackets
+// are characters a base has read, though never around a cue (the probe's unseen layout).
+std::string passage_prose(const Passage& p, Rng& rng);
+
 // One document per question of the world (single-hop, bridge and comparison), each in a shape
 // drawn from every shape but kUnseen, with its own cue words and context heading, asking two to
 // six more single-hop questions about other facts its context shows after the first answer
