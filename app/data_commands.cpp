@@ -38,11 +38,12 @@ void register_data_commands(CLI::App& app) {
   auto* generate =
       data->add_subcommand("generate", "Write the embedded synthetic world and its four tasks");
   generate->add_option("--out", *out_dir, "Output directory")->required();
-  generate->add_option("--seed", generate_args->seed, "Random seed (same seed, same bytes)");
-  generate->add_option("--scale", generate_args->scale, "Size multiplier (1: CPU smoke run)")
-      ->check(CLI::Range(1, 1000));
-  generate->add_option("--copy-lines", generate_args->copy_lines, "Lines of copy practice")
+  generate->add_option("--seed", generate_args->seed, "Random seed (same seed, same bytes)")
       ->check(non_negative());
+  generate->add_option("--scale", generate_args->scale, "Size multiplier (1: CPU smoke run)")
+      ->check(CLI::Range(1, data::kMaxWorldScale));
+  generate->add_option("--copy-lines", generate_args->copy_lines, "Lines of copy practice")
+      ->check(CLI::Range(int64_t{0}, int64_t{10'000'000}));
   generate->callback(
       [generate_args, out_dir] { data::generate_dataset(*out_dir, *generate_args, std::cout); });
 

@@ -72,8 +72,9 @@ void register_eval_commands(CLI::App& app) {
       ->required();
   command->add_option("--against", args->against,
                       "A second system's predictions on the same examples: paired bootstrap test");
-  command->add_option("--resamples", args->resamples, "Bootstrap resamples")->check(positive());
-  command->add_option("--seed", args->seed, "Bootstrap seed");
+  command->add_option("--resamples", args->resamples, "Bootstrap resamples")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
+  command->add_option("--seed", args->seed, "Bootstrap seed")->check(non_negative());
   command->callback([args] {
     const auto scores = eval::score_predictions(args->predictions);
     auto summary = eval::summarize(scores, args->resamples, args->seed);

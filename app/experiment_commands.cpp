@@ -69,7 +69,7 @@ void register_train(CLI::App& app) {
                       "prompt (shallow, the paper's and the default) or prefix (deep)");
   command
       ->add_option("--virtual-tokens", train->options.adapter.num_virtual_tokens, "Prompt length")
-      ->check(positive());
+      ->check(CLI::Range(int64_t{1}, kMaxVirtualTokens));
   command->add_option("--init-text", train->options.adapter.init_text,
                       "Text the prompt starts from");
   command->add_flag("--reparameterize", train->options.adapter.reparameterize,
@@ -78,7 +78,8 @@ void register_train(CLI::App& app) {
       ->add_option("--grad-accumulation", train->options.trainer.grad_accumulation,
                    "Examples per optimizer step")
       ->check(positive());
-  command->add_option("--limit", train->options.limit, "Use the first N training records");
+  command->add_option("--limit", train->options.limit, "Use the first N training records")
+      ->check(non_negative());
   add_trainer_options(*command, train->options.trainer);
   command->callback([train] {
     auto options = train->options;
@@ -101,7 +102,8 @@ void register_chain(CLI::App& app) {
                       "text, shared (FTHSS), shared-evict (FTHSS, finished members' prompts and "
                       "inputs dropped from the cache), distill, native, rag or single");
   command->add_option("--split", chain->options.split, "train, dev or test");
-  command->add_option("--limit", chain->options.limit, "Run the first N records");
+  command->add_option("--limit", chain->options.limit, "Run the first N records")
+      ->check(non_negative());
   command->add_option("--out", chain->options.predictions_path, "Predictions JSONL to write");
   command->callback([chain] {
     auto options = chain->options;

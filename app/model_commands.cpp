@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "app/commands.h"
 #include "app/options.h"
@@ -20,7 +21,8 @@ std::unique_ptr<BpeTokenizer> tokenizer_beside(const std::string& dir) {
 }
 
 struct GenerateArgs {
-  std::string model_dir, prompt, prompt_ids, adapter, device = "cpu";
+  std::string model_dir, prompt, adapter, device = "cpu";
+  std::optional<std::string> prompt_ids;  // set when --prompt-ids is given, even empty
   int64_t max_new_tokens = 32;
   std::vector<std::string> stop;
   bool json = false;
@@ -31,8 +33,8 @@ void run_generate(const GenerateArgs& a) {
   model->eval();
   auto tokenizer = tokenizer_beside(a.model_dir);
   std::vector<int64_t> prompt;
-  if (!a.prompt_ids.empty()) {
-    prompt = parse_id_list(a.prompt_ids, "--prompt-ids");
+  if (a.prompt_ids) {
+    prompt = parse_id_list(*a.prompt_ids, "--prompt-ids");
     for (auto id : prompt) {
       if (id < 0 || id >= model->config().vocab_size) {
         throw Error("--prompt-ids: id " + std::to_string(id) +

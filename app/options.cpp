@@ -1,8 +1,10 @@
 #include "app/options.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "engine/io/error.h"
+#include "engine/training/training_limits.h"
 
 namespace kvchain::app {
 namespace {
@@ -15,18 +17,20 @@ CLI::Validator number_validator(const std::string& requirement, bool (*ok)(doubl
         if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
         return ok(value) ? std::string() : "must be " + requirement + ", not " + text;
       },
-      requirement == "positive" ? "POSITIVE" : "NONNEGATIVE");
+      requirement == "0 or more" ? "NONNEGATIVE" : "POSITIVE");
 }
 
 }  // namespace
 
 const CLI::Validator& positive() {
-  static const auto validator = number_validator("positive", [](double v) { return v > 0; });
+  static const auto validator =
+      number_validator("positive", [](double v) { return std::isfinite(v) && v > 0; });
   return validator;
 }
 
 const CLI::Validator& non_negative() {
-  static const auto validator = number_validator("0 or more", [](double v) { return v >= 0; });
+  static const auto validator =
+      number_validator("0 or more", [](double v) { return std::isfinite(v) && v >= 0; });
   return validator;
 }
 
@@ -34,11 +38,16 @@ void add_trainer_options(CLI::App& command, TrainerOptions& options) {
   command
       .add_option("--epochs", options.epochs,
                   "Passes over the training data (0: write the untrained start, a baseline)")
+      ->check(CLI::Range(int64_t{0}, kMaxEpochs));
+  command.add_option("--lr", options.learning_rate, "Peak learning rate")
+      ->check(number_validator("above 0 and at most 10",
+                               [](double v) { return std::isfinite(v) && v > 0 && v <= 10; }));
+  command.add_option("--seed", options.seed, "Seed for initialisation and example order")
       ->check(non_negative());
-  command.add_option("--lr", options.learning_rate, "Peak learning rate")->check(positive());
-  command.add_option("--seed", options.seed, "Seed for initialisation and example order");
-  command.add_option("--checkpoint-every", options.checkpoint_every,
-                     "Optimizer steps between checkpoints");
+  command
+      .add_option("--checkpoint-every", options.checkpoint_every,
+                  "Optimizer steps between checkpoints (0: none)")
+      ->check(non_negative());
 }
 
 std::vector<int64_t> parse_id_list(const std::string& text, const std::string& option) {
@@ -47,7 +56,7 @@ std::vector<int64_t> parse_id_list(const std::string& text, const std::string& o
   std::string item;
   while (std::getline(stream, item, ',')) {
     const auto first = item.find_first_not_of(" \t");
-    if (first == std::string::npos) continue;
+    if (first == std::string::npos) throw Error(option + ": an empty item in '" + text + "'");
     size_t used = 0;
     int64_t value = 0;
     try {
@@ -61,6 +70,7 @@ std::vector<int64_t> parse_id_list(const std::string& text, const std::string& o
     ids.push_back(value);
   }
   if (ids.empty()) throw Error(option + ": no token ids given");
+  if (text.back() == ',') throw Error(option + ": '" + text + "' ends in a comma");
   return ids;
 }
 

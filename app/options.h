@@ -16,10 +16,6 @@ namespace kvchain::app {
 const CLI::Validator& positive();
 const CLI::Validator& non_negative();
 
-// The exit status of a usage error (an unknown option, a missing or malformed value); every
-// other error exits 1. Both print one line starting "error: ".
-inline constexpr int kUsageExit = 2;
-
 // --epochs, --lr, --seed, --checkpoint-every, shared by every command that trains.
 void add_trainer_options(CLI::App& command, TrainerOptions& options);
 

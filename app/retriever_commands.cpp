@@ -14,6 +14,9 @@
 namespace kvchain::app {
 namespace {
 
+// More threads than any machine has cores is a mistake, not a request.
+constexpr int kMaxThreads = 1024;
+
 struct IndexArgs {
   std::string kind = "bm25";
   retrievers::Bm25IndexOptions bm25;
@@ -109,7 +112,7 @@ void register_retriever_commands(CLI::App& app) {
   index->add_option("--b", index_args->bm25.params.b, "BM25 length normalisation (Pyserini: 0.4)");
   index->add_flag("--stem", index_args->bm25.stem, "Porter-stem terms (BM25)");
   index->add_option("--threads", index_args->bm25.threads, "Analysis threads (BM25)")
-      ->check(positive());
+      ->check(CLI::Range(1, kMaxThreads));
   index->add_option("--model", index_args->dense.model_dir, "Encoder checkpoint (dense)");
   index->add_option("--pooling", index_args->pooling, "mean or last (dense)")
       ->check(CLI::IsMember({"mean", "last"}));
@@ -128,7 +131,8 @@ void register_retriever_commands(CLI::App& app) {
   retrieve->add_option("--queries", retrieve_args->queries, "JSONL {\"id\", \"question\"}");
   retrieve->add_option("--k", retrieve_args->k, "Hits per query")->check(positive());
   retrieve->add_option("--out", retrieve_args->out, "JSONL {\"id\", \"hits\"} (default stdout)");
-  retrieve->add_option("--threads", retrieve_args->threads, "Search threads")->check(positive());
+  retrieve->add_option("--threads", retrieve_args->threads, "Search threads")
+      ->check(CLI::Range(1, kMaxThreads));
   retrieve->add_option("--device", retrieve_args->device, "Dense encoder device");
 
   auto eval_args = std::make_shared<EvalArgs>();
@@ -140,7 +144,8 @@ void register_retriever_commands(CLI::App& app) {
                    "Query field: a string, or a list of sub-queries whose hits are pooled");
   eval->add_option("--gold-field", eval_args->gold_field, "Gold passage id list");
   eval->add_option("--k", eval_args->ks, "Cut-offs, e.g. 1,5,20")->delimiter(',');
-  eval->add_option("--threads", eval_args->threads, "Search threads")->check(positive());
+  eval->add_option("--threads", eval_args->threads, "Search threads")
+      ->check(CLI::Range(1, kMaxThreads));
   eval->add_option("--device", eval_args->device, "Dense encoder device");
   eval->callback([eval_args] { run_eval(*eval_args); });
 

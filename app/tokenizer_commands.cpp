@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -58,8 +59,12 @@ void register_tokenizer_commands(CLI::App& app) {
   cmd->add_option("--out", train->out, "Output tokenizer.json")->required();
   cmd->add_option("--vocab-size", train->options.vocab_size,
                   "Vocabulary size incl. special tokens");
-  cmd->add_option("--min-frequency", train->options.min_frequency, "Least count of a merged pair");
+  cmd->add_option("--min-frequency", train->options.min_frequency, "Least count of a merged pair")
+      ->check(non_negative());
   cmd->callback([train] {
+    if (std::filesystem::file_size(train->corpus) == 0) {
+      throw Error(train->corpus + ": the corpus is empty; a tokenizer learns from text");
+    }
     std::ifstream in(train->corpus, std::ios::binary);
     const auto tokenizer = train_bpe(in, train->options);
     tokenizer.save(train->out);

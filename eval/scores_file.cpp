@@ -74,14 +74,27 @@ ScoresFile read_scores(const std::string& path) {
     ScoreRow row;
     row.task = json_string_field(run, "task", where);
     row.method = parse_system(json_string_field(run, "method", where), where + ": method");
-    row.seed = static_cast<int64_t>(json_number_field(run, "seed", where));
-    row.n = static_cast<int64_t>(json_number_field(run, "n", where));
+    row.seed = json_int(require_field(run, "seed", where), where + ": seed");
+    row.n = json_int(require_field(run, "n", where), where + ": n");
+    if (row.seed < 0 || row.n < 0) throw Error(where + ": 'seed' and 'n' must be 0 or more");
+    for (size_t j = 0; j < i; ++j) {
+      const auto& other = rows[j];
+      if (other.task == row.task && other.method == row.method && other.seed == row.seed) {
+        throw Error(where + ": repeats runs[" + std::to_string(j) + "] (" + row.task + ", " +
+                    system_key(row.method) + ", seed " + std::to_string(row.seed) + ")");
+      }
+    }
     const auto& scores = require_field(run, "scores", where);
     if (!scores.is_object() || scores.empty()) {
       throw Error(where + ": field 'scores' must be an object of metric -> percent");
     }
     for (const auto& [metric, value] : scores.items()) {
-      row.scores[metric] = json_number_field(scores, metric.c_str(), where + ": scores");
+      const auto score = json_number_field(scores, metric.c_str(), where + ": scores");
+      if (score < 0 || score > 100) {
+        throw Error(where + ": scores." + metric + " is " + std::to_string(score) +
+                    ", not a percent (0 to 100)");
+      }
+      row.scores[metric] = score;
     }
     if (run.contains("ci")) {
       for (const auto& [metric, value] : run["ci"].items()) {

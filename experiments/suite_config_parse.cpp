@@ -1,8 +1,11 @@
 #include <algorithm>
+#include <limits>
 
+#include "data/world/generate.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
 #include "engine/io/text.h"
+#include "engine/training/training_limits.h"
 #include "experiments/suite_config.h"
 
 namespace kvchain::experiments {
@@ -15,10 +18,23 @@ const std::vector<std::string> kKeys = {
     "adapter", "virtual_tokens", "learning_rate", "eval_split",  "ablation"};
 const std::vector<std::string> kAblationKeys = {"adapter", "tasks", "methods"};
 
+// Throws if `list` names an item twice (a run twice, its scores averaged with themselves).
+void refuse_repeats(const std::vector<std::string>& list, const char* key,
+                    const std::string& where) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (std::find(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(i), list[i]) !=
+        list.begin() + static_cast<std::ptrdiff_t>(i)) {
+      throw Error(where + ": " + key + "[" + std::to_string(i) + "]: '" + list[i] +
+                  "' is listed twice");
+    }
+  }
+}
+
 // The list under `key`, each item one of `known` (an unknown one is named as a `noun`).
 std::vector<std::string> names(const Json& config, const char* key, const char* noun,
                                const std::string& where, const std::vector<std::string>& known) {
   const auto list = json_string_list(config, key, where);
+  refuse_repeats(list, key, where);
   for (size_t i = 0; i < list.size(); ++i) {
     if (std::find(known.begin(), known.end(), list[i]) == known.end()) {
       throw Error(where + ": " + key + "[" + std::to_string(i) + "]: unknown " + noun + " '" +
@@ -28,12 +44,15 @@ std::vector<std::string> names(const Json& config, const char* key, const char* 
   return list;
 }
 
+// The integer under `key`, in least..most.
 int64_t count(const Json& config, const char* key, const std::string& where, int64_t fallback,
-              int64_t least) {
+              int64_t least, int64_t most = std::numeric_limits<int64_t>::max()) {
   if (!config.contains(key)) return fallback;
   const auto& value = config[key];
-  if (!value.is_number_integer() || value.get<int64_t>() < least) {
-    throw Error(where + ": '" + key + "' must be an integer >= " + std::to_string(least));
+  if (!value.is_number_integer() || value.get<int64_t>() < least || value.get<int64_t>() > most) {
+    throw Error(
+        where + ": '" + key + "' must be an integer from " + std::to_string(least) +
+        (most == std::numeric_limits<int64_t>::max() ? " up" : " to " + std::to_string(most)));
   }
   return value.get<int64_t>();
 }
@@ -47,6 +66,7 @@ std::string text(const Json& config, const char* key, const std::string& where,
 std::vector<eval::System> systems(const Json& config, const char* key, const std::string& where) {
   std::vector<eval::System> out;
   const auto list = json_string_list(config, key, where);
+  refuse_repeats(list, key, where);
   for (size_t i = 0; i < list.size(); ++i) {
     out.push_back(eval::parse_system(list[i], where + ": " + key + "[" + std::to_string(i) + "]"));
   }
@@ -95,7 +115,8 @@ SuiteConfig parse_suite_config(const Json& config, const std::string& path,
   }
   SuiteConfig suite;
   suite.name = json_string(require_field(config, "name", path), path + ": 'name'");
-  if (suite.name.empty() || suite.name.find('/') != std::string::npos) {
+  if (suite.name.empty() || suite.name == "." || suite.name == ".." ||
+      suite.name.find('/') != std::string::npos) {
     throw Error(path + ": 'name' must be a plain folder name");
   }
   const auto& data = require_field(config, "data", path);
@@ -113,7 +134,7 @@ SuiteConfig parse_suite_config(const Json& config, const std::string& path,
   if (config.contains("world_seed")) {
     if (!data.is_string()) throw Error(path + ": 'world_seed' needs 'data' to be one directory");
     suite.world_seed = count(config, "world_seed", path, 1, 0);
-    suite.world_scale = count(config, "world_scale", path, 1, 1);
+    suite.world_scale = count(config, "world_scale", path, 1, 1, data::kMaxWorldScale);
   } else if (config.contains("world_scale")) {
     throw Error(path + ": 'world_scale' needs 'world_seed'");
   }
@@ -121,12 +142,13 @@ SuiteConfig parse_suite_config(const Json& config, const std::string& path,
       config.contains("adapter")
           ? parse_adapter_kind(json_string_field(config, "adapter", path), path + ": 'adapter'")
           : defaults.adapter_kind;
-  suite.virtual_tokens = count(config, "virtual_tokens", path, defaults.virtual_tokens, 1);
+  suite.virtual_tokens =
+      count(config, "virtual_tokens", path, defaults.virtual_tokens, 1, kMaxVirtualTokens);
   suite.learning_rate = defaults.learning_rate;
   if (config.contains("learning_rate")) {
     const auto& rate = config["learning_rate"];
-    if (!rate.is_number() || rate.get<double>() <= 0) {
-      throw Error(path + ": 'learning_rate' must be a positive number");
+    if (!rate.is_number() || rate.get<double>() <= 0 || rate.get<double>() > 10) {
+      throw Error(path + ": 'learning_rate' must be a number above 0 and at most 10");
     }
     suite.learning_rate = rate.get<double>();
   }
@@ -146,12 +168,17 @@ SuiteConfig parse_suite_config(const Json& config, const std::string& path,
       throw Error(path + ": 'seeds' must be a non-empty list");
     suite.seeds.clear();
     for (const auto& seed : seeds) {
-      if (!seed.is_number_integer()) throw Error(path + ": 'seeds' must hold integers");
+      if (!seed.is_number_integer() || seed.get<int64_t>() < 0) {
+        throw Error(path + ": 'seeds' must hold integers from 0 up");
+      }
+      if (std::count(suite.seeds.begin(), suite.seeds.end(), seed.get<int64_t>())) {
+        throw Error(path + ": 'seeds' lists " + std::to_string(seed.get<int64_t>()) + " twice");
+      }
       suite.seeds.push_back(seed.get<int64_t>());
     }
   }
-  suite.epochs = count(config, "epochs", path, suite.epochs, 1);
-  suite.answer_epochs = count(config, "answer_epochs", path, suite.answer_epochs, 1);
+  suite.epochs = count(config, "epochs", path, suite.epochs, 1, kMaxEpochs);
+  suite.answer_epochs = count(config, "answer_epochs", path, suite.answer_epochs, 1, kMaxEpochs);
   suite.train_limit = count(config, "train_limit", path, 0, 0);
   suite.test_limit = count(config, "test_limit", path, 0, 0);
   suite.top_k = count(config, "top_k", path, 0, 0);

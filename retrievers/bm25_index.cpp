@@ -6,10 +6,14 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include "engine/concurrency/parallel_indices.h"
 #include "engine/io/error.h"
 #include "retrievers/analyzer.h"
+#include "retrievers/lucene_bm25.h"
 
 namespace kvchain::retrievers {
 
@@ -66,7 +70,9 @@ void Bm25Index::check_header() const {
   const auto refuse = [&](const std::string& what) {
     throw Error(path_ + ": inconsistent BM25 index (" + what + ")");
   };
-  if (!std::isfinite(h.k1) || h.k1 < 0) refuse("k1 " + std::to_string(h.k1));
+  // Pyserini's k1 is 0.9, Lucene's 1.2; past 100 a term's frequency no longer saturates.
+  if (!std::isfinite(h.k1) || h.k1 < 0 || h.k1 > 100) refuse("k1 " + std::to_string(h.k1));
+  if (h.stemmed > 1) refuse("a stemming flag of " + std::to_string(h.stemmed));
   if (!std::isfinite(h.b) || h.b < 0 || h.b > 1) refuse("b " + std::to_string(h.b));
   if (h.passages == 0 || h.passages > UINT32_MAX)
     refuse("a passage count of " + std::to_string(h.passages));
@@ -102,12 +108,41 @@ void Bm25Index::check_sections() const {
                              term_offsets_[t + 2] - term_offsets_[t + 1]);
     if (!(a < b)) refuse("terms out of order");
   }
-  for (uint64_t i = 0; i < header_.postings; ++i) {
-    if (postings_[i].passage >= header_.passages) {
-      refuse("a posting names passage " + std::to_string(postings_[i].passage) + " of " +
-             std::to_string(header_.passages));
+  // Each term's postings name passages in ascending order, once each; each passage's length
+  // code and the header's totals are what its postings add up to.
+  std::vector<uint64_t> passage_terms(header_.passages, 0);
+  uint64_t total_terms = 0;
+  for (uint64_t t = 0; t < header_.terms; ++t) {
+    for (uint64_t i = term_starts_[t]; i < term_starts_[t + 1]; ++i) {
+      const auto& posting = postings_[i];
+      if (posting.passage >= header_.passages) {
+        refuse("a posting names passage " + std::to_string(posting.passage) + " of " +
+               std::to_string(header_.passages));
+      }
+      if (posting.tf == 0) refuse("a posting with a term frequency of 0");
+      if (i > term_starts_[t] && posting.passage <= postings_[i - 1].passage) {
+        refuse("a term's postings out of order or repeated");
+      }
+      passage_terms[posting.passage] += posting.tf;
+      total_terms += posting.tf;
     }
-    if (postings_[i].tf == 0) refuse("a posting with a term frequency of 0");
+  }
+  if (total_terms != header_.total_terms) refuse("a term total other than the postings'");
+  uint64_t with_terms = 0;
+  for (uint64_t p = 0; p < header_.passages; ++p) {
+    with_terms += passage_terms[p] > 0;
+    if (passage_terms[p] > UINT32_MAX ||
+        lengths_[p] != encode_length(static_cast<uint32_t>(passage_terms[p]))) {
+      refuse("passage " + std::to_string(p) + "'s length other than its postings'");
+    }
+  }
+  if (with_terms != header_.passages_with_terms) {
+    refuse("a count of passages with terms other than the postings'");
+  }
+  std::unordered_set<std::string_view> ids;
+  for (uint32_t p = 0; p < header_.passages; ++p) {
+    if (!ids.insert(doc_id(p)).second)
+      refuse("the passage id '" + std::string(doc_id(p)) + "' twice");
   }
 }
 

@@ -298,6 +298,9 @@ Bm25IndexSummary build_bm25_index(const Bm25IndexOptions& options) {
     }
   }
   if (lengths.empty()) throw Error(options.corpus + ": the corpus has no passages");
+  if (passages_with_terms == 0) {
+    throw Error(options.corpus + ": no passage holds a searchable term (all empty or stopwords)");
+  }
   if (!runs.empty() && !postings.empty()) {
     temporary.paths.push_back(in_dir("bm25.run-" + std::to_string(runs.size()) + ".tmp"));
     runs.push_back(temporary.paths.back());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
@@ -25,10 +26,13 @@ std::vector<QueryRecord> read_query_records(const std::string& path, const std::
                                             const std::string& gold_field) {
   JsonlReader reader(path, "the query file");
   std::vector<QueryRecord> records;
+  std::unordered_map<std::string, std::string> line_of_id;  // hits are keyed by id: one each
   for (Json value; reader.next(value);) {
     const auto& where = reader.where();
     QueryRecord record;
     record.id = json_string(require_field(value, "id", where), where + ": field 'id'");
+    const auto [first, fresh] = line_of_id.emplace(record.id, where);
+    if (!fresh) throw Error(where + ": id '" + record.id + "' repeats " + first->second);
     record.queries = strings(require_field(value, field, where), where + ": field '" + field + "'");
     if (record.queries.empty()) throw Error(where + ": field '" + field + "' is an empty list");
     if (!gold_field.empty()) {

@@ -33,6 +33,21 @@ std::unique_ptr<Retriever> open_retriever(const std::string& dir, const std::str
                   ", the file's " + std::to_string(index->checksum()) +
                   "): rebuild the index with `kvchain index`");
     }
+    // The fields a reader sees describe the file's header.
+    const auto& h = index->header();
+    const auto differs = [&](const char* key, const Json& file_value) {
+      return manifest.contains(key) && manifest[key] != file_value;
+    };
+    for (const auto& [key, value] : {std::pair<const char*, Json>{"passages", h.passages},
+                                     {"terms", h.terms},
+                                     {"k1", h.k1},
+                                     {"b", h.b},
+                                     {"stem", h.stemmed == 1}}) {
+      if (differs(key, value)) {
+        throw Error(manifest_path + ": field '" + key + "' is " + manifest[key].dump() + ", but " +
+                    kBm25FileName + " has " + value.dump() + ": rebuild the index");
+      }
+    }
     return index;
   }
   if (kind == "dense") return open_dense_index(dir, device);

@@ -1,6 +1,7 @@
 #include "data/loaders/public_datasets.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "data/loaders/record_reader.h"
 #include "engine/io/error.h"
@@ -176,8 +177,10 @@ const std::vector<std::string>& qa_formats() {
   return formats;
 }
 
-QADataset load_qa_dataset(const std::string& format, const std::string& path,
-                          const LoadOptions& options) {
+namespace {
+
+QADataset load_by_format(const std::string& format, const std::string& path,
+                         const LoadOptions& options) {
   if (format == "flashrag") return load_flashrag_qa(path, options);
   if (format == "strategyqa") return load_strategyqa(path, options);
   if (format == "commonsenseqa") return load_commonsenseqa(path, options);
@@ -185,6 +188,24 @@ QADataset load_qa_dataset(const std::string& format, const std::string& path,
   if (format == "pubhealth") return load_pubhealth(path, options);
   throw Error("unknown dataset format '" + format +
               "' (flashrag, strategyqa, commonsenseqa, truthfulqa, pubhealth)");
+}
+
+}  // namespace
+
+QADataset load_qa_dataset(const std::string& format, const std::string& path,
+                          const LoadOptions& options) {
+  auto dataset = load_by_format(format, path, options);
+  if (dataset.records.empty()) throw Error(path + ": holds no " + format + " records");
+  // Scores are paired by id: a repeated one would pair an example with the wrong answer.
+  std::unordered_map<std::string, size_t> first;
+  for (size_t i = 0; i < dataset.records.size(); ++i) {
+    const auto [at, fresh] = first.emplace(dataset.records[i].id, i);
+    if (!fresh) {
+      throw Error(path + ": record " + std::to_string(i + 1) + " repeats the id '" +
+                  dataset.records[i].id + "' of record " + std::to_string(at->second + 1));
+    }
+  }
+  return dataset;
 }
 
 LoadReport for_each_passage(const std::string& path, const LoadOptions& options,

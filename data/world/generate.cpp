@@ -103,6 +103,11 @@ const std::vector<std::string>& task_names() {
 
 void generate_dataset(const std::string& out_dir, const GenerateOptions& options,
                       std::ostream& progress) {
+  if (out_dir.empty()) throw Error("data generate: the output directory is empty");
+  // manifest.json is written last: a world being (re)written has none, so one that an
+  // interruption left half old, half new is never taken for a finished world.
+  std::error_code no_manifest_yet;
+  std::filesystem::remove(std::filesystem::path(out_dir) / "manifest.json", no_manifest_yet);
   Rng root(options.seed);
   auto world_rng = root.fork(1);
   auto text_rng = root.fork(2);

@@ -7,6 +7,9 @@
 
 namespace kvchain::data {
 
+// The largest scale whose worlds have enough distinct names (about 14,000 passages).
+inline constexpr int kMaxWorldScale = 100;
+
 struct GenerateOptions {
   uint64_t seed = 1;
   int scale = 1;           // 1: the CPU smoke size (hundreds of examples per task); 50+: GPU runs

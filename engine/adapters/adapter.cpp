@@ -45,7 +45,7 @@ AdapterConfig AdapterConfig::from_json(const Json& json, const std::string& wher
                               where + ": kind");
   c.num_virtual_tokens =
       json_int(require_field(json, "num_virtual_tokens", where), where + ": num_virtual_tokens");
-  if (c.num_virtual_tokens <= 0) throw Error(where + ": num_virtual_tokens must be positive");
+  check_virtual_tokens(c.num_virtual_tokens, where + ": num_virtual_tokens");
   if (json.contains("init_text"))
     c.init_text = json_string(json["init_text"], where + ": init_text");
   if (json.contains("reparameterize")) {
@@ -71,7 +71,7 @@ Adapter::Adapter(AdapterConfig config, const ModelConfig& model)
       layers_(model.num_hidden_layers),
       kv_heads_(model.num_key_value_heads),
       head_dim_(model.head_dim) {
-  if (config_.num_virtual_tokens <= 0) throw Error("adapter: num_virtual_tokens must be positive");
+  check_virtual_tokens(config_.num_virtual_tokens, "adapter: num_virtual_tokens");
   const auto n = config_.num_virtual_tokens;
   const auto width = table_width(config_.kind, model);
   if (deep() && config_.reparameterize) {
@@ -183,6 +183,25 @@ void save_adapter(Adapter& adapter, const std::string& path) {
 
 namespace {
 
+// The stored table's header against the config's shape, before anything is allocated: a file
+// whose metadata claims millions of tokens beside a small table is refused, not filled.
+void check_table_entry(const SafetensorsFile& file, const AdapterConfig& config,
+                       const ModelConfig& model) {
+  if (!file.contains(kTableName)) throw Error(file.path() + ": no tensor '" + kTableName + "'");
+  const auto& entry = file.entries().at(kTableName);
+  const std::vector<int64_t> expected = {config.num_virtual_tokens,
+                                         Adapter::table_width(config.kind, model)};
+  if (entry.shape != expected) {
+    throw Error(file.path() + ": " + kTableName + " has shape " + shape_string(entry.shape) +
+                ", expected " + shape_string(expected));
+  }
+  if (entry.dtype != "F32" && entry.dtype != "F16" && entry.dtype != "BF16" &&
+      entry.dtype != "F64") {
+    throw Error(file.path() + ": " + kTableName + " is " + entry.dtype +
+                "; an adapter's table holds floating-point numbers");
+  }
+}
+
 // PEFT's layout: adapter_config.json beside adapter_model.safetensors.
 std::shared_ptr<Adapter> load_peft_adapter(const std::string& dir, LlamaForCausalLM& base) {
   namespace fs = std::filesystem;
@@ -201,12 +220,11 @@ std::shared_ptr<Adapter> load_peft_adapter(const std::string& dir, LlamaForCausa
   }
   config.num_virtual_tokens = json_int(require_field(peft, "num_virtual_tokens", config_path),
                                        config_path + ": num_virtual_tokens");
+  check_virtual_tokens(config.num_virtual_tokens, config_path + ": num_virtual_tokens");
   // PEFT records the base by name only; the table's shape is checked against the model.
   config.base_fingerprint = model_fingerprint(base);
   SafetensorsFile file(weights_path);
-  if (!file.contains(kTableName)) {
-    throw Error(weights_path + ": no tensor '" + kTableName + "'");
-  }
+  check_table_entry(file, config, base.config());
   auto adapter = std::make_shared<Adapter>(config, base.config());
   adapter->load_table(file.load(kTableName), weights_path);
   adapter->to(base.device());
@@ -236,7 +254,7 @@ std::shared_ptr<Adapter> load_adapter(const std::string& path, LlamaForCausalLM&
     throw Error(path + ": adapter was trained on base model " + config.base_fingerprint +
                 ", but the loaded base model is " + fingerprint);
   }
-  if (!file.contains(kTableName)) throw Error(path + ": no tensor '" + kTableName + "'");
+  check_table_entry(file, config, base.config());
   auto adapter = std::make_shared<Adapter>(config, base.config());
   adapter->load_table(file.load(kTableName), path);
   adapter->to(base.device());

@@ -4,8 +4,12 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
+
+#include "engine/io/error.h"
 
 namespace kvchain {
 
@@ -26,7 +30,14 @@ void parallel_indices(size_t n, size_t threads,
   };
   std::vector<std::thread> pool;
   const size_t count = std::max<size_t>(1, std::min(threads, n));
-  for (size_t t = 1; t < count; ++t) pool.emplace_back(run, t);
+  try {
+    for (size_t t = 1; t < count; ++t) pool.emplace_back(run, t);
+  } catch (const std::system_error& e) {  // the system refused a thread: stop the others
+    failed = true;
+    for (auto& thread : pool) thread.join();
+    throw Error("cannot start thread " + std::to_string(pool.size() + 1) + " of " +
+                std::to_string(count) + " (" + e.what() + "); ask for fewer threads");
+  }
   run(0);
   for (auto& thread : pool) thread.join();
   if (first_error) std::rethrow_exception(first_error);

@@ -36,6 +36,16 @@ void remove_stale_temporaries(const std::filesystem::path& path) {
 
 AtomicFileWriter::AtomicFileWriter(std::string path)
     : path_(std::move(path)), tmp_path_(path_ + ".tmp." + std::to_string(::getpid())) {
+  if (path_.empty()) throw Error("an output path is empty");
+  // Renaming over a link, a pipe or a device would replace it with a file: only regular files
+  // are replaced.
+  std::error_code error;
+  const auto status = std::filesystem::symlink_status(path_, error);
+  if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw Error(path_ +
+                ": exists and is not a regular file (a folder, link, pipe or device); "
+                "kvchain writes only new or regular files");
+  }
   const auto parent = std::filesystem::path(path_).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   remove_stale_temporaries(path_);

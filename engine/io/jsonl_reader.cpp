@@ -15,6 +15,12 @@ bool JsonlReader::next(Json& value) {
     ++line_;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     where_ = path_ + ":" + std::to_string(line_);
+    // Parsed JSON takes many times its text's memory: a runaway line is refused, not parsed.
+    constexpr size_t kMaxLine = size_t{64} << 20;
+    if (text.size() > kMaxLine) {
+      throw Error(where_ + ": a line of " + std::to_string(text.size() >> 20) +
+                  " MiB; a JSONL record is at most 64 MiB");
+    }
     value = parse_json_line(text, where_);
     return true;
   }

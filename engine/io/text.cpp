@@ -21,6 +21,10 @@ std::string shape_string(c10::IntArrayRef shape) {
   return s + "]";
 }
 
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
 std::string join_names(const std::vector<std::string>& names) {
   std::string joined;
   for (const auto& name : names) joined += (joined.empty() ? "" : ", ") + name;

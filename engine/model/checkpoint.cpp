@@ -7,6 +7,7 @@
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
 #include "engine/io/safetensors.h"
+#include "engine/io/text.h"
 
 namespace kvchain {
 namespace fs = std::filesystem;
@@ -60,10 +61,18 @@ std::string dtype_json_name(torch::ScalarType dtype) {
 
 std::shared_ptr<LlamaForCausalLM> load_model(const std::string& dir, torch::Device device,
                                              std::optional<torch::ScalarType> dtype) {
-  auto config = ModelConfig::from_file((fs::path(dir) / "config.json").string());
+  const auto config_path = (fs::path(dir) / "config.json").string();
+  auto config = ModelConfig::from_file(config_path);
   const auto target = dtype.value_or(device.is_cuda() ? torch::kBFloat16 : torch::kFloat32);
-  auto model = std::make_shared<LlamaForCausalLM>(config);
-  model->to(device, target);
+  std::shared_ptr<LlamaForCausalLM> model;
+  try {
+    model = std::make_shared<LlamaForCausalLM>(config);
+    model->to(device, target);
+  } catch (const std::exception& e) {  // c10's out-of-memory error or std::bad_alloc
+    throw Error(config_path + ": cannot allocate the model it describes (" +
+                std::to_string(config.parameter_count()) + " parameters) on " + device.str() +
+                ": " + first_line(e.what()));
+  }
 
   const auto files = weight_map(dir);
   auto params = model->named_parameters();

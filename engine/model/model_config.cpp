@@ -127,6 +127,14 @@ void check_bounds(const ModelConfig& c, const std::string& where) {
                 std::to_string(c.max_position_embeddings));
   }
   positive_number(c.rms_norm_eps, where + ": field 'rms_norm_eps'");
+  const auto check_token = [&](int64_t id, const char* key) {
+    if (id < 0 || id >= c.vocab_size) {
+      throw Error(where + ": field '" + key + "' is " + std::to_string(id) +
+                  ", outside the vocabulary (0.." + std::to_string(c.vocab_size - 1) + ")");
+    }
+  };
+  if (c.bos_token_id != ModelConfig{}.bos_token_id) check_token(c.bos_token_id, "bos_token_id");
+  for (const auto id : c.eos_token_ids) check_token(id, "eos_token_id");
   // Within the bounds above the count fits int64; this bounds what a machine could hold.
   if (static_cast<double>(c.parameter_count()) > kMaxParameters) {
     throw Error(where + ": the config describes " + std::to_string(c.parameter_count()) +

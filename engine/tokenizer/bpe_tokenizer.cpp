@@ -43,6 +43,16 @@ void require_null_or(const Json& json, const char* key, const char* type,
   }
 }
 
+// A token id of a tokenizer.json: not negative, and below 2^24 (real vocabularies stop near
+// 2^18), so that the id-to-token table index() builds stays small.
+int64_t checked_id(int64_t id, const std::string& at) {
+  constexpr int64_t kMaxId = int64_t{1} << 24;
+  if (id < 0 || id >= kMaxId) {
+    throw Error(at + ": id " + std::to_string(id) + " is outside 0.." + std::to_string(kMaxId - 1));
+  }
+  return id;
+}
+
 }  // namespace
 
 BpeTokenizer BpeTokenizer::from_file(const std::string& path) {
@@ -78,8 +88,8 @@ BpeTokenizer BpeTokenizer::from_json(const Json& json, const std::string& where)
   if (!vocab.is_object()) throw Error(where + ": model.vocab is not an object");
   std::unordered_map<int64_t, std::string> token_of_id;
   for (const auto& [token, id] : vocab.items()) {
-    const auto value = json_int(id, where + ": model.vocab[\"" + token + "\"]");
-    if (value < 0) throw Error(where + ": model.vocab[\"" + token + "\"] is a negative id");
+    const auto at = where + ": model.vocab[\"" + token + "\"]";
+    const auto value = checked_id(json_int(id, at), at);
     const auto [other, fresh] = token_of_id.emplace(value, token);
     if (!fresh) {
       throw Error(where + ": model.vocab gives id " + std::to_string(value) + " to both \"" +
@@ -106,12 +116,22 @@ BpeTokenizer BpeTokenizer::from_json(const Json& json, const std::string& where)
   }
   if (json.contains("added_tokens")) {
     if (!json["added_tokens"].is_array()) throw Error(where + ": added_tokens must be a list");
-    for (const auto& added : json["added_tokens"]) {
-      if (!added.is_object()) throw Error(where + ": added_tokens holds a non-object");
-      t.added_.push_back(
-          {json_int(require_field(added, "id", where + ": added_tokens"), where),
-           json_string(require_field(added, "content", where + ": added_tokens"), where),
-           added.value("special", false)});
+    std::unordered_map<int64_t, std::string> added_of_id;
+    for (size_t i = 0; i < json["added_tokens"].size(); ++i) {
+      const auto& added = json["added_tokens"][i];
+      const auto at = where + ": added_tokens[" + std::to_string(i) + "]";
+      if (!added.is_object()) throw Error(at + " is not an object");
+      const auto id = checked_id(json_int(require_field(added, "id", at), at + ".id"), at + ".id");
+      const auto content = json_string(require_field(added, "content", at), at + ".content");
+      // An added token may restate a vocabulary entry (GPT-2's <|endoftext|>), never take the
+      // id of another token.
+      const auto in_vocab = token_of_id.find(id);
+      const auto [other, fresh] = added_of_id.emplace(id, content);
+      if ((in_vocab != token_of_id.end() && in_vocab->second != content) || !fresh) {
+        throw Error(at + ": id " + std::to_string(id) + " of \"" + content +
+                    "\" already belongs to \"" + (fresh ? in_vocab->second : other->second) + "\"");
+      }
+      t.added_.push_back({id, content, added.value("special", false)});
     }
   }
   t.pretokenizer_json_ = json.contains("pre_tokenizer") ? json["pre_tokenizer"] : Json();

@@ -122,7 +122,7 @@ void Trainer::save_checkpoint(int64_t step, torch::optim::Optimizer& optimizer) 
   }
 }
 
-int64_t Trainer::resume(torch::optim::Optimizer& optimizer) const {
+int64_t Trainer::resume(torch::optim::Optimizer& optimizer, int64_t total) const {
   if (options_.checkpoint_dir.empty()) return 0;
   const auto state_path = (fs::path(options_.checkpoint_dir) / kStateFile).string();
   if (!fs::exists(state_path)) return 0;
@@ -133,6 +133,10 @@ int64_t Trainer::resume(torch::optim::Optimizer& optimizer) const {
                 identity + ", now " + identity_ + "); remove the directory to start afresh");
   }
   const auto step = json_int(require_field(state, "step", state_path), state_path + ": step");
+  if (step < 1 || step > total) {
+    throw Error(state_path + ": step " + std::to_string(step) + " is outside this run's 1.." +
+                std::to_string(total) + "; remove " + options_.checkpoint_dir + " to start afresh");
+  }
   const auto weights =
       (fs::path(options_.checkpoint_dir) /
        json_string(require_field(state, "weights", state_path), state_path + ": weights"))
@@ -144,6 +148,10 @@ int64_t Trainer::resume(torch::optim::Optimizer& optimizer) const {
     auto loaded = file.load(name);
     if (loaded.sizes() != tensor.sizes())
       throw Error(weights + ": '" + name + "' has another shape");
+    if (!torch::isfinite(loaded).all().item<bool>()) {
+      throw Error(weights + ": '" + name + "' holds NaN or Inf; remove " + options_.checkpoint_dir +
+                  " to start afresh");
+    }
     tensor.copy_(loaded.to(tensor.options()));
   }
   const auto optimizer_path =
@@ -175,7 +183,7 @@ TrainSummary Trainer::train(int64_t num_examples,
   const int64_t stream_length = options_.epochs * num_examples;
 
   TrainSummary summary;
-  summary.resumed_from = resume(optimizer);
+  summary.resumed_from = resume(optimizer, total);
   if (summary.resumed_from > 0) {
     std::cerr << options_.label << ": resuming from step " << summary.resumed_from << " of "
               << total << " (" << options_.checkpoint_dir << ")\n";

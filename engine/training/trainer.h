@@ -59,7 +59,7 @@ class Trainer {
 
  private:
   void save_checkpoint(int64_t step, torch::optim::Optimizer& optimizer) const;
-  int64_t resume(torch::optim::Optimizer& optimizer) const;
+  int64_t resume(torch::optim::Optimizer& optimizer, int64_t total) const;
 
   NamedTensors parameters_;
   TrainerOptions options_;

@@ -97,7 +97,7 @@ TEST_F(SuiteGrid, AdapterLearningRateAndSplitAreReadAndChecked) {
   write(", \"learning_rate\": -1");
   EXPECT_NE(test::error_message([&] {
               read_suite_config(path);
-            }).find("'learning_rate' must be a positive number"),
+            }).find("'learning_rate' must be a number above 0 and at most 10"),
             std::string::npos);
   write(", \"eval_split\": \"train\"");
   EXPECT_NE(test::error_message([&] {
@@ -109,6 +109,38 @@ TEST_F(SuiteGrid, AdapterLearningRateAndSplitAreReadAndChecked) {
               read_suite_config(path);
             }).find("compression_qa/dev.jsonl is missing"),
             std::string::npos);
+}
+
+// Values that would run forever, write outside the results folder or count a run twice are
+// refused by the parser, naming the key (found by hand: epochs of 10^12 ran for 94,536,634 h,
+// a name of ".." wrote into the results folder's parent, repeated seeds doubled runs).
+TEST(SuiteConfigParse, RunawayValuesEscapingNamesAndRepeatsAreRefused) {
+  const Json good = {{"name", "s"},          {"data", "w"},     {"tasks", {"a", "b"}},
+                     {"methods", {"text"}},  {"seeds", {0, 1}}, {"epochs", 2},
+                     {"learning_rate", 0.01}};
+  const SuiteDefaults defaults{{"a", "b"}, AdapterKind::kPrompt, 50, 0.03};
+  ASSERT_EQ(parse_suite_config(good, "s.json", defaults).seeds.size(), 2u);
+  const std::vector<std::pair<Json, std::string>> cases = {
+      {{{"epochs", int64_t{1000000000000}}}, "'epochs' must be an integer from 1 to 10000"},
+      {{{"answer_epochs", 0}}, "'answer_epochs' must be an integer from 1 to 10000"},
+      {{{"learning_rate", 1e300}}, "'learning_rate' must be a number above 0 and at most 10"},
+      {{{"virtual_tokens", 1000000000}}, "'virtual_tokens' must be an integer from 1 to 4096"},
+      {{{"world_seed", 1}, {"world_scale", 1000000}}, "'world_scale' must be an integer from 1 to"},
+      {{{"name", ".."}}, "'name' must be a plain folder name"},
+      {{{"name", "."}}, "'name' must be a plain folder name"},
+      {{{"seeds", {0, 0}}}, "'seeds' lists 0 twice"},
+      {{{"seeds", {-1}}}, "'seeds' must hold integers from 0 up"},
+      {{{"tasks", {"a", "a"}}}, "tasks[1]: 'a' is listed twice"},
+      {{{"methods", {"text", "text"}}}, "methods[1]: 'text' is listed twice"},
+  };
+  for (const auto& [change, expected] : cases) {
+    auto config = good;
+    config.update(change);
+    const auto message =
+        test::error_message([&] { parse_suite_config(config, "s.json", defaults); });
+    EXPECT_NE(message.find("s.json: "), std::string::npos) << message;
+    EXPECT_NE(message.find(expected), std::string::npos) << expected << " / " << message;
+  }
 }
 
 // An ablation tunes some of the suite's own tasks and methods with the other adapter kind, in a

@@ -57,8 +57,33 @@ TEST(HostileIndex, InconsistentContentsUnderAValidChecksumAreRefused) {
   std::memcpy(&posting, good.data() + header.postings_offset, sizeof(posting));
   posting.passage = 7;
   std::memcpy(&past_the_end[header.postings_offset], &posting, sizeof(posting));
+  // "cat" is in both passages: its postings name d0 then d1; naming d0 twice is refused.
+  auto repeated = good;
+  std::vector<uint64_t> starts(header.terms + 1);
+  std::memcpy(starts.data(), good.data() + header.term_starts_offset,
+              starts.size() * sizeof(uint64_t));
+  for (uint64_t t = 0; t < header.terms; ++t) {
+    if (starts[t + 1] - starts[t] == 2) {
+      std::memcpy(&posting, good.data() + header.postings_offset + starts[t] * sizeof(Posting),
+                  sizeof(posting));
+      std::memcpy(&repeated[header.postings_offset + (starts[t] + 1) * sizeof(Posting)], &posting,
+                  sizeof(posting));
+    }
+  }
+  ASSERT_NE(repeated, good);
+  auto same_ids = good;  // "d1" becomes "d0"
+  same_ids[header.id_bytes_offset + 3] = '0';
+  auto long_passages = good;
+  long_passages[header.lengths_offset] = static_cast<char>(255);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {past_the_end, "a posting names passage 7 of 2"},
+      {repeated, "a term's postings out of order or repeated"},
+      {same_ids, "the passage id 'd0' twice"},
+      {long_passages, "passage 0's length other than its postings'"},
+      {with_header([](auto& h) { h.k1 = 3e38f; }), "k1"},
+      {with_header([](auto& h) { h.stemmed = 7; }), "a stemming flag of 7"},
+      {with_header([](auto& h) { h.passages_with_terms = 1; }), "passages with terms other"},
+      {with_header([](auto& h) { h.total_terms = 1ull << 63; }), "a term total other"},
       {with_header([](auto& h) { h.passages = 0; }), "a passage count of 0"},
       {with_header([](auto& h) { h.k1 = NAN; }), "k1"},
       {with_header([](auto& h) { h.b = 3; }), "b 3"},
@@ -113,6 +138,30 @@ TEST(HostileIndex, AnIndexFileFromAnotherBuildIsRefused) {
               open_retriever(mine, "cpu");
             }).find("bm25.idx is not the file this index.json describes"),
             std::string::npos);
+}
+
+// index.json's fields describe its bm25.idx: one edited by hand is refused, naming the field.
+TEST(HostileIndex, AnIndexJsonThatMisdescribesItsFileIsRefused) {
+  const test::TempDir temp;
+  const auto corpus = temp.file("corpus.jsonl");
+  std::ofstream(corpus) << Json{{"id", "d0"}, {"contents", "the cat sat"}}.dump() << "\n";
+  Bm25IndexOptions options;
+  options.corpus = corpus;
+  options.out_dir = temp.file("index");
+  build_bm25_index(options);
+  ASSERT_EQ(open_retriever(options.out_dir, "cpu")->size(), 1);
+  const auto manifest_path = options.out_dir + "/index.json";
+  const auto manifest = read_json_file(manifest_path);
+  for (const auto& [key, value] :
+       {std::pair<const char*, Json>{"passages", 5}, {"stem", true}, {"k1", -3.0}}) {
+    auto edited = manifest;
+    edited[key] = value;
+    write_json_file_atomic(manifest_path, edited);
+    const auto message = test::error_message([&] { open_retriever(options.out_dir, "cpu"); });
+    EXPECT_NE(message.find(manifest_path + ": field '" + key + "' is " + value.dump()),
+              std::string::npos)
+        << message;
+  }
 }
 
 }  // namespace

@@ -78,6 +78,33 @@ TEST(HostileTokenizer, MergesOfUnknownTokensAndDuplicateIdsAreRefused) {
             std::string::npos);
 }
 
+// Found by hand: a negative added-token id crashed, and added ids that repeat another token's
+// were accepted; an id past 2^24 would size the id table.
+TEST(HostileTokenizer, AddedTokenIdsOutOfRangeOrTakenAreRefused) {
+  test::TempDir dir;
+  const auto good = read_fixture("tokenizer.json");
+  ASSERT_FALSE(good["added_tokens"].empty());
+  const auto vocab_token = good["model"]["vocab"].begin();
+  const std::vector<std::pair<std::function<void(Json&)>, std::string>> cases = {
+      {[](Json& j) { j["added_tokens"][0]["id"] = -3; }, "added_tokens[0].id: id -3 is outside"},
+      {[](Json& j) { j["added_tokens"][0]["id"] = int64_t{1} << 40; }, "is outside 0..16777215"},
+      {[](Json& j) { j["model"]["vocab"]["zz"] = int64_t{1} << 62; }, "model.vocab[\"zz\"]"},
+      {[&](Json& j) { j["added_tokens"][0]["id"] = vocab_token.value(); },
+       "already belongs to \"" + vocab_token.key() + "\""},
+      {[](Json& j) {
+         auto copy = j["added_tokens"][0];
+         copy["content"] = "<x>";
+         j["added_tokens"].push_back(copy);
+       },
+       "already belongs to"},
+  };
+  for (const auto& [mutate, expected] : cases) {
+    auto json = good;
+    mutate(json);
+    EXPECT_NE(tokenizer_error(dir, json).find(expected), std::string::npos) << expected;
+  }
+}
+
 TEST(HostileTokenizer, ATokenizerWithMoreIdsThanTheModelIsRefused) {
   test::TempDir dir;
   auto config = read_fixture("config.json");
@@ -108,6 +135,8 @@ TEST(HostileConfig, AbsurdSizesAndNonsenseNumbersAreRefusedBeforeAnyAllocation) 
       {[](Json& j) { j["rms_norm_eps"] = -1e-5; }, "'rms_norm_eps' must be a finite number"},
       {[](Json& j) { j["rope_parameters"]["rope_theta"] = -1; }, "rope_theta must be a finite"},
       {[](Json& j) { j["rope_parameters"] = "fast"; }, "'rope_parameters' must be an object"},
+      {[](Json& j) { j["eos_token_id"] = -5; }, "'eos_token_id' is -5, outside the vocabulary"},
+      {[](Json& j) { j["bos_token_id"] = 99999; }, "'bos_token_id' is 99999, outside"},
       {[](Json& j) {
          j["hidden_size"] = 1 << 20;
          j["intermediate_size"] = 1 << 20;
@@ -170,6 +199,34 @@ TEST(HostileWeights, ANonFiniteAdapterIsRefused) {
   const auto message = test::error_message([&] { load_adapter(path, *model); });
   EXPECT_NE(message.find(path), std::string::npos) << message;
   EXPECT_NE(message.find("NaN or infinite"), std::string::npos) << message;
+}
+
+// An adapter's header is checked against its config before anything is allocated: metadata
+// claiming millions of tokens, or a table of integers, is refused at once.
+TEST(HostileWeights, AnAdapterTableUnlikeItsConfigIsRefusedBeforeAllocating) {
+  test::TempDir dir;
+  auto model = load_model(tiny_llama(), torch::kCPU);
+  AdapterConfig config;
+  config.num_virtual_tokens = 4;
+  config.base_fingerprint = model_fingerprint(*model);
+  const Adapter adapter(config, model->config());
+  const auto width = Adapter::table_width(config.kind, model->config());
+  const auto write = [&](int64_t tokens, const torch::Tensor& table) {
+    auto metadata = config;
+    metadata.num_virtual_tokens = tokens;
+    const auto path = dir.file("adapter-" + std::to_string(tokens) + ".safetensors");
+    write_safetensors(path, {{"prompt_embeddings", table}},
+                      {{"kvchain_adapter", metadata.to_json().dump()}});
+    return test::error_message([&] { load_adapter(path, *model); });
+  };
+  EXPECT_NE(write(5000, torch::zeros({4, width})).find("5000 virtual tokens; an adapter has 1 to"),
+            std::string::npos);
+  EXPECT_NE(write(8, torch::zeros({4, width}))
+                .find("has shape [4, " + std::to_string(width) + "], expected [8, "),
+            std::string::npos);
+  EXPECT_NE(write(4, torch::zeros({4, width}, torch::kInt32))
+                .find("is I32; an adapter's table holds floating-point numbers"),
+            std::string::npos);
 }
 
 TEST(HostileGeneration, GenerationStopsAtTheContextAndRefusesAPromptPastIt) {
@@ -261,6 +318,41 @@ TEST(HostileCheckpoint, ATruncatedOptimizerStateIsNamed) {
       << message;
 }
 
+// A checkpoint whose step lies outside the run, or whose weights are not finite, is refused
+// with the way out (a step of -4 crashed; 10^9 skipped training).
+TEST(HostileCheckpoint, AStepOutsideTheRunOrNonFiniteWeightsAreRefused) {
+  test::TempDir dir;
+  auto weight = torch::ones({4}, torch::requires_grad());
+  TrainerOptions options;
+  options.epochs = 2;
+  options.grad_accumulation = 1;
+  options.checkpoint_every = 1;
+  options.checkpoint_dir = dir.file("checkpoint");
+  const auto loss_of = [&](int64_t) { return ExampleLoss{(weight * weight).sum(), 4}; };
+  Trainer(NamedTensors{{"w", weight}}, options, "run").train(2, loss_of);
+  const auto state_path = options.checkpoint_dir + "/state.json";
+  const auto state = read_json_file(state_path);
+  for (const int64_t step : {int64_t{-4}, int64_t{0}, int64_t{1000000000}}) {
+    auto edited = state;
+    edited["step"] = step;
+    write_json_file_atomic(state_path, edited);
+    const auto message = test::error_message([&] {
+      Trainer(NamedTensors{{"w", weight}}, options, "run").train(2, loss_of);
+    });
+    EXPECT_NE(
+        message.find(state_path + ": step " + std::to_string(step) + " is outside this run's 1..4"),
+        std::string::npos)
+        << message;
+  }
+  write_json_file_atomic(state_path, state);
+  const auto weights = options.checkpoint_dir + "/" + state["weights"].get<std::string>();
+  write_safetensors(weights, {{"w", torch::tensor({1.0f, NAN, 1.0f, 1.0f})}}, {});
+  const auto message = test::error_message([&] {
+    Trainer(NamedTensors{{"w", weight}}, options, "run").train(2, loss_of);
+  });
+  EXPECT_NE(message.find(weights + ": 'w' holds NaN or Inf"), std::string::npos) << message;
+}
+
 // A writer interrupted before it renamed its temporary file leaves it behind; the next write
 // of the same file removes it.
 TEST(HostileCheckpoint, AnInterruptedWritersTemporaryFileIsRemovedByTheNextWrite) {
@@ -271,6 +363,24 @@ TEST(HostileCheckpoint, AnInterruptedWritersTemporaryFileIsRemovedByTheNextWrite
   write_file_atomic(path, "{}");
   EXPECT_FALSE(std::filesystem::exists(stale));
   EXPECT_EQ(read_json_file(path), Json::object());
+}
+
+// An output path that is a link, a pipe or a folder is refused, not replaced by a file.
+TEST(HostileCheckpoint, AnOutputThatIsNoRegularFileIsLeftAlone) {
+  test::TempDir dir;
+  const auto target = dir.file("target.txt");
+  std::ofstream(target) << "kept";
+  const auto link = dir.file("link.txt");
+  std::filesystem::create_symlink(target, link);
+  std::filesystem::create_directories(dir.file("folder"));
+  for (const auto& path : {link, dir.file("folder")}) {
+    const auto message = test::error_message([&] { write_file_atomic(path, "new"); });
+    EXPECT_EQ(message, path +
+                           ": exists and is not a regular file (a folder, link, pipe or "
+                           "device); kvchain writes only new or regular files");
+  }
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_EQ(test::error_message([&] { write_file_atomic("", "x"); }), "an output path is empty");
 }
 
 }  // namespace
