@@ -17,7 +17,9 @@
 #include <utility>
 #include <vector>
 
+#include "engine/adapters/adapter.h"
 #include "engine/io/atomic_file.h"
+#include "engine/io/content_hash.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
 #include "engine/io/named_values.h"
@@ -32,7 +34,7 @@ namespace {
 namespace fs = std::filesystem;
 using FaissLabel = faiss::Index::idx_t;
 
-constexpr int64_t kFormatVersion = 1;
+constexpr int64_t kFormatVersion = 2;  // 2: index.json holds the files' checksum
 constexpr const char* kEmbeddingsFile = "embeddings.npy";
 constexpr const char* kFaissFile = "faiss.index";
 constexpr const char* kDocIdsFile = "doc_ids.txt";
@@ -56,6 +58,7 @@ class Encoder {
   }
 
   int64_t dim() const { return model_->config().hidden_size; }
+  std::string fingerprint() const { return model_fingerprint(*model_); }
 
   // [texts.size(), dim]; `truncated`, when given, grows by the texts cut to max_tokens.
   torch::Tensor encode(const std::vector<std::string>& texts, int64_t* truncated = nullptr) const {
@@ -215,7 +218,22 @@ struct Manifest {
   std::string model_dir;
   Pooling pooling = Pooling::mean;
   int64_t max_tokens = 0, dim = 0, passages = 0;
+  std::string checksum;
 };
+
+// What ties an index together: the encoder (its fingerprint), the settings it encoded with and
+// the bytes of index.faiss and doc_ids.txt. A file swapped in, an edited pooling or another
+// checkpoint at the model's path changes it.
+std::string index_checksum(const Encoder& encoder, const Manifest& manifest, const fs::path& root) {
+  return content_hash(Json{{"encoder", encoder.fingerprint()},
+                           {"pooling", pooling_name(manifest.pooling)},
+                           {"max_tokens", manifest.max_tokens},
+                           {"dim", manifest.dim},
+                           {"passages", manifest.passages},
+                           {"faiss", file_content_hash((root / kFaissFile).string())},
+                           {"doc_ids", file_content_hash((root / kDocIdsFile).string())}}
+                          .dump());
+}
 
 Manifest read_manifest(const std::string& path) {
   const auto json = read_json_file(path);
@@ -243,6 +261,7 @@ Manifest read_manifest(const std::string& path) {
   if (manifest.max_tokens < 1 || manifest.dim < 1 || manifest.passages < 1) {
     throw Error(path + ": fields 'max_tokens', 'dim' and 'passages' must be positive");
   }
+  manifest.checksum = json_string(field("checksum"), where("checksum"));
   return manifest;
 }
 
@@ -401,6 +420,7 @@ void build_dense_index(const DenseIndexOptions& options) {
   write_faiss_index_atomic(*index, (out / kFaissFile).string());
   embeddings.commit();
   doc_ids.commit();
+  const Manifest manifest{"", options.pooling, options.max_tokens, encoder.dim(), passages, ""};
   write_json_file_atomic((out / kIndexManifest).string(),
                          {{"kind", "dense"},
                           {"format_version", kFormatVersion},
@@ -410,7 +430,8 @@ void build_dense_index(const DenseIndexOptions& options) {
                           {"faiss", options.hnsw ? "hnsw" : "flat"},
                           {"dim", encoder.dim()},
                           {"passages", passages},
-                          {"corpus", absolute_path(options.corpus)}});
+                          {"corpus", absolute_path(options.corpus)},
+                          {"checksum", index_checksum(encoder, manifest, out)}});
   std::cerr << "dense index: wrote " << passages << " passages to " << options.out_dir << " in "
             << seconds() << " s\n";
 }
@@ -427,6 +448,11 @@ std::unique_ptr<Retriever> open_dense_index(const std::string& dir, const std::s
     throw Error(manifest.model_dir + ": hidden size " + std::to_string(encoder->dim()) +
                 " differs from the dimension " + std::to_string(manifest.dim) + " in " +
                 (root / kIndexManifest).string());
+  }
+  if (index_checksum(*encoder, manifest, root) != manifest.checksum) {
+    throw Error((root / kIndexManifest).string() + ": the encoder, settings, " + kFaissFile +
+                " or doc_ids.txt are not the ones this index was built with (checksum " +
+                manifest.checksum + "): rebuild it with `kvchain index --kind dense`");
   }
   return std::make_unique<DenseRetriever>(std::move(encoder), std::move(index), std::move(doc_ids));
 }

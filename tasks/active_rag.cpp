@@ -9,7 +9,7 @@ std::string ActiveRag::shared(const Json& record, const std::string& where) cons
 }
 
 std::string ActiveRag::tag(size_t member) const {
-  return member == 0 ? "<plan_start>\n" : kAnswerTag;
+  return member == 0 ? "<plan_start>" : kAnswerTag;
 }
 
 std::string ActiveRag::own_part(const Json& record, const std::string& where, size_t turn,

@@ -10,10 +10,10 @@ namespace kvchain::tasks {
 // turn, until the answerer gives "[The answer is]: X". Claims (PubHealth-like) are scored by
 // accuracy on true/false, multi-hop questions (2Wiki-like) by F1 on the answer.
 //   shared:          "Question: ...\n"
-//   plan (shared):   "<plan_start>\n"   -> a search query
-//   answer (shared): "<retrieved>\n" the query's top passage "<answer_start>\n"   -> a segment
+//   plan (shared):   "<plan_start>"   -> a search query
+//   answer (shared): "<retrieved>\n" the query's top passage "<answer_start>"   -> a segment
 //   text mode:       every earlier turn's part and output, then the turn's part
-//   distill:         "<retrieved>\n" the question's top passage "<plan_start>\n"
+//   distill:         "<retrieved>\n" the question's top passage "<plan_start>"
 //                    -> every turn, each after its tag
 // Training retrieves with the gold plans, as inference does with the planner's.
 class ActiveRag : public MultiRoundTask {

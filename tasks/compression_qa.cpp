@@ -3,6 +3,9 @@
 #include "tasks/text.h"
 
 namespace kvchain::tasks {
+namespace {
+constexpr const char* kCompressedTag = "<compressed>";
+}  // namespace
 
 std::string CompressionQA::shared(const Json& record, const std::string& where) const {
   return "Question: " + json_string_field(record, "question", where) + "\n";
@@ -17,9 +20,9 @@ std::string CompressionQA::passages(const Json& record, const std::string& where
 
 std::string CompressionQA::input(const Json& record, const std::string& where, size_t turn,
                                  ChainMode mode, const std::vector<std::string>& earlier) const {
-  if (turn == 0) return passages(record, where) + "<compressed>\n";
+  if (turn == 0) return passages(record, where) + kCompressedTag;
   if (mode == ChainMode::kShared) return kAnswerTag;
-  return "<compressed>\n" + earlier.at(0) + "\n" + kAnswerTag;
+  return tagged(kCompressedTag, earlier.at(0)) + "\n" + kAnswerTag;
 }
 
 std::string CompressionQA::single_input(const Json& record, const std::string& where,
@@ -37,7 +40,7 @@ std::string CompressionQA::prompt_init(size_t index) const {
 }
 
 std::string CompressionQA::distill_target(const Json& record, const std::string& where) const {
-  return target(record, where, 0) + "\n" + kAnswerTag + target(record, where, 1);
+  return target(record, where, 0) + "\n" + tagged(kAnswerTag, target(record, where, 1));
 }
 
 std::string CompressionQA::answer_from_distilled(const std::string& output) const {

@@ -8,9 +8,9 @@ namespace kvchain::tasks {
 // Compression & QA (paper Table 7): the compressor reads the retrieved passages and writes the
 // sentences that answer the question; the QA member answers from them.
 //   shared:      "Question: ...\n"
-//   compressor:  "<retrieved>\n" passages "<compressed>\n"   -> supporting sentences
-//   qa (text):   "<compressed>\n" compressor output "\n<answer_start>\n"   -> answer
-//   qa (shared): "<answer_start>\n" (the compressor's output is in the cache)
+//   compressor:  "<retrieved>\n" passages "<compressed>"   -> supporting sentences
+//   qa (text):   "<compressed>" compressor output "\n<answer_start>"   -> answer
+//   qa (shared): "<answer_start>" (the compressor's output is in the cache)
 // The passages are a record's own "passages" when it carries them (a retrieval made beforehand,
 // in rank order: the world's simulated top-5, or a retriever's output), the first top_k of
 // them if top_k is set; otherwise BM25's top_k (default 1) for the question over the

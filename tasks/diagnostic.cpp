@@ -4,8 +4,8 @@
 
 namespace kvchain::tasks {
 namespace {
-constexpr const char* kExtractedTag = "<extracted>\n";
-constexpr const char* kCopyTag = "<copy>\n";
+constexpr const char* kExtractedTag = "<extracted>";
+constexpr const char* kCopyTag = "<copy>";
 }  // namespace
 
 std::string Diagnostic::shared(const Json& record, const std::string& where) const {
@@ -16,7 +16,7 @@ std::string Diagnostic::input(const Json& record, const std::string& where, size
                               ChainMode mode, const std::vector<std::string>& earlier) const {
   if (turn == 0) return record_passages(record, where) + kExtractedTag;
   if (mode == ChainMode::kShared) return kCopyTag;
-  return kExtractedTag + earlier.at(0) + "\n" + kCopyTag;
+  return tagged(kExtractedTag, earlier.at(0)) + "\n" + kCopyTag;
 }
 
 std::string Diagnostic::target(const Json& record, const std::string& where, size_t) const {
@@ -24,7 +24,7 @@ std::string Diagnostic::target(const Json& record, const std::string& where, siz
 }
 
 std::string Diagnostic::distill_target(const Json& record, const std::string& where) const {
-  return target(record, where, 0) + "\n" + kCopyTag + target(record, where, 1);
+  return target(record, where, 0) + "\n" + tagged(kCopyTag, target(record, where, 1));
 }
 
 std::string Diagnostic::answer_from_distilled(const std::string& output) const {

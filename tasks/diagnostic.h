@@ -10,9 +10,9 @@ namespace kvchain::tasks {
 // train -> infer path of a method carries an earlier member's output to the next, as text (the
 // text chain) or as cache (FTHSS). A method that works scores near 100.
 //   shared:            "Question: ...\n"
-//   extractor:         "<retrieved>\n" passages "<extracted>\n"   -> the answer
-//   copier (text):     "<extracted>\n" the extractor's output "\n<copy>\n"   -> the same
-//   copier (shared):   "<copy>\n" (the extractor's output is in the cache)
+//   extractor:         "<retrieved>\n" passages "<extracted>"   -> the answer
+//   copier (text):     "<extracted>" the extractor's output "\n<copy>"   -> the same
+//   copier (shared):   "<copy>" (the extractor's output is in the cache)
 class Diagnostic : public Task {
  public:
   Diagnostic(const std::string&, const TaskSettings&) {}

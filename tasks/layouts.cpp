@@ -110,7 +110,8 @@ std::vector<std::vector<LayoutPart>> LayoutBuilder::training(const Json& record,
     if (with_prompt) parts.push_back(LayoutPart::prompt(name));
     parts.push_back(
         LayoutPart::tokens({name, SegmentRole::kInput}, encode(input, name + " input", where)));
-    parts.push_back(LayoutPart::output(name, encode(target, name + " target", where), eos_, loss));
+    parts.push_back(
+        LayoutPart::output(name, encode(as_output(target), name + " target", where), eos_, loss));
   };
   auto parts = begin({});
   if (training == Training::kDistill || member == kDistillMember) {
@@ -188,7 +189,7 @@ std::optional<TurnPlan> LayoutBuilder::next_turn(const Json& record, const std::
   const bool last = !task_.multi_round() && *member + 1 == members.size();
   if (task_.forces_gold_earlier_turns() && !last) {
     plan.forced_output =
-        encode(task_.target(record, where, done.size()), plan.member + " target", where);
+        encode(as_output(task_.target(record, where, done.size())), plan.member + " target", where);
   }
   return plan;
 }

@@ -23,7 +23,7 @@ std::string MemoryReasoning::shared(const Json& record, const std::string& where
 }
 
 std::string MemoryReasoning::tag(size_t member) const {
-  return member == 0 ? "<memory_start>\n" : "<reason_start>\n";
+  return member == 0 ? "<memory_start>" : "<reason_start>";
 }
 
 std::string MemoryReasoning::single_input(const Json& record, const std::string& where,

@@ -9,10 +9,10 @@ namespace kvchain::tasks {
 // the base model's knowledge, the reasoning member draws the next conclusion, in turn, until
 // reasoning gives "[The answer is]: X" (yes/no, or a choice's letter). Scored by accuracy.
 //   shared:          "Question: ...\n" and, for choices, "Options:\nA. ...\n"
-//   memory (shared): "<memory_start>\n"   -> a recalled fact
-//   reason (shared): "<reason_start>\n"   -> a conclusion, the last one with the answer
+//   memory (shared): "<memory_start>"   -> a recalled fact
+//   reason (shared): "<reason_start>"   -> a conclusion, the last one with the answer
 //   text mode:       every earlier turn's tag and output, then the turn's tag
-//   distill:         "<memory_start>\n" -> every turn, each after its tag
+//   distill:         "<memory_start>" -> every turn, each after its tag
 // Standard RAG and Prompt Tuning read the passages BM25 ranks first for the question (top_k).
 class MemoryReasoning : public MultiRoundTask {
  public:

@@ -28,7 +28,7 @@ std::string MultiRoundTask::input(const Json& record, const std::string& where, 
   for (size_t i = 0; i < turn; ++i) {
     const std::vector<std::string> before(earlier.begin(),
                                           earlier.begin() + static_cast<std::ptrdiff_t>(i));
-    text += own_part(record, where, i, before) + earlier.at(i) + "\n";
+    text += tagged(own_part(record, where, i, before), earlier.at(i)) + "\n";
   }
   return text + own_part(record, where, turn, earlier);
 }
@@ -71,8 +71,7 @@ std::string MultiRoundTask::distill_target(const Json& record, const std::string
   const auto texts = turn_texts(record, where);
   std::string text;
   for (size_t turn = 0; turn < texts.size(); ++turn) {
-    if (turn > 0) text += "\n" + tag(turn % members().size());
-    text += texts[turn];
+    text += turn == 0 ? texts[turn] : "\n" + tagged(tag(turn % members().size()), texts[turn]);
     if (!member_of_turn(turn + 1, {texts.begin(), texts.begin() + turn + 1})) break;
   }
   return text;

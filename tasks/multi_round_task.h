@@ -34,7 +34,7 @@ class MultiRoundTask : public Task {
   size_t round_limit() const { return round_limit_; }
 
  protected:
-  // The tag that opens an output of member `member` ("<memory_start>\n").
+  // The tag that opens an output of member `member` ("<memory_start>").
   virtual std::string tag(size_t member) const = 0;
   // Turn `turn`'s own part: by default its member's tag; a task may add what the system
   // supplies, such as passages retrieved with the earlier outputs.

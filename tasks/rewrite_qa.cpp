@@ -7,7 +7,7 @@
 namespace kvchain::tasks {
 namespace {
 
-constexpr const char* kRewriteTag = "<query_rewrite>\n";
+constexpr const char* kRewriteTag = "<query_rewrite>";
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -39,7 +39,7 @@ std::string RewriteQA::input(const Json& record, const std::string& where, size_
   if (queries.empty()) queries = {json_string_field(record, "question", where)};
   const auto passages = search_.retrieved(queries) + kAnswerTag;
   if (mode == ChainMode::kShared) return passages;
-  return kRewriteTag + earlier.at(0) + "\n" + passages;
+  return tagged(kRewriteTag, earlier.at(0)) + "\n" + passages;
 }
 
 std::string RewriteQA::target(const Json& record, const std::string& where, size_t turn) const {
@@ -63,7 +63,7 @@ std::string RewriteQA::prompt_init(size_t index) const {
 }
 
 std::string RewriteQA::distill_target(const Json& record, const std::string& where) const {
-  return target(record, where, 0) + "\n" + kAnswerTag + target(record, where, 1);
+  return target(record, where, 0) + "\n" + tagged(kAnswerTag, target(record, where, 1));
 }
 
 std::string RewriteQA::answer_from_distilled(const std::string& output) const {

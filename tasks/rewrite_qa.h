@@ -9,11 +9,11 @@ namespace kvchain::tasks {
 // line; BM25 retrieves the top passage (top_k) of each from the world's corpus; the QA member
 // answers from those passages.
 //   shared:       "Question: ...\n"
-//   rewriter:     "<query_rewrite>\n"   -> sub-queries, one per line
-//   qa (text):    "<query_rewrite>\n" rewriter output "\n<retrieved>\n" passages "<answer_start>\n"
-//   qa (shared):  "<retrieved>\n" passages "<answer_start>\n" (the sub-queries are in the cache)
-//   distill:      "<retrieved>\n" passages of the question itself "<query_rewrite>\n"
-//                 -> sub-queries "\n<answer_start>\n" answer
+//   rewriter:     "<query_rewrite>"   -> sub-queries, one per line
+//   qa (text):    "<query_rewrite>" rewriter output "\n<retrieved>\n" passages "<answer_start>"
+//   qa (shared):  "<retrieved>\n" passages "<answer_start>" (the sub-queries are in the cache)
+//   distill:      "<retrieved>\n" passages of the question itself "<query_rewrite>"
+//                 -> sub-queries "\n<answer_start>" answer
 // Training feeds QA the passages of the gold sub-queries, as inference feeds it those of the
 // rewriter's. The distilled model cannot retrieve between its steps, so it reads the passages
 // the question itself retrieves (the Standard RAG input) and writes the steps and the answer.

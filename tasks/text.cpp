@@ -27,6 +27,14 @@ std::string record_passages(const Json& record, const std::string& where, size_t
   return text;
 }
 
+std::string as_output(const std::string& target) {
+  return " " + target;
+}
+
+std::string tagged(const std::string& tag, const std::string& output) {
+  return tag + as_output(output);
+}
+
 std::string after_last(const std::string& output, const std::string& tag) {
   const auto at = output.rfind(tag);
   return trim(at == std::string::npos ? output : output.substr(at + tag.size()));

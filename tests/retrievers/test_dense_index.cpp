@@ -98,8 +98,9 @@ TEST_F(DenseIndex, WritesEveryFileAndNoTemporaries) {
   }
   const auto manifest = read_json_file(index_dir() + "/index.json");
   EXPECT_EQ(manifest["kind"], "dense");
-  EXPECT_EQ(manifest["format_version"], 1);
+  EXPECT_EQ(manifest["format_version"], 2);
   EXPECT_EQ(manifest["faiss"], "flat");
+  EXPECT_EQ(manifest["checksum"].get<std::string>().size(), 32u);
   EXPECT_EQ(manifest["pooling"], "mean");
   EXPECT_EQ(manifest["dim"], 64);
   EXPECT_EQ(manifest["passages"], 6);
@@ -194,7 +195,7 @@ TEST_F(DenseIndex, HnswFindsTheSameFirstPassage) {
 
 TEST_F(DenseIndex, RefusesAManifestOfAnotherKindOrVersion) {
   for (const auto& [field, value] :
-       std::vector<std::pair<std::string, Json>>{{"kind", "bm25"}, {"format_version", 2}}) {
+       std::vector<std::pair<std::string, Json>>{{"kind", "bm25"}, {"format_version", 1}}) {
     test::TempDir dir;
     const auto copy = copy_index(dir, index_dir());
     auto manifest = read_json_file(copy + "/index.json");
@@ -203,7 +204,7 @@ TEST_F(DenseIndex, RefusesAManifestOfAnotherKindOrVersion) {
     const auto message = test::error_message([&] { open_dense_index(copy, "cpu"); });
     EXPECT_THAT(message, StartsWith(copy + "/index.json: field '" + field + "' is "));
     EXPECT_THAT(message, HasSubstr(field == "kind" ? "is 'bm25', expected 'dense'"
-                                                   : "is 2; this build reads version 1"));
+                                                   : "is 1; this build reads version 2"));
   }
 }
 
@@ -213,6 +214,26 @@ TEST_F(DenseIndex, RefusesDocIdsWithALineMissing) {
   std::ofstream(copy + "/doc_ids.txt", std::ios::trunc) << "fox\nempty\nunicode\nparis\nplants\n";
   const auto message = test::error_message([&] { open_dense_index(copy, "cpu"); });
   EXPECT_THAT(message, StartsWith(copy + "/doc_ids.txt: holds 5 ids, but the index holds "));
+}
+
+// index.json's checksum ties the encoder, its settings and the files together: an edited
+// pooling or a reordered doc_ids.txt (found by hand: both answered with other passages) is
+// refused.
+TEST_F(DenseIndex, RefusesFilesOrSettingsItWasNotBuiltWith) {
+  const std::string expected = "are not the ones this index was built with";
+  {
+    test::TempDir dir;
+    const auto copy = copy_index(dir, index_dir());
+    auto manifest = read_json_file(copy + "/index.json");
+    manifest["pooling"] = "last";
+    write_json_file_atomic(copy + "/index.json", manifest);
+    EXPECT_THAT(test::error_message([&] { open_dense_index(copy, "cpu"); }), HasSubstr(expected));
+  }
+  test::TempDir dir;
+  const auto copy = copy_index(dir, index_dir());
+  std::ofstream(copy + "/doc_ids.txt", std::ios::trunc)
+      << "short\nplants\nparis\nunicode\nempty\nfox\n";
+  EXPECT_THAT(test::error_message([&] { open_dense_index(copy, "cpu"); }), HasSubstr(expected));
 }
 
 TEST(DenseIndexBuild, LastPoolingAndTruncationStillFindTheSamePassage) {

@@ -31,7 +31,7 @@ TEST_F(CompressionQATest, ARecordsOwnPassagesAreAllReadOrTheFirstTopK) {
     EXPECT_EQ(two.find(text) != std::string::npos, i < 2) << i;
   }
   EXPECT_EQ(all.rfind("<retrieved>\n", 0), 0u);
-  EXPECT_EQ(all.substr(all.size() - 13), "<compressed>\n");
+  EXPECT_EQ(all.substr(all.size() - 12), "<compressed>");
 }
 
 TEST_F(CompressionQATest, WithoutPassagesBm25RetrievesTopKForTheQuestion) {
@@ -78,20 +78,19 @@ TEST_F(CompressionQATest, TheDiagnosticForcesTheExtractorsGoldAnswerAndTheCopier
   const auto first = task->input(r, "r", 0, ChainMode::kShared, {});
   EXPECT_EQ(first.rfind("<retrieved>\n", 0), 0u);
   EXPECT_NE(first.find(gold), std::string::npos);
-  EXPECT_EQ(first.substr(first.size() - 12), "<extracted>\n");
-  EXPECT_EQ(task->input(r, "r", 1, ChainMode::kShared, {gold}), "<copy>\n");
-  EXPECT_EQ(task->input(r, "r", 1, ChainMode::kText, {gold}),
-            "<extracted>\n" + gold + "\n<copy>\n");
+  EXPECT_EQ(first.substr(first.size() - 11), "<extracted>");
+  EXPECT_EQ(task->input(r, "r", 1, ChainMode::kShared, {gold}), "<copy>");
+  EXPECT_EQ(task->input(r, "r", 1, ChainMode::kText, {gold}), "<extracted> " + gold + "\n<copy>");
   EXPECT_EQ(task->target(r, "r", 0), gold);
   EXPECT_EQ(task->target(r, "r", 1), gold);
-  EXPECT_EQ(task->answer_from_distilled(gold + "\n<copy>\n" + gold), gold);
+  EXPECT_EQ(task->answer_from_distilled(gold + "\n<copy> " + gold), gold);
 
   const auto tokenizer = BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
   const LayoutBuilder builder(*task, tokenizer, 2);
   for (const auto system : {System::kText, System::kShared, System::kSharedEvict}) {
     const auto extractor = builder.next_turn(r, "r", system, {});
     ASSERT_TRUE(extractor.has_value());
-    EXPECT_EQ(tokenizer.decode(extractor->forced_output), gold) << system_key(system);
+    EXPECT_EQ(tokenizer.decode(extractor->forced_output), " " + gold) << system_key(system);
     TurnRecord done;
     done.member = "extractor";
     done.text = gold;

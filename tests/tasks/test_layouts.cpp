@@ -51,10 +51,10 @@ TEST_F(LayoutTest, FthssTrainingGivesEachMemberTheEarlierTargetsAsTheSharedModeI
   const auto& parts = sequences[0];
   ASSERT_EQ(parts.size(), 7u);  // shared, P_a, x_a, y_a, P_b, x_b, y_b
   EXPECT_EQ(text(parts[2]), "in0s");
-  EXPECT_EQ(text(parts[3]), "out0");
+  EXPECT_EQ(text(parts[3]), " out0");  // an output follows its tag after a space
   EXPECT_FALSE(parts[3].loss);
   EXPECT_EQ(text(parts[5]), "in1s[out0]");
-  EXPECT_EQ(text(parts[6]), "out1");
+  EXPECT_EQ(text(parts[6]), " out1");
   EXPECT_TRUE(parts[6].loss);
 }
 
@@ -72,7 +72,7 @@ TEST_F(LayoutTest, TheSingleModelBaselinesRunOneTurnOfTheSingleMember) {
   const auto& parts = sequences[0];
   ASSERT_EQ(parts.size(), 4u);  // shared, P, passages, answer
   EXPECT_EQ(text(parts[2]), "passages");
-  EXPECT_EQ(text(parts[3]), "gold");
+  EXPECT_EQ(text(parts[3]), " gold");
   EXPECT_TRUE(parts[3].loss);
 }
 

@@ -80,7 +80,7 @@ TEST_F(MultiRoundLayout, TheCascadePutsEveryPromptFirstAndTrainsEveryOutput) {
     EXPECT_EQ(input.tag, (SegmentTag{member, SegmentRole::kInput}));
     EXPECT_EQ(text(input), inputs[turn]);
     EXPECT_EQ(output.tag, (SegmentTag{member, SegmentRole::kOutput}));
-    EXPECT_EQ(text(output), outputs[turn]);
+    EXPECT_EQ(text(output), " " + outputs[turn]);
     EXPECT_TRUE(output.loss);
   }
 }
@@ -89,14 +89,14 @@ TEST_F(MultiRoundLayout, TheTextChainTrainsAMemberOnEachOfItsTurnsWithTheWholeHi
   const auto sequences = builder_.training(record_, "r", "a", Training::kStandard);
   ASSERT_EQ(sequences.size(), 2u);     // turns 0 and 2
   ASSERT_EQ(sequences[1].size(), 4u);  // shared, P_a, input, output
-  EXPECT_EQ(text(sequences[1][2]), "<a>s0\n<b>s1\n{s1}<a>");
-  EXPECT_EQ(text(sequences[1][3]), "s2");
+  EXPECT_EQ(text(sequences[1][2]), "<a> s0\n<b> s1\n{s1}<a>");
+  EXPECT_EQ(text(sequences[1][3]), " s2");
   EXPECT_THROW(builder_.training(record_, "r", "a", Training::kFthss), Error);
   EXPECT_THROW(builder_.training(record_, "r", kAllMembers, Training::kStandard), Error);
 }
 
 TEST_F(MultiRoundLayout, TheDistilledModelWritesEveryTurnAfterItsTag) {
-  EXPECT_EQ(task_.distill_target(record_, "r"), "s0\n<b>s1\n<a>s2\n<b>s3 [The answer is]: x");
+  EXPECT_EQ(task_.distill_target(record_, "r"), "s0\n<b> s1\n<a> s2\n<b> s3 [The answer is]: x");
   EXPECT_EQ(task_.distill_input(record_, "r"), "<a>");
   EXPECT_EQ(task_.answer_from_distilled("s0\n<b>s3 [The answer is]: x"), "x");
 }
@@ -192,7 +192,7 @@ TEST_F(MultiRoundTasks, ActiveRagRetrievesWithThePlanAndScoresClaimsByAccuracy) 
       const auto input = task->input(record, "r", turn, ChainMode::kShared, before);
       ++rounds;
       found += input.find(step["text"].get<std::string>()) != std::string::npos;
-      EXPECT_EQ(input.substr(input.size() - 15), "<answer_start>\n");
+      EXPECT_EQ(input.substr(input.size() - 14), "<answer_start>");
     }
   }
   EXPECT_GT(claims, 0u);
@@ -208,8 +208,8 @@ TEST_F(MultiRoundTasks, TheTextChainInputHoldsEveryEarlierTurnAndItsPassage) {
     const auto text = task->input(record, "r", 3, ChainMode::kText, before);
     const auto shared = task->input(record, "r", 3, ChainMode::kShared, before);
     const auto first_answer_part = task->input(record, "r", 1, ChainMode::kShared, {turns[0]});
-    EXPECT_EQ(text, "<plan_start>\n" + turns[0] + "\n" + first_answer_part + turns[1] +
-                        "\n<plan_start>\n" + turns[2] + "\n" + shared);
+    EXPECT_EQ(text, "<plan_start> " + turns[0] + "\n" + first_answer_part + " " + turns[1] +
+                        "\n<plan_start> " + turns[2] + "\n" + shared);
     return;
   }
   FAIL() << "no multi-hop record";
@@ -235,15 +235,15 @@ TEST_F(MultiRoundTasks, MemoryAndReasoningFormatsEveryInput) {
     }
     EXPECT_EQ(task->shared(record, "r"), shared);
     const std::vector<std::string> earlier = {"recalled", "reasoned"};
-    EXPECT_EQ(task->input(record, "r", 0, ChainMode::kShared, {}), "<memory_start>\n");
-    EXPECT_EQ(task->input(record, "r", 1, ChainMode::kShared, {"recalled"}), "<reason_start>\n");
+    EXPECT_EQ(task->input(record, "r", 0, ChainMode::kShared, {}), "<memory_start>");
+    EXPECT_EQ(task->input(record, "r", 1, ChainMode::kShared, {"recalled"}), "<reason_start>");
     EXPECT_EQ(task->input(record, "r", 2, ChainMode::kText, earlier),
-              "<memory_start>\nrecalled\n<reason_start>\nreasoned\n<memory_start>\n");
-    EXPECT_EQ(task->single_input(record, "r", false), "<answer_start>\n");
+              "<memory_start> recalled\n<reason_start> reasoned\n<memory_start>");
+    EXPECT_EQ(task->single_input(record, "r", false), "<answer_start>");
     EXPECT_EQ(task->single_input(record, "r", true),
-              search.retrieved({question}) + "<answer_start>\n");
+              search.retrieved({question}) + "<answer_start>");
     EXPECT_EQ(search.retrieved({question}).rfind("<retrieved>\n", 0), 0u);
-    EXPECT_EQ(task->distill_input(record, "r"), "<memory_start>\n");
+    EXPECT_EQ(task->distill_input(record, "r"), "<memory_start>");
   }
   EXPECT_TRUE(with_choices);
 }
@@ -258,17 +258,17 @@ TEST_F(MultiRoundTasks, ActiveRagFormatsEveryInputAndFallsBackToTheQuestion) {
     ++records;
     const auto question = record["question"].get<std::string>();
     EXPECT_EQ(task->shared(record, "r"), "Question: " + question + "\n");
-    EXPECT_EQ(task->input(record, "r", 0, ChainMode::kShared, {}), "<plan_start>\n");
+    EXPECT_EQ(task->input(record, "r", 0, ChainMode::kShared, {}), "<plan_start>");
     const std::string plan = "a plan that names nothing in the world";
     EXPECT_EQ(task->input(record, "r", 1, ChainMode::kShared, {plan}),
-              search.retrieved({plan}) + "<answer_start>\n");
+              search.retrieved({plan}) + "<answer_start>");
     const auto fallback = task->input(record, "r", 1, ChainMode::kShared, {""});
-    EXPECT_EQ(fallback, search.retrieved({question}) + "<answer_start>\n");
+    EXPECT_EQ(fallback, search.retrieved({question}) + "<answer_start>");
     differs += fallback != task->input(record, "r", 1, ChainMode::kShared, {plan});
-    EXPECT_EQ(task->distill_input(record, "r"), search.retrieved({question}) + "<plan_start>\n");
+    EXPECT_EQ(task->distill_input(record, "r"), search.retrieved({question}) + "<plan_start>");
     EXPECT_EQ(task->single_input(record, "r", true),
-              search.retrieved({question}) + "<answer_start>\n");
-    EXPECT_EQ(task->single_input(record, "r", false), "<answer_start>\n");
+              search.retrieved({question}) + "<answer_start>");
+    EXPECT_EQ(task->single_input(record, "r", false), "<answer_start>");
   }
   // The fallback is the question's passage, not whatever an empty query would find.
   EXPECT_GT(differs, records / 2);

@@ -32,7 +32,7 @@ TEST_F(RewriteQATest, TheRewriterLearnsTheSubQueriesOnePerLine) {
   const auto queries = record["rewritten_queries"].get<std::vector<std::string>>();
   ASSERT_GE(queries.size(), 2u);
   EXPECT_EQ(task_->target(record, "r", 0), queries[0] + "\n" + queries[1]);
-  EXPECT_EQ(task_->input(record, "r", 0, ChainMode::kText, {}), "<query_rewrite>\n");
+  EXPECT_EQ(task_->input(record, "r", 0, ChainMode::kText, {}), "<query_rewrite>");
 }
 
 TEST_F(RewriteQATest, GoldSubQueriesRetrieveMostSupportingPassagesAndTheQuestionAloneFewer) {
@@ -59,16 +59,16 @@ TEST_F(RewriteQATest, TextModeRepeatsTheQueriesSharedModeOnlyAddsThePassages) {
   const auto text = task_->input(record, "r", 1, ChainMode::kText, {queries});
   EXPECT_EQ(shared.rfind("<retrieved>\n", 0), 0u);
   EXPECT_EQ(shared.find("Where is Teholm?"), std::string::npos);
-  EXPECT_EQ(text, "<query_rewrite>\n" + queries + "\n" + shared);
-  EXPECT_EQ(shared.substr(shared.size() - 15), "<answer_start>\n");
+  EXPECT_EQ(text, "<query_rewrite> " + queries + "\n" + shared);
+  EXPECT_EQ(shared.substr(shared.size() - 14), "<answer_start>");
 }
 
 TEST_F(RewriteQATest, TheDistilledModelReadsThePassagesOfTheQuestion) {
   const auto record = train().front();
   const auto input = task_->distill_input(record, "r");
   EXPECT_EQ(input.rfind("<retrieved>\n", 0), 0u);
-  EXPECT_EQ(input.substr(input.size() - 16), "<query_rewrite>\n");
-  EXPECT_EQ(task_->answer_from_distilled("q1\nq2\n<answer_start>\n Teholm \n"), "Teholm");
+  EXPECT_EQ(input.substr(input.size() - 15), "<query_rewrite>");
+  EXPECT_EQ(task_->answer_from_distilled("q1\nq2\n<answer_start> Teholm \n"), "Teholm");
   EXPECT_TRUE(std::filesystem::exists(world_file("index-bm25/index.json")));
 }
 
