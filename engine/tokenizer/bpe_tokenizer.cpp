@@ -43,10 +43,10 @@ void require_null_or(const Json& json, const char* key, const char* type,
   }
 }
 
-// A token id of a tokenizer.json: not negative, and below 2^24 (real vocabularies stop near
+// A token id of a tokenizer.json: not negative, and below 2^21 (real vocabularies stop near
 // 2^18), so that the id-to-token table index() builds stays small.
 int64_t checked_id(int64_t id, const std::string& at) {
-  constexpr int64_t kMaxId = int64_t{1} << 24;
+  constexpr int64_t kMaxId = int64_t{1} << 21;
   if (id < 0 || id >= kMaxId) {
     throw Error(at + ": id " + std::to_string(id) + " is outside 0.." + std::to_string(kMaxId - 1));
   }

@@ -87,7 +87,7 @@ TEST(HostileTokenizer, AddedTokenIdsOutOfRangeOrTakenAreRefused) {
   const auto vocab_token = good["model"]["vocab"].begin();
   const std::vector<std::pair<std::function<void(Json&)>, std::string>> cases = {
       {[](Json& j) { j["added_tokens"][0]["id"] = -3; }, "added_tokens[0].id: id -3 is outside"},
-      {[](Json& j) { j["added_tokens"][0]["id"] = int64_t{1} << 40; }, "is outside 0..16777215"},
+      {[](Json& j) { j["added_tokens"][0]["id"] = int64_t{1} << 40; }, "is outside 0..2097151"},
       {[](Json& j) { j["model"]["vocab"]["zz"] = int64_t{1} << 62; }, "model.vocab[\"zz\"]"},
       {[&](Json& j) { j["added_tokens"][0]["id"] = vocab_token.value(); },
        "already belongs to \"" + vocab_token.key() + "\""},
