@@ -7,6 +7,7 @@
 #include "data/world/generate.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
+#include "engine/model/device.h"
 #include "experiments/member_training.h"
 #include "tasks/task.h"
 
@@ -30,6 +31,12 @@ SuiteConfig read_suite_config(const std::string& path) {
       parse_suite_config(read_json_file(path), path,
                          {tasks::task_names(), training.adapter.kind,
                           training.adapter.num_virtual_tokens, training.trainer.learning_rate});
+  // A device this machine lacks is named before any world is made or member trained.
+  try {
+    parse_device(suite.device);
+  } catch (const Error& e) {
+    throw Error(path + ": 'device': " + e.what());
+  }
   if (suite.world_seed) {
     // The embedded world is a second to make: a suite on it needs no separate step.
     const auto seed = *suite.world_seed;

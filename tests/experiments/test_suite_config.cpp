@@ -143,6 +143,20 @@ TEST(SuiteConfigParse, RunawayValuesEscapingNamesAndRepeatsAreRefused) {
   }
 }
 
+// A device the machine lacks is named before the suite makes its world or trains anything.
+TEST_F(SuiteGrid, AnUnknownDeviceIsRefusedBeforeAnyWorldIsMade) {
+  const auto path = dir_.file("device.json");
+  std::ofstream(path) << "{\"name\": \"d\", \"base\": \"" << dir_.file("base")
+                      << "\", \"data\": " << at("world")
+                      << ", \"world_seed\": 1, \"tasks\": [\"diagnostic\"], \"methods\": "
+                         "[\"text\"], \"device\": \"tpu\"}";
+  EXPECT_NE(test::error_message([&] {
+              read_suite_config(path);
+            }).find(path + ": 'device': --device: unknown device 'tpu'"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("world")));
+}
+
 // An ablation tunes some of the suite's own tasks and methods with the other adapter kind, in a
 // results folder of its own; anything else is refused before anything runs.
 TEST_F(SuiteGrid, AnAblationIsTheSuitesOwnTasksAndMethodsWithTheOtherAdapter) {
