@@ -293,15 +293,21 @@ TEST(HostilePredictions, ADuplicateIdIsRefusedWithBothLines) {
       << message;
 }
 
+// A trainer of `epochs` that checkpoints after every step into `dir`.
+TrainerOptions checkpointed_every_step(const test::TempDir& dir, int64_t epochs) {
+  TrainerOptions options;
+  options.epochs = epochs;
+  options.grad_accumulation = 1;
+  options.checkpoint_every = 1;
+  options.checkpoint_dir = dir.file("checkpoint");
+  return options;
+}
+
 // A truncated optimizer checkpoint is named with the way out, not left to libtorch's reader.
 TEST(HostileCheckpoint, ATruncatedOptimizerStateIsNamed) {
   test::TempDir dir;
   auto weight = torch::ones({4}, torch::requires_grad());
-  TrainerOptions options;
-  options.epochs = 1;
-  options.grad_accumulation = 1;
-  options.checkpoint_every = 1;
-  options.checkpoint_dir = dir.file("checkpoint");
+  auto options = checkpointed_every_step(dir, 1);
   const auto loss_of = [&](int64_t) { return ExampleLoss{(weight * weight).sum(), 4}; };
   Trainer(NamedTensors{{"w", weight}}, options, "run").train(2, loss_of);
   std::string optimizer;
@@ -323,11 +329,7 @@ TEST(HostileCheckpoint, ATruncatedOptimizerStateIsNamed) {
 TEST(HostileCheckpoint, AStepOutsideTheRunOrNonFiniteWeightsAreRefused) {
   test::TempDir dir;
   auto weight = torch::ones({4}, torch::requires_grad());
-  TrainerOptions options;
-  options.epochs = 2;
-  options.grad_accumulation = 1;
-  options.checkpoint_every = 1;
-  options.checkpoint_dir = dir.file("checkpoint");
+  const auto options = checkpointed_every_step(dir, 2);
   const auto loss_of = [&](int64_t) { return ExampleLoss{(weight * weight).sum(), 4}; };
   Trainer(NamedTensors{{"w", weight}}, options, "run").train(2, loss_of);
   const auto state_path = options.checkpoint_dir + "/state.json";
