@@ -44,8 +44,16 @@ void register_data_commands(CLI::App& app) {
       ->check(CLI::Range(1, data::kMaxWorldScale));
   generate->add_option("--copy-lines", generate_args->copy_lines, "Lines of copy practice")
       ->check(CLI::Range(int64_t{0}, int64_t{10'000'000}));
-  generate->callback(
-      [generate_args, out_dir] { data::generate_dataset(*out_dir, *generate_args, std::cout); });
+  auto reading = std::make_shared<std::string>("cited");
+  generate
+      ->add_option("--reading", *reading,
+                   "Reading documents' variety: fixed (15 cue styles), drawn (styles drawn from "
+                   "marks) or cited (drawn, with citation marks)")
+      ->capture_default_str();
+  generate->callback([generate_args, out_dir, reading] {
+    generate_args->reading = data::parse_reading_variety(*reading);
+    data::generate_dataset(*out_dir, *generate_args, std::cout);
+  });
 
   auto stats_dir = std::make_shared<std::string>();
   auto* stats = data->add_subcommand("stats", "Per-task counts and length histograms");

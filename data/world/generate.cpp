@@ -67,16 +67,17 @@ std::map<std::string, std::vector<Json>> split(std::vector<Json> records, const 
 // some with citation marks, and a reading document per question: data/world/reading.h), and
 // probe.jsonl, the reading probe's items. Drawn from a stream of their own, so every other file of
 // a seed is the same with or without them.
-void write_reading_files(const std::string& out_dir, const Encyclopedia& e, uint64_t seed,
-                         Json& manifest, std::ostream& progress) {
-  Rng root(seed ^ 0x52454144494E47ull);
+void write_reading_files(const std::string& out_dir, const Encyclopedia& e,
+                         const GenerateOptions& options, Json& manifest, std::ostream& progress) {
+  Rng root(options.seed ^ 0x52454144494E47ull);
   auto documents_rng = root.fork(1);
   auto probe_rng = root.fork(2);
   std::vector<Json> documents;
   for (const auto& p : e.passages()) {
-    documents.push_back({{"text", passage_prose(p, documents_rng)}});
+    documents.push_back({{"text", passage_prose(p, options.reading, documents_rng)}});
   }
-  for (const auto& d : reading_documents(e, documents_rng)) documents.push_back(document_json(d));
+  for (const auto& d : reading_documents(e, options.reading, documents_rng))
+    documents.push_back(document_json(d));
   documents_rng.shuffle(documents);
   write_jsonl(out_dir + "/documents.jsonl", documents);
   std::vector<Json> probe;
@@ -88,6 +89,7 @@ void write_reading_files(const std::string& out_dir, const Encyclopedia& e, uint
            << " reading documents; probe.jsonl: " << probe.size() << " probe items\n";
   manifest["documents"] = documents.size();
   manifest["probe_items"] = probe.size();
+  manifest["reading"] = reading_variety_name(options.reading);
 }
 
 }  // namespace
@@ -154,7 +156,7 @@ void generate_dataset(const std::string& out_dir, const GenerateOptions& options
     progress << "copy.txt: " << options.copy_lines << " lines of copy practice\n";
     manifest["copy_lines"] = options.copy_lines;
   }
-  write_reading_files(out_dir, e, options.seed, manifest, progress);
+  write_reading_files(out_dir, e, options, manifest, progress);
   write_json_file_atomic(out_dir + "/manifest.json", manifest);
 }
 

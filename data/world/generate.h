@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "data/world/reading.h"
+
 namespace kvchain::data {
 
 // The largest scale whose worlds have enough distinct names (about 14,000 passages).
@@ -14,6 +16,7 @@ struct GenerateOptions {
   uint64_t seed = 1;
   int scale = 1;           // 1: the CPU smoke size (hundreds of examples per task); 50+: GPU runs
   int64_t copy_lines = 0;  // > 0: also copy.txt, copy practice for `pretrain --curriculum`
+  ReadingVariety reading = ReadingVariety::kCited;  // documents.jsonl's cue styles
 };
 
 // The embedded world written to `out_dir`: corpus.jsonl, pretrain.txt, reading.txt,

@@ -44,8 +44,22 @@ const std::vector<std::string> kHeadWords = {"Context", "Source text", "Backgrou
                                              "Record",  "Excerpt",     "Document",   "Sources",
                                              "Reading", "File",        "Entries",    "Data"};
 // A written style around a cue word: an opening mark, the word (as listed, upper- or
-// lower-cased) and a closing mark, drawn independently (over two thousand combinations), so that
-// no style is what marks a cue. Square brackets are left out: they are the probe's unseen style.
+// lower-cased) and a closing mark. Square brackets are never used: they are the probe's unseen
+// style.
+enum class Casing { kAsListed, kUpper, kLower };
+struct CueStyle {
+  std::string open, close;
+  Casing casing;
+};
+// The plain forms a base reads first (ReadingVariety::kFixedStyles).
+const std::vector<CueStyle> kFixedStyles = {
+    {"", ":", Casing::kAsListed},  {"", ".", Casing::kAsListed},  {"(", ")", Casing::kAsListed},
+    {"<", ">", Casing::kAsListed}, {"", ":", Casing::kUpper},     {"", " -", Casing::kAsListed},
+    {"#", "", Casing::kAsListed},  {"", ")", Casing::kAsListed},  {"", " =", Casing::kAsListed},
+    {"*", "*", Casing::kAsListed}, {"{", "}", Casing::kAsListed}, {"", ">>", Casing::kAsListed},
+    {"|", "|", Casing::kAsListed}, {"", ";", Casing::kAsListed},  {"", "", Casing::kUpper}};
+// The marks drawn styles combine, independently (over two thousand combinations), so that no
+// style is what marks a cue.
 const std::vector<std::string> kOpenMarks = {
     "",  "",  "",  "",   "(",  "<",  "{",  "|", "*", "#", "~",  "=",  "/",  "+",  "_",
     "@", "^", "'", "\"", "--", ">>", "::", "$", "&", "!", "<<", "((", "**", "##", "%"};
@@ -53,13 +67,9 @@ const std::vector<std::string> kCloseMarks = {":",  ".", ")",  ">",  "}",  "|", 
                                               "=",  ";", "~",  "/",  "!",  ">>", "::", "'",
                                               "\"", "",  " -", " =", " :", "#",  "+",  "_",
                                               "^",  ",", "))", "**", "##", "?"};
-enum class Casing { kAsListed, kUpper, kLower };
-struct CueStyle {
-  std::string open, close;
-  Casing casing;
-};
 
-CueStyle random_style(Rng& rng) {
+CueStyle draw_style(ReadingVariety variety, Rng& rng) {
+  if (variety == ReadingVariety::kFixedStyles) return rng.pick(kFixedStyles);
   return {rng.pick(kOpenMarks), rng.pick(kCloseMarks), static_cast<Casing>(rng.below(3))};
 }
 
@@ -80,17 +90,17 @@ std::string cue_word(const std::vector<std::string>& words, Rng& rng) {
   return rng.pick(words);
 }
 
-Cues training_cues(Rng& rng) {
+Cues training_cues(ReadingVariety variety, Rng& rng) {
   Cues cues;
   if (rng.percent(40)) {
     cues = rng.pick(kCommonCues);
   } else {
-    const auto style = random_style(rng);
+    const auto style = draw_style(variety, rng);
     cues.ask = styled(cue_word(kAskWords, rng), style) + " ";
     cues.tell = styled(cue_word(kTellWords, rng), style);
   }
   if (rng.percent(50)) {
-    cues.head = styled(cue_word(kHeadWords, rng), random_style(rng)) + "\n";
+    cues.head = styled(cue_word(kHeadWords, rng), draw_style(variety, rng)) + "\n";
   }
   if (rng.percent(50)) cues.separator.clear();
   return cues;
@@ -108,6 +118,10 @@ constexpr NamedValue<ReadingShape> kShapeNames[] = {
     {ReadingShape::kGap, "gap"},
     {ReadingShape::kQuote, "quote"},
     {ReadingShape::kUnseen, "unseen"}};
+
+constexpr NamedValue<ReadingVariety> kVarietyNames[] = {{ReadingVariety::kFixedStyles, "fixed"},
+                                                        {ReadingVariety::kDrawnStyles, "drawn"},
+                                                        {ReadingVariety::kCited, "cited"}};
 
 const std::vector<ReadingShape> kTrainingShapes = {ReadingShape::kPassagesThenQuestion,
                                                    ReadingShape::kQuestionFirst,
@@ -332,6 +346,14 @@ const char* reading_shape_name(ReadingShape shape) {
   return name_of(kShapeNames, shape);
 }
 
+const char* reading_variety_name(ReadingVariety variety) {
+  return name_of(kVarietyNames, variety);
+}
+
+ReadingVariety parse_reading_variety(const std::string& name) {
+  return parse_name(kVarietyNames, name, "reading variety");
+}
+
 const std::vector<ReadingShape>& probe_shapes() {
   static const std::vector<ReadingShape> shapes = {
       ReadingShape::kPassagesThenQuestion, ReadingShape::kQuestionFirst, ReadingShape::kList,
@@ -339,8 +361,8 @@ const std::vector<ReadingShape>& probe_shapes() {
   return shapes;
 }
 
-std::string passage_prose(const Passage& p, Rng& rng) {
-  if (!rng.percent(50)) return p.contents();
+std::string passage_prose(const Passage& p, ReadingVariety variety, Rng& rng) {
+  if (variety != ReadingVariety::kCited || !rng.percent(50)) return p.contents();
   std::string text;
   int citation = 1;
   for (size_t start = 0; start < p.text.size();) {
@@ -353,14 +375,16 @@ std::string passage_prose(const Passage& p, Rng& rng) {
   return p.title + "\n" + text;
 }
 
-std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, Rng& rng) {
+std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVariety variety,
+                                               Rng& rng) {
   Writer writer(e, rng);
   std::vector<ReadingDocument> documents;
   for (const auto& q : all_questions(e, rng)) {
     auto shape = rng.pick(kTrainingShapes);
     // A comparison's answer is an entity the passages name, not a sentence one of them states.
     if (shape == ReadingShape::kQuote && q.kind == "comparison") shape = ReadingShape::kList;
-    documents.push_back(writer.write(q, shape, training_cues(rng), rng.below(4), 2 + rng.below(5)));
+    documents.push_back(
+        writer.write(q, shape, training_cues(variety, rng), rng.below(4), 2 + rng.below(5)));
   }
   return documents;
 }

@@ -24,6 +24,18 @@ enum class ReadingShape {
   kUnseen,                // the probe's held-out layout: section cues no training shape uses
 };
 const char* reading_shape_name(ReadingShape shape);
+// How varied a world's reading documents are. A base learns plain forms first and their
+// variety after (data/base/README.md: the staged recipe), so its pretraining goes through these
+// in order.
+enum class ReadingVariety {
+  kFixedStyles,  // cue words in 15 fixed written styles; passages without citation marks
+  kDrawnStyles,  // styles drawn from opening marks, casings and closing marks
+  kCited,        // drawn styles, and citation marks in half the prose passages (the default)
+};
+// "fixed", "drawn" and "cited", and back (an Error lists the names for an unknown one).
+const char* reading_variety_name(ReadingVariety variety);
+ReadingVariety parse_reading_variety(const std::string& name);
+
 // The probe's layouts: passages then question, question first, a list, a gap of unrelated
 // prose, and the unseen layout; each among similar-named distractors.
 const std::vector<ReadingShape>& probe_shapes();
@@ -40,16 +52,18 @@ struct ReadingDocument {
   std::string text() const { return before + " " + answers.front() + after; }
 };
 
-// A passage as prose (title, then text). Half of them carry citation marks after some of their
-// sentences ("... in 1921.[3] ..."), as an encyclopedia's text does, so that square brackets
-// are characters a base has read, though never around a cue (the probe's unseen layout).
-std::string passage_prose(const Passage& p, Rng& rng);
+// A passage as prose (title, then text). With kCited, half of them carry citation marks after
+// some of their sentences ("... in 1921.[3] ..."), as an encyclopedia's text does, so that
+// square brackets are characters a base has read, though never around a cue (the probe's unseen
+// layout).
+std::string passage_prose(const Passage& p, ReadingVariety variety, Rng& rng);
 
 // One document per question of the world (single-hop, bridge and comparison), each in a shape
 // drawn from every shape but kUnseen, with its own cue words and context heading, asking two to
 // six more single-hop questions about other facts its context shows after the first answer
-// (in `after`).
-std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, Rng& rng);
+// (in `after`), its cue styles as `variety` says.
+std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVariety variety,
+                                               Rng& rng);
 // `per_shape` probe items of each probe shape, from single-hop questions, one question each.
 std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_shape, Rng& rng);
 

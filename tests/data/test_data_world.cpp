@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -149,6 +151,42 @@ TEST_F(WorldTest, ReadingDocumentsHoldNoChainLayoutAndTheProbeIsAnswerable) {
                                                  {"passages_then_question", 40},
                                                  {"question_first", 40},
                                                  {"unseen", 40}}));
+}
+
+// The reading varieties a base's stages go through (plain forms first) change documents.jsonl
+// only: fixed styles use none of the drawn marks and no citations, drawn styles the marks
+// without citations, cited both. Every other file of the world is the same.
+TEST(World, ReadingVarietiesDifferInTheirDocumentsOnly) {
+  std::map<data::ReadingVariety, std::string> documents;
+  test::TempDir cited;
+  std::ostringstream progress;
+  data::generate_dataset(cited.path().string(), {5, 1}, progress);
+  for (const auto variety : {data::ReadingVariety::kFixedStyles, data::ReadingVariety::kDrawnStyles,
+                             data::ReadingVariety::kCited}) {
+    test::TempDir dir;
+    data::GenerateOptions options{5, 1};
+    options.reading = variety;
+    data::generate_dataset(dir.path().string(), options, progress);
+    documents[variety] = read_bytes(dir.path() / "documents.jsonl");
+    EXPECT_EQ(read_json_file(dir.file("manifest.json"))["reading"],
+              data::reading_variety_name(variety));
+    for (const char* file :
+         {"corpus.jsonl", "pretrain.txt", "probe.jsonl", "rewrite_qa/test.jsonl"}) {
+      EXPECT_EQ(read_bytes(dir.path() / file), read_bytes(cited.path() / file)) << file;
+    }
+  }
+  EXPECT_EQ(documents[data::ReadingVariety::kCited], read_bytes(cited.path() / "documents.jsonl"));
+  const auto count = [](const std::string& text, const char* characters) {
+    return std::count_if(text.begin(), text.end(),
+                         [&](char c) { return std::strchr(characters, c) != nullptr; });
+  };
+  const char* drawn_marks = "~@^$&";
+  EXPECT_EQ(count(documents[data::ReadingVariety::kFixedStyles], drawn_marks), 0);
+  EXPECT_EQ(count(documents[data::ReadingVariety::kFixedStyles], "[]"), 0);
+  EXPECT_GT(count(documents[data::ReadingVariety::kDrawnStyles], drawn_marks), 100);
+  EXPECT_EQ(count(documents[data::ReadingVariety::kDrawnStyles], "[]"), 0);
+  EXPECT_GT(count(documents[data::ReadingVariety::kCited], "[]"), 100);
+  EXPECT_THROW(data::parse_reading_variety("plain"), Error);
 }
 
 // A reading document asks several questions of its context, and every answer is a lookup:
