@@ -104,6 +104,10 @@ void register_chain(CLI::App& app) {
   command->add_option("--split", chain->options.split, "train, dev or test");
   command->add_option("--limit", chain->options.limit, "Run the first N records")
       ->check(non_negative());
+  command
+      ->add_option("--batch-size", chain->options.batch_size,
+                   "Examples run at once (1: one by one, with CUDA graphs on a GPU)")
+      ->check(CLI::Range(int64_t{1}, experiments::kMaxEvalBatch));
   command->add_option("--out", chain->options.predictions_path, "Predictions JSONL to write");
   command->callback([chain] {
     auto options = chain->options;

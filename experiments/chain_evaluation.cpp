@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "engine/chain/batch_runner.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
 #include "engine/io/fault_point.h"
@@ -66,19 +67,23 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
   if (task->multi_round() && runner_options.mode == ChainMode::kShared) {
     runner_options.prompts_first = task->members();
   }
-  ChainRunner runner(*loaded.chain, loaded.tokenizer.get(), runner_options);
-
   EvalSummary summary;
-  std::string predictions;
+  const auto count = records.records.size();
+  std::vector<std::string> lines(count);
   const auto key = eval::system_key(options.system);
-  Progress progress(options.task + " " + key, records.records.size());
-  for (size_t i = 0; i < records.records.size(); ++i) {
+  Progress progress(options.task + " " + key, count);
+  const auto plan_of = [&](size_t i) {
     const auto& record = records.records[i];
     const auto& where = records.where[i];
-    const auto turns =
-        runner.run(builder.shared_ids(record, where), [&](const std::vector<TurnRecord>& done) {
-          return builder.next_turn(record, where, options.system, done);
-        });
+    return BatchRunner::Example{builder.shared_ids(record, where),
+                                [&, i](const std::vector<TurnRecord>& done) {
+                                  return builder.next_turn(records.records[i], records.where[i],
+                                                           options.system, done);
+                                }};
+  };
+  const auto score = [&](size_t i, const std::vector<TurnRecord>& turns) {
+    const auto& record = records.records[i];
+    const auto& where = records.where[i];
     const auto prediction = builder.answer(options.system, turns);
     const auto gold = task->golden_answers(record, where);
     const double em = 100 * eval::exact_match(prediction, gold);
@@ -99,22 +104,33 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
     summary.f1 += f1;
     summary.acc += acc;
     ++summary.n;
-    predictions += Json{{"id", record.value("id", where)},
-                        {"mode", key},
-                        {"prediction", prediction},
-                        {"golden_answers", gold},
-                        {"em", em},
-                        {"f1", f1},
-                        {"acc", acc},
-                        {"metrics", task->metrics_of(record, where)},
-                        {"turns", turn_json}}
-                       .dump() +
-                   "\n";
+    lines[i] = Json{{"id", record.value("id", where)},
+                    {"mode", key},
+                    {"prediction", prediction},
+                    {"golden_answers", gold},
+                    {"em", em},
+                    {"f1", f1},
+                    {"acc", acc},
+                    {"metrics", task->metrics_of(record, where)},
+                    {"turns", turn_json}}
+                   .dump() +
+               "\n";
     char status[64];
     std::snprintf(status, sizeof status, "EM %.1f F1 %.1f Acc %.1f", summary.em / summary.n,
                   summary.f1 / summary.n, summary.acc / summary.n);
-    progress.update(static_cast<int64_t>(i + 1), status);
+    progress.update(summary.n, status);
     fault_point("eval-example");
+  };
+  // Batch 1 keeps the one-example runner, whose decode steps replay as CUDA graphs.
+  if (options.batch_size == 1) {
+    ChainRunner runner(*loaded.chain, loaded.tokenizer.get(), runner_options);
+    for (size_t i = 0; i < count; ++i) {
+      auto example = plan_of(i);
+      score(i, runner.run(example.shared, example.next_turn));
+    }
+  } else {
+    BatchRunner runner(*loaded.chain, loaded.tokenizer.get(), runner_options, options.batch_size);
+    runner.run(count, plan_of, score);
   }
   if (summary.n > 0) {
     const double n = static_cast<double>(summary.n);
@@ -123,7 +139,11 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
       *v /= n;
     }
   }
-  if (!options.predictions_path.empty()) write_file_atomic(options.predictions_path, predictions);
+  if (!options.predictions_path.empty()) {
+    std::string predictions;
+    for (const auto& line : lines) predictions += line;
+    write_file_atomic(options.predictions_path, predictions);
+  }
   return summary;
 }
 

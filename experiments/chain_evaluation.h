@@ -5,6 +5,7 @@
 
 #include "engine/io/json_file.h"
 #include "eval/system.h"
+#include "experiments/eval_limits.h"
 #include "experiments/loaded_chain.h"
 #include "tasks/task.h"
 
@@ -18,6 +19,8 @@ struct EvalOptions {
   eval::System system = eval::System::kShared;
   std::string split = "test";
   int64_t limit = 0;
+  // Examples run at once (engine/chain/batch_runner.h); 1 runs them one by one.
+  int64_t batch_size = 1;
   std::string predictions_path;  // JSONL per example; empty: not written
 };
 

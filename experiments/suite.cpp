@@ -59,8 +59,8 @@ class SuiteRun {
 
   // Kept predictions and their summary stand only if they were made as this run would make
   // them: with the same adapters (whose names hash their training), base weights, evaluation
-  // split bytes, limit, retrieval depth, device and library sources. Otherwise both go, and the
-  // method is evaluated again: a changed base or limit never reuses stale rows.
+  // split bytes, limit, retrieval depth, device, batch size and library sources. Otherwise both
+  // go, and the method is evaluated again: a changed base or limit never reuses stale rows.
   void keep_only_if_made_alike(const SuiteJob& job, System method,
                                const std::map<std::string, std::string>& adapters,
                                const std::string& predictions_path) {
@@ -71,6 +71,7 @@ class SuiteRun {
                            {"limit", config_.test_limit},
                            {"top_k", config_.top_k},
                            {"device", config_.device},
+                           {"batch_size", config_.batch_size},
                            {"sources", KVCHAIN_SOURCE_IDENTITY}};
     const auto identity_path = beside(predictions_path, ".identity.json");
     const auto summary_path = beside(predictions_path, ".summary.json");
@@ -103,6 +104,7 @@ class SuiteRun {
       options.settings = {config_.top_k};
       options.limit = config_.test_limit;
       options.split = config_.eval_split;
+      options.batch_size = config_.batch_size;
       options.predictions_path = predictions_path;
       summary = evaluate_chain(options).to_json();
       write_file_atomic(summary_path, summary.dump(1));
@@ -265,7 +267,10 @@ std::string run_suite(const SuiteConfig& config) {
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
   report.provenance = "Run on " + describe_machine(config.device) + ", finished " + date +
-                      ". Base: `" + config.base_dir + "`.";
+                      ". Base: `" + config.base_dir + "`. Evaluated " +
+                      std::to_string(config.batch_size) +
+                      " examples at once (latency: the seconds of the batched steps an example "
+                      "took part in).";
   return eval::write_report(dir, report);
 }
 

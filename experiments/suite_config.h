@@ -24,7 +24,8 @@ struct SuiteJob {
 //   {"name": "smoke", "data": "results/world", "base": "data/base", "tasks": [...],
 //    "methods": ["native", "rag", "single", "text", "distill", "shared", "shared-evict"],
 //    "seeds": [0], "epochs": 3, "answer_epochs": 10, "train_limit": 0, "test_limit": 0,
-//    "top_k": 0, "device": "cpu", "results": "results"}
+//    "top_k": 0, "device": "cpu", "results": "results", "batch_size": 8}
+// "batch_size" is how many examples an evaluation runs at once (default_batch_size() when unset).
 // "world_seed" (optional) makes the embedded world of that seed in "data" when it has none, at
 // "world_scale" (1 by default; an existing world of another seed or scale is an Error).
 // "adapter" ("prompt" or "prefix"), "virtual_tokens" and "learning_rate" set how every member is
@@ -54,6 +55,7 @@ struct SuiteConfig {
   int64_t answer_epochs = 10;  // the last member, as a text-chain and as an FTHSS member
   int64_t train_limit = 0, test_limit = 0;  // 0: the whole split
   int64_t top_k = 0;                        // passages per query; 0: each task's default
+  int64_t batch_size = 1;                   // examples evaluated at once
   AdapterKind adapter_kind = AdapterKind::kPrompt;
   int64_t virtual_tokens = 50;
   double learning_rate = 0;
@@ -69,6 +71,9 @@ struct SuiteConfig {
   // Every task on every dataset that holds it, tasks in the config's order.
   std::vector<SuiteJob> jobs() const;
 };
+
+// Examples evaluated at once where a config does not say: 32 on a GPU, CPU_BATCH on the CPU.
+int64_t default_batch_size(const std::string& device);
 
 // What a config leaves unsaid: the known task names and how members are tuned.
 struct SuiteDefaults {

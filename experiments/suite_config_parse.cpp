@@ -6,6 +6,7 @@
 #include "engine/io/json_file.h"
 #include "engine/io/text.h"
 #include "engine/training/training_limits.h"
+#include "experiments/eval_limits.h"
 #include "experiments/suite_config.h"
 
 namespace kvchain::experiments {
@@ -15,7 +16,8 @@ const std::vector<std::string> kKeys = {
     "name",    "data",           "base",          "tasks",       "methods",
     "seeds",   "epochs",         "answer_epochs", "train_limit", "test_limit",
     "top_k",   "device",         "results",       "world_seed",  "world_scale",
-    "adapter", "virtual_tokens", "learning_rate", "eval_split",  "ablation"};
+    "adapter", "virtual_tokens", "learning_rate", "eval_split",  "ablation",
+    "batch_size"};
 const std::vector<std::string> kAblationKeys = {"adapter", "tasks", "methods"};
 
 // Throws if `list` names an item twice (a run twice, its scores averaged with themselves).
@@ -105,6 +107,10 @@ SuiteAblation read_ablation(const Json& config, const SuiteConfig& suite, const 
 
 }  // namespace
 
+int64_t default_batch_size(const std::string& device) {
+  return device.rfind("cuda", 0) == 0 ? 32 : 8;
+}
+
 SuiteConfig parse_suite_config(const Json& config, const std::string& path,
                                const SuiteDefaults& defaults) {
   if (!config.is_object()) throw Error(path + ": a suite config is a JSON object");
@@ -182,6 +188,8 @@ SuiteConfig parse_suite_config(const Json& config, const std::string& path,
   suite.train_limit = count(config, "train_limit", path, 0, 0);
   suite.test_limit = count(config, "test_limit", path, 0, 0);
   suite.top_k = count(config, "top_k", path, 0, 0);
+  suite.batch_size = count(config, "batch_size", path, default_batch_size(suite.device), 1,
+                           kMaxEvalBatch);
   return suite;
 }
 

@@ -39,28 +39,26 @@ Adapter& ChainModel::adapter(const std::string& member) {
   return *found->second;
 }
 
-ChainModel::Prepared ChainModel::prepare(KVCache& cache, const std::vector<LayoutPart>& parts) {
-  Prepared prepared;
-  std::vector<Segment> chain = cache.segments();
-  const size_t first_new = chain.size();
-  int64_t position = cache.next_position();
-
-  // Deep prompts enter the cache directly, ahead of the tokens of this pass.
+PartsLayout ChainModel::lay_out(const std::vector<Segment>& segments, int64_t filled,
+                                int64_t position, const std::vector<LayoutPart>& parts) {
+  PartsLayout layout;
+  layout.chain = segments;
+  layout.first_new = segments.size();
   std::vector<int64_t> part_positions;
-  std::vector<Segment> deep_segments(parts.size());
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const auto& part = parts[i];
+  int64_t slot = filled;
+  for (const auto& part : parts) {
     part_positions.push_back(position);
     if (part.tag.role == SegmentRole::kPrompt) {
       if (!part.ids.empty()) throw Error("a prompt part takes its tokens from the adapter");
       auto& prompt = adapter(part.tag.member);
       if (prompt.deep()) {
-        std::vector<int64_t> slots_positions(prompt.size());
-        for (int64_t j = 0; j < prompt.size(); ++j) slots_positions[j] = position + j;
-        const auto begin = cache.size();
-        auto [keys, values] = prompt.prefix_kv();
-        cache.append(keys, values, slots_positions, part.tag);
-        deep_segments[i] = {part.tag, begin, cache.size()};
+        PartsLayout::DeepPrompt deep;
+        deep.slot = slot;
+        deep.tag = part.tag;
+        for (int64_t j = 0; j < prompt.size(); ++j) deep.positions.push_back(position + j);
+        std::tie(deep.keys, deep.values) = prompt.prefix_kv();
+        slot += prompt.size();
+        layout.deep.push_back(std::move(deep));
       }
       position += prompt.size();
     } else {
@@ -69,43 +67,55 @@ ChainModel::Prepared ChainModel::prepare(KVCache& cache, const std::vector<Layou
     }
   }
 
-  const int64_t sequence_start = cache.size();
+  layout.token_slot = slot;
   std::vector<torch::Tensor> pieces;
-  std::vector<int64_t> positions;
+  size_t deep_index = 0;
   int64_t offset = 0;
   for (size_t i = 0; i < parts.size(); ++i) {
     const auto& part = parts[i];
-    if (deep_segments[i].end > 0) {
-      chain.push_back(deep_segments[i]);
-      prepared.sequence_offset.push_back(-1);
+    const bool prompt = part.tag.role == SegmentRole::kPrompt;
+    if (prompt && adapter(part.tag.member).deep()) {
+      const auto& deep = layout.deep[deep_index++];
+      const auto n = static_cast<int64_t>(deep.positions.size());
+      layout.chain.push_back({part.tag, deep.slot, deep.slot + n});
+      layout.sequence_offset.push_back(-1);
       continue;
     }
-    torch::Tensor embeddings;
-    if (part.tag.role == SegmentRole::kPrompt) {
-      embeddings = adapter(part.tag.member).table().unsqueeze(0).to(base_->dtype());
-    } else {
-      embeddings = base_->embed(torch::tensor(part.ids, torch::kInt64).unsqueeze(0));
-    }
+    const auto embeddings =
+        prompt ? adapter(part.tag.member).table().unsqueeze(0).to(base_->dtype())
+               : base_->embed(torch::tensor(part.ids, torch::kInt64).unsqueeze(0));
     const int64_t length = embeddings.size(1);
     pieces.push_back(embeddings);
-    for (int64_t j = 0; j < length; ++j) positions.push_back(part_positions[i] + j);
-    chain.push_back({part.tag, sequence_start + offset, sequence_start + offset + length});
-    prepared.args.tag_spans.push_back({part.tag, length});
-    prepared.sequence_offset.push_back(offset);
+    for (int64_t j = 0; j < length; ++j) layout.positions.push_back(part_positions[i] + j);
+    layout.chain.push_back({part.tag, slot + offset, slot + offset + length});
+    layout.tag_spans.push_back({part.tag, length});
+    layout.sequence_offset.push_back(offset);
     offset += length;
   }
   if (pieces.empty()) throw Error("a layout needs at least one part with tokens");
+  layout.embeddings = pieces.size() == 1 ? pieces[0] : torch::cat(pieces, 1);
+  return layout;
+}
+
+ChainModel::Prepared ChainModel::prepare(KVCache& cache, const std::vector<LayoutPart>& parts) {
+  auto layout = lay_out(cache.segments(), cache.size(), cache.next_position(), parts);
+  // Deep prompts enter the cache directly, ahead of the tokens of this pass.
+  for (const auto& deep : layout.deep) cache.append(deep.keys, deep.values, deep.positions, deep.tag);
+  Prepared prepared;
   auto& args = prepared.args;
-  args.inputs_embeds = pieces.size() == 1 ? pieces[0] : torch::cat(pieces, 1);
-  args.position_ids = torch::tensor(positions, torch::kInt64).unsqueeze(0);
+  args.inputs_embeds = layout.embeddings;
+  args.position_ids = torch::tensor(layout.positions, torch::kInt64).unsqueeze(0);
+  args.tag_spans = layout.tag_spans;
+  prepared.sequence_offset = layout.sequence_offset;
   // Only the tokens before the causal rest need a mask: the rest keeps the causal kernels
   // (compat::layer_mask extends the mask where libtorch has none).
-  const size_t from = causal_from(chain, first_new);
-  const int64_t masked =
-      from == chain.size() ? offset : std::max<int64_t>(chain[from].begin - sequence_start, 0);
+  const auto& chain = layout.chain;
+  const int64_t start = layout.token_slot;
+  const size_t from = causal_from(chain, layout.first_new);
+  const int64_t masked = from == chain.size() ? layout.tokens()
+                                              : std::max<int64_t>(chain[from].begin - start, 0);
   if (masked > 0) {
-    args.attention_mask = build_attention_mask(chain, sequence_start, sequence_start + masked,
-                                               sequence_start + masked);
+    args.attention_mask = build_attention_mask(chain, start, start + masked, start + masked);
   }
   args.cache = &cache;
   return prepared;

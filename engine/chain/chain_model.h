@@ -34,6 +34,28 @@ struct LayoutResult {
   int64_t prefilled = 0;    // tokens that went through the model (shallow prompts included)
 };
 
+// Where `parts` go when appended after a sequence's filled slots: deep prompts first, stored
+// directly at the slots after the filled ones, then every other part's tokens in one run, each
+// part taking the next position ids in chain order.
+struct PartsLayout {
+  struct DeepPrompt {
+    int64_t slot = 0;
+    std::vector<int64_t> positions;
+    SegmentTag tag;
+    std::vector<torch::Tensor> keys, values;  // [1, kv_heads, n, head_dim] per layer
+  };
+  std::vector<DeepPrompt> deep;
+  torch::Tensor embeddings;        // [1, T, C] for the token run, in the model's dtype
+  std::vector<int64_t> positions;  // T position ids
+  std::vector<TagSpan> tag_spans;  // the run's parts
+  int64_t token_slot = 0;          // the slot of the run's first token
+  // The filled slots' segments, then the new ones in part order; the first new one's index.
+  std::vector<Segment> chain;
+  size_t first_new = 0;
+  std::vector<int64_t> sequence_offset;  // per part: offset in the token run, or -1 (deep)
+  int64_t tokens() const { return static_cast<int64_t>(positions.size()); }
+};
+
 // The frozen base model plus each chain member's adapter. It appends layout parts to a KV cache
 // in one forward pass under the FTHSS visibility rule (engine/chain/visibility.h), so the same
 // code runs a whole training sequence, the offline variant on a stored cache, and inference.
@@ -54,6 +76,10 @@ class ChainModel {
   GenerationResult generate(KVCache& cache, const std::vector<LayoutPart>& parts,
                             const std::string& member, GenerationOptions options,
                             const BpeTokenizer* tokenizer, int64_t* prefilled = nullptr);
+  // Lays out `parts` after a sequence of `filled` slots whose segments are `segments` and whose
+  // next position id is `position` (a cache's, or one row's of a batch).
+  PartsLayout lay_out(const std::vector<Segment>& segments, int64_t filled, int64_t position,
+                      const std::vector<LayoutPart>& parts);
   // The mask for appending `tokens` tokens tagged `tag` to `cache`; undefined when plain causal
   // attention is already exact.
   static torch::Tensor append_mask(const KVCache& cache, const SegmentTag& tag, int64_t tokens);

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "engine/chain/turn_parts.h"
 #include "engine/io/error.h"
 
 namespace kvchain {
@@ -52,23 +53,7 @@ std::vector<TurnRecord> ChainRunner::run(
   generation.steps = &steps_;
   if (options_.eos_token_id >= 0) generation.eos_token_ids = {options_.eos_token_id};
   while (auto plan = next_turn(turns)) {
-    if (plan->input_ids.empty()) throw Error("chain turn of " + plan->member + " has no input");
-    std::vector<LayoutPart> parts;
-    const bool fresh = options_.mode == ChainMode::kText || !shared_cache;
-    if (fresh && options_.mode == ChainMode::kShared) {
-      for (const auto& member : options_.prompts_first) {
-        parts.push_back(LayoutPart::prompt(member));
-        prompted.insert(member);
-      }
-    }
-    if (fresh && !shared.empty())
-      parts.push_back(LayoutPart::tokens({"", SegmentRole::kShared}, shared));
-    if (model_.has_adapter(plan->member) &&
-        (options_.mode == ChainMode::kText || prompted.insert(plan->member).second)) {
-      parts.push_back(LayoutPart::prompt(plan->member));
-    }
-    parts.push_back(LayoutPart::tokens({plan->member, SegmentRole::kInput}, plan->input_ids));
-
+    auto parts = turn_parts(model_, options_, *plan, shared, !shared_cache, prompted);
     KVCache* cache = nullptr;
     if (options_.mode == ChainMode::kText) {
       auto found = member_caches.find(plan->member);
@@ -84,17 +69,11 @@ std::vector<TurnRecord> ChainRunner::run(
     }
     // The turn's slots are allocated once, before it: prompts, tokens, the rows a short prefill
     // is padded to and its whole output.
-    int64_t deep = 0, prefilled = 0;
-    for (const auto& part : parts) {
-      const bool prompt = part.tag.role == SegmentRole::kPrompt;
-      const int64_t length =
-          prompt ? model_.adapter(part.tag.member).size() : static_cast<int64_t>(part.ids.size());
-      (prompt && model_.adapter(part.tag.member).deep() ? deep : prefilled) += length;
-    }
-    const int64_t slots = plan->forced_output.empty()
-                              ? ShapeStableSteps::prefill_rows(prefilled) + plan->max_new_tokens
-                              : prefilled + static_cast<int64_t>(plan->forced_output.size());
-    cache->reserve(cache->size() + deep + slots);
+    const auto need = turn_slots(model_, parts, *plan);
+    const int64_t slots =
+        (plan->forced_output.empty() ? ShapeStableSteps::prefill_rows(need.tokens) : need.tokens) +
+        need.output;
+    cache->reserve(cache->size() + need.deep + slots);
     TurnRecord record;
     record.member = plan->member;
     if (!plan->forced_output.empty()) {

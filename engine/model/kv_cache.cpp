@@ -64,9 +64,11 @@ void KVCache::grow_to(int64_t slots) {
   for (size_t i = 0; i < keys_.size(); ++i) {
     auto k = torch::zeros({batch_, kv_heads_, slots, head_dim_}, options_);
     auto v = torch::zeros({batch_, kv_heads_, slots, head_dim_}, options_);
-    if (size_ > 0) {
-      k.narrow(2, 0, size_).copy_(keys_[i].narrow(2, 0, size_));
-      v.narrow(2, 0, size_).copy_(values_[i].narrow(2, 0, size_));
+    // Every old slot moves, filled or not: a batch's rows fill slots of their own, which this
+    // cache's bookkeeping does not count.
+    if (capacity_ > 0) {
+      k.narrow(2, 0, capacity_).copy_(keys_[i]);
+      v.narrow(2, 0, capacity_).copy_(values_[i]);
     }
     keys_[i] = k;
     values_[i] = v;
@@ -114,6 +116,12 @@ std::pair<torch::Tensor, torch::Tensor> KVCache::write(int64_t layer, const torc
     throw Error("KVCache::write: " + std::to_string(k.size(2)) +
                 " tokens, but the open write has " + std::to_string(write_.tokens) +
                 " (begin_write names the slots first)");
+  }
+  if (write_.index.defined() && write_.index.dim() == 2) {
+    const auto index = write_.index.view({batch_, 1, write_.tokens, 1}).expand_as(k);
+    keys_.at(layer).scatter_(2, index, k);
+    values_.at(layer).scatter_(2, index, v);
+    return {keys_[layer], values_[layer]};
   }
   if (write_.index.defined()) {
     keys_.at(layer).index_copy_(2, write_.index, k);
@@ -258,6 +266,55 @@ void KVCache::truncate(int64_t slots) {
     kept.push_back(segment);
   }
   segments_ = std::move(kept);
+}
+
+KVCache KVCache::select_rows(const torch::Tensor& rows) const {
+  KVCache copy = *this;
+  copy.end_write();
+  copy.batch_ = rows.numel();
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    copy.keys_[i] = keys_[i].index_select(0, rows);
+    copy.values_[i] = values_[i].index_select(0, rows);
+  }
+  return copy;
+}
+
+void KVCache::put_rows(const torch::Tensor& rows, const KVCache& from) {
+  if (from.capacity_ != capacity_ || from.batch_ != rows.numel()) {
+    throw Error("KVCache::put_rows: " + std::to_string(from.batch_) + " rows of " +
+                std::to_string(from.capacity_) + " slots do not fit " +
+                std::to_string(rows.numel()) + " rows of " + std::to_string(capacity_));
+  }
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    keys_[i].index_copy_(0, rows, from.keys_[i]);
+    values_[i].index_copy_(0, rows, from.values_[i]);
+  }
+}
+
+void KVCache::compact_row(int64_t row, const std::vector<int64_t>& kept) {
+  const auto index = torch::tensor(kept, torch::kInt64).to(options_.device());
+  const auto n = static_cast<int64_t>(kept.size());
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    for (auto* buffer : {&keys_[i], &values_[i]}) {
+      auto slots = buffer->select(0, row);
+      // index_select copies first, so the compaction never reads a slot it has overwritten.
+      slots.narrow(1, 0, n).copy_(slots.index_select(1, index));
+    }
+  }
+}
+
+void KVCache::place(int64_t row, int64_t slot, const std::vector<torch::Tensor>& keys,
+                    const std::vector<torch::Tensor>& values) {
+  if (static_cast<int64_t>(keys.size()) != num_layers() ||
+      static_cast<int64_t>(values.size()) != num_layers()) {
+    throw Error("KVCache::place: expected keys and values for " + std::to_string(num_layers()) +
+                " layers");
+  }
+  for (int64_t layer = 0; layer < num_layers(); ++layer) {
+    const auto n = keys[layer].size(2);
+    keys_[layer].narrow(0, row, 1).narrow(2, slot, n).copy_(keys[layer].to(options_));
+    values_[layer].narrow(0, row, 1).narrow(2, slot, n).copy_(values[layer].to(options_));
+  }
 }
 
 void KVCache::add_segment(const SegmentTag& tag, int64_t begin, int64_t end) {

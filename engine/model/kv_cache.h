@@ -48,9 +48,15 @@ struct SpanFilter {
 // slots given as an int64 tensor on the cache's device (a shape-stable step; attention reads
 // the cache's whole capacity, so every step runs the same kernels on the same buffers, which is
 // what a CUDA graph replays).
+//
+// Named slots are [T], the same for every row, or [B, T], each row's own (a batch of sequences
+// of different lengths, each row's bookkeeping kept by its caller: engine/chain/batch_runner.h).
 struct CacheSlots {
   static CacheSlots next(int64_t tokens) { return {tokens, {}}; }
-  static CacheSlots at(torch::Tensor slots) { return {slots.numel(), std::move(slots)}; }
+  static CacheSlots at(torch::Tensor slots) {
+    const int64_t tokens = slots.dim() == 2 ? slots.size(1) : slots.numel();
+    return {tokens, std::move(slots)};
+  }
   int64_t tokens = 0;
   torch::Tensor index;  // the named slots; undefined for next()
 };
@@ -141,6 +147,18 @@ class KVCache {
   // Drops every slot from `slots` on (segments are cut to match); truncate(0) empties the cache
   // and keeps its buffers for the next example.
   void truncate(int64_t slots);
+
+  // Row operations for a batch whose rows hold sequences of their own (their slots, positions
+  // and segments are the caller's; this cache's own bookkeeping stays empty): a copy of some
+  // rows (`rows` int64 on the cache's device), those rows written back from such a copy, a
+  // row's slots compacted to `kept` (in order, to the front), and ready-made keys and values
+  // ([1, kv_heads, n, head_dim] per layer, a deep prompt's) stored at a row's slots [slot,
+  // slot + n).
+  KVCache select_rows(const torch::Tensor& rows) const;
+  void put_rows(const torch::Tensor& rows, const KVCache& from);
+  void compact_row(int64_t row, const std::vector<int64_t>& kept);
+  void place(int64_t row, int64_t slot, const std::vector<torch::Tensor>& keys,
+             const std::vector<torch::Tensor>& values);
 
  private:
   void grow_to(int64_t slots);

@@ -145,11 +145,15 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
   }
 
   if (args.cache_slots.defined()) {
-    if (cache == nullptr || args.cache_slots.numel() != t || !args.position_ids.defined() ||
+    const bool per_row = args.cache_slots.dim() == 2;
+    const bool slots_fit = per_row ? args.cache_slots.size(0) == batch &&
+                                         args.cache_slots.size(1) == t
+                                   : args.cache_slots.numel() == t;
+    if (cache == nullptr || !slots_fit || !args.position_ids.defined() ||
         !args.attention_mask.defined()) {
       throw Error(
-          "forward: a cache_slots step takes a slot per token, a cache, position_ids and "
-          "a mask");
+          "forward: a cache_slots step takes a slot per token ([T], or [B, T] per row), a "
+          "cache, position_ids and a mask");
     }
     auto mask = prepare_mask(args.attention_mask, batch, config_.num_attention_heads, t,
                              cache->capacity(), h);
