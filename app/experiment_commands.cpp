@@ -78,6 +78,11 @@ void register_train(CLI::App& app) {
       ->add_option("--grad-accumulation", train->options.trainer.grad_accumulation,
                    "Examples per optimizer step")
       ->check(positive());
+  command
+      ->add_option("--micro-batch", train->options.trainer.micro_batch,
+                   "Examples per forward pass, as padded rows (a step's examples are split "
+                   "into these)")
+      ->check(CLI::Range(int64_t{1}, experiments::kMaxEvalBatch));
   command->add_option("--limit", train->options.limit, "Use the first N training records")
       ->check(non_negative());
   add_trainer_options(*command, train->options.trainer);

@@ -60,6 +60,8 @@ std::string AdapterCache::adapter(const SuiteJob& job, const std::string& member
               {"earlier", earlier},
               {"device", config_.device},
               {"sources", KVCHAIN_SOURCE_IDENTITY}};
+  // A key names its training batch only where it batches, so one-at-a-time adapters keep theirs.
+  if (config_.train_batch_size != 1) key["train_batch_size"] = config_.train_batch_size;
   const auto path = config_.results_dir + "/cache/adapters/" + job.stem() + "-" + member + "-" +
                     tasks::training_name(training) + "-s" + std::to_string(seed) + "-" +
                     content_hash(key.dump()) + (cascade ? "" : ".safetensors");
@@ -83,6 +85,8 @@ std::string AdapterCache::adapter(const SuiteJob& job, const std::string& member
   options.adapter.kind = config_.adapter_kind;
   options.adapter.num_virtual_tokens = config_.virtual_tokens;
   options.trainer.seed = static_cast<uint64_t>(seed);
+  options.trainer.grad_accumulation = config_.train_batch_size;
+  options.trainer.micro_batch = config_.train_batch_size;
   options.adapter.init_text = task.prompt_init(init_index(members, member));
   train_member(options);
   return path;

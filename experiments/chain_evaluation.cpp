@@ -75,11 +75,10 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
   const auto plan_of = [&](size_t i) {
     const auto& record = records.records[i];
     const auto& where = records.where[i];
-    return BatchRunner::Example{builder.shared_ids(record, where),
-                                [&, i](const std::vector<TurnRecord>& done) {
-                                  return builder.next_turn(records.records[i], records.where[i],
-                                                           options.system, done);
-                                }};
+    return BatchRunner::Example{
+        builder.shared_ids(record, where), [&, i](const std::vector<TurnRecord>& done) {
+          return builder.next_turn(records.records[i], records.where[i], options.system, done);
+        }};
   };
   const auto score = [&](size_t i, const std::vector<TurnRecord>& turns) {
     const auto& record = records.records[i];

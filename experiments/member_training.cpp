@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/chain/batch_loss.h"
 #include "engine/io/content_hash.h"
 #include "engine/io/error.h"
 #include "engine/model/checkpoint.h"
@@ -160,11 +161,29 @@ void train_member(const TrainMemberOptions& options) {
   const auto stored = offline ? cache_earlier_members(chain, options.member, examples, own_parts)
                               : std::vector<KVCache>{};
   Trainer trainer(parameters, trainer_options, identity.dump());
-  const auto summary = trainer.train(static_cast<int64_t>(examples.size()), [&](int64_t i) {
-    auto cache = offline ? stored[i].copy() : base.make_cache(1);
-    const auto result = chain.run(cache, offline ? own_parts[i] : examples[i]);
-    return ExampleLoss{result.loss, result.loss_tokens};
-  });
+  const auto count = static_cast<int64_t>(examples.size());
+  // One example at a time, or a micro-batch of them as padded rows of one forward.
+  const auto summary =
+      trainer_options.micro_batch == 1
+          ? trainer.train(count,
+                          [&](int64_t i) {
+                            auto cache = offline ? stored[i].copy() : base.make_cache(1);
+                            const auto result =
+                                chain.run(cache, offline ? own_parts[i] : examples[i]);
+                            return ExampleLoss{result.loss, result.loss_tokens};
+                          })
+          : trainer.train_batched(count, [&](const std::vector<int64_t>& chosen) {
+              std::vector<LossExample> batch;
+              for (auto i : chosen) {
+                batch.push_back(offline ? LossExample{&own_parts[i], &stored[i]}
+                                        : LossExample{&examples[i], nullptr});
+              }
+              std::vector<ExampleLoss> losses;
+              for (const auto& result : batch_losses(chain, batch)) {
+                losses.push_back({result.loss, result.loss_tokens});
+              }
+              return losses;
+            });
   for (size_t i = 0; i < trained.size(); ++i) {
     const auto path = cascade ? cascade_adapter_path(options.out, trained[i].first) : options.out;
     save_adapter(*adapters[i], path);

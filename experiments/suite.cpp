@@ -267,7 +267,8 @@ std::string run_suite(const SuiteConfig& config) {
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
   report.provenance = "Run on " + describe_machine(config.device) + ", finished " + date +
-                      ". Base: `" + config.base_dir + "`. Evaluated " +
+                      ". Base: `" + config.base_dir + "`. Members trained on " +
+                      std::to_string(config.train_batch_size) + " examples per step; evaluated " +
                       std::to_string(config.batch_size) +
                       " examples at once (latency: the seconds of the batched steps an example "
                       "took part in).";

@@ -25,7 +25,9 @@ struct SuiteJob {
 //    "methods": ["native", "rag", "single", "text", "distill", "shared", "shared-evict"],
 //    "seeds": [0], "epochs": 3, "answer_epochs": 10, "train_limit": 0, "test_limit": 0,
 //    "top_k": 0, "device": "cpu", "results": "results", "batch_size": 8}
-// "batch_size" is how many examples an evaluation runs at once (default_batch_size() when unset).
+// "batch_size" is how many examples an evaluation runs at once (default_batch_size() when unset);
+// "train_batch_size" how many a member's optimizer step takes, in one forward pass (1 by
+// default: the recipe whose learning rate was picked on dev; a larger batch wants its own).
 // "world_seed" (optional) makes the embedded world of that seed in "data" when it has none, at
 // "world_scale" (1 by default; an existing world of another seed or scale is an Error).
 // "adapter" ("prompt" or "prefix"), "virtual_tokens" and "learning_rate" set how every member is
@@ -56,6 +58,7 @@ struct SuiteConfig {
   int64_t train_limit = 0, test_limit = 0;  // 0: the whole split
   int64_t top_k = 0;                        // passages per query; 0: each task's default
   int64_t batch_size = 1;                   // examples evaluated at once
+  int64_t train_batch_size = 1;             // examples per optimizer step, in one forward
   AdapterKind adapter_kind = AdapterKind::kPrompt;
   int64_t virtual_tokens = 50;
   double learning_rate = 0;

@@ -12,12 +12,17 @@
 namespace kvchain::experiments {
 namespace {
 
-const std::vector<std::string> kKeys = {
-    "name",    "data",           "base",          "tasks",       "methods",
-    "seeds",   "epochs",         "answer_epochs", "train_limit", "test_limit",
-    "top_k",   "device",         "results",       "world_seed",  "world_scale",
-    "adapter", "virtual_tokens", "learning_rate", "eval_split",  "ablation",
-    "batch_size"};
+const std::vector<std::string> kKeys = {"name",           "data",
+                                        "base",           "tasks",
+                                        "methods",        "seeds",
+                                        "epochs",         "answer_epochs",
+                                        "train_limit",    "test_limit",
+                                        "top_k",          "device",
+                                        "results",        "world_seed",
+                                        "world_scale",    "adapter",
+                                        "virtual_tokens", "learning_rate",
+                                        "eval_split",     "ablation",
+                                        "batch_size",     "train_batch_size"};
 const std::vector<std::string> kAblationKeys = {"adapter", "tasks", "methods"};
 
 // Throws if `list` names an item twice (a run twice, its scores averaged with themselves).
@@ -188,8 +193,9 @@ SuiteConfig parse_suite_config(const Json& config, const std::string& path,
   suite.train_limit = count(config, "train_limit", path, 0, 0);
   suite.test_limit = count(config, "test_limit", path, 0, 0);
   suite.top_k = count(config, "top_k", path, 0, 0);
-  suite.batch_size = count(config, "batch_size", path, default_batch_size(suite.device), 1,
-                           kMaxEvalBatch);
+  suite.batch_size =
+      count(config, "batch_size", path, default_batch_size(suite.device), 1, kMaxEvalBatch);
+  suite.train_batch_size = count(config, "train_batch_size", path, 1, 1, kMaxEvalBatch);
   return suite;
 }
 

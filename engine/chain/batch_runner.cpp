@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 
+#include "engine/chain/padded_batch.h"
 #include "engine/chain/turn_parts.h"
 #include "engine/chain/visibility.h"
 #include "engine/io/error.h"
@@ -59,7 +60,8 @@ struct BatchRunner::Row {
 BatchRunner::BatchRunner(ChainModel& model, const BpeTokenizer* tokenizer, RunnerOptions options,
                          int64_t batch_size)
     : model_(model), tokenizer_(tokenizer), options_(std::move(options)), batch_size_(batch_size) {
-  if (batch_size < 1) throw Error("batch size must be at least 1, not " + std::to_string(batch_size));
+  if (batch_size < 1)
+    throw Error("batch size must be at least 1, not " + std::to_string(batch_size));
   const auto& config = model.base().config();
   bytes_per_slot_ = 2 * config.num_hidden_layers * config.num_key_value_heads * config.head_dim *
                     static_cast<int64_t>(c10::elementSize(model.base().dtype()));
@@ -73,7 +75,8 @@ void BatchRunner::run(size_t count, const std::function<Example(size_t)>& exampl
   std::vector<Row> rows(width);
   KVCache cache = model_.base().make_cache(width);
   // What each row's next decoded token may see, over the cache's slots.
-  auto visible = torch::zeros({width, 0}, torch::dtype(torch::kBool).device(model_.base().device()));
+  auto visible =
+      torch::zeros({width, 0}, torch::dtype(torch::kBool).device(model_.base().device()));
   size_t next = 0;
   while (true) {
     // Rows between turns plan their next one; a row whose example is done hands it over and
@@ -81,7 +84,8 @@ void BatchRunner::run(size_t count, const std::function<Example(size_t)>& exampl
     std::vector<size_t> starting;
     for (size_t r = 0; r < rows.size(); ++r) {
       auto& row = rows[r];
-      while (row.state == Row::State::kStarting || (row.state == Row::State::kIdle && next < count)) {
+      while (row.state == Row::State::kStarting ||
+             (row.state == Row::State::kIdle && next < count)) {
         if (row.state == Row::State::kIdle) {
           row.start(next, example(next));
           ++next;
@@ -121,7 +125,6 @@ void BatchRunner::prefill(std::vector<Row>& rows, const std::vector<size_t>& sta
   auto& base = model_.base();
   const int64_t context = base.config().max_position_embeddings;
   std::vector<PartsLayout> layouts;
-  int64_t longest = 0;
   std::vector<int64_t> ends;  // per row: the slot after its turn's last (its output included)
   for (auto r : starting) {
     auto& row = rows[r];
@@ -130,7 +133,8 @@ void BatchRunner::prefill(std::vector<Row>& rows, const std::vector<size_t>& sta
       row.segments.clear();
       row.length = row.position = 0;
     }
-    auto parts = turn_parts(model_, options_, plan, row.work.shared, row.turns.empty(), row.prompted);
+    auto parts =
+        turn_parts(model_, options_, plan, row.work.shared, row.turns.empty(), row.prompted);
     if (!plan.forced_output.empty()) {
       parts.push_back(LayoutPart::output(plan.member, plan.forced_output, -1, false));
     }
@@ -141,46 +145,19 @@ void BatchRunner::prefill(std::vector<Row>& rows, const std::vector<size_t>& sta
                   std::to_string(layout.positions.back()) + ", past the model's context of " +
                   std::to_string(context) + " (max_position_embeddings)");
     }
-    longest = std::max(longest, layout.tokens());
     ends.push_back(layout.token_slot + layout.tokens() +
                    (plan.forced_output.empty() ? plan.max_new_tokens : 0));
   }
   // A row's pads take the slots after its own tokens, where its output goes later.
-  int64_t needed = 0;
-  for (size_t i = 0; i < layouts.size(); ++i) {
-    needed = std::max({needed, ends[i], layouts[i].token_slot + longest});
-  }
+  int64_t needed = PaddedBatch::slots_needed(layouts);
+  for (auto end : ends) needed = std::max(needed, end);
   if (needed > cache.capacity()) {
     cache.reserve(needed);
     visible = torch::constant_pad_nd(visible, {0, cache.capacity() - visible.size(1)}, 0);
   }
-
-  // The rows' batch: left-padded, so that every row's last token is the batch's last.
   const auto k = static_cast<int64_t>(starting.size());
   const int64_t capacity = cache.capacity();
-  const auto embeddings = torch::zeros({k, longest, base.config().hidden_size},
-                                       torch::dtype(base.dtype()).device(base.device()));
-  auto positions = torch::zeros({k, longest}, torch::kInt64);
-  auto slots = torch::zeros({k, longest}, torch::kInt64);
-  auto mask = torch::zeros({k, longest, capacity}, torch::kBool);
-  auto pos = positions.accessor<int64_t, 2>();
-  auto slot = slots.accessor<int64_t, 2>();
-  auto sees = mask.accessor<bool, 3>();
-  for (int64_t i = 0; i < k; ++i) {
-    const auto& layout = layouts[i];
-    const int64_t n = layout.tokens(), pad = longest - n, first = layout.token_slot;
-    embeddings[i].narrow(0, pad, n).copy_(layout.embeddings[0]);
-    for (int64_t j = 0; j < pad; ++j) {
-      slot[i][j] = first + n + j;
-      sees[i][j][first + n + j] = true;
-    }
-    for (int64_t j = 0; j < n; ++j) {
-      pos[i][pad + j] = layout.positions[j];
-      slot[i][pad + j] = first + j;
-    }
-    mask[i].narrow(0, pad, n).narrow(1, 0, first + n).copy_(
-        build_attention_mask(layout.chain, first, first + n, first + n).reshape({n, first + n}));
-  }
+  const auto batch = pad_rows(layouts, capacity);
   std::vector<int64_t> chosen(starting.begin(), starting.end());
   const auto index = torch::tensor(chosen, torch::kInt64).to(base.device());
   // Rows starting a turn alone are gathered into a batch of their own and written back.
@@ -190,14 +167,10 @@ void BatchRunner::prefill(std::vector<Row>& rows, const std::vector<size_t>& sta
   for (int64_t i = 0; i < k; ++i) {
     for (const auto& deep : layouts[i].deep) target.place(i, deep.slot, deep.keys, deep.values);
   }
-  ForwardArgs args;
-  args.inputs_embeds = embeddings;
-  args.position_ids = positions.to(base.device());
-  args.attention_mask = mask.unsqueeze(1).to(base.device());
-  args.cache = &target;
-  args.cache_slots = slots.to(base.device());
-  args.last_logits_only = true;
-  const auto first_tokens = base.forward(args).logits.argmax(-1).view({k}).to(torch::kCPU);
+  const auto first_tokens = base.forward(batch_forward_args(batch, target, true))
+                                .logits.argmax(-1)
+                                .view({k})
+                                .to(torch::kCPU);
   if (gathered) cache.put_rows(index, *gathered);
   const double elapsed = seconds_since(start);
 

@@ -6,8 +6,6 @@
 namespace kvchain {
 namespace {
 
-constexpr int64_t kIgnoreLabel = -100;
-
 std::string describe(const SegmentTag& tag) {
   return std::string(segment_role_name(tag.role)) + (tag.member.empty() ? "" : " of " + tag.member);
 }
@@ -81,9 +79,9 @@ PartsLayout ChainModel::lay_out(const std::vector<Segment>& segments, int64_t fi
       layout.sequence_offset.push_back(-1);
       continue;
     }
-    const auto embeddings =
-        prompt ? adapter(part.tag.member).table().unsqueeze(0).to(base_->dtype())
-               : base_->embed(torch::tensor(part.ids, torch::kInt64).unsqueeze(0));
+    const auto embeddings = prompt
+                                ? adapter(part.tag.member).table().unsqueeze(0).to(base_->dtype())
+                                : base_->embed(torch::tensor(part.ids, torch::kInt64).unsqueeze(0));
     const int64_t length = embeddings.size(1);
     pieces.push_back(embeddings);
     for (int64_t j = 0; j < length; ++j) layout.positions.push_back(part_positions[i] + j);
@@ -100,7 +98,8 @@ PartsLayout ChainModel::lay_out(const std::vector<Segment>& segments, int64_t fi
 ChainModel::Prepared ChainModel::prepare(KVCache& cache, const std::vector<LayoutPart>& parts) {
   auto layout = lay_out(cache.segments(), cache.size(), cache.next_position(), parts);
   // Deep prompts enter the cache directly, ahead of the tokens of this pass.
-  for (const auto& deep : layout.deep) cache.append(deep.keys, deep.values, deep.positions, deep.tag);
+  for (const auto& deep : layout.deep)
+    cache.append(deep.keys, deep.values, deep.positions, deep.tag);
   Prepared prepared;
   auto& args = prepared.args;
   args.inputs_embeds = layout.embeddings;
@@ -112,8 +111,8 @@ ChainModel::Prepared ChainModel::prepare(KVCache& cache, const std::vector<Layou
   const auto& chain = layout.chain;
   const int64_t start = layout.token_slot;
   const size_t from = causal_from(chain, layout.first_new);
-  const int64_t masked = from == chain.size() ? layout.tokens()
-                                              : std::max<int64_t>(chain[from].begin - start, 0);
+  const int64_t masked =
+      from == chain.size() ? layout.tokens() : std::max<int64_t>(chain[from].begin - start, 0);
   if (masked > 0) {
     args.attention_mask = build_attention_mask(chain, start, start + masked, start + masked);
   }
@@ -121,22 +120,14 @@ ChainModel::Prepared ChainModel::prepare(KVCache& cache, const std::vector<Layou
   return prepared;
 }
 
-LayoutResult ChainModel::run(KVCache& cache, const std::vector<LayoutPart>& parts,
-                             bool last_logits_only) {
-  auto prepared = prepare(cache, parts);
-  prepared.args.last_logits_only = last_logits_only;
-  const int64_t length = prepared.args.inputs_embeds.size(1);
-  LayoutResult result;
-  result.prefilled = length;
-  result.logits = base_->forward(prepared.args).logits;
-  if (last_logits_only) return result;
-
+std::vector<int64_t> output_labels(const std::vector<LayoutPart>& parts,
+                                   const std::vector<int64_t>& sequence_offset, int64_t length) {
   std::vector<int64_t> labels(length, kIgnoreLabel);
   for (size_t i = 0; i < parts.size(); ++i) {
     const auto& part = parts[i];
     if (!part.loss) continue;
-    const int64_t offset = prepared.sequence_offset[i];
-    const bool follows_own_tokens = i > 0 && prepared.sequence_offset[i - 1] >= 0 &&
+    const int64_t offset = sequence_offset[i];
+    const bool follows_own_tokens = i > 0 && sequence_offset[i - 1] >= 0 &&
                                     parts[i - 1].tag.member == part.tag.member &&
                                     parts[i - 1].tag.role != SegmentRole::kPrompt;
     if (!follows_own_tokens) {
@@ -149,6 +140,20 @@ LayoutResult ChainModel::run(KVCache& cache, const std::vector<LayoutPart>& part
     for (int64_t j = 0; j < n; ++j) labels[offset - 1 + j] = part.ids[j];
     labels[offset + n - 1] = part.terminator >= 0 ? part.terminator : kIgnoreLabel;
   }
+  return labels;
+}
+
+LayoutResult ChainModel::run(KVCache& cache, const std::vector<LayoutPart>& parts,
+                             bool last_logits_only) {
+  auto prepared = prepare(cache, parts);
+  prepared.args.last_logits_only = last_logits_only;
+  const int64_t length = prepared.args.inputs_embeds.size(1);
+  LayoutResult result;
+  result.prefilled = length;
+  result.logits = base_->forward(prepared.args).logits;
+  if (last_logits_only) return result;
+
+  const auto labels = output_labels(parts, prepared.sequence_offset, length);
   auto label_tensor = torch::tensor(labels, torch::kInt64).to(result.logits.device());
   result.loss_tokens = (label_tensor != kIgnoreLabel).sum().item<int64_t>();
   if (result.loss_tokens > 0) {

@@ -56,6 +56,13 @@ struct PartsLayout {
   int64_t tokens() const { return static_cast<int64_t>(positions.size()); }
 };
 
+// The label of every token of a layout's token run: each output part marked for loss is
+// predicted from the token before it (which must be its member's own input or output, where
+// decoding starts at inference) and then its terminator; every other token gets kIgnoreLabel.
+inline constexpr int64_t kIgnoreLabel = -100;
+std::vector<int64_t> output_labels(const std::vector<LayoutPart>& parts,
+                                   const std::vector<int64_t>& sequence_offset, int64_t length);
+
 // The frozen base model plus each chain member's adapter. It appends layout parts to a KV cache
 // in one forward pass under the FTHSS visibility rule (engine/chain/visibility.h), so the same
 // code runs a whole training sequence, the offline variant on a stored cache, and inference.

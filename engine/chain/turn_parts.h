@@ -25,7 +25,6 @@ std::vector<LayoutPart> turn_parts(const ChainModel& model, const RunnerOptions&
 struct TurnSlots {
   int64_t deep = 0, tokens = 0, output = 0;
 };
-TurnSlots turn_slots(ChainModel& model, const std::vector<LayoutPart>& parts,
-                     const TurnPlan& plan);
+TurnSlots turn_slots(ChainModel& model, const std::vector<LayoutPart>& parts, const TurnPlan& plan);
 
 }  // namespace kvchain

@@ -146,9 +146,9 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
 
   if (args.cache_slots.defined()) {
     const bool per_row = args.cache_slots.dim() == 2;
-    const bool slots_fit = per_row ? args.cache_slots.size(0) == batch &&
-                                         args.cache_slots.size(1) == t
-                                   : args.cache_slots.numel() == t;
+    const bool slots_fit = per_row
+                               ? args.cache_slots.size(0) == batch && args.cache_slots.size(1) == t
+                               : args.cache_slots.numel() == t;
     if (cache == nullptr || !slots_fit || !args.position_ids.defined() ||
         !args.attention_mask.defined()) {
       throw Error(

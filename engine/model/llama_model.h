@@ -64,8 +64,9 @@ struct ForwardArgs {
   bool last_logits_only = false;   // decode and generation need only the last position
   // The T tokens written at these cache slots (int64 [T], or [B, T] per row, on the model's
   // device), attending over the cache's whole capacity: needs position_ids on the device and a
-  // mask [B|1,1,T,capacity]; the cache's bookkeeping is the caller's. Every step then runs the same kernels on the same
-  // buffers, which is what a CUDA graph replays (generation/shape_stable_steps.h).
+  // mask [B|1,1,T,capacity]; the cache's bookkeeping is the caller's. Every step then runs the same
+  // kernels on the same buffers, which is what a CUDA graph replays
+  // (generation/shape_stable_steps.h).
   torch::Tensor cache_slots;
 };
 

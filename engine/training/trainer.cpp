@@ -58,14 +58,18 @@ std::vector<int64_t> shuffled_order(int64_t n, uint64_t seed, int64_t epoch) {
 }
 
 Json TrainerOptions::to_json() const {
-  return {{"learning_rate", learning_rate},
-          {"weight_decay", weight_decay},
-          {"warmup_ratio", warmup_ratio},
-          {"max_grad_norm", max_grad_norm},
-          {"epochs", epochs},
-          {"grad_accumulation", grad_accumulation},
-          {"seed", seed},
-          {"shuffle", shuffle}};
+  Json json = {{"learning_rate", learning_rate},
+               {"weight_decay", weight_decay},
+               {"warmup_ratio", warmup_ratio},
+               {"max_grad_norm", max_grad_norm},
+               {"epochs", epochs},
+               {"grad_accumulation", grad_accumulation},
+               {"seed", seed},
+               {"shuffle", shuffle}};
+  // A run's identity names its micro-batch only where it batches, so one-at-a-time runs keep
+  // theirs.
+  if (micro_batch != 1) json["micro_batch"] = micro_batch;
+  return json;
 }
 
 double scheduled_learning_rate(double peak, int64_t step, int64_t warmup, int64_t total) {
@@ -172,7 +176,21 @@ int64_t Trainer::resume(torch::optim::Optimizer& optimizer, int64_t total) const
 
 TrainSummary Trainer::train(int64_t num_examples,
                             const std::function<ExampleLoss(int64_t)>& loss_of) {
+  if (options_.micro_batch != 1) {
+    throw Error("trainer: a micro-batch of " + std::to_string(options_.micro_batch) +
+                " examples needs batched losses (train_batched)");
+  }
+  return train_batched(num_examples, [&](const std::vector<int64_t>& examples) {
+    return std::vector<ExampleLoss>{loss_of(examples.front())};
+  });
+}
+
+TrainSummary Trainer::train_batched(int64_t num_examples, const BatchLosses& losses_of) {
   if (num_examples <= 0) throw Error("trainer: no training examples");
+  if (options_.micro_batch < 1) {
+    throw Error("trainer: micro_batch must be at least 1, not " +
+                std::to_string(options_.micro_batch));
+  }
   std::vector<torch::Tensor> tensors;
   for (auto& item : parameters_) tensors.push_back(item.second);
   torch::optim::AdamW optimizer(
@@ -209,17 +227,25 @@ TrainSummary Trainer::train(int64_t num_examples,
     const int64_t first = step * options_.grad_accumulation;
     const int64_t count = std::min(options_.grad_accumulation, stream_length - first);
     double loss_sum = 0;
-    for (int64_t i = 0; i < count; ++i) {
-      const int64_t k = first + i;
-      if (k / num_examples != cached_epoch) {
-        cached_epoch = k / num_examples;
-        if (options_.shuffle) order = shuffled_order(num_examples, options_.seed, cached_epoch);
+    for (int64_t chunk = 0; chunk < count; chunk += options_.micro_batch) {
+      std::vector<int64_t> examples;
+      for (int64_t i = chunk; i < std::min(count, chunk + options_.micro_batch); ++i) {
+        const int64_t k = first + i;
+        if (k / num_examples != cached_epoch) {
+          cached_epoch = k / num_examples;
+          if (options_.shuffle) order = shuffled_order(num_examples, options_.seed, cached_epoch);
+        }
+        examples.push_back(options_.shuffle ? order[k % num_examples] : k % num_examples);
       }
-      auto example = loss_of(options_.shuffle ? order[k % num_examples] : k % num_examples);
-      if (!example.loss.defined()) continue;
-      (example.loss / static_cast<double>(count)).backward();
-      loss_sum += example.loss.item<double>();
-      window_tokens += example.tokens;
+      torch::Tensor chunk_loss;
+      for (const auto& example : losses_of(examples)) {
+        if (!example.loss.defined()) continue;
+        const auto share = example.loss / static_cast<double>(count);
+        chunk_loss = chunk_loss.defined() ? chunk_loss + share : share;
+        loss_sum += example.loss.item<double>();
+        window_tokens += example.tokens;
+      }
+      if (chunk_loss.defined()) chunk_loss.backward();
     }
     const double max_norm =
         options_.max_grad_norm > 0 ? options_.max_grad_norm : std::numeric_limits<double>::max();

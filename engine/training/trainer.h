@@ -18,6 +18,7 @@ struct TrainerOptions {
   double max_grad_norm = 1.0;   // <= 0 disables clipping
   int64_t epochs = 3;
   int64_t grad_accumulation = 8;  // examples per optimizer step
+  int64_t micro_batch = 1;        // examples per forward pass (a step's are split into these)
   uint64_t seed = 0;              // example order
   // false: examples in index order, for a caller that orders them itself (a curriculum)
   bool shuffle = true;
@@ -53,7 +54,12 @@ using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 class Trainer {
  public:
   Trainer(NamedTensors parameters, TrainerOptions options, std::string identity);
+  // `loss_of(i)`: example i's loss. The step's gradient is that of the mean of its examples'
+  // losses.
   TrainSummary train(int64_t num_examples, const std::function<ExampleLoss(int64_t)>& loss_of);
+  // The same, with up to micro_batch examples' losses from one call (one forward pass).
+  using BatchLosses = std::function<std::vector<ExampleLoss>(const std::vector<int64_t>&)>;
+  TrainSummary train_batched(int64_t num_examples, const BatchLosses& losses_of);
 
   int64_t total_steps(int64_t num_examples) const;
 

@@ -65,8 +65,8 @@ class BatchRunnerModes : public ::testing::TestWithParam<Setting> {
     }
     const auto mode = options.mode;
     const bool forced = GetParam().forced && i % 2 == 0;
-    auto plan = [this, members, mode, forced, i](const std::vector<TurnRecord>& done)
-        -> std::optional<TurnPlan> {
+    auto plan = [this, members, mode, forced,
+                 i](const std::vector<TurnRecord>& done) -> std::optional<TurnPlan> {
       if (done.size() == members.size()) return std::nullopt;
       const auto& member = members[done.size()];
       std::string input = "Input " + std::to_string(done.size()) + " of " + member + ".";
@@ -169,20 +169,17 @@ TEST(BatchRunner, RefusesABatchOfNoRows) {
 
 INSTANTIATE_TEST_SUITE_P(
     Modes, BatchRunnerModes,
-    ::testing::Values(Setting{"text_prompt", AdapterKind::kPrompt, ChainMode::kText},
-                      Setting{"shared_prompt", AdapterKind::kPrompt, ChainMode::kShared},
-                      Setting{"shared_prefix", AdapterKind::kPrefix, ChainMode::kShared},
-                      Setting{"text_prefix", AdapterKind::kPrefix, ChainMode::kText},
-                      Setting{"evict_prompt", AdapterKind::kPrompt, ChainMode::kShared, true},
-                      Setting{"evict_prefix", AdapterKind::kPrefix, ChainMode::kShared, true},
-                      Setting{"cascade_prompt", AdapterKind::kPrompt, ChainMode::kShared, false,
-                              true},
-                      Setting{"cascade_prefix", AdapterKind::kPrefix, ChainMode::kShared, false,
-                              true},
-                      Setting{"forced_shared", AdapterKind::kPrompt, ChainMode::kShared, false,
-                              false, true},
-                      Setting{"forced_text", AdapterKind::kPrompt, ChainMode::kText, false, false,
-                              true}),
+    ::testing::Values(
+        Setting{"text_prompt", AdapterKind::kPrompt, ChainMode::kText},
+        Setting{"shared_prompt", AdapterKind::kPrompt, ChainMode::kShared},
+        Setting{"shared_prefix", AdapterKind::kPrefix, ChainMode::kShared},
+        Setting{"text_prefix", AdapterKind::kPrefix, ChainMode::kText},
+        Setting{"evict_prompt", AdapterKind::kPrompt, ChainMode::kShared, true},
+        Setting{"evict_prefix", AdapterKind::kPrefix, ChainMode::kShared, true},
+        Setting{"cascade_prompt", AdapterKind::kPrompt, ChainMode::kShared, false, true},
+        Setting{"cascade_prefix", AdapterKind::kPrefix, ChainMode::kShared, false, true},
+        Setting{"forced_shared", AdapterKind::kPrompt, ChainMode::kShared, false, false, true},
+        Setting{"forced_text", AdapterKind::kPrompt, ChainMode::kText, false, false, true}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "engine/chain/chain_model.h"
@@ -123,6 +124,37 @@ TEST(Trainer, ResumedRunEndsWhereAnUninterruptedOneDoesAndLogsEachStepOnce) {
     });
   });
   EXPECT_NE(message.find("belongs to a run with other data or settings"), std::string::npos);
+}
+
+// A step's examples in micro-batches give the run of one example at a time with the same
+// examples per step: the same parameters after every step, up to rounding.
+TEST(Trainer, MicroBatchesEndWhereOneExampleAtATimeDoes) {
+  CountingTask one(AdapterKind::kPrompt), batched(AdapterKind::kPrompt);
+  auto options = quick_options();
+  options.epochs = 3;
+  options.grad_accumulation = 4;
+  Trainer(one.parameters(), options, "id").train(10, [&](int64_t i) { return one.loss(i); });
+  options.micro_batch = 3;  // chunks of 3 and 1
+  std::vector<int64_t> chunk_sizes;
+  Trainer(batched.parameters(), options, "id")
+      .train_batched(10, [&](const std::vector<int64_t>& examples) {
+        chunk_sizes.push_back(static_cast<int64_t>(examples.size()));
+        std::vector<ExampleLoss> losses;
+        for (auto i : examples) losses.push_back(batched.loss(i));
+        return losses;
+      });
+  // 30 examples in steps of 4: seven of a chunk of 3 and one, then one of 2.
+  EXPECT_EQ(chunk_sizes, (std::vector<int64_t>{3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 2}));
+  EXPECT_TRUE(torch::allclose(one.adapter->table(), batched.adapter->table(), 1e-5, 1e-6));
+  EXPECT_GT((one.adapter->table() - CountingTask(AdapterKind::kPrompt).adapter->table())
+                .abs()
+                .max()
+                .item<double>(),
+            1e-3);
+  // One-at-a-time losses cannot feed a micro-batch.
+  EXPECT_THROW(
+      Trainer(one.parameters(), options, "id").train(10, [&](int64_t i) { return one.loss(i); }),
+      Error);
 }
 
 }  // namespace

@@ -120,6 +120,13 @@ TEST(SuiteConfigParse, RunawayValuesEscapingNamesAndRepeatsAreRefused) {
                      {"learning_rate", 0.01}};
   const SuiteDefaults defaults{{"a", "b"}, AdapterKind::kPrompt, 50, 0.03};
   ASSERT_EQ(parse_suite_config(good, "s.json", defaults).seeds.size(), 2u);
+  // Batches: evaluation by the device unless set, training one example a step unless set.
+  EXPECT_EQ(parse_suite_config(good, "s.json", defaults).batch_size, 8);
+  auto on_gpu = good;
+  on_gpu.update({{"device", "cuda"}, {"train_batch_size", 16}});
+  EXPECT_EQ(parse_suite_config(on_gpu, "s.json", defaults).batch_size, 32);
+  EXPECT_EQ(parse_suite_config(on_gpu, "s.json", defaults).train_batch_size, 16);
+  EXPECT_EQ(parse_suite_config(good, "s.json", defaults).train_batch_size, 1);
   const std::vector<std::pair<Json, std::string>> cases = {
       {{{"epochs", int64_t{1000000000000}}}, "'epochs' must be an integer from 1 to 10000"},
       {{{"answer_epochs", 0}}, "'answer_epochs' must be an integer from 1 to 10000"},
@@ -132,6 +139,8 @@ TEST(SuiteConfigParse, RunawayValuesEscapingNamesAndRepeatsAreRefused) {
       {{{"seeds", {-1}}}, "'seeds' must hold integers from 0 up"},
       {{{"tasks", {"a", "a"}}}, "tasks[1]: 'a' is listed twice"},
       {{{"methods", {"text", "text"}}}, "methods[1]: 'text' is listed twice"},
+      {{{"batch_size", 0}}, "'batch_size' must be an integer from 1 to 4096"},
+      {{{"train_batch_size", 1e6}}, "'train_batch_size' must be an integer from 1 to 4096"},
   };
   for (const auto& [change, expected] : cases) {
     auto config = good;
