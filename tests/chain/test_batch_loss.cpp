@@ -89,7 +89,9 @@ class BatchLoss : public ::testing::TestWithParam<AdapterKind> {
     // B's prompt gets a gradient (A's only where the sequence runs A's part).
     const auto b_first = adapters.front()->parameters().size();
     for (size_t g = 0; g < batched.size(); ++g) {
-      if (g >= b_first) EXPECT_GT(one_by_one[g].abs().max().item<double>(), 0) << "parameter " << g;
+      if (g >= b_first) {
+        EXPECT_GT(one_by_one[g].abs().max().item<double>(), 0) << "parameter " << g;
+      }
       EXPECT_TRUE(torch::allclose(batched[g], one_by_one[g], 1e-4, 1e-6)) << "parameter " << g;
     }
   }
