@@ -1,5 +1,6 @@
 // Member B of a chain A -> B, in text and shared (FTHSS) mode, and the KV memory of multi-round
-// chains, through the product's ChainRunner on a random-weight Llama (the paper's Table 5).
+// chains, through the product's ChainRunner on a random-weight Llama (the paper's Table 5); and
+// whole chains' throughput at evaluation batch sizes through BatchRunner.
 // KVCHAIN_BENCH_MODEL picks the shape: embedded (data/base's, default), 100m, or llama3-8b;
 // KVCHAIN_BENCH_DEVICE and KVCHAIN_BENCH_DTYPE as in bench/bench_env.h. bench/README.md has
 // the tables and the commands.
@@ -15,6 +16,8 @@
 
 #include "bench/bench_env.h"
 #include "bench/floors.h"
+#include "engine/chain/batch_loss.h"
+#include "engine/chain/batch_runner.h"
 #include "engine/chain/chain_runner.h"
 #include "engine/generation/cuda_graph.h"
 #include "engine/io/error.h"
@@ -191,6 +194,168 @@ void member_b_args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"shared", "intermediate"});
 }
 BENCHMARK(BM_MemberB)->Apply(member_b_args)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// Whole chains A -> B as an evaluation runs them: `examples` examples, each A's output of
+// `intermediate` tokens replayed, then B's 16-token answer, `batch` at a time (batch 1: the
+// one-example runner and its CUDA graphs, as `kvchain chain --batch-size 1`). Time per
+// iteration is the whole set's; the floor is every example's prefill FLOPs at the matmul rate
+// plus B's decode steps, each reading the weights once for its rows and each row's cache.
+void BM_ChainThroughput(benchmark::State& state) {
+  const auto mode = state.range(0) == 0 ? ChainMode::kText : ChainMode::kShared;
+  const int64_t intermediate = state.range(1), batch = state.range(2);
+  const int64_t examples = std::max<int64_t>(2 * batch, 16);
+  std::vector<std::vector<int64_t>> outputs;
+  for (int64_t i = 0; i < examples; ++i) outputs.push_back(random_ids(intermediate));
+  const auto question = random_ids(kQuestionTokens), a_input = random_ids(kInputTokens),
+             b_input = random_ids(kInputTokens);
+  RunnerOptions options;
+  options.mode = mode;
+  const auto planner = [&](int64_t i) {
+    return [&, i](const std::vector<TurnRecord>& done) {
+      std::optional<TurnPlan> plan;
+      if (done.empty()) {
+        plan = TurnPlan{"M0", a_input, 0, true};
+        plan->forced_output = outputs[i];
+      } else if (done.size() == 1) {
+        auto input = mode == ChainMode::kText ? outputs[i] : std::vector<int64_t>{};
+        input.insert(input.end(), b_input.begin(), b_input.end());
+        plan = TurnPlan{"M1", input, kOutputTokens, true};
+      }
+      return plan;
+    };
+  };
+  ChainRunner one(chain(), nullptr, options);
+  BatchRunner many(chain(), nullptr, options, batch);
+  int64_t decoded = 0;
+  const auto run_all = [&] {
+    decoded = 0;
+    if (batch == 1) {
+      for (int64_t i = 0; i < examples; ++i)
+        decoded += one.run(question, planner(i)).back().decoded;
+      return;
+    }
+    many.run(
+        static_cast<size_t>(examples),
+        [&](size_t i) {
+          return BatchRunner::Example{question, planner(static_cast<int64_t>(i))};
+        },
+        [&](size_t, std::vector<TurnRecord> turns) { decoded += turns.back().decoded; });
+  };
+  run_all();  // untimed: allocations, graph recordings, kernel loading
+  std::vector<double> times;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    run_all();
+    bench::sync(bench::bench_device());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    state.SetIterationTime(times.back());
+    if (decoded != examples * kOutputTokens) {
+      state.SkipWithError("member B stopped before its 16 tokens");
+      return;
+    }
+  }
+  // Floors: A's prefill (its prompt, the question, its input and replayed output), B's prefill
+  // (text: the question, its prompt, A's output and its input, from an empty cache; FTHSS: its
+  // prompt and input after A's context), and B's 15 decode steps per batch of rows.
+  const auto& floors = roofline();
+  const int64_t a_tokens = kQuestionTokens + kInputTokens + intermediate;
+  const int64_t b_tokens =
+      mode == ChainMode::kText ? kQuestionTokens + intermediate + kInputTokens : kInputTokens;
+  const int64_t b_past = mode == ChainMode::kText ? kPromptTokens : 2 * kPromptTokens + a_tokens;
+  const double prefill_flops =
+      floors.prefill_flops(a_tokens, kPromptTokens) + floors.prefill_flops(b_tokens, b_past);
+  const double batches = std::ceil(static_cast<double>(examples) / static_cast<double>(batch));
+  const double floor =
+      examples * prefill_flops / device_rates().flops_per_second +
+      batches * (kOutputTokens - 1) *
+          floors.batch_decode_seconds(batch, b_past + b_tokens + kOutputTokens / 2);
+  const double median = bench::median(times);
+  state.counters["examples_per_s"] = examples / median;
+  state.counters["floor_examples_per_s"] = examples / floor;
+  state.counters["x_floor"] = median / floor;
+  state.counters["examples"] = static_cast<double>(examples);
+}
+
+void throughput_args(benchmark::internal::Benchmark* b) {
+  for (const int64_t mode : {0, 1}) {
+    for (const int64_t tokens : {500, 3000}) {
+      for (const int64_t batch : {1, 8, 32, 64}) b->Args({mode, tokens, batch});
+    }
+  }
+  b->ArgNames({"shared", "intermediate", "batch"});
+}
+BENCHMARK(BM_ChainThroughput)
+    ->Apply(throughput_args)
+    ->UseManualTime()
+    ->Iterations(2)
+    ->Unit(benchmark::kMillisecond);
+
+// One optimizer step's forward and backward of an FTHSS member B (its soft prompt trained, the
+// base frozen) on `rows` training sequences of 1,224 tokens (the paper's length): A's part
+// (question, prompt, input, output), then B's (prompt, input, a 64-token answer with the loss).
+// MFU counts 4 FLOPs per base weight per token (the forward's 2, and the backward's 2 for the
+// activations' gradients; a frozen weight gets none) plus attention's, against the matmul rate
+// measured now; the logits of every token count, as training computes them all.
+void BM_TrainStep(benchmark::State& state) {
+  const int64_t rows = state.range(0);
+  constexpr int64_t kSequence = 1224, kAnswer = 64;
+  auto& model = chain();
+  for (auto& p : model.base().parameters()) p.requires_grad_(false);
+  auto& prompt = model.adapter("M1");
+  for (auto& p : prompt.parameters()) p.requires_grad_(true);
+  const int64_t a_output =
+      kSequence - 2 * kPromptTokens - kQuestionTokens - 2 * kInputTokens - kAnswer;
+  std::vector<std::vector<LayoutPart>> sequences;
+  for (int64_t i = 0; i < rows; ++i) {
+    sequences.push_back(
+        {LayoutPart::tokens({"", SegmentRole::kShared}, random_ids(kQuestionTokens)),
+         LayoutPart::prompt("M0"),
+         LayoutPart::tokens({"M0", SegmentRole::kInput}, random_ids(kInputTokens)),
+         LayoutPart::output("M0", random_ids(a_output), 2, false), LayoutPart::prompt("M1"),
+         LayoutPart::tokens({"M1", SegmentRole::kInput}, random_ids(kInputTokens)),
+         LayoutPart::output("M1", random_ids(kAnswer), 2, true)});
+  }
+  std::vector<LossExample> examples;
+  for (const auto& parts : sequences) examples.push_back({&parts, nullptr});
+  const auto step = [&] {
+    torch::Tensor total;
+    for (const auto& result : batch_losses(model, examples)) {
+      total = total.defined() ? total + result.loss : result.loss;
+    }
+    total.backward();
+    for (auto& p : prompt.parameters()) p.mutable_grad() = torch::Tensor();
+  };
+  step();  // untimed warm-up
+  std::vector<double> times;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    step();
+    bench::sync(bench::bench_device());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    state.SetIterationTime(times.back());
+  }
+  // The deep prompts' slots are keys, not tokens through the model.
+  const int64_t tokens = rows * (kSequence - 2 * kPromptTokens);
+  const auto& config = model.base().config();
+  const int64_t through = kSequence - 2 * kPromptTokens;
+  const double vocabulary = 2.0 * static_cast<double>(config.vocab_size) * config.hidden_size;
+  const double flops =
+      2.0 * rows *
+      (roofline().prefill_flops(through, 2 * kPromptTokens) + vocabulary * (through - 1));
+  const double median = bench::median(times);
+  state.counters["tokens_per_s"] = tokens / median;
+  state.counters["mfu"] = flops / median / device_rates().flops_per_second;
+}
+BENCHMARK(BM_TrainStep)
+    ->Arg(1)
+    ->Arg(4)
+    ->Arg(8)
+    ->ArgNames({"rows"})
+    ->UseManualTime()
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
 
 // A multi-round chain of `members` members whose whole sequence is 1,000 tokens (question,
 // then turns of 8 input and replayed output tokens), in text or shared mode: the KV bytes the

@@ -71,6 +71,12 @@ struct Roofline {
   double decode_seconds(int64_t context) const {
     return decode_bytes(context) / rates_.bytes_per_second;
   }
+  // A decode step of `rows` rows, each over `context` cached tokens: the weights read once.
+  double batch_decode_seconds(int64_t rows, int64_t context) const {
+    return (decode_bytes(0) +
+            static_cast<double>(rows) * context * config_.kv_bytes_per_token(element_)) /
+           rates_.bytes_per_second;
+  }
 
   // `tokens` new tokens after `past` cached ones, logits for the last only: 2 FLOPs per weight
   // per token, attention's two matmuls over each token's visible context, one vocabulary row.
