@@ -1,9 +1,66 @@
 #include "engine/chain/batch_loss.h"
 
+#include <algorithm>
+
 #include "engine/chain/padded_batch.h"
+#include "engine/chain/visibility.h"
 #include "engine/io/error.h"
 
 namespace kvchain {
+
+namespace {
+
+// Each row's mean loss over its labels, from logits [B, T, V] and labels [B, T].
+std::vector<LayoutResult> row_losses(const torch::Tensor& logits, torch::Tensor labels,
+                                     const std::vector<PartsLayout>& layouts) {
+  const auto k = logits.size(0), t = logits.size(1);
+  labels = labels.to(logits.device());
+  const auto token_losses = torch::nn::functional::cross_entropy(
+                                logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
+                                torch::nn::functional::CrossEntropyFuncOptions()
+                                    .ignore_index(kIgnoreLabel)
+                                    .reduction(torch::kNone))
+                                .view({k, t});
+  const auto counts = (labels != kIgnoreLabel).sum(1).to(torch::kCPU);
+  std::vector<LayoutResult> results(k);
+  for (int64_t i = 0; i < k; ++i) {
+    auto& result = results[i];
+    result.prefilled = layouts[i].tokens();
+    result.loss_tokens = counts[i].item<int64_t>();
+    if (result.loss_tokens > 0) {
+      result.loss = token_losses[i].sum() / static_cast<double>(result.loss_tokens);
+    }
+  }
+  return results;
+}
+
+// Plain causal rows, right-padded, in one forward with no cache and no mask.
+std::vector<LayoutResult> causal_losses(LlamaForCausalLM& base,
+                                        const std::vector<LossExample>& examples,
+                                        const std::vector<PartsLayout>& layouts) {
+  const auto k = static_cast<int64_t>(examples.size());
+  int64_t longest = 0;
+  for (const auto& layout : layouts) longest = std::max(longest, layout.tokens());
+  std::vector<torch::Tensor> rows;
+  auto positions = torch::zeros({k, longest}, torch::kInt64);
+  auto labels = torch::full({k, longest}, kIgnoreLabel, torch::kInt64);
+  for (int64_t i = 0; i < k; ++i) {
+    const auto& layout = layouts[i];
+    const int64_t n = layout.tokens();
+    const auto& own = layout.embeddings[0];
+    rows.push_back(n == longest ? own
+                                : torch::cat({own, own.new_zeros({longest - n, own.size(1)})}));
+    positions[i].narrow(0, 0, n).copy_(torch::tensor(layout.positions, torch::kInt64));
+    const auto own_labels = output_labels(*examples[i].parts, layout.sequence_offset, n);
+    labels[i].narrow(0, 0, n).copy_(torch::tensor(own_labels, torch::kInt64));
+  }
+  ForwardArgs args;
+  args.inputs_embeds = torch::stack(rows);
+  args.position_ids = positions;
+  return row_losses(base.forward(args).logits, labels, layouts);
+}
+
+}  // namespace
 
 std::vector<LayoutResult> batch_losses(ChainModel& chain,
                                        const std::vector<LossExample>& examples) {
@@ -17,6 +74,15 @@ std::vector<LayoutResult> batch_losses(ChainModel& chain,
                                         : chain.lay_out({}, 0, 0, *example.parts));
   }
   const auto k = static_cast<int64_t>(examples.size());
+  // Sequences of one member from an empty cache (standard prompt tuning, distill, the single
+  // model) are plain causal: right-padded, with no cache and no mask, they keep the causal
+  // kernels. The pads follow every row's tokens, so no row's token sees them.
+  const bool causal = std::all_of(examples.begin(), examples.end(),
+                                  [](const LossExample& e) { return e.stored == nullptr; }) &&
+                      std::all_of(layouts.begin(), layouts.end(), [](const PartsLayout& layout) {
+                        return layout.deep.empty() && causal_from(layout.chain, 0) == 0;
+                      });
+  if (causal) return causal_losses(base, examples, layouts);
   auto cache = base.make_cache(k, PaddedBatch::slots_needed(layouts));
   for (int64_t i = 0; i < k; ++i) {
     const auto* stored = examples[i].stored;
@@ -39,24 +105,7 @@ std::vector<LayoutResult> batch_losses(ChainModel& chain,
     const auto own = output_labels(*examples[i].parts, layout.sequence_offset, layout.tokens());
     labels[i].narrow(0, batch.pads[i], layout.tokens()).copy_(torch::tensor(own, torch::kInt64));
   }
-  labels = labels.to(logits.device());
-  const auto token_losses = torch::nn::functional::cross_entropy(
-                                logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
-                                torch::nn::functional::CrossEntropyFuncOptions()
-                                    .ignore_index(kIgnoreLabel)
-                                    .reduction(torch::kNone))
-                                .view({k, batch.longest});
-  const auto counts = (labels != kIgnoreLabel).sum(1).to(torch::kCPU);
-  std::vector<LayoutResult> results(k);
-  for (int64_t i = 0; i < k; ++i) {
-    auto& result = results[i];
-    result.prefilled = layouts[i].tokens();
-    result.loss_tokens = counts[i].item<int64_t>();
-    if (result.loss_tokens > 0) {
-      result.loss = token_losses[i].sum() / static_cast<double>(result.loss_tokens);
-    }
-  }
-  return results;
+  return row_losses(logits, labels, layouts);
 }
 
 }  // namespace kvchain

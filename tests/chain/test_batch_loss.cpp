@@ -1,6 +1,6 @@
 // Batched training losses against one example at a time: the same per-example losses and the
 // same gradients of their mean, for shallow and deep prompts, from empty caches (FTHSS's whole
-// sequence) and after stored caches (the offline form).
+// sequence, one member's), and after stored caches (the offline form).
 #include <gtest/gtest.h>
 
 #include "engine/chain/batch_loss.h"
@@ -118,6 +118,17 @@ TEST_P(BatchLoss, OwnPartsAfterStoredCachesGiveTheLossesOfOneAtATime) {
   std::vector<const KVCache*> pointers;
   for (const auto& cache : stored) pointers.push_back(&cache);
   expect_same(own, pointers);
+}
+
+// One member's sequences (standard prompt tuning: shared, P_B, x_B, y_B) run as plain causal
+// rows, right-padded, with shallow prompts; deep ones through the general path.
+TEST_P(BatchLoss, OneMembersSequencesGiveTheLossesOfOneAtATime) {
+  std::vector<std::vector<LayoutPart>> sequences;
+  for (int i = 0; i < 5; ++i) {
+    auto parts = sequence(i);
+    sequences.push_back({parts[0], parts[4], parts[5], parts[6]});
+  }
+  expect_same(sequences, std::vector<const KVCache*>(sequences.size(), nullptr));
 }
 
 INSTANTIATE_TEST_SUITE_P(AdapterKinds, BatchLoss,
