@@ -2,10 +2,15 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "app/commands.h"
 #include "app/options.h"
+#include "engine/concurrency/parallel_indices.h"
 #include "engine/io/error.h"
+#include "engine/io/jsonl_reader.h"
+#include "engine/io/text.h"
 #include "engine/model/checkpoint.h"
 #include "engine/tokenizer/bpe_trainer.h"
 
@@ -13,13 +18,38 @@ namespace kvchain::app {
 namespace {
 
 struct TokenizeArgs {
-  std::string model_dir, tokenizer_file, text, decode;
+  std::string model_dir, tokenizer_file, text, decode, input, field = "text";
+  bool jsonl = false;
+  size_t threads = 0;
 };
 
 BpeTokenizer open_tokenizer(const TokenizeArgs& a) {
   if (!a.tokenizer_file.empty()) return BpeTokenizer::from_file(a.tokenizer_file);
   if (a.model_dir.empty()) throw Error("tokenize: give --model DIR or --tokenizer FILE");
   return load_tokenizer_beside(a.model_dir, "tokenize");
+}
+
+// --input: a whole file (or standard input, "-") as one text, or, with --jsonl, one record per
+// line whose `field` is encoded: a JSON list of ids per record, in the input's order, the
+// records encoded on several threads.
+void encode_input(const TokenizeArgs& a, const BpeTokenizer& tokenizer) {
+  const auto path = a.input == "-" ? std::string("/dev/stdin") : a.input;
+  if (!a.jsonl) {
+    std::cout << Json(tokenizer.encode(read_text_file(path))).dump() << "\n";
+    return;
+  }
+  std::vector<std::string> texts;
+  JsonlReader reader(path, "the input");
+  for (Json record; reader.next(record);) {
+    if (!record.is_object() || !record.contains(a.field) || !record[a.field].is_string()) {
+      throw Error(reader.where() + ": a record needs a string field '" + a.field + "'");
+    }
+    texts.push_back(record[a.field].get<std::string>());
+  }
+  std::vector<std::string> lines(texts.size());
+  parallel_indices(texts.size(), a.threads > 0 ? a.threads : hardware_threads(),
+                   [&](size_t, size_t i) { lines[i] = Json(tokenizer.encode(texts[i])).dump(); });
+  for (const auto& line : lines) std::cout << line << "\n";
 }
 
 struct TrainArgs {
@@ -38,12 +68,25 @@ void register_tokenizer_commands(CLI::App& app) {
   auto* text =
       tokenize->add_option("--text", args->text, "Text to encode (no special tokens added)");
   auto* decode = tokenize->add_option("--decode", args->decode, "Ids to decode, e.g. 1,2,3");
+  auto* input = tokenize->add_option("--input", args->input,
+                                     "A file to encode (- for standard input): its whole text, "
+                                     "or with --jsonl one record per line");
+  auto* jsonl =
+      tokenize->add_flag("--jsonl", args->jsonl, "--input is JSONL: print one id list per record");
+  tokenize->add_option("--field", args->field, "The JSONL records' text field")->needs(jsonl);
+  tokenize->add_option("--threads", args->threads, "Threads encoding JSONL records (0: all)")
+      ->check(CLI::Range(size_t{0}, size_t{1024}));
+  jsonl->needs(input);
   text->excludes(decode);
-  tokenize->callback([args, text, decode] {
-    if (text->count() == 0 && decode->count() == 0)
-      throw Error("tokenize: give --text or --decode");
+  input->excludes(text);
+  input->excludes(decode);
+  tokenize->callback([args, text, decode, input] {
+    if (text->count() == 0 && decode->count() == 0 && input->count() == 0)
+      throw Error("tokenize: give --text, --input or --decode");
     const auto tokenizer = open_tokenizer(*args);
-    if (decode->count() > 0) {
+    if (input->count() > 0) {
+      encode_input(*args, tokenizer);
+    } else if (decode->count() > 0) {
       std::cout << tokenizer.decode(parse_id_list(args->decode, "--decode")) << "\n";
     } else {
       std::cout << Json(tokenizer.encode(args->text)).dump() << "\n";
