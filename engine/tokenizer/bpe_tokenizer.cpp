@@ -1,7 +1,9 @@
 #include "engine/tokenizer/bpe_tokenizer.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
+#include <queue>
 #include <unordered_map>
 
 #include "engine/io/error.h"
@@ -9,11 +11,6 @@
 
 namespace kvchain {
 namespace {
-
-// Byte-level tokens never hold '\n' (it maps to 'Ċ'), so it can separate a merge's halves.
-std::string merge_key(const std::string& left, const std::string& right) {
-  return left + '\n' + right;
-}
 
 std::pair<std::string, std::string> parse_merge(const Json& merge, const std::string& where) {
   if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {
@@ -161,9 +158,23 @@ void BpeTokenizer::index() {
     id_to_token_[id] = token;
   }
   for (const auto& added : added_) id_to_token_[added.id] = added.content;
-  merge_rank_.clear();
+  // A merge's parts and result are in the vocabulary (from_json checks it; the trainer makes
+  // them so); the first of repeated merges ranks.
+  merges_by_id_.clear();
   for (size_t i = 0; i < merges_.size(); ++i) {
-    merge_rank_.emplace(merge_key(merges_[i].first, merges_[i].second), static_cast<int64_t>(i));
+    const auto& [left, right] = merges_[i];
+    const auto l = vocab_.find(left), r = vocab_.find(right), joined = vocab_.find(left + right);
+    if (l == vocab_.end() || r == vocab_.end() || joined == vocab_.end()) {
+      throw Error("tokenizer: merge \"" + left + " " + right +
+                  "\" joins tokens outside the "
+                  "vocabulary");
+    }
+    merges_by_id_.emplace(pair_key(l->second, r->second),
+                          std::make_pair(static_cast<int64_t>(i), joined->second));
+  }
+  added_starts_.fill(false);
+  for (const auto& added : added_) {
+    if (!added.content.empty()) added_starts_[static_cast<unsigned char>(added.content[0])] = true;
   }
   // Longest first, so that overlapping added tokens match as HF's leftmost-longest does.
   std::stable_sort(added_.begin(), added_.end(), [](const AddedToken& a, const AddedToken& b) {
@@ -188,32 +199,61 @@ void BpeTokenizer::encode_piece(const std::string& piece, std::vector<int64_t>& 
       return;
     }
   }
-  std::vector<std::string> symbols;
+  // The piece's characters as a linked list of symbols, merged by a priority queue of adjacent
+  // pairs ordered by merge rank, then position: always the lowest-ranked pair, leftmost on ties
+  // (HF tokenizers' order), in O(n log n) for a piece of n characters. A queued pair is stale
+  // once either symbol has changed (its id) or left the list.
+  struct Symbol {
+    int64_t id;
+    size_t start, length;
+    int64_t prev, next;
+  };
+  std::vector<Symbol> symbols;
   for (size_t i = 0; i < piece.size();) {
     const size_t n = utf8_char_length(static_cast<unsigned char>(piece[i]));
-    symbols.push_back(piece.substr(i, n));
+    const auto found = vocab_.find(piece.substr(i, n));
+    const auto index = static_cast<int64_t>(symbols.size());
+    symbols.push_back({found == vocab_.end() ? -1 : found->second, i, n, index - 1, index + 1});
     i += n;
   }
-  // Repeatedly merge the adjacent pair with the lowest rank (leftmost on ties).
-  while (symbols.size() > 1) {
-    int64_t best_rank = std::numeric_limits<int64_t>::max();
-    size_t best = 0;
-    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-      auto it = merge_rank_.find(merge_key(symbols[i], symbols[i + 1]));
-      if (it != merge_rank_.end() && it->second < best_rank) {
-        best_rank = it->second;
-        best = i;
-      }
+  if (!symbols.empty()) symbols.back().next = -1;
+  struct Pair {
+    int64_t rank, left, left_id, right_id;
+    bool operator>(const Pair& other) const {
+      return rank != other.rank ? rank > other.rank : left > other.left;
     }
-    if (best_rank == std::numeric_limits<int64_t>::max()) break;
-    symbols[best] += symbols[best + 1];
-    symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(best) + 1);
+  };
+  std::priority_queue<Pair, std::vector<Pair>, std::greater<Pair>> queue;
+  const auto offer = [&](int64_t left) {
+    if (left < 0 || symbols[left].next < 0) return;
+    const auto& l = symbols[left];
+    const auto& r = symbols[l.next];
+    if (l.id < 0 || r.id < 0) return;
+    const auto found = merges_by_id_.find(pair_key(l.id, r.id));
+    if (found != merges_by_id_.end()) queue.push({found->second.first, left, l.id, r.id});
+  };
+  for (int64_t i = 0; i + 1 < static_cast<int64_t>(symbols.size()); ++i) offer(i);
+  while (!queue.empty()) {
+    const auto top = queue.top();
+    queue.pop();
+    auto& left = symbols[top.left];
+    if (left.id != top.left_id || left.next < 0 || symbols[left.next].id != top.right_id) continue;
+    auto& right = symbols[left.next];
+    left.id = merges_by_id_.at(pair_key(top.left_id, top.right_id)).second;
+    left.length += right.length;
+    left.next = right.next;
+    right.id = -2;  // gone: no queued pair matches it again
+    if (left.next >= 0) symbols[left.next].prev = top.left;
+    offer(left.prev);
+    offer(top.left);
   }
-  for (const auto& symbol : symbols) {
-    auto it = vocab_.find(symbol);
-    if (it == vocab_.end())
-      throw Error("tokenizer: symbol '" + symbol + "' is not in the vocabulary");
-    out.push_back(it->second);
+  for (int64_t i = symbols.empty() ? -1 : 0; i >= 0; i = symbols[i].next) {
+    const auto& symbol = symbols[i];
+    if (symbol.id < 0) {
+      throw Error("tokenizer: symbol '" + piece.substr(symbol.start, symbol.length) +
+                  "' is not in the vocabulary");
+    }
+    out.push_back(symbol.id);
   }
 }
 
@@ -226,6 +266,10 @@ std::vector<int64_t> BpeTokenizer::encode(std::string_view raw) const {
   };
   size_t pos = 0, plain_start = 0;
   while (pos < text.size()) {
+    if (!added_starts_[static_cast<unsigned char>(text[pos])]) {
+      ++pos;
+      continue;
+    }
     const AddedToken* hit = nullptr;
     for (const auto& added : added_) {
       if (!added.content.empty() && text.compare(pos, added.content.size(), added.content) == 0) {

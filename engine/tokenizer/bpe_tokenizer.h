@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,7 +56,13 @@ class BpeTokenizer {
   bool ignore_merges_ = false;
 
   std::vector<std::string> id_to_token_;
-  std::unordered_map<std::string, int64_t> merge_rank_;  // key: left + '\n' + right
+  // The bytes an added token starts with: encode() tries added tokens only where one may start.
+  std::array<bool, 256> added_starts_{};
+  // By the merged pair's ids (pair_key): the merge's rank and the id it makes.
+  static uint64_t pair_key(int64_t left, int64_t right) {
+    return (static_cast<uint64_t>(left) << 32) | static_cast<uint64_t>(right);
+  }
+  std::unordered_map<uint64_t, std::pair<int64_t, int64_t>> merges_by_id_;
 };
 
 }  // namespace kvchain
