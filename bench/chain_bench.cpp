@@ -195,6 +195,21 @@ void member_b_args(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_MemberB)->Apply(member_b_args)->UseManualTime()->Unit(benchmark::kMillisecond);
 
+// Runs `work` once per iteration, eagerly, with its time (the device synchronised) as the
+// iteration's manual time; returns those times.
+std::vector<double> time_iterations(benchmark::State& state, const std::function<void()>& work) {
+  std::vector<double> times;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    bench::sync(bench::bench_device());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    state.SetIterationTime(times.back());
+  }
+  return times;
+}
+
 // Whole chains A -> B as an evaluation runs them: `examples` examples, each A's output of
 // `intermediate` tokens replayed, then B's 16-token answer, `batch` at a time (batch 1: the
 // one-example runner and its CUDA graphs, as `kvchain chain --batch-size 1`). Time per
@@ -242,18 +257,14 @@ void BM_ChainThroughput(benchmark::State& state) {
         [&](size_t, std::vector<TurnRecord> turns) { decoded += turns.back().decoded; });
   };
   run_all();  // untimed: allocations, graph recordings, kernel loading
-  std::vector<double> times;
-  for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
+  bool complete = true;
+  const auto times = time_iterations(state, [&] {
     run_all();
-    bench::sync(bench::bench_device());
-    times.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    state.SetIterationTime(times.back());
-    if (decoded != examples * kOutputTokens) {
-      state.SkipWithError("member B stopped before its 16 tokens");
-      return;
-    }
+    complete = complete && decoded == examples * kOutputTokens;
+  });
+  if (!complete) {
+    state.SkipWithError("member B stopped before its 16 tokens");
+    return;
   }
   // Floors: A's prefill (its prompt, the question, its input and replayed output), B's prefill
   // (text: the question, its prompt, A's output and its input, from an empty cache; FTHSS: its
@@ -327,15 +338,7 @@ void BM_TrainStep(benchmark::State& state) {
     for (auto& p : prompt.parameters()) p.mutable_grad() = torch::Tensor();
   };
   step();  // untimed warm-up
-  std::vector<double> times;
-  for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
-    step();
-    bench::sync(bench::bench_device());
-    times.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    state.SetIterationTime(times.back());
-  }
+  const auto times = time_iterations(state, step);
   // The deep prompts' slots are keys, not tokens through the model.
   const int64_t tokens = rows * (kSequence - 2 * kPromptTokens);
   const auto& config = model.base().config();
@@ -416,16 +419,7 @@ std::vector<double> time_step(benchmark::State& state, const std::function<void(
   CudaGraph graph;
   const bool replay = device.is_cuda() && CudaGraph::available();
   if (replay) graph.capture(step);
-  std::vector<double> times;
-  for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
-    replay ? graph.replay() : step();
-    bench::sync(device);
-    times.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    state.SetIterationTime(times.back());
-  }
-  return times;
+  return time_iterations(state, [&] { replay ? graph.replay() : step(); });
 }
 
 // The weight matmuls of one decode step alone (every projection of every layer and the

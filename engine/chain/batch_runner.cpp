@@ -18,15 +18,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// A row's output slot appended to its segments (a member's decoded tokens stay one segment).
-void add_output_slot(std::vector<Segment>& segments, const SegmentTag& tag, int64_t slot) {
-  if (!segments.empty() && segments.back().tag == tag && segments.back().end == slot) {
-    segments.back().end = slot + 1;
-  } else {
-    segments.push_back({tag, slot, slot + 1});
-  }
-}
-
 }  // namespace
 
 struct BatchRunner::Row {
@@ -238,7 +229,7 @@ void BatchRunner::decode(std::vector<Row>& rows, KVCache& cache, torch::Tensor& 
   for (int64_t r = 0; r < b; ++r) {
     auto& row = rows[r];
     const auto& plan = *row.plan;
-    add_output_slot(row.segments, {plan.member, SegmentRole::kOutput}, row.length);
+    append_segment(row.segments, {plan.member, SegmentRole::kOutput}, row.length, row.length + 1);
     ++row.length;
     ++row.position;
     if (row.state == Row::State::kCarrying) {
@@ -292,20 +283,13 @@ void BatchRunner::end_turn(Row& row, int64_t r, KVCache& cache, StopReason reaso
   row.peak = std::max(row.peak, resident());
   if (shared && options_.evict && plan.member_done) {
     // Drop the member's prompt and input, as KVCache::drop does for one example.
-    const SpanFilter gone{plan.member, {SegmentRole::kPrompt, SegmentRole::kInput}};
-    std::vector<int64_t> kept;
-    std::vector<Segment> segments;
-    for (const auto& segment : row.segments) {
-      if (gone(segment.tag)) continue;
-      const auto begin = static_cast<int64_t>(kept.size());
-      for (int64_t s = segment.begin; s < segment.end; ++s) kept.push_back(s);
-      segments.push_back({segment.tag, begin, static_cast<int64_t>(kept.size())});
-    }
-    record.evicted_slots = row.length - static_cast<int64_t>(kept.size());
+    auto kept = kept_spans(row.segments,
+                           SpanFilter{plan.member, {SegmentRole::kPrompt, SegmentRole::kInput}});
+    record.evicted_slots = row.length - static_cast<int64_t>(kept.slots.size());
     if (record.evicted_slots > 0) {
-      cache.compact_row(r, kept);
-      row.segments = std::move(segments);
-      row.length = static_cast<int64_t>(kept.size());
+      cache.compact_row(r, kept.slots);
+      row.segments = std::move(kept.segments);
+      row.length = static_cast<int64_t>(kept.slots.size());
     }
   }
   record.kv_bytes_resident = resident();

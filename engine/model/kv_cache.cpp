@@ -178,7 +178,7 @@ void KVCache::commit(const std::vector<int64_t>& positions, const std::vector<Ta
   }
   int64_t begin = size_;
   for (const auto& span : spans) {
-    add_segment(span.tag, begin, begin + span.length);
+    append_segment(segments_, span.tag, begin, begin + span.length);
     begin += span.length;
   }
   size_ += tokens;
@@ -204,14 +204,8 @@ void KVCache::append(const std::vector<torch::Tensor>& keys,
 template <typename Select>
 int64_t KVCache::remove_spans(Select drop) {
   end_write();
-  std::vector<int64_t> kept_slots;
-  std::vector<Segment> kept_segments;
-  for (const auto& segment : segments_) {
-    if (drop(segment.tag)) continue;
-    const auto begin = static_cast<int64_t>(kept_slots.size());
-    for (int64_t slot = segment.begin; slot < segment.end; ++slot) kept_slots.push_back(slot);
-    kept_segments.push_back({segment.tag, begin, static_cast<int64_t>(kept_slots.size())});
-  }
+  const auto spans = kept_spans(segments_, drop);
+  const auto& kept_slots = spans.slots;
   const int64_t removed = size_ - static_cast<int64_t>(kept_slots.size());
   if (removed == 0) return 0;
   const auto index = torch::tensor(kept_slots, torch::kInt64).to(options_.device());
@@ -227,7 +221,9 @@ int64_t KVCache::remove_spans(Select drop) {
   positions_ = std::move(positions);
   size_ = kept;
   segments_.clear();
-  for (const auto& segment : kept_segments) add_segment(segment.tag, segment.begin, segment.end);
+  for (const auto& segment : spans.segments) {
+    append_segment(segments_, segment.tag, segment.begin, segment.end);
+  }
   return removed;
 }
 
@@ -317,14 +313,14 @@ void KVCache::place(int64_t row, int64_t slot, const std::vector<torch::Tensor>&
   }
 }
 
-void KVCache::add_segment(const SegmentTag& tag, int64_t begin, int64_t end) {
+void append_segment(std::vector<Segment>& segments, const SegmentTag& tag, int64_t begin,
+                    int64_t end) {
   if (begin == end) return;
-  // Token-by-token decoding of one member's output stays one segment.
-  if (!segments_.empty() && segments_.back().tag == tag && segments_.back().end == begin) {
-    segments_.back().end = end;
+  if (!segments.empty() && segments.back().tag == tag && segments.back().end == begin) {
+    segments.back().end = end;
     return;
   }
-  segments_.push_back({tag, begin, end});
+  segments.push_back({tag, begin, end});
 }
 
 }  // namespace kvchain

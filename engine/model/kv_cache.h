@@ -43,6 +43,30 @@ struct SpanFilter {
   bool operator()(const SegmentTag& tag) const;
 };
 
+// A sequence's segments after `drop` takes some away: the slots kept, in order, and the kept
+// segments over them, compacted to the front (what KVCache::drop does, and a batch row's
+// eviction). `drop` takes a segment's tag.
+struct KeptSpans {
+  std::vector<int64_t> slots;
+  std::vector<Segment> segments;
+};
+template <typename Select>
+KeptSpans kept_spans(const std::vector<Segment>& segments, Select drop) {
+  KeptSpans kept;
+  for (const auto& segment : segments) {
+    if (drop(segment.tag)) continue;
+    const auto begin = static_cast<int64_t>(kept.slots.size());
+    for (int64_t slot = segment.begin; slot < segment.end; ++slot) kept.slots.push_back(slot);
+    kept.segments.push_back({segment.tag, begin, static_cast<int64_t>(kept.slots.size())});
+  }
+  return kept;
+}
+
+// Appends slots [begin, end) tagged `tag` to `segments`, extending the last segment when it has
+// the tag and ends at `begin` (token-by-token decoding of one output stays one segment).
+void append_segment(std::vector<Segment>& segments, const SegmentTag& tag, int64_t begin,
+                    int64_t end);
+
 // The slots a write stores its T new tokens at, named by the caller: the T slots after the
 // filled ones (an ordinary append; attention reads the filled slots and the new ones), or T
 // slots given as an int64 tensor on the cache's device (a shape-stable step; attention reads
@@ -165,7 +189,6 @@ class KVCache {
   // Removes every slot of the spans `drop` selects (a predicate over segments).
   template <typename Select>
   int64_t remove_spans(Select drop);
-  void add_segment(const SegmentTag& tag, int64_t begin, int64_t end);
 
   int64_t batch_, kv_heads_, head_dim_;
   torch::TensorOptions options_;

@@ -23,17 +23,8 @@ class BatchLoss : public ::testing::TestWithParam<AdapterKind> {
     for (auto& p : base->parameters()) p.requires_grad_(false);
     torch::manual_seed(3);
     for (const auto& member : {"A", "B"}) {
-      AdapterConfig config;
-      config.kind = GetParam();
-      config.num_virtual_tokens = 4;
-      auto adapter = std::make_shared<Adapter>(config, base->config());
-      {
-        torch::NoGradGuard no_grad;
-        for (auto& p : adapter->parameters()) p.normal_(0, 0.5);
-      }
-      adapter->to(base->device());
-      chain.set_adapter(member, adapter);
-      adapters.push_back(adapter);
+      adapters.push_back(test::random_adapter(*base, GetParam(), 4, 0.5));
+      chain.set_adapter(member, adapters.back());
     }
   }
 

@@ -33,17 +33,10 @@ class BatchRunnerModes : public ::testing::TestWithParam<Setting> {
   void SetUp() override {
     base->eval();
     torch::manual_seed(11);
+    const auto kind = GetParam().kind;
     for (const auto& member : {"A", "B"}) {
-      AdapterConfig config;
-      config.kind = GetParam().kind;
-      config.num_virtual_tokens = 5;
-      auto adapter = std::make_shared<Adapter>(config, base->config());
-      {
-        torch::NoGradGuard no_grad;
-        adapter->table().normal_(0, config.kind == AdapterKind::kPrompt ? 1.0 : 0.5);
-      }
-      adapter->to(base->device());
-      chain.set_adapter(member, adapter);
+      chain.set_adapter(
+          member, test::random_adapter(*base, kind, 5, kind == AdapterKind::kPrompt ? 1.0 : 0.5));
     }
     options.mode = GetParam().mode;
     options.evict = GetParam().evict;

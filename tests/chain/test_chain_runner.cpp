@@ -21,16 +21,8 @@ struct Fixture {
     base->eval();
     torch::manual_seed(5);
     for (const auto& member : {"A", "B"}) {
-      AdapterConfig config;
-      config.kind = kind;
-      config.num_virtual_tokens = 6;
-      auto adapter = std::make_shared<Adapter>(config, base->config());
-      {
-        torch::NoGradGuard no_grad;
-        adapter->table().normal_(0, kind == AdapterKind::kPrompt ? 1.0 : 0.5);
-      }
-      adapter->to(base->device());
-      chain.set_adapter(member, adapter);
+      chain.set_adapter(
+          member, test::random_adapter(*base, kind, 6, kind == AdapterKind::kPrompt ? 1.0 : 0.5));
     }
   }
 

@@ -70,6 +70,20 @@ Json small_config_json() {
               {"eos_token_id", 2},        {"tie_word_embeddings", false}};
 }
 
+std::shared_ptr<Adapter> random_adapter(const LlamaForCausalLM& base, AdapterKind kind,
+                                        int64_t virtual_tokens, double std) {
+  AdapterConfig config;
+  config.kind = kind;
+  config.num_virtual_tokens = virtual_tokens;
+  auto adapter = std::make_shared<Adapter>(config, base.config());
+  {
+    torch::NoGradGuard no_grad;
+    adapter->table().normal_(0, std);
+  }
+  adapter->to(base.device());
+  return adapter;
+}
+
 std::shared_ptr<LlamaForCausalLM> small_model(uint64_t seed, double std) {
   auto model =
       std::make_shared<LlamaForCausalLM>(ModelConfig::from_json(small_config_json(), "test"));

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "engine/adapters/adapter.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
 #include "engine/model/llama_model.h"
@@ -48,6 +49,11 @@ Json small_config_json();
 
 // A random-weight model of small_config_json() on test_device(), in float32.
 std::shared_ptr<LlamaForCausalLM> small_model(uint64_t seed, double std = 0.1);
+
+// A chain member's prompt of `kind` for `base`, its table drawn from N(0, std) after the
+// caller's torch::manual_seed, on the base's device.
+std::shared_ptr<Adapter> random_adapter(const LlamaForCausalLM& base, AdapterKind kind,
+                                        int64_t virtual_tokens, double std);
 
 // A fresh directory under the system temp dir, removed when the object dies.
 class TempDir {
