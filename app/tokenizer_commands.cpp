@@ -18,7 +18,7 @@ namespace kvchain::app {
 namespace {
 
 struct TokenizeArgs {
-  std::string model_dir, tokenizer_file, text, decode, input, field = "text";
+  std::string model_dir, tokenizer_file, text, decode, input, check, field = "text";
   bool jsonl = false;
   size_t threads = 0;
 };
@@ -52,6 +52,42 @@ void encode_input(const TokenizeArgs& a, const BpeTokenizer& tokenizer) {
   for (const auto& line : lines) std::cout << line << "\n";
 }
 
+// --check: reference records {"text", "ids", "decoded"} (what HF tokenizers gives, e.g. from
+// dev/tokenizers/), each encoded and its ids decoded; the first mismatches are printed with
+// their line, and any mismatch is an error.
+void check_reference(const TokenizeArgs& a, const BpeTokenizer& tokenizer) {
+  JsonlReader reader(a.check, "the reference");
+  int64_t records = 0, encode_mismatches = 0, decode_mismatches = 0;
+  constexpr int64_t kShown = 5;
+  for (Json record; reader.next(record);) {
+    if (!record.is_object() || !record.contains("text") || !record["text"].is_string() ||
+        !record.contains("ids") || !record["ids"].is_array()) {
+      throw Error(reader.where() + ": a reference record is {\"text\": ..., \"ids\": [...]}");
+    }
+    ++records;
+    const auto text = record["text"].get<std::string>();
+    std::vector<int64_t> ids;
+    for (const auto& id : record["ids"]) ids.push_back(json_int(id, reader.where() + ": ids"));
+    const auto encoded = tokenizer.encode(text);
+    if (encoded != ids && encode_mismatches++ < kShown) {
+      std::cout << reader.where() << ": encode " << Json(text).dump().substr(0, 60) << " gives "
+                << Json(encoded).dump().substr(0, 80) << ", the reference "
+                << Json(ids).dump().substr(0, 80) << "\n";
+    }
+    if (!record.contains("decoded")) continue;
+    const auto decoded = tokenizer.decode(ids);
+    if (decoded != record["decoded"] && decode_mismatches++ < kShown) {
+      std::cout << reader.where() << ": decode gives " << Json(decoded).dump().substr(0, 60)
+                << ", the reference " << record["decoded"].dump().substr(0, 60) << "\n";
+    }
+  }
+  std::cout << a.check << ": " << records << " records, " << encode_mismatches
+            << " encoded otherwise, " << decode_mismatches << " decoded otherwise\n";
+  if (encode_mismatches + decode_mismatches > 0) {
+    throw Error(a.check + ": the tokenizer differs from the reference");
+  }
+}
+
 struct TrainArgs {
   std::string corpus, out;
   BpeTrainerOptions options;
@@ -71,6 +107,10 @@ void register_tokenizer_commands(CLI::App& app) {
   auto* input = tokenize->add_option("--input", args->input,
                                      "A file to encode (- for standard input): its whole text, "
                                      "or with --jsonl one record per line");
+  auto* check = tokenize->add_option(
+      "--check", args->check,
+      "Reference JSONL of {text, ids, decoded} (HF tokenizers' outputs): compare encode and "
+      "decode with it");
   auto* jsonl =
       tokenize->add_flag("--jsonl", args->jsonl, "--input is JSONL: print one id list per record");
   tokenize->add_option("--field", args->field, "The JSONL records' text field")->needs(jsonl);
@@ -80,11 +120,14 @@ void register_tokenizer_commands(CLI::App& app) {
   text->excludes(decode);
   input->excludes(text);
   input->excludes(decode);
-  tokenize->callback([args, text, decode, input] {
-    if (text->count() == 0 && decode->count() == 0 && input->count() == 0)
-      throw Error("tokenize: give --text, --input or --decode");
+  for (auto* other : {text, decode, input}) check->excludes(other);
+  tokenize->callback([args, text, decode, input, check] {
+    if (text->count() == 0 && decode->count() == 0 && input->count() == 0 && check->count() == 0)
+      throw Error("tokenize: give --text, --input, --decode or --check");
     const auto tokenizer = open_tokenizer(*args);
-    if (input->count() > 0) {
+    if (check->count() > 0) {
+      check_reference(*args, tokenizer);
+    } else if (input->count() > 0) {
       encode_input(*args, tokenizer);
     } else if (decode->count() > 0) {
       std::cout << tokenizer.decode(parse_id_list(args->decode, "--decode")) << "\n";

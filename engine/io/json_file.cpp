@@ -50,6 +50,12 @@ bool json_bool(const Json& value, const std::string& where) {
   return value.get<bool>();
 }
 
+bool json_bool_field_or(const Json& object, const char* key, bool fallback,
+                        const std::string& where) {
+  if (!object.contains(key) || object[key].is_null()) return fallback;
+  return json_bool(object[key], where + "." + key);
+}
+
 std::string json_string(const Json& value, const std::string& where) {
   if (!value.is_string()) type_error(value, where, "a string");
   return value.get<std::string>();

@@ -31,6 +31,10 @@ std::string json_string(const Json& value, const std::string& where);
 // A record's field of that type: missing or mistyped, the error names `where` and the key.
 std::string json_string_field(const Json& object, const char* key, const std::string& where);
 double json_number_field(const Json& object, const char* key, const std::string& where);
+// An optional boolean field: `fallback` when missing or null; of another type, an error naming
+// `where.key`.
+bool json_bool_field_or(const Json& object, const char* key, bool fallback,
+                        const std::string& where);
 // A record's non-empty list of strings; errors name the key and the item's index.
 std::vector<std::string> json_string_list(const Json& object, const char* key,
                                           const std::string& where);

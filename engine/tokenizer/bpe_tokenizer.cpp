@@ -26,20 +26,6 @@ std::pair<std::string, std::string> parse_merge(const Json& merge, const std::st
   throw Error(where + ": a merge must be [\"left\", \"right\"] or \"left right\"");
 }
 
-void require_null_or(const Json& json, const char* key, const char* type,
-                     const std::string& where) {
-  if (!json.contains(key) || json[key].is_null()) return;
-  if (!json[key].is_object()) {
-    throw Error(where + ": " + key + " must be an object or null, not " + json[key].type_name());
-  }
-  const auto& kind = json[key].contains("type") ? json[key]["type"] : Json();
-  const auto actual = kind.is_string() ? kind.get<std::string>() : kind.dump();
-  if (actual != type) {
-    throw Error(where + ": unsupported " + key + " '" + actual + "' (kvchain supports " + type +
-                " byte-level BPE)");
-  }
-}
-
 // A token id of a tokenizer.json: not negative, and below 2^21 (real vocabularies stop near
 // 2^18), so that the id-to-token table index() builds stays small.
 int64_t checked_id(int64_t id, const std::string& at) {
@@ -68,19 +54,27 @@ BpeTokenizer BpeTokenizer::from_json(const Json& json, const std::string& where)
   const auto type =
       json_string(require_field(model, "type", where + ": model"), where + ": model.type");
   if (type != "BPE") throw Error(where + ": model.type '" + type + "' is not BPE");
-  for (const char* flag : {"byte_fallback", "ignore_merges"}) {
-    if (model.contains(flag) && !model[flag].is_boolean() && !model[flag].is_null()) {
-      throw Error(where + ": model." + flag + " must be true or false");
+  t.ignore_merges_ = json_bool_field_or(model, "ignore_merges", false, where + ": model");
+  t.byte_fallback_ = json_bool_field_or(model, "byte_fallback", false, where + ": model");
+  t.fuse_unk_ = json_bool_field_or(model, "fuse_unk", false, where + ": model");
+  if (model.contains("unk_token") && !model["unk_token"].is_null()) {
+    t.unk_token_ = json_string(model["unk_token"], where + ": model.unk_token");
+  }
+  // Word affixes (WordPiece-style BPE) and dropout change what is encoded: refused unless off.
+  for (const char* affix : {"continuing_subword_prefix", "end_of_word_suffix"}) {
+    if (model.contains(affix) && !model[affix].is_null() &&
+        json_string(model[affix], where + ": model." + affix) != "") {
+      throw Error(where + ": model." + affix + " is not supported (only \"\" or null)");
     }
   }
-  if (model.contains("byte_fallback") && model["byte_fallback"] == true) {
-    throw Error(where + ": byte_fallback BPE (SentencePiece style) is not supported");
+  if (model.contains("dropout") && !model["dropout"].is_null() &&
+      !(model["dropout"].is_number() && model["dropout"].get<double>() == 0.0)) {
+    throw Error(where + ": model.dropout is not supported (only null or 0)");
   }
-  if (json.contains("normalizer") && !json["normalizer"].is_null()) {
-    throw Error(where + ": normalizers are not supported (byte-level BPE uses none)");
-  }
-  require_null_or(json, "decoder", "ByteLevel", where);
-  t.ignore_merges_ = model.contains("ignore_merges") && model["ignore_merges"] == true;
+  t.normalizer_json_ = json.contains("normalizer") ? json["normalizer"] : Json();
+  t.normalizer_ = Normalizer::from_json(t.normalizer_json_, where + ": normalizer");
+  t.decoder_json_ = json.contains("decoder") ? json["decoder"] : Json();
+  t.decoder_ = Decoder::from_json(t.decoder_json_, where + ": decoder");
   const auto& vocab = require_field(model, "vocab", where + ": model");
   if (!vocab.is_object()) throw Error(where + ": model.vocab is not an object");
   std::unordered_map<int64_t, std::string> token_of_id;
@@ -128,7 +122,13 @@ BpeTokenizer BpeTokenizer::from_json(const Json& json, const std::string& where)
         throw Error(at + ": id " + std::to_string(id) + " of \"" + content +
                     "\" already belongs to \"" + (fresh ? in_vocab->second : other->second) + "\"");
       }
-      t.added_.push_back({id, content, added.value("special", false)});
+      AddedToken token{id, content};
+      token.special = json_bool_field_or(added, "special", false, at);
+      token.normalized = json_bool_field_or(added, "normalized", !token.special, at);
+      token.lstrip = json_bool_field_or(added, "lstrip", false, at);
+      token.rstrip = json_bool_field_or(added, "rstrip", false, at);
+      token.single_word = json_bool_field_or(added, "single_word", false, at);
+      t.added_.push_back(std::move(token));
     }
   }
   t.pretokenizer_json_ = json.contains("pre_tokenizer") ? json["pre_tokenizer"] : Json();
@@ -141,7 +141,12 @@ BpeTokenizer::BpeTokenizer(std::unordered_map<std::string, int64_t> vocab,
                            std::vector<std::pair<std::string, std::string>> merges,
                            std::vector<AddedToken> added_tokens)
     : pretokenizer_json_(Pretokenizer::llama3_json()),
+      decoder_json_({{"type", "ByteLevel"},
+                     {"add_prefix_space", true},
+                     {"trim_offsets", true},
+                     {"use_regex", true}}),
       pretokenizer_(Pretokenizer::from_json(pretokenizer_json_, "llama3 pre-tokenizer")),
+      decoder_(Decoder::from_json(decoder_json_, "ByteLevel decoder")),
       vocab_(std::move(vocab)),
       merges_(std::move(merges)),
       added_(std::move(added_tokens)) {
@@ -157,7 +162,11 @@ void BpeTokenizer::index() {
     if (id < 0) throw Error("tokenizer: negative id for token '" + token + "'");
     id_to_token_[id] = token;
   }
-  for (const auto& added : added_) id_to_token_[added.id] = added.content;
+  added_ids_.clear();
+  for (const auto& added : added_) {
+    id_to_token_[added.id] = added.content;
+    added_ids_.emplace(added.content, added.id);
+  }
   // A merge's parts and result are in the vocabulary (from_json checks it; the trainer makes
   // them so); the first of repeated merges ranks.
   merges_by_id_.clear();
@@ -166,32 +175,48 @@ void BpeTokenizer::index() {
     const auto l = vocab_.find(left), r = vocab_.find(right), joined = vocab_.find(left + right);
     if (l == vocab_.end() || r == vocab_.end() || joined == vocab_.end()) {
       throw Error("tokenizer: merge \"" + left + " " + right +
-                  "\" joins tokens outside the "
-                  "vocabulary");
+                  "\" joins tokens outside the vocabulary");
     }
     merges_by_id_.emplace(pair_key(l->second, r->second),
                           std::make_pair(static_cast<int64_t>(i), joined->second));
   }
-  added_starts_.fill(false);
+  // HF matches the tokens not normalized in the raw text, the others (their contents
+  // normalized too) in each normalized stretch between those.
+  std::vector<AddedToken> raw, normalized;
+  std::vector<std::string> raw_patterns, normalized_patterns;
   for (const auto& added : added_) {
-    if (!added.content.empty()) added_starts_[static_cast<unsigned char>(added.content[0])] = true;
+    if (added.normalized) {
+      normalized.push_back(added);
+      normalized_patterns.push_back(normalizer_.normalize(added.content));
+    } else {
+      raw.push_back(added);
+      raw_patterns.push_back(added.content);
+    }
   }
-  // Longest first, so that overlapping added tokens match as HF's leftmost-longest does.
-  std::stable_sort(added_.begin(), added_.end(), [](const AddedToken& a, const AddedToken& b) {
-    return a.content.size() > b.content.size();
-  });
+  raw_matcher_ = AddedTokenMatcher(std::move(raw), raw_patterns);
+  normalized_matcher_ = AddedTokenMatcher(std::move(normalized), normalized_patterns);
+  unk_id_ = -1;
+  if (unk_token_) {
+    const auto unk = token_id(*unk_token_);
+    if (!unk) throw Error("tokenizer: unk_token \"" + *unk_token_ + "\" is not in the vocabulary");
+    unk_id_ = *unk;
+  }
+  static const char* kHex = "0123456789ABCDEF";
+  for (int b = 0; b < 256; ++b) {
+    const auto found = vocab_.find(std::string("<0x") + kHex[b >> 4] + kHex[b & 15] + ">");
+    byte_ids_[b] = found == vocab_.end() ? -1 : found->second;
+  }
 }
 
 std::optional<int64_t> BpeTokenizer::token_id(const std::string& token) const {
-  for (const auto& added : added_) {
-    if (added.content == token) return added.id;
-  }
-  auto it = vocab_.find(token);
+  const auto added = added_ids_.find(token);
+  if (added != added_ids_.end()) return added->second;
+  const auto it = vocab_.find(token);
   if (it == vocab_.end()) return std::nullopt;
   return it->second;
 }
 
-void BpeTokenizer::encode_piece(const std::string& piece, std::vector<int64_t>& out) const {
+void BpeTokenizer::merge_piece(const std::string& piece, std::vector<int64_t>& out) const {
   if (ignore_merges_) {
     auto whole = vocab_.find(piece);
     if (whole != vocab_.end()) {
@@ -202,19 +227,42 @@ void BpeTokenizer::encode_piece(const std::string& piece, std::vector<int64_t>& 
   // The piece's characters as a linked list of symbols, merged by a priority queue of adjacent
   // pairs ordered by merge rank, then position: always the lowest-ranked pair, leftmost on ties
   // (HF tokenizers' order), in O(n log n) for a piece of n characters. A queued pair is stale
-  // once either symbol has changed (its id) or left the list.
+  // once either symbol has changed (its id) or left the list. A character outside the
+  // vocabulary becomes its bytes' "<0xXX>" tokens under byte fallback, else the unknown token
+  // (one for a run of them when fuse_unk).
   struct Symbol {
     int64_t id;
-    size_t start, length;
     int64_t prev, next;
   };
   std::vector<Symbol> symbols;
+  const auto push = [&](int64_t id) {
+    const auto index = static_cast<int64_t>(symbols.size());
+    symbols.push_back({id, index - 1, index + 1});
+  };
+  bool last_unknown = false;
   for (size_t i = 0; i < piece.size();) {
     const size_t n = utf8_char_length(static_cast<unsigned char>(piece[i]));
-    const auto found = vocab_.find(piece.substr(i, n));
-    const auto index = static_cast<int64_t>(symbols.size());
-    symbols.push_back({found == vocab_.end() ? -1 : found->second, i, n, index - 1, index + 1});
+    const auto character = piece.substr(i, n);
     i += n;
+    const auto found = vocab_.find(character);
+    if (found != vocab_.end()) {
+      push(found->second);
+      last_unknown = false;
+      continue;
+    }
+    if (byte_fallback_ && std::all_of(character.begin(), character.end(), [&](char c) {
+          return byte_ids_[static_cast<unsigned char>(c)] >= 0;
+        })) {
+      for (const char c : character) push(byte_ids_[static_cast<unsigned char>(c)]);
+      last_unknown = false;
+      continue;
+    }
+    if (unk_id_ < 0) {
+      throw Error("tokenizer: '" + character +
+                  "' is not in the vocabulary, which has no byte fallback and no unk_token");
+    }
+    if (!(fuse_unk_ && last_unknown)) push(unk_id_);
+    last_unknown = true;
   }
   if (!symbols.empty()) symbols.back().next = -1;
   struct Pair {
@@ -228,7 +276,6 @@ void BpeTokenizer::encode_piece(const std::string& piece, std::vector<int64_t>& 
     if (left < 0 || symbols[left].next < 0) return;
     const auto& l = symbols[left];
     const auto& r = symbols[l.next];
-    if (l.id < 0 || r.id < 0) return;
     const auto found = merges_by_id_.find(pair_key(l.id, r.id));
     if (found != merges_by_id_.end()) queue.push({found->second.first, left, l.id, r.id});
   };
@@ -240,7 +287,6 @@ void BpeTokenizer::encode_piece(const std::string& piece, std::vector<int64_t>& 
     if (left.id != top.left_id || left.next < 0 || symbols[left.next].id != top.right_id) continue;
     auto& right = symbols[left.next];
     left.id = merges_by_id_.at(pair_key(top.left_id, top.right_id)).second;
-    left.length += right.length;
     left.next = right.next;
     right.id = -2;  // gone: no queued pair matches it again
     if (left.next >= 0) symbols[left.next].prev = top.left;
@@ -248,58 +294,79 @@ void BpeTokenizer::encode_piece(const std::string& piece, std::vector<int64_t>& 
     offer(top.left);
   }
   for (int64_t i = symbols.empty() ? -1 : 0; i >= 0; i = symbols[i].next) {
-    const auto& symbol = symbols[i];
-    if (symbol.id < 0) {
-      throw Error("tokenizer: symbol '" + piece.substr(symbol.start, symbol.length) +
-                  "' is not in the vocabulary");
+    out.push_back(symbols[i].id);
+  }
+}
+
+void BpeTokenizer::encode_piece(
+    const std::string& piece, std::vector<int64_t>& out,
+    std::unordered_map<std::string, std::vector<int64_t>>& cache) const {
+  // Prose repeats its words: pieces up to this many bytes are merged once per call.
+  constexpr size_t kCachedPieceBytes = 64;
+  if (piece.size() > kCachedPieceBytes) {
+    merge_piece(piece, out);
+    return;
+  }
+  const auto found = cache.find(piece);
+  if (found != cache.end()) {
+    out.insert(out.end(), found->second.begin(), found->second.end());
+    return;
+  }
+  const size_t before = out.size();
+  merge_piece(piece, out);
+  cache.emplace(piece,
+                std::vector<int64_t>(out.begin() + static_cast<std::ptrdiff_t>(before), out.end()));
+}
+
+void BpeTokenizer::encode_plain(
+    std::string_view text, bool first, std::vector<int64_t>& out,
+    std::unordered_map<std::string, std::vector<int64_t>>& cache) const {
+  const auto pretokenize = [&](std::string_view plain, bool at_start) {
+    for (const auto& piece : pretokenizer_.split({std::string(plain), at_start})) {
+      encode_piece(piece.text, out, cache);
     }
-    out.push_back(symbol.id);
+  };
+  if (normalizer_.identity() && normalized_matcher_.empty()) {
+    pretokenize(text, first);
+    return;
+  }
+  const std::string normalized = normalizer_.normalize(text);
+  for (const auto& segment : normalized_matcher_.split(normalized)) {
+    if (segment.id >= 0) {
+      out.push_back(segment.id);
+    } else {
+      pretokenize(std::string_view(normalized).substr(segment.begin, segment.end - segment.begin),
+                  first && segment.begin == 0);
+    }
   }
 }
 
 std::vector<int64_t> BpeTokenizer::encode(std::string_view raw) const {
   const std::string text = sanitize_utf8(raw);
   std::vector<int64_t> ids;
-  auto encode_plain = [&](std::string_view chunk) {
-    if (chunk.empty()) return;
-    for (const auto& piece : pretokenizer_.split(chunk)) encode_piece(piece, ids);
-  };
-  size_t pos = 0, plain_start = 0;
-  while (pos < text.size()) {
-    if (!added_starts_[static_cast<unsigned char>(text[pos])]) {
-      ++pos;
-      continue;
+  std::unordered_map<std::string, std::vector<int64_t>> cache;
+  for (const auto& segment : raw_matcher_.split(text)) {
+    if (segment.id >= 0) {
+      ids.push_back(segment.id);
+    } else if (segment.end > segment.begin) {
+      encode_plain(std::string_view(text).substr(segment.begin, segment.end - segment.begin),
+                   segment.begin == 0, ids, cache);
     }
-    const AddedToken* hit = nullptr;
-    for (const auto& added : added_) {
-      if (!added.content.empty() && text.compare(pos, added.content.size(), added.content) == 0) {
-        hit = &added;
-        break;
-      }
-    }
-    if (hit == nullptr) {
-      ++pos;
-      continue;
-    }
-    encode_plain(std::string_view(text).substr(plain_start, pos - plain_start));
-    ids.push_back(hit->id);
-    pos += hit->content.size();
-    plain_start = pos;
   }
-  encode_plain(std::string_view(text).substr(plain_start));
   return ids;
 }
 
 std::string BpeTokenizer::decode(const std::vector<int64_t>& ids) const {
-  std::string bytes;
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
   for (const auto id : ids) {
     if (id < 0 || id >= vocab_size()) {
       throw Error("tokenizer: id " + std::to_string(id) + " is outside the vocabulary (size " +
                   std::to_string(vocab_size()) + ")");
     }
-    bytes += unicode_to_bytes(id_to_token_[id]);
+    tokens.push_back(id_to_token_[id]);
   }
-  return sanitize_utf8(bytes);
+  return decoder_.decode(std::move(tokens));
 }
 
 Json BpeTokenizer::to_json() const {
@@ -309,10 +376,10 @@ Json BpeTokenizer::to_json() const {
   for (const auto& token : sorted) {
     added.push_back({{"id", token.id},
                      {"content", token.content},
-                     {"single_word", false},
-                     {"lstrip", false},
-                     {"rstrip", false},
-                     {"normalized", false},
+                     {"single_word", token.single_word},
+                     {"lstrip", token.lstrip},
+                     {"rstrip", token.rstrip},
+                     {"normalized", token.normalized},
                      {"special", token.special}});
   }
   Json merges = Json::array();
@@ -321,22 +388,18 @@ Json BpeTokenizer::to_json() const {
           {"truncation", nullptr},
           {"padding", nullptr},
           {"added_tokens", added},
-          {"normalizer", nullptr},
+          {"normalizer", normalizer_json_},
           {"pre_tokenizer", pretokenizer_json_},
           {"post_processor", nullptr},
-          {"decoder",
-           {{"type", "ByteLevel"},
-            {"add_prefix_space", true},
-            {"trim_offsets", true},
-            {"use_regex", true}}},
+          {"decoder", decoder_json_},
           {"model",
            {{"type", "BPE"},
             {"dropout", nullptr},
-            {"unk_token", nullptr},
+            {"unk_token", unk_token_ ? Json(*unk_token_) : Json()},
             {"continuing_subword_prefix", nullptr},
             {"end_of_word_suffix", nullptr},
-            {"fuse_unk", false},
-            {"byte_fallback", false},
+            {"fuse_unk", fuse_unk_},
+            {"byte_fallback", byte_fallback_},
             {"ignore_merges", ignore_merges_},
             {"vocab", vocab_},
             {"merges", merges}}}};

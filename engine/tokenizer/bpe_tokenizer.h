@@ -10,23 +10,24 @@
 #include <vector>
 
 #include "engine/io/json_file.h"
+#include "engine/tokenizer/added_vocabulary.h"
+#include "engine/tokenizer/decoder.h"
+#include "engine/tokenizer/normalizer.h"
 #include "engine/tokenizer/pretokenizer.h"
 
 namespace kvchain {
 
-struct AddedToken {
-  int64_t id;
-  std::string content;
-  bool special = true;
-};
-
-// Byte-level BPE read from (and written as) a Hugging Face tokenizer.json; encodes and decodes
-// as HF tokenizers does for GPT-2 / Llama-3 style vocabularies. Never adds special tokens.
+// A BPE tokenizer read from (and written as) a Hugging Face tokenizer.json, encoding and
+// decoding as HF tokenizers does: added tokens (raw and normalized, with their flags), the
+// normalizer, the pre-tokenizer, BPE merges (byte-level vocabularies such as Llama 3's, Qwen's
+// and DeepSeek's; byte-fallback ones with an unknown token such as Llama 2's and Gemma's) and
+// the decoder. Never adds special tokens (no post-processor).
 class BpeTokenizer {
  public:
   static BpeTokenizer from_file(const std::string& path);
   static BpeTokenizer from_json(const Json& json, const std::string& where);
-  // A tokenizer from parts (what the trainer produces), with Llama-3's pre-tokenizer.
+  // A byte-level tokenizer from parts (what the trainer produces), with Llama-3's
+  // pre-tokenizer.
   BpeTokenizer(std::unordered_map<std::string, int64_t> vocab,
                std::vector<std::pair<std::string, std::string>> merges,
                std::vector<AddedToken> added_tokens);
@@ -46,18 +47,30 @@ class BpeTokenizer {
  private:
   BpeTokenizer() = default;
   void index();
-  void encode_piece(const std::string& piece, std::vector<int64_t>& out) const;
+  // One pre-tokenized piece through the model; `cache` keeps short pieces' ids for the call.
+  void encode_piece(const std::string& piece, std::vector<int64_t>& out,
+                    std::unordered_map<std::string, std::vector<int64_t>>& cache) const;
+  void merge_piece(const std::string& piece, std::vector<int64_t>& out) const;
+  void encode_plain(std::string_view text, bool first, std::vector<int64_t>& out,
+                    std::unordered_map<std::string, std::vector<int64_t>>& cache) const;
 
-  Json pretokenizer_json_;
+  Json normalizer_json_, pretokenizer_json_, decoder_json_;
+  Normalizer normalizer_;
   Pretokenizer pretokenizer_;
+  Decoder decoder_;
   std::unordered_map<std::string, int64_t> vocab_;
   std::vector<std::pair<std::string, std::string>> merges_;
   std::vector<AddedToken> added_;
   bool ignore_merges_ = false;
+  bool byte_fallback_ = false;
+  bool fuse_unk_ = false;
+  std::optional<std::string> unk_token_;
 
   std::vector<std::string> id_to_token_;
-  // The bytes an added token starts with: encode() tries added tokens only where one may start.
-  std::array<bool, 256> added_starts_{};
+  std::unordered_map<std::string, int64_t> added_ids_;
+  AddedTokenMatcher raw_matcher_, normalized_matcher_;
+  int64_t unk_id_ = -1;
+  std::array<int64_t, 256> byte_ids_{};  // "<0xXX>" tokens for byte fallback, -1 if absent
   // By the merged pair's ids (pair_key): the merge's rank and the id it makes.
   static uint64_t pair_key(int64_t left, int64_t right) {
     return (static_cast<uint64_t>(left) << 32) | static_cast<uint64_t>(right);

@@ -142,8 +142,9 @@ BpeTokenizer train_bpe(std::istream& text, const BpeTrainerOptions& options) {
   while (std::getline(text, line)) {
     // Lines keep their newline, so the vocabulary learns the "\n" pieces it will see.
     std::string chunk = first ? line : "\n" + line;
+    for (auto& piece : pretokenizer.split({sanitize_utf8(chunk), first}))
+      ++piece_counts[piece.text];
     first = false;
-    for (auto& piece : pretokenizer.split(sanitize_utf8(chunk))) ++piece_counts[piece];
   }
 
   // Symbols 0..255 are the byte characters, in byte order.
@@ -171,7 +172,7 @@ BpeTokenizer train_bpe(std::istream& text, const BpeTrainerOptions& options) {
   std::vector<AddedToken> added;
   for (const auto& token : options.special_tokens) {
     const auto id = static_cast<int64_t>(added.size());
-    added.push_back({id, token, true});
+    added.push_back({id, token});
     vocab[token] = id;
   }
   for (const auto& symbol : trainer.symbols()) {

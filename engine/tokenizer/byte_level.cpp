@@ -3,6 +3,8 @@
 #include <array>
 #include <unordered_map>
 
+#include "engine/io/error.h"
+
 namespace kvchain {
 namespace {
 
@@ -113,6 +115,13 @@ std::string sanitize_utf8(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string one_character(std::string text, const std::string& where) {
+  if (text.empty() || utf8_char_length(static_cast<unsigned char>(text[0])) != text.size()) {
+    throw Error(where + " must be one character, not \"" + text + "\"");
+  }
+  return text;
 }
 
 }  // namespace kvchain

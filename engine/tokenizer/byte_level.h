@@ -18,4 +18,7 @@ std::string sanitize_utf8(std::string_view text);
 // Length in bytes of the UTF-8 character starting with `lead` (1 for invalid lead bytes).
 size_t utf8_char_length(unsigned char lead);
 
+// `text` as one character (a tokenizer.json field that must be one), or an Error naming `where`.
+std::string one_character(std::string text, const std::string& where);
+
 }  // namespace kvchain

@@ -1,6 +1,6 @@
 #include "engine/tokenizer/pretokenizer.h"
 
-#include <re2/re2.h>
+#include <utf8proc.h>
 
 #include "engine/io/error.h"
 #include "engine/tokenizer/byte_level.h"
@@ -8,134 +8,112 @@
 namespace kvchain {
 namespace {
 
-constexpr const char* kLookaheadIdiom = R"(\s+(?!\S)|\s+)";
-constexpr const char* kWhitespace = R"(\t\n\x0B\f\r \x{85}\p{Z})";
 constexpr const char* kGpt2Pattern =
     R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 constexpr const char* kLlama3Pattern =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
-// Rewrites \s and \S for re2, tracking whether we are inside a character class.
-std::string translate_whitespace(const std::string& pattern, const std::string& where) {
-  std::string out;
-  bool in_class = false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    const char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      const char next = pattern[++i];
-      if (next == 's') {
-        out += in_class ? std::string(kWhitespace) : "[" + std::string(kWhitespace) + "]";
-      } else if (next == 'S') {
-        if (in_class) throw Error(where + ": \\S inside a character class is not supported");
-        out += "[^" + std::string(kWhitespace) + "]";
-      } else {
-        out += c;
-        out += next;
-      }
-      continue;
+// Rust's char::is_numeric: the general categories Nd, Nl and No.
+bool is_numeric(utf8proc_int32_t c) {
+  const auto category = utf8proc_category(c);
+  return category == UTF8PROC_CATEGORY_ND || category == UTF8PROC_CATEGORY_NL ||
+         category == UTF8PROC_CATEGORY_NO;
+}
+
+// Each numeric character of `text` as a match of its own, the runs between them as
+// non-matches (HF's pattern of a char predicate, which the Digits pre-tokenizer splits by).
+std::vector<TextPattern::Span> digit_spans(std::string_view text) {
+  if (text.empty()) return {{0, 0, false}};
+  std::vector<TextPattern::Span> spans;
+  size_t run_start = 0;
+  for (size_t i = 0; i < text.size();) {
+    utf8proc_int32_t c = 0;
+    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
+                                    static_cast<utf8proc_ssize_t>(text.size() - i), &c);
+    const size_t length = n > 0 ? static_cast<size_t>(n) : 1;
+    if (n > 0 && is_numeric(c)) {
+      if (i > run_start) spans.push_back({run_start, i, false});
+      spans.push_back({i, i + length, true});
+      run_start = i + length;
     }
-    if (c == '[' && !in_class)
-      in_class = true;
-    else if (c == ']' && in_class)
-      in_class = false;
-    out += c;
+    i += length;
   }
-  return out;
+  if (run_start < text.size()) spans.push_back({run_start, text.size(), false});
+  return spans;
 }
 
 }  // namespace
 
-RegexSplitter::RegexSplitter(const std::string& pattern, const std::string& where) {
-  std::string p = pattern;
-  const auto idiom = p.find(kLookaheadIdiom);
-  if (idiom != std::string::npos) {
-    p.replace(idiom, std::string(kLookaheadIdiom).size(), R"((\s+))");
-    trailing_space_rule_ = true;
-  }
-  for (const char* lookaround : {"(?=", "(?!", "(?<"}) {
-    if (p.find(lookaround) != std::string::npos) {
-      throw Error(where +
-                  ": regex look-around is not supported except the '\\s+(?!\\S)|\\s+' "
-                  "idiom: " +
-                  pattern);
-    }
-  }
-  RE2::Options options;
-  options.set_log_errors(false);
-  re_ = std::make_unique<RE2>(translate_whitespace(p, where), options);
-  if (!re_->ok()) throw Error(where + ": cannot compile regex: " + re_->error());
-}
-
-RegexSplitter::~RegexSplitter() = default;
-RegexSplitter::RegexSplitter(RegexSplitter&&) noexcept = default;
-
-std::vector<std::string_view> RegexSplitter::split(std::string_view text) const {
-  std::vector<std::string_view> pieces;
-  re2::StringPiece groups[2];
-  const int ngroups = trailing_space_rule_ ? 2 : 1;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    if (!re_->Match(re2::StringPiece(text.data(), text.size()), pos, text.size(), RE2::UNANCHORED,
-                    groups, ngroups)) {
-      break;
-    }
-    size_t begin = groups[0].data() - text.data();
-    size_t end = begin + groups[0].size();
-    if (trailing_space_rule_ && groups[1].data() != nullptr && end < text.size()) {
-      // `\s+(?!\S)` stops one character short of the non-space that follows.
-      size_t last = end - 1;
-      while (last > begin && (static_cast<unsigned char>(text[last]) & 0xC0) == 0x80) --last;
-      if (last > begin) end = last;
-    }
-    if (end == begin) {  // an empty match: step over one character
-      end = begin + utf8_char_length(static_cast<unsigned char>(text[begin]));
-    }
-    if (begin > pos) pieces.push_back(text.substr(pos, begin - pos));
-    pieces.push_back(text.substr(begin, end - begin));
-    pos = end;
-  }
-  if (pos < text.size()) pieces.push_back(text.substr(pos));
-  return pieces;
-}
-
 void Pretokenizer::add_step(const Json& json, const std::string& where) {
+  if (!json.is_object()) throw Error(where + ": a pre_tokenizer must be an object");
   const std::string type = json_string(require_field(json, "type", where), where + ".type");
   if (type == "Sequence") {
     const auto& list = require_field(json, "pretokenizers", where);
+    if (!list.is_array()) throw Error(where + ".pretokenizers must be a list");
     for (size_t i = 0; i < list.size(); ++i) {
       add_step(list[i], where + ".pretokenizers[" + std::to_string(i) + "]");
     }
     return;
   }
-  Step step;
+  Step step{};
   if (type == "Split") {
-    const auto& pattern = require_field(json, "pattern", where);
-    if (!pattern.contains("Regex"))
-      throw Error(where + ".pattern: only Regex patterns are supported");
-    const auto behavior = json.value("behavior", std::string("Isolated"));
-    if (behavior != "Isolated" || json.value("invert", false)) {
-      throw Error(where + ": only behavior 'Isolated' without invert is supported");
-    }
-    step.splitter = std::make_unique<RegexSplitter>(
-        json_string(pattern["Regex"], where + ".pattern.Regex"), where);
+    step.kind = Kind::kSplit;
+    step.pattern = std::make_shared<TextPattern>(
+        TextPattern::from_json(require_field(json, "pattern", where), where + ".pattern"));
+    step.behavior = split_behavior_from_name(
+        json_string(require_field(json, "behavior", where), where + ".behavior"),
+        where + ".behavior");
+    step.invert = json_bool_field_or(json, "invert", false, where);
   } else if (type == "ByteLevel") {
-    step.byte_level = true;
-    step.add_prefix_space = json.value("add_prefix_space", false);
-    if (json.value("use_regex", true))
-      step.splitter = std::make_unique<RegexSplitter>(kGpt2Pattern, where);
+    step.kind = Kind::kByteLevel;
+    step.add_prefix_space = json_bool_field_or(json, "add_prefix_space", false, where);
+    if (json_bool_field_or(json, "use_regex", true, where)) {
+      step.pattern = std::make_shared<TextPattern>(TextPattern::regex(kGpt2Pattern, where));
+    }
+  } else if (type == "Metaspace") {
+    step.kind = Kind::kMetaspace;
+    step.metaspace = MetaspaceOptions::from_json(json, where);
+  } else if (type == "Digits") {
+    step.kind = Kind::kDigits;
+    step.individual_digits = json_bool_field_or(json, "individual_digits", false, where);
   } else {
-    throw Error(where + ": unsupported pre_tokenizer type '" + type + "'");
+    throw Error(where + ": unsupported pre_tokenizer '" + type +
+                "' (kvchain supports Split, ByteLevel, Metaspace, Digits and Sequence)");
   }
   steps_.push_back(std::move(step));
 }
 
+MetaspaceOptions MetaspaceOptions::from_json(const Json& json, const std::string& where) {
+  MetaspaceOptions options;
+  if (json.contains("replacement")) {
+    options.replacement = one_character(json_string(json["replacement"], where + ".replacement"),
+                                        where + ".replacement");
+  }
+  if (json.contains("prepend_scheme")) {
+    const auto scheme = json_string(json["prepend_scheme"], where + ".prepend_scheme");
+    if (scheme == "always") {
+      options.prepend = Prepend::kAlways;
+    } else if (scheme == "first") {
+      options.prepend = Prepend::kFirst;
+    } else if (scheme == "never") {
+      options.prepend = Prepend::kNever;
+    } else {
+      throw Error(where + ".prepend_scheme '" + scheme + "' is not always, first or never");
+    }
+  } else {  // the older spelling
+    options.prepend = json_bool_field_or(json, "add_prefix_space", true, where) ? Prepend::kAlways
+                                                                                : Prepend::kNever;
+  }
+  options.split = json_bool_field_or(json, "split", true, where);
+  return options;
+}
+
 Pretokenizer Pretokenizer::from_json(const Json& json, const std::string& where) {
+  if (!json.is_null() && !json.is_object()) {
+    throw Error(where + " must be an object or null, not " + json.type_name());
+  }
   Pretokenizer p;
-  if (json.is_null()) throw Error(where + ": a byte-level BPE needs a pre_tokenizer");
-  p.add_step(json, where);
-  bool byte_level = false;
-  for (const auto& step : p.steps_) byte_level = byte_level || step.byte_level;
-  if (!byte_level) throw Error(where + ": no ByteLevel step (only byte-level BPE is supported)");
+  if (!json.is_null()) p.add_step(json, where);
   return p;
 }
 
@@ -152,21 +130,68 @@ Json Pretokenizer::llama3_json() {
              {"use_regex", false}}}}};
 }
 
-std::vector<std::string> Pretokenizer::split(std::string_view text) const {
-  std::vector<std::string> pieces = {std::string(text)};
-  for (const auto& step : steps_) {
-    std::vector<std::string> next;
-    for (auto& piece : pieces) {
-      if (step.add_prefix_space && (piece.empty() || piece[0] != ' ')) piece.insert(0, " ");
-      if (step.splitter) {
-        for (auto part : step.splitter->split(piece)) next.emplace_back(part);
-      } else {
-        next.push_back(std::move(piece));
+void Pretokenizer::apply(const Step& step, PretokenPiece piece,
+                         std::vector<PretokenPiece>& out) const {
+  const auto emit = [&](const std::string& text, SplitBehavior behavior, bool invert,
+                        std::vector<TextPattern::Span> spans) {
+    for (const auto& [begin, end] : split_spans(std::move(spans), behavior, invert)) {
+      out.push_back({text.substr(begin, end - begin), piece.first && begin == 0});
+    }
+  };
+  switch (step.kind) {
+    case Kind::kSplit:
+      emit(piece.text, step.behavior, step.invert, step.pattern->spans(piece.text));
+      break;
+    case Kind::kDigits:
+      emit(piece.text,
+           step.individual_digits ? SplitBehavior::kIsolated : SplitBehavior::kContiguous, false,
+           digit_spans(piece.text));
+      break;
+    case Kind::kByteLevel: {
+      if (step.add_prefix_space && (piece.text.empty() || piece.text[0] != ' ')) {
+        piece.text.insert(0, " ");
       }
+      const size_t before = out.size();
+      if (step.pattern) {
+        emit(piece.text, SplitBehavior::kIsolated, false, step.pattern->spans(piece.text));
+      } else if (!piece.text.empty()) {
+        out.push_back(std::move(piece));
+      }
+      for (size_t i = before; i < out.size(); ++i) out[i].text = bytes_to_unicode(out[i].text);
+      break;
     }
-    if (step.byte_level) {
-      for (auto& piece : next) piece = bytes_to_unicode(piece);
+    case Kind::kMetaspace: {
+      const auto& options = step.metaspace;
+      std::string text;
+      for (const char c : piece.text) {
+        if (c == ' ') {
+          text += options.replacement;
+        } else {
+          text += c;
+        }
+      }
+      const bool starts = text.compare(0, options.replacement.size(), options.replacement) == 0;
+      if (!starts && (options.prepend == MetaspaceOptions::Prepend::kAlways ||
+                      (options.prepend == MetaspaceOptions::Prepend::kFirst && piece.first))) {
+        text.insert(0, options.replacement);
+      }
+      if (options.split) {
+        emit(text, SplitBehavior::kMergedWithNext, false,
+             TextPattern::literal(options.replacement).spans(text));
+      } else if (!text.empty()) {
+        out.push_back({std::move(text), piece.first});
+      }
+      break;
     }
+  }
+}
+
+std::vector<PretokenPiece> Pretokenizer::split(PretokenPiece piece) const {
+  std::vector<PretokenPiece> pieces;
+  if (!piece.text.empty()) pieces.push_back(std::move(piece));
+  for (const auto& step : steps_) {
+    std::vector<PretokenPiece> next;
+    for (auto& p : pieces) apply(step, std::move(p), next);
     pieces = std::move(next);
   }
   return pieces;

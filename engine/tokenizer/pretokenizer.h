@@ -6,47 +6,53 @@
 #include <vector>
 
 #include "engine/io/json_file.h"
-
-namespace re2 {
-class RE2;
-}
+#include "engine/tokenizer/text_pattern.h"
 
 namespace kvchain {
 
-// A tokenizers-style regex split run through re2. re2 has no look-around and an ASCII-only
-// \s, so the pattern is translated: \s becomes Unicode White_Space (as in Oniguruma, which HF
-// tokenizers uses), and the GPT-2/Llama-3 idiom `\s+(?!\S)|\s+` becomes a captured `\s+` whose
-// match gives back its last character when non-space follows, which is what the look-ahead does.
-class RegexSplitter {
- public:
-  explicit RegexSplitter(const std::string& pattern, const std::string& where);
-  ~RegexSplitter();
-  RegexSplitter(RegexSplitter&&) noexcept;
-  // Matches and the text between them, in order ("Isolated" behaviour).
-  std::vector<std::string_view> split(std::string_view text) const;
-
- private:
-  std::unique_ptr<re2::RE2> re_;
-  bool trailing_space_rule_ = false;
+// A piece of text on its way to the BPE model; `first` when it starts at the start of the
+// whole input (Metaspace's prepend_scheme "first" reads it).
+struct PretokenPiece {
+  std::string text;
+  bool first = false;
 };
 
-// The supported pre_tokenizer shapes of tokenizer.json: Split (Isolated), ByteLevel, and a
-// Sequence of them. Output pieces are already in byte-level characters.
+// Metaspace's settings, which its pre-tokenizer and its decoder both read: spaces become
+// `replacement`, which is prepended to a piece (always, to the input's first piece only, or
+// never) unless it starts with one, and pieces split before each one.
+struct MetaspaceOptions {
+  enum class Prepend { kAlways, kFirst, kNever };
+  std::string replacement = "\xE2\x96\x81";  // U+2581
+  Prepend prepend = Prepend::kAlways;
+  bool split = true;
+  static MetaspaceOptions from_json(const Json& json, const std::string& where);
+};
+
+// A tokenizer.json "pre_tokenizer": Split (a String or Regex pattern, every behavior, invert),
+// ByteLevel, Metaspace, Digits, and a Sequence of them; any other type is refused by name. A
+// null pre-tokenizer leaves each piece whole. After a ByteLevel step, pieces are in
+// byte-level characters.
 class Pretokenizer {
  public:
   static Pretokenizer from_json(const Json& json, const std::string& where);
   // Llama-3's split regex followed by ByteLevel, the layout kvchain writes for new vocabularies.
   static Json llama3_json();
 
-  std::vector<std::string> split(std::string_view text) const;
+  std::vector<PretokenPiece> split(PretokenPiece piece) const;
 
  private:
+  enum class Kind { kSplit, kByteLevel, kMetaspace, kDigits };
   struct Step {
-    std::unique_ptr<RegexSplitter> splitter;  // Split, or ByteLevel with use_regex
-    bool byte_level = false;
-    bool add_prefix_space = false;
+    Kind kind;
+    std::shared_ptr<TextPattern> pattern;  // Split; ByteLevel with use_regex
+    SplitBehavior behavior = SplitBehavior::kIsolated;
+    bool invert = false;
+    bool add_prefix_space = false;  // ByteLevel
+    MetaspaceOptions metaspace;
+    bool individual_digits = false;
   };
   void add_step(const Json& json, const std::string& where);
+  void apply(const Step& step, PretokenPiece piece, std::vector<PretokenPiece>& out) const;
   std::vector<Step> steps_;
 };
 

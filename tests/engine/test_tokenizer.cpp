@@ -69,17 +69,81 @@ TEST(Tokenizer, MalformedTokenizerJsonNamesTheField) {
             dir.file("tokenizer.json") + ": model.type 'Unigram' is not BPE");
 }
 
-TEST(RegexSplitter, WhitespaceRunGivesBackItsLastSpace) {
-  // Oniguruma's split of "a   b  " with this look-ahead pattern: the run before "b" stops one
-  // short, so the last space becomes its own piece; the trailing run is kept whole.
-  RegexSplitter splitter(R"(\s+(?!\S)|\s+|\S+)", "test");
-  auto pieces = splitter.split("a   b  ");
-  EXPECT_EQ(std::vector<std::string>(pieces.begin(), pieces.end()),
-            (std::vector<std::string>{"a", "  ", " ", "b", "  "}));
+// tests/samples/tokenizers/: the tokenizer.json of five models as npm ships them (Llama 3,
+// "llama2" (Mistral 7B's vocabulary in Llama 2's layout), Qwen3, Gemma 3, DeepSeek-V3), each
+// shrunk to about 1,500 merges with every other component as it is, and three synthetic ones
+// (added-token flags; NFKC, Prepend, a Replace regex, Digits and a MergedWithNext split;
+// Metaspace), with HF tokenizers' ids and decoded text for each case
+// (dev/tokenizers/compare_hf.sh). A component read wrongly moves ids on dozens of cases.
+class HfTokenizer : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(HfTokenizer, EncodesAndDecodesAsHuggingFace) {
+  const auto dir = test::data_sample(std::string("tokenizers/") + GetParam());
+  const auto tokenizer = BpeTokenizer::from_file(dir + "/tokenizer.json");
+  const auto cases = test::read_jsonl(dir + "/cases.jsonl");
+  ASSERT_GE(cases.size(), 150u);
+  int64_t encoded_otherwise = 0, decoded_otherwise = 0;
+  for (const auto& c : cases) {
+    const auto text = c.at("text").get<std::string>();
+    const auto ids = c.at("ids").get<std::vector<int64_t>>();
+    const auto encoded = tokenizer.encode(text);
+    if (encoded != ids && encoded_otherwise++ < 3) {
+      ADD_FAILURE() << GetParam() << " encodes " << Json(text).dump() << " otherwise";
+    }
+    if (tokenizer.decode(ids) != c.at("decoded").get<std::string>() && decoded_otherwise++ < 3) {
+      ADD_FAILURE() << GetParam() << " decodes the ids of " << Json(text).dump() << " otherwise";
+    }
+  }
+  EXPECT_EQ(encoded_otherwise, 0);
+  EXPECT_EQ(decoded_otherwise, 0);
 }
 
-TEST(RegexSplitter, RejectsGeneralLookAround) {
-  EXPECT_EQ(test::error_message([] { RegexSplitter s("a(?=b)", "tokenizer.json"); }),
+INSTANTIATE_TEST_SUITE_P(Npm, HfTokenizer,
+                         ::testing::Values("llama3", "llama2", "qwen3", "gemma3", "deepseek_v3",
+                                           "flags", "normalizers", "metaspace"));
+
+TEST(Tokenizer, UnsupportedComponentsAreRefusedByName) {
+  const auto base = read_json_file(test::data_sample("tokenizers/qwen3/tokenizer.json"));
+  const auto refusal = [&](const char* key, const Json& value) {
+    auto json = base;
+    json[key] = value;
+    return test::error_message([&] { BpeTokenizer::from_json(json, "tokenizer.json"); });
+  };
+  EXPECT_EQ(refusal("normalizer", {{"type", "BertNormalizer"}}),
+            "tokenizer.json: normalizer: unsupported normalizer 'BertNormalizer' (kvchain "
+            "supports NFC, NFD, NFKC, NFKD, Prepend, Replace and Sequence)");
+  EXPECT_EQ(refusal("pre_tokenizer",
+                    {{"type", "Sequence"}, {"pretokenizers", {{{"type", "Whitespace"}}}}}),
+            "tokenizer.json: pre_tokenizer.pretokenizers[0]: unsupported pre_tokenizer "
+            "'Whitespace' (kvchain supports Split, ByteLevel, Metaspace, Digits and Sequence)");
+  EXPECT_EQ(refusal("decoder", {{"type", "WordPiece"}}),
+            "tokenizer.json: decoder: unsupported decoder 'WordPiece' (kvchain supports "
+            "ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip and Sequence)");
+  auto affix = base;
+  affix["model"]["continuing_subword_prefix"] = "##";
+  EXPECT_EQ(test::error_message([&] { BpeTokenizer::from_json(affix, "tokenizer.json"); }),
+            "tokenizer.json: model.continuing_subword_prefix is not supported (only \"\" or "
+            "null)");
+}
+
+std::vector<std::string> isolated(const TextPattern& pattern, const std::string& text) {
+  std::vector<std::string> pieces;
+  for (const auto& [begin, end] :
+       split_spans(pattern.spans(text), SplitBehavior::kIsolated, false)) {
+    pieces.push_back(text.substr(begin, end - begin));
+  }
+  return pieces;
+}
+
+TEST(TextPattern, WhitespaceRunGivesBackItsLastSpace) {
+  // Oniguruma's split of "a   b  " with this look-ahead pattern: the run before "b" stops one
+  // short, so the last space becomes its own piece; the trailing run is kept whole.
+  const auto pattern = TextPattern::regex(R"(\s+(?!\S)|\s+|\S+)", "test");
+  EXPECT_EQ(isolated(pattern, "a   b  "), (std::vector<std::string>{"a", "  ", " ", "b", "  "}));
+}
+
+TEST(TextPattern, RejectsGeneralLookAround) {
+  EXPECT_EQ(test::error_message([] { TextPattern::regex("a(?=b)", "tokenizer.json"); }),
             "tokenizer.json: regex look-around is not supported except the '\\s+(?!\\S)|\\s+' "
             "idiom: a(?=b)");
 }

@@ -54,7 +54,7 @@ TEST(HostileTokenizer, FieldsOfTheWrongTypeAreRefusedByName) {
        },
        "pre_tokenizer"},
       {[](Json& j) { j["decoder"] = 5; }, "decoder must be an object or null"},
-      {[](Json& j) { j["model"]["byte_fallback"] = "yes"; }, "model.byte_fallback must be"},
+      {[](Json& j) { j["model"]["byte_fallback"] = "yes"; }, "model.byte_fallback: expected a boolean"},
       {[](Json& j) { j["added_tokens"] = 3; }, "added_tokens must be a list"},
       {[](Json& j) { j["model"] = 7; }, "model must be an object"},
   };

@@ -1,0 +1,187 @@
+#include "engine/tokenizer/decoder.h"
+
+#include "engine/io/error.h"
+#include "engine/tokenizer/byte_level.h"
+#include "engine/tokenizer/pretokenizer.h"
+
+namespace kvchain {
+namespace {
+
+size_t json_count(const Json& json, const char* key, const std::string& where) {
+  const auto value = json_int(require_field(json, key, where), where + "." + key);
+  if (value < 0) throw Error(where + "." + key + " must not be negative");
+  return static_cast<size_t>(value);
+}
+
+// The byte a "<0xXX>" token stands for, or -1.
+int fallback_byte(const std::string& token) {
+  if (token.size() != 6 || token.compare(0, 3, "<0x") != 0 || token[5] != '>') return -1;
+  int value = 0;
+  for (size_t i = 3; i < 5; ++i) {
+    const char c = token[i];
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                             : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+}  // namespace
+
+Decoder Decoder::from_json(const Json& json, const std::string& where) {
+  if (!json.is_null() && !json.is_object()) {
+    throw Error(where + " must be an object or null, not " + json.type_name());
+  }
+  Decoder d;
+  if (!json.is_null()) {
+    d.present_ = true;
+    d.add_step(json, where);
+  }
+  return d;
+}
+
+void Decoder::add_step(const Json& json, const std::string& where) {
+  if (!json.is_object()) throw Error(where + ": a decoder must be an object");
+  const auto type = json_string(require_field(json, "type", where), where + ".type");
+  Step step{};
+  if (type == "Sequence") {
+    const auto& list = require_field(json, "decoders", where);
+    if (!list.is_array()) throw Error(where + ".decoders must be a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+      add_step(list[i], where + ".decoders[" + std::to_string(i) + "]");
+    }
+    return;
+  } else if (type == "ByteLevel") {
+    step.kind = Kind::kByteLevel;
+  } else if (type == "Metaspace") {
+    step.kind = Kind::kMetaspace;
+    const auto options = MetaspaceOptions::from_json(json, where);
+    step.text = options.replacement;
+    step.prepended = options.prepend != MetaspaceOptions::Prepend::kNever;
+  } else if (type == "Replace") {
+    step.kind = Kind::kReplace;
+    step.text = json_string(require_field(json, "content", where), where + ".content");
+    step.pattern = std::make_shared<TextPattern>(
+        TextPattern::from_json(require_field(json, "pattern", where), where + ".pattern"));
+  } else if (type == "ByteFallback") {
+    step.kind = Kind::kByteFallback;
+  } else if (type == "Fuse") {
+    step.kind = Kind::kFuse;
+  } else if (type == "Strip") {
+    step.kind = Kind::kStrip;
+    step.strip = one_character(
+        json_string(require_field(json, "content", where), where + ".content"), where + ".content");
+    step.start = json_count(json, "start", where);
+    step.stop = json_count(json, "stop", where);
+  } else {
+    throw Error(where + ": unsupported decoder '" + type +
+                "' (kvchain supports ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip "
+                "and Sequence)");
+  }
+  steps_.push_back(std::move(step));
+}
+
+std::vector<std::string> Decoder::apply(const Step& step, std::vector<std::string> tokens) const {
+  std::vector<std::string> out;
+  switch (step.kind) {
+    case Kind::kByteLevel: {
+      std::string bytes;
+      for (const auto& token : tokens) bytes += unicode_to_bytes(token);
+      out.push_back(sanitize_utf8(bytes));
+      break;
+    }
+    case Kind::kMetaspace:
+      // The first token's replacement characters go (they were prepended), the others become
+      // spaces.
+      for (size_t i = 0; i < tokens.size(); ++i) {
+        std::string text;
+        for (size_t at = 0; at < tokens[i].size();) {
+          if (tokens[i].compare(at, step.text.size(), step.text) == 0) {
+            if (i != 0 || !step.prepended) text += ' ';
+            at += step.text.size();
+          } else {
+            text += tokens[i][at++];
+          }
+        }
+        out.push_back(std::move(text));
+      }
+      break;
+    case Kind::kReplace:
+      for (const auto& token : tokens) {
+        std::string text;
+        for (const auto& span : step.pattern->spans(token)) {
+          if (span.match) {
+            text += step.text;
+          } else {
+            text.append(token, span.begin, span.end - span.begin);
+          }
+        }
+        out.push_back(std::move(text));
+      }
+      break;
+    case Kind::kByteFallback: {
+      // Runs of "<0xXX>" tokens become their bytes' text, or one U+FFFD per byte when the
+      // bytes are not valid UTF-8.
+      std::string bytes;
+      const auto flush = [&] {
+        if (bytes.empty()) return;
+        const auto text = sanitize_utf8(bytes);
+        if (text == bytes) {
+          out.push_back(text);
+        } else {
+          for (size_t i = 0; i < bytes.size(); ++i) out.push_back("\xEF\xBF\xBD");
+        }
+        bytes.clear();
+      };
+      for (auto& token : tokens) {
+        const int byte = fallback_byte(token);
+        if (byte >= 0) {
+          bytes += static_cast<char>(byte);
+        } else {
+          flush();
+          out.push_back(std::move(token));
+        }
+      }
+      flush();
+      break;
+    }
+    case Kind::kFuse: {
+      std::string joined;
+      for (const auto& token : tokens) joined += token;
+      out.push_back(std::move(joined));
+      break;
+    }
+    case Kind::kStrip:
+      for (const auto& token : tokens) {
+        size_t begin = 0, end = token.size();
+        for (size_t i = 0;
+             i < step.start && token.compare(begin, step.strip.size(), step.strip) == 0; ++i) {
+          begin += step.strip.size();
+        }
+        for (size_t i = 0;
+             i < step.stop && end >= begin + step.strip.size() &&
+             token.compare(end - step.strip.size(), step.strip.size(), step.strip) == 0;
+             ++i) {
+          end -= step.strip.size();
+        }
+        out.push_back(token.substr(begin, end - begin));
+      }
+      break;
+  }
+  return out;
+}
+
+std::string Decoder::decode(std::vector<std::string> tokens) const {
+  for (const auto& step : steps_) tokens = apply(step, std::move(tokens));
+  std::string text;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (!present_ && i > 0) text += ' ';
+    text += tokens[i];
+  }
+  return sanitize_utf8(text);
+}
+
+}  // namespace kvchain

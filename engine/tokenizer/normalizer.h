@@ -1,0 +1,36 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/io/json_file.h"
+#include "engine/tokenizer/text_pattern.h"
+
+namespace kvchain {
+
+// A tokenizer.json "normalizer": what HF tokenizers does to a text before pre-tokenization.
+// Supported: the Unicode forms NFC, NFD, NFKC and NFKD (utf8proc's tables), Prepend, Replace
+// (a String or a Regex pattern) and a Sequence of them; any other type is refused by name. A
+// null normalizer leaves the text as it is.
+class Normalizer {
+ public:
+  static Normalizer from_json(const Json& json, const std::string& where);
+
+  std::string normalize(std::string_view text) const;
+  bool identity() const { return steps_.empty(); }
+
+ private:
+  enum class Kind { kUnicodeForm, kPrepend, kReplace };
+  struct Step {
+    Kind kind;
+    int utf8proc_options = 0;              // kUnicodeForm
+    std::string text;                      // kPrepend: the prefix; kReplace: the replacement
+    std::shared_ptr<TextPattern> pattern;  // kReplace
+  };
+  void add_step(const Json& json, const std::string& where);
+  std::vector<Step> steps_;
+};
+
+}  // namespace kvchain
