@@ -10,26 +10,29 @@ namespace kvchain {
 
 namespace {
 
-// Each row's mean loss over its labels, from logits [B, T, V] and labels [B, T].
-std::vector<LayoutResult> row_losses(const torch::Tensor& logits, torch::Tensor labels,
+// Each row's mean loss over its labels, from the final-norm hidden states [B, T, C] and labels
+// [B, T]: only the labelled positions go through the vocabulary projection (a member's answer
+// is a few dozen of a sequence's positions; the whole sequence's logits would be its largest
+// tensor).
+std::vector<LayoutResult> row_losses(LlamaForCausalLM& base, const torch::Tensor& hidden,
+                                     torch::Tensor labels,
                                      const std::vector<PartsLayout>& layouts) {
-  const auto k = logits.size(0), t = logits.size(1);
-  labels = labels.to(logits.device());
+  const auto k = hidden.size(0), t = hidden.size(1);
+  labels = labels.to(hidden.device()).reshape({-1});
+  const auto labelled = (labels != kIgnoreLabel).nonzero().reshape({-1});
+  const auto logits = base.logits_of(hidden.reshape({k * t, -1}).index_select(0, labelled));
   const auto token_losses = torch::nn::functional::cross_entropy(
-                                logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
-                                torch::nn::functional::CrossEntropyFuncOptions()
-                                    .ignore_index(kIgnoreLabel)
-                                    .reduction(torch::kNone))
-                                .view({k, t});
-  const auto counts = (labels != kIgnoreLabel).sum(1).to(torch::kCPU);
+      logits, labels.index_select(0, labelled),
+      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  const auto sums = token_losses.new_zeros({k}).index_add(
+      0, torch::div(labelled, t, /*rounding_mode=*/"floor"), token_losses);
+  const auto counts = (labels.view({k, t}) != kIgnoreLabel).sum(1).to(torch::kCPU);
   std::vector<LayoutResult> results(k);
   for (int64_t i = 0; i < k; ++i) {
     auto& result = results[i];
     result.prefilled = layouts[i].tokens();
     result.loss_tokens = counts[i].item<int64_t>();
-    if (result.loss_tokens > 0) {
-      result.loss = token_losses[i].sum() / static_cast<double>(result.loss_tokens);
-    }
+    if (result.loss_tokens > 0) result.loss = sums[i] / static_cast<double>(result.loss_tokens);
   }
   return results;
 }
@@ -57,7 +60,8 @@ std::vector<LayoutResult> causal_losses(LlamaForCausalLM& base,
   ForwardArgs args;
   args.inputs_embeds = torch::stack(rows);
   args.position_ids = positions;
-  return row_losses(base.forward(args).logits, labels, layouts);
+  args.hidden_only = true;
+  return row_losses(base, base.forward(args).hidden_states, labels, layouts);
 }
 
 }  // namespace
@@ -97,7 +101,9 @@ std::vector<LayoutResult> batch_losses(ChainModel& chain,
     for (const auto& deep : layouts[i].deep) cache.place(i, deep.slot, deep.keys, deep.values);
   }
   const auto batch = pad_rows(layouts, cache.capacity());
-  const auto logits = base.forward(batch_forward_args(batch, cache, false)).logits;
+  auto args = batch_forward_args(batch, cache, false);
+  args.hidden_only = true;
+  const auto hidden = base.forward(args).hidden_states;
 
   auto labels = torch::full({k, batch.longest}, kIgnoreLabel, torch::kInt64);
   for (int64_t i = 0; i < k; ++i) {
@@ -105,7 +111,7 @@ std::vector<LayoutResult> batch_losses(ChainModel& chain,
     const auto own = output_labels(*examples[i].parts, layout.sequence_offset, layout.tokens());
     labels[i].narrow(0, batch.pads[i], layout.tokens()).copy_(torch::tensor(own, torch::kInt64));
   }
-  return row_losses(logits, labels, layouts);
+  return row_losses(base, hidden, labels, layouts);
 }
 
 }  // namespace kvchain

@@ -164,7 +164,7 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
       ~EndWrite() { cache->end_write(); }
     } end_write{cache};
     cache->begin_write(CacheSlots::at(args.cache_slots));
-    return run_layers(h, rotary, mask, cache, args.last_logits_only);
+    return run_layers(h, rotary, mask, cache, args);
   }
 
   torch::Tensor positions = args.position_ids;
@@ -191,7 +191,7 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
 
   const auto rotary = rotary_.tables(positions, h.scalar_type());
   if (cache != nullptr) cache->begin_write(CacheSlots::next(t));
-  auto result = run_layers(h, rotary, mask, cache, args.last_logits_only);
+  auto result = run_layers(h, rotary, mask, cache, args);
   if (cache != nullptr) {
     const auto* p = cached_positions.data_ptr<int64_t>();
     std::vector<int64_t> appended(p, p + t);
@@ -206,17 +206,21 @@ ForwardResult LlamaForCausalLM::forward(const ForwardArgs& args) {
 
 ForwardResult LlamaForCausalLM::run_layers(torch::Tensor h, const RotaryTables& rotary,
                                            const torch::Tensor& mask, KVCache* cache,
-                                           bool last_only) {
+                                           const ForwardArgs& args) {
   NormedSum stream{h, (layers_.empty() ? *norm_ : layers_.front()->input_layernorm()).forward(h)};
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& next_norm = i + 1 < layers_.size() ? layers_[i + 1]->input_layernorm() : *norm_;
     stream = layers_[i]->forward(stream, rotary, mask, cache, next_norm);
   }
   h = stream.normed;
-  auto last = last_only ? h.narrow(1, h.size(1) - 1, 1) : h;
-  auto logits = config_.tie_word_embeddings ? torch::matmul(last, embed_tokens_->weight.t())
-                                            : lm_head_->forward(last);
-  return {logits.to(torch::kFloat32), h};
+  if (args.hidden_only) return {torch::Tensor(), h};
+  return {logits_of(args.last_logits_only ? h.narrow(1, h.size(1) - 1, 1) : h), h};
+}
+
+torch::Tensor LlamaForCausalLM::logits_of(const torch::Tensor& hidden) {
+  const auto logits = config_.tie_word_embeddings ? torch::matmul(hidden, embed_tokens_->weight.t())
+                                                  : lm_head_->forward(hidden);
+  return logits.to(torch::kFloat32);
 }
 
 }  // namespace kvchain

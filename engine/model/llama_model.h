@@ -62,6 +62,7 @@ struct ForwardArgs {
   SegmentTag tag;                  // recorded in the cache for the appended tokens, or
   std::vector<TagSpan> tag_spans;  // one tag per consecutive run of them (lengths sum to T)
   bool last_logits_only = false;   // decode and generation need only the last position
+  bool hidden_only = false;        // no logits: the caller projects the rows it needs (logits_of)
   // The T tokens written at these cache slots (int64 [T], or [B, T] per row, on the model's
   // device), attending over the cache's whole capacity: needs position_ids on the device and a
   // mask [B|1,1,T,capacity]; the cache's bookkeeping is the caller's. Every step then runs the same
@@ -71,7 +72,7 @@ struct ForwardArgs {
 };
 
 struct ForwardResult {
-  torch::Tensor logits;         // float32 [B,T|1,V]
+  torch::Tensor logits;         // float32 [B,T|1,V]; undefined with hidden_only
   torch::Tensor hidden_states;  // final-norm output [B,T,C]
 };
 
@@ -84,6 +85,8 @@ class LlamaForCausalLM : public torch::nn::Module {
   const ModelConfig& config() const { return config_; }
   torch::Tensor embed(const torch::Tensor& input_ids);
   ForwardResult forward(const ForwardArgs& args);
+  // The vocabulary projection of final-norm hidden states [..., C]: float32 [..., V].
+  torch::Tensor logits_of(const torch::Tensor& hidden);
   // Normal(0, std) weights and unit norms: for benchmarks and tests with no checkpoint.
   void init_random(uint64_t seed, double std = 0.02);
   torch::ScalarType dtype() const;
@@ -93,9 +96,10 @@ class LlamaForCausalLM : public torch::nn::Module {
                      KVCache::Layout layout = KVCache::Layout::kGrowable) const;
 
  private:
-  // The layers from the embeddings h, then the vocabulary projection of their final-norm output.
+  // The layers from the embeddings h, then the vocabulary projection of their final-norm output
+  // (of its last position only, or none, as `args` asks).
   ForwardResult run_layers(torch::Tensor h, const RotaryTables& rotary, const torch::Tensor& mask,
-                           KVCache* cache, bool last_only);
+                           KVCache* cache, const ForwardArgs& args);
 
   ModelConfig config_;
   RotaryEmbedding rotary_;
