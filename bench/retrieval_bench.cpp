@@ -1,7 +1,8 @@
 // BM25 indexing throughput (passages/s) and batch query throughput (queries/s) on a generated
 // corpus of 100k and 1M passages, on 1 and 2 threads. Passages are 40 to 80 words drawn from a
 // Zipf(1.1) vocabulary of 200k words (so a few terms have long posting lists, as in Wikipedia);
-// queries are 4 to 12 words from the same distribution. The corpora are written once to
+// queries are 4 to 12 words from the same distribution, top 10, scored exhaustively and by
+// MaxScore (the default; same results). The corpora are written once to
 // $TMPDIR/kvchain-bench-corpus-N.jsonl and reused. bench/README.md has recorded numbers.
 #include <benchmark/benchmark.h>
 
@@ -85,7 +86,8 @@ void BM_Bm25Query(benchmark::State& state) {
   ZipfWords words(7);
   std::vector<std::string> queries;
   for (int i = 0; i < 1000; ++i) queries.push_back(words.text(4, 12));
-  for (auto _ : state) benchmark::DoNotOptimize(index.search(queries, 10, threads));
+  const auto how = state.range(2) == 1 ? Bm25Search::kMaxScore : Bm25Search::kExhaustive;
+  for (auto _ : state) benchmark::DoNotOptimize(index.search(queries, 10, threads, how));
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(queries.size()));
 }
 
@@ -96,8 +98,8 @@ BENCHMARK(BM_Bm25Index)
     ->Iterations(1)
     ->UseRealTime();
 BENCHMARK(BM_Bm25Query)
-    ->ArgsProduct({{100'000, 1'000'000}, {1, 2}})
-    ->ArgNames({"passages", "threads"})
+    ->ArgsProduct({{100'000, 1'000'000}, {1, 2}, {0, 1}})
+    ->ArgNames({"passages", "threads", "max_score"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

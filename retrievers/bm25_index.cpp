@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "engine/concurrency/parallel_indices.h"
 #include "engine/io/error.h"
 #include "retrievers/analyzer.h"
+#include "retrievers/bm25_top_k.h"
 #include "retrievers/lucene_bm25.h"
 
 namespace kvchain::retrievers {
@@ -58,9 +60,9 @@ Bm25Index::Bm25Index(const std::string& path) : path_(path), file_(path) {
   term_starts_ = section<uint64_t>(header_.term_starts_offset, header_.terms + 1, "term starts");
   term_offsets_ = section<uint64_t>(header_.term_offsets_offset, header_.terms + 1, "term offsets");
   term_bytes_ = section<char>(header_.term_bytes_offset, term_offsets_[header_.terms], "terms");
-  check_sections();
   scorer_ = std::make_unique<Bm25Scorer>(Bm25Params{header_.k1, header_.b},
                                          header_.passages_with_terms, header_.total_terms);
+  check_sections();
 }
 
 // The header's numbers as a scorer needs them: the CRC proves the bytes are the ones written,
@@ -85,7 +87,7 @@ void Bm25Index::check_header() const {
 
 // Every offset, id and count within bounds and in order: ids and terms are read by their
 // offsets, terms are binary-searched and postings index the passages.
-void Bm25Index::check_sections() const {
+void Bm25Index::check_sections() {
   const auto refuse = [&](const std::string& what) {
     throw Error(path_ + ": inconsistent BM25 index (" + what + ")");
   };
@@ -109,9 +111,11 @@ void Bm25Index::check_sections() const {
     if (!(a < b)) refuse("terms out of order");
   }
   // Each term's postings name passages in ascending order, once each; each passage's length
-  // code and the header's totals are what its postings add up to.
+  // code and the header's totals are what its postings add up to. The same pass notes each
+  // term's largest impact, which bounds its scores for MaxScore.
   std::vector<uint64_t> passage_terms(header_.passages, 0);
   uint64_t total_terms = 0;
+  max_impacts_.assign(header_.terms, 0.0f);
   for (uint64_t t = 0; t < header_.terms; ++t) {
     for (uint64_t i = term_starts_[t]; i < term_starts_[t + 1]; ++i) {
       const auto& posting = postings_[i];
@@ -125,6 +129,8 @@ void Bm25Index::check_sections() const {
       }
       passage_terms[posting.passage] += posting.tf;
       total_terms += posting.tf;
+      max_impacts_[t] =
+          std::max(max_impacts_[t], scorer_->impact(posting.tf, lengths_[posting.passage]));
     }
   }
   if (total_terms != header_.total_terms) refuse("a term total other than the postings'");
@@ -159,7 +165,7 @@ std::string_view Bm25Index::doc_id(uint32_t passage) const {
   return {id_bytes_ + id_offsets_[passage], id_offsets_[passage + 1] - id_offsets_[passage]};
 }
 
-std::pair<const Posting*, const Posting*> Bm25Index::postings(std::string_view term) const {
+std::optional<uint64_t> Bm25Index::term_index(std::string_view term) const {
   uint64_t low = 0, high = header_.terms;
   while (low < high) {
     const auto mid = low + (high - low) / 2;
@@ -174,51 +180,41 @@ std::pair<const Posting*, const Posting*> Bm25Index::postings(std::string_view t
   if (low == header_.terms ||
       std::string_view(term_bytes_ + term_offsets_[low],
                        term_offsets_[low + 1] - term_offsets_[low]) != term) {
-    return {nullptr, nullptr};
+    return std::nullopt;
   }
-  return {postings_ + term_starts_[low], postings_ + term_starts_[low + 1]};
+  return low;
 }
 
-HitList Bm25Index::search_one(const std::string& query, int64_t k, Scratch& scratch) const {
+HitList Bm25Index::search_one(const std::string& query, int64_t k, Bm25Search how,
+                              Scratch& scratch) const {
   std::map<std::string, uint32_t> counts;
   for (auto& term : scratch.analyzer.terms(query)) ++counts[term];
+  std::vector<QueryTerm> terms;
   for (const auto& [term, count] : counts) {
-    const auto [begin, end] = postings(term);
-    if (begin == end) continue;
-    const float weight =
-        static_cast<float>(count) * scorer_->idf(static_cast<uint64_t>(end - begin));
-    for (auto* p = begin; p != end; ++p) {
-      if (scratch.scores[p->passage] == 0.0) scratch.touched.push_back(p->passage);
-      scratch.scores[p->passage] += scorer_->score(weight, p->tf, lengths_[p->passage]);
-    }
+    const auto t = term_index(term);
+    if (!t) continue;
+    const auto* begin = postings_ + term_starts_[*t];
+    const auto* end = postings_ + term_starts_[*t + 1];
+    terms.push_back({begin, end,
+                     static_cast<float>(count) * scorer_->idf(static_cast<uint64_t>(end - begin)),
+                     max_impacts_[*t]});
   }
-  // Best first; equal scores in corpus order, as Lucene breaks ties by document number.
-  const auto better = [](const std::pair<float, uint32_t>& a, const std::pair<float, uint32_t>& b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  };
-  std::vector<std::pair<float, uint32_t>> heap;
-  for (const auto passage : scratch.touched) {
-    const std::pair<float, uint32_t> candidate(static_cast<float>(scratch.scores[passage]),
-                                               passage);
-    scratch.scores[passage] = 0.0;
-    if (static_cast<int64_t>(heap.size()) < k) {
-      heap.push_back(candidate);
-      std::push_heap(heap.begin(), heap.end(), better);
-    } else if (better(candidate, heap.front())) {
-      std::pop_heap(heap.begin(), heap.end(), better);
-      heap.back() = candidate;
-      std::push_heap(heap.begin(), heap.end(), better);
-    }
-  }
-  scratch.touched.clear();
-  std::sort(heap.begin(), heap.end(), better);
+  const auto best =
+      how == Bm25Search::kMaxScore
+          ? max_score_top_k(terms, k, *scorer_, lengths_)
+          : exhaustive_top_k(terms, k, *scorer_, lengths_, scratch.scores, scratch.touched);
   HitList hits;
-  for (const auto& [score, passage] : heap) hits.push_back({std::string(doc_id(passage)), score});
+  for (const auto& [score, passage] : best) hits.push_back({std::string(doc_id(passage)), score});
   return hits;
 }
 
 std::vector<HitList> Bm25Index::search(const std::vector<std::string>& queries, int64_t k,
                                        int threads) const {
+  return search(queries, k, threads, Bm25Search::kMaxScore);
+}
+
+std::vector<HitList> Bm25Index::search(const std::vector<std::string>& queries, int64_t k,
+                                       int threads, Bm25Search how) const {
   if (k < 1) throw Error("retrieve: k must be at least 1");
   if (threads < 1) throw Error("retrieve: threads must be at least 1");
   std::vector<HitList> results(queries.size());
@@ -226,7 +222,7 @@ std::vector<HitList> Bm25Index::search(const std::vector<std::string>& queries, 
   std::vector<std::unique_ptr<Scratch>> scratch(std::max<size_t>(workers, 1));
   parallel_indices(queries.size(), workers, [&](size_t worker, size_t i) {
     if (!scratch[worker]) scratch[worker] = std::make_unique<Scratch>(*this);
-    results[i] = search_one(queries[i], k, *scratch[worker]);
+    results[i] = search_one(queries[i], k, how, *scratch[worker]);
   });
   return results;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "retrievers/retriever.h"
 
 namespace kvchain::retrievers {
+
+// How a query's top k are found: MaxScore (the default), or every posting of every term scored;
+// both give the same passages, scores and order.
+enum class Bm25Search { kMaxScore, kExhaustive };
 
 // A memory-mapped bm25.idx. Opening checks the magic, the format version, the checksum and
 // every section's bounds, so a damaged or stale file is refused rather than misread.
@@ -21,6 +26,8 @@ class Bm25Index : public Retriever {
   // bag-of-words query). No known term (an empty query, only stop words) gives no hits.
   std::vector<HitList> search(const std::vector<std::string>& queries, int64_t k,
                               int threads) const override;
+  std::vector<HitList> search(const std::vector<std::string>& queries, int64_t k, int threads,
+                              Bm25Search how) const;
   int64_t size() const override { return static_cast<int64_t>(header_.passages); }
 
   const Bm25FileHeader& header() const { return header_; }
@@ -30,11 +37,11 @@ class Bm25Index : public Retriever {
 
  private:
   void check_header() const;
-  void check_sections() const;
+  void check_sections();  // and notes each term's largest impact (max_impacts_)
   struct Scratch;
-  HitList search_one(const std::string& query, int64_t k, Scratch& scratch) const;
-  // The term's postings, or an empty range for an unknown term.
-  std::pair<const Posting*, const Posting*> postings(std::string_view term) const;
+  HitList search_one(const std::string& query, int64_t k, Bm25Search how, Scratch& scratch) const;
+  // The term's number in the index, or none for an unknown term.
+  std::optional<uint64_t> term_index(std::string_view term) const;
   template <typename T>
   const T* section(uint64_t offset, uint64_t count, const char* name) const;
 
@@ -50,6 +57,7 @@ class Bm25Index : public Retriever {
   const uint64_t* term_offsets_ = nullptr;
   const char* term_bytes_ = nullptr;
   std::unique_ptr<Bm25Scorer> scorer_;
+  std::vector<float> max_impacts_;  // per term: its postings' largest Bm25Scorer::impact
 };
 
 }  // namespace kvchain::retrievers

@@ -27,7 +27,15 @@ class Bm25Scorer {
   Bm25Scorer(Bm25Params params, uint64_t doc_count, uint64_t total_terms);
   float idf(uint64_t doc_freq) const;
   float score(float weight, uint32_t tf, uint8_t length_code) const {
-    return weight - weight / (1.0f + static_cast<float>(tf) * norm_inverse_[length_code]);
+    return score_of_impact(weight, impact(tf, length_code));
+  }
+  // A posting's part of its score, tf / (k1 * ((1 - b) + b * dl / avgdl)): the score grows with
+  // it at any weight (in float too), so a term's largest impact bounds its scores.
+  float impact(uint32_t tf, uint8_t length_code) const {
+    return static_cast<float>(tf) * norm_inverse_[length_code];
+  }
+  static float score_of_impact(float weight, float impact) {
+    return weight - weight / (1.0f + impact);
   }
   float average_length() const { return average_length_; }
 

@@ -1,9 +1,11 @@
-// BM25 against hand-computed Lucene scores, the analyzer, the index file's integrity checks and
-// the build paths (spilled runs, threads) that must not change a single byte.
+// BM25 against hand-computed Lucene scores, MaxScore against exhaustive scoring, the analyzer,
+// the index file's integrity checks and the build paths (spilled runs, threads) that must not
+// change a single byte.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "retrievers/analyzer.h"
 #include "retrievers/bm25_index.h"
@@ -183,6 +185,52 @@ TEST(Analyzer, SplitsLowercasesDropsStopWordsAndStems) {
   const Analyzer stemmed(true);
   EXPECT_EQ(stemmed.terms("Running cats were connected"),
             (std::vector<std::string>{"run", "cat", "were", "connect"}));
+}
+
+// Random corpora and queries: words drawn from a skewed vocabulary (a few words in most
+// passages, as stop-word-like terms are; most words rare), every tenth passage a copy of an
+// earlier one (equal scores, so the corpus-order tie break is exercised), queries of 1 to 12
+// words, some repeated. MaxScore must give exhaustive scoring's passages, scores and order at
+// every k.
+TEST(Bm25Search, MaxScoreEqualsExhaustiveScoring) {
+  std::mt19937 random(11);
+  const auto word = [&] {
+    // Squaring a uniform draw skews it toward the first words of 400.
+    const double u = std::uniform_real_distribution<double>(0.0, 1.0)(random);
+    return "w" + std::to_string(static_cast<int>(u * u * u * 400));
+  };
+  const auto text = [&](int low, int high) {
+    std::string words;
+    const int n = std::uniform_int_distribution<int>(low, high)(random);
+    for (int i = 0; i < n; ++i) words += word() + " ";
+    return words;
+  };
+  for (int corpus_seed = 0; corpus_seed < 3; ++corpus_seed) {
+    std::vector<std::string> texts;
+    for (int i = 0; i < 3000; ++i) {
+      texts.push_back(i % 10 == 9 ? texts[random() % texts.size()] : text(3, 60));
+    }
+    const test::TempDir temp;
+    const Bm25Index index(build(temp.path(), write_corpus(temp.path(), texts)) + "/bm25.idx");
+    std::vector<std::string> queries;
+    for (int i = 0; i < 200; ++i) queries.push_back(text(1, 12));
+    queries.push_back("w0 w0 w0 w1");  // only the most common words
+    queries.push_back("nothing known");
+    for (const int64_t k : {1, 3, 10, 100, 5000}) {
+      const auto pruned = index.search(queries, k, 1, Bm25Search::kMaxScore);
+      const auto exhaustive = index.search(queries, k, 1, Bm25Search::kExhaustive);
+      int64_t hits = 0;
+      for (size_t q = 0; q < queries.size(); ++q) {
+        ASSERT_EQ(pruned[q].size(), exhaustive[q].size()) << queries[q] << " at k " << k;
+        for (size_t h = 0; h < pruned[q].size(); ++h) {
+          ASSERT_EQ(pruned[q][h].doc_id, exhaustive[q][h].doc_id) << queries[q] << " at k " << k;
+          ASSERT_EQ(pruned[q][h].score, exhaustive[q][h].score) << queries[q] << " at k " << k;
+        }
+        hits += static_cast<int64_t>(pruned[q].size());
+      }
+      EXPECT_GT(hits, static_cast<int64_t>(queries.size() - 2) * std::min<int64_t>(k, 100));
+    }
+  }
 }
 
 TEST(Bm25IndexFile, SpilledRunsAndThreadsGiveTheSameBytes) {
