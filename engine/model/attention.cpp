@@ -1,7 +1,9 @@
 #include "engine/model/attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "engine/kernels/fused_ops.h"
 #include "engine/torch_compat.h"
@@ -9,8 +11,22 @@
 namespace kvchain {
 
 torch::Tensor few_query_attention(const torch::Tensor& q, const torch::Tensor& k,
-                                  const torch::Tensor& v, const torch::Tensor& mask) {
+                                  const torch::Tensor& v, const torch::Tensor& mask,
+                                  int64_t max_score_bytes) {
   const auto b = q.size(0), heads = q.size(1), t = q.size(2), d = q.size(3);
+  // The scores and their float32 softmax, per query row.
+  const int64_t row_bytes = b * heads * k.size(2) * (q.element_size() + 4);
+  const int64_t block = std::max<int64_t>(1, max_score_bytes / std::max<int64_t>(row_bytes, 1));
+  if (t > block) {
+    std::vector<torch::Tensor> outputs;
+    for (int64_t begin = 0; begin < t; begin += block) {
+      const int64_t n = std::min(block, t - begin);
+      const auto rows_mask = mask.defined() && mask.size(2) > 1 ? mask.narrow(2, begin, n) : mask;
+      outputs.push_back(
+          few_query_attention(q.narrow(2, begin, n), k, v, rows_mask, max_score_bytes));
+    }
+    return torch::cat(outputs, 2);
+  }
   const auto kv_heads = k.size(1), groups = heads / kv_heads, columns = k.size(2);
   auto rows = (q * (1.0 / std::sqrt(static_cast<double>(d)))).reshape({b, kv_heads, groups * t, d});
   auto scores = torch::matmul(rows, k.transpose(-2, -1));

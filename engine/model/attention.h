@@ -13,9 +13,14 @@ namespace kvchain {
 // rows: the cache is read once per KV head, by matmuls that spread over its keys. On libtorch
 // 1.13 compat::attention copies the keys and values per query head instead; on a GPU, SDPA is
 // several times slower for a few tokens over a long cache.
-// q [B,H,Tq,D]; k, v [B,Hkv,Tk,D]; mask as in compat::attention (not causal).
+// q [B,H,Tq,D]; k, v [B,Hkv,Tk,D]; mask as in compat::attention (not causal). A shape-stable
+// prefill of many rows (a batch of long examples) comes here too: its scores are computed a
+// block of query rows at a time, each block's at most `max_score_bytes`, so that they never
+// form one tensor of B x H x Tq x Tk (tens of GiB for 32 rows of 3,000 tokens on Llama-3-8B).
+constexpr int64_t kMaxScoreBytes = int64_t{1} << 30;
 torch::Tensor few_query_attention(const torch::Tensor& q, const torch::Tensor& k,
-                                  const torch::Tensor& v, const torch::Tensor& mask);
+                                  const torch::Tensor& v, const torch::Tensor& mask,
+                                  int64_t max_score_bytes = kMaxScoreBytes);
 
 // Grouped-query self-attention with RoPE; reads and appends to a KV cache when given one (its
 // open write names the slots). The output projection is the caller's: the decoder layer adds it

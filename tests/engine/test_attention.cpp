@@ -113,6 +113,18 @@ TEST(AttentionTest, FewQueryRowsEqualTheGeneralPath) {
               1e-5)
         << tokens;
   }
+  // Many rows under a small score budget go a block of rows at a time, as the whole does.
+  auto many = randn({2, 8, 7, 32});
+  auto keys = randn({2, 2, 10, 32}), values = randn({2, 2, 10, 32});
+  auto rows_visible = torch::rand({2, 1, 7, 10}).to(test_device()) > 0.3;
+  rows_visible.select(3, 0).fill_(true);
+  const auto whole = few_query_attention(many, keys, values, rows_visible);
+  const int64_t one_row = 2 * 8 * 10 * (many.element_size() + 4);
+  EXPECT_LT(max_abs_diff(few_query_attention(many, keys, values, rows_visible, 3 * one_row), whole),
+            1e-6);
+  EXPECT_LT(max_abs_diff(few_query_attention(many, keys, values, torch::Tensor(), one_row),
+                         few_query_attention(many, keys, values, torch::Tensor())),
+            1e-6);
   // A mask per query head keeps each head's own row.
   auto q = randn({1, 8, 1, 32});
   auto per_head = torch::rand({1, 8, 1, 10}).to(test_device()) > 0.5;
