@@ -14,6 +14,7 @@ const fs = require('fs');
 const path = require('path');
 const { Tokenizer } = require('@anush008/tokenizers');
 const { shrink, loadStrings } = require('./shrink');
+const { referenceLines } = require('./encode');
 
 const MAX_MERGES = +(process.argv[2] || 1500);
 const ROOT = process.cwd();
@@ -101,16 +102,7 @@ function dirSize(d) { return fs.readdirSync(d).reduce((s, f) => s + fs.statSync(
     let tok;
     try { tok = Tokenizer.fromFile(file); } catch (e) { console.error(`[${name}] HF LOAD FAILED: ${e.message || e}`); ok = false; continue; }
     const texts = name === 'flags' ? [...base, ...FLAG_STRINGS] : base;
-    const lines = [];
-    let rt = 0, nTok = 0;
-    for (const text of texts) {
-      const enc = await tok.encode(text, null, { addSpecialTokens: false });
-      const ids = enc.getIds();
-      const decoded = await tok.decode(ids, false);
-      if (decoded === text) rt++;
-      nTok += ids.length;
-      lines.push(JSON.stringify({ text, ids, decoded }));
-    }
+    const { lines, tokens: nTok, roundTrip: rt } = await referenceLines(tok, texts);
     fs.writeFileSync(path.join(dir, 'cases.jsonl'), lines.join('\n') + '\n');
     console.log(`[${name}] cases=${texts.length} tokens=${nTok} roundtrip=${rt}/${texts.length} tokenizer.json=${fs.statSync(file).size}B dir=${dirSize(dir)}B`);
   }

@@ -2,6 +2,7 @@
 
 #include "engine/io/error.h"
 #include "engine/tokenizer/byte_level.h"
+#include "engine/tokenizer/pipeline_json.h"
 #include "engine/tokenizer/pretokenizer.h"
 
 namespace kvchain {
@@ -32,29 +33,18 @@ int fallback_byte(const std::string& token) {
 }  // namespace
 
 Decoder Decoder::from_json(const Json& json, const std::string& where) {
-  if (!json.is_null() && !json.is_object()) {
-    throw Error(where + " must be an object or null, not " + json.type_name());
-  }
   Decoder d;
-  if (!json.is_null()) {
-    d.present_ = true;
-    d.add_step(json, where);
-  }
+  d.present_ = !json.is_null();
+  for_each_component(json, "decoder", "decoders", where,
+                     [&](const Json& step, const std::string& type, const std::string& at) {
+                       d.add_step(step, type, at);
+                     });
   return d;
 }
 
-void Decoder::add_step(const Json& json, const std::string& where) {
-  if (!json.is_object()) throw Error(where + ": a decoder must be an object");
-  const auto type = json_string(require_field(json, "type", where), where + ".type");
+void Decoder::add_step(const Json& json, const std::string& type, const std::string& where) {
   Step step{};
-  if (type == "Sequence") {
-    const auto& list = require_field(json, "decoders", where);
-    if (!list.is_array()) throw Error(where + ".decoders must be a list");
-    for (size_t i = 0; i < list.size(); ++i) {
-      add_step(list[i], where + ".decoders[" + std::to_string(i) + "]");
-    }
-    return;
-  } else if (type == "ByteLevel") {
+  if (type == "ByteLevel") {
     step.kind = Kind::kByteLevel;
   } else if (type == "Metaspace") {
     step.kind = Kind::kMetaspace;
@@ -110,17 +100,7 @@ std::vector<std::string> Decoder::apply(const Step& step, std::vector<std::strin
       }
       break;
     case Kind::kReplace:
-      for (const auto& token : tokens) {
-        std::string text;
-        for (const auto& span : step.pattern->spans(token)) {
-          if (span.match) {
-            text += step.text;
-          } else {
-            text.append(token, span.begin, span.end - span.begin);
-          }
-        }
-        out.push_back(std::move(text));
-      }
+      for (const auto& token : tokens) out.push_back(step.pattern->replace(token, step.text));
       break;
     case Kind::kByteFallback: {
       // Runs of "<0xXX>" tokens become their bytes' text, or one U+FFFD per byte when the

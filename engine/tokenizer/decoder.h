@@ -29,7 +29,7 @@ class Decoder {
     std::string strip;                     // Strip: the character
     size_t start = 0, stop = 0;            // Strip: how many at most at each end
   };
-  void add_step(const Json& json, const std::string& where);
+  void add_step(const Json& json, const std::string& type, const std::string& where);
   std::vector<std::string> apply(const Step& step, std::vector<std::string> tokens) const;
   bool present_ = false;
   std::vector<Step> steps_;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "engine/io/error.h"
+#include "engine/tokenizer/pipeline_json.h"
 
 namespace kvchain {
 namespace {
@@ -27,25 +28,17 @@ std::string unicode_form(std::string_view text, int options) {
 }  // namespace
 
 Normalizer Normalizer::from_json(const Json& json, const std::string& where) {
-  if (!json.is_null() && !json.is_object()) {
-    throw Error(where + " must be an object or null, not " + json.type_name());
-  }
   Normalizer n;
-  if (!json.is_null()) n.add_step(json, where);
+  for_each_component(json, "normalizer", "normalizers", where,
+                     [&](const Json& step, const std::string& type, const std::string& at) {
+                       n.add_step(step, type, at);
+                     });
   return n;
 }
 
-void Normalizer::add_step(const Json& json, const std::string& where) {
-  if (!json.is_object()) throw Error(where + ": a normalizer must be an object");
-  const auto type = json_string(require_field(json, "type", where), where + ".type");
+void Normalizer::add_step(const Json& json, const std::string& type, const std::string& where) {
   const int stable = UTF8PROC_STABLE;
-  if (type == "Sequence") {
-    const auto& list = require_field(json, "normalizers", where);
-    if (!list.is_array()) throw Error(where + ".normalizers must be a list");
-    for (size_t i = 0; i < list.size(); ++i) {
-      add_step(list[i], where + ".normalizers[" + std::to_string(i) + "]");
-    }
-  } else if (type == "NFC") {
+  if (type == "NFC") {
     steps_.push_back({Kind::kUnicodeForm, stable | UTF8PROC_COMPOSE, {}, nullptr});
   } else if (type == "NFD") {
     steps_.push_back({Kind::kUnicodeForm, stable | UTF8PROC_DECOMPOSE, {}, nullptr});
@@ -80,18 +73,9 @@ std::string Normalizer::normalize(std::string_view text) const {
       case Kind::kPrepend:
         if (!out.empty()) out.insert(0, step.text);
         break;
-      case Kind::kReplace: {
-        std::string replaced;
-        for (const auto& span : step.pattern->spans(out)) {
-          if (span.match) {
-            replaced += step.text;
-          } else {
-            replaced.append(out, span.begin, span.end - span.begin);
-          }
-        }
-        out = std::move(replaced);
+      case Kind::kReplace:
+        out = step.pattern->replace(out, step.text);
         break;
-      }
     }
   }
   return out;

@@ -29,7 +29,7 @@ class Normalizer {
     std::string text;                      // kPrepend: the prefix; kReplace: the replacement
     std::shared_ptr<TextPattern> pattern;  // kReplace
   };
-  void add_step(const Json& json, const std::string& where);
+  void add_step(const Json& json, const std::string& type, const std::string& where);
   std::vector<Step> steps_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "engine/io/error.h"
 #include "engine/tokenizer/byte_level.h"
+#include "engine/tokenizer/pipeline_json.h"
 
 namespace kvchain {
 namespace {
@@ -44,17 +45,7 @@ std::vector<TextPattern::Span> digit_spans(std::string_view text) {
 
 }  // namespace
 
-void Pretokenizer::add_step(const Json& json, const std::string& where) {
-  if (!json.is_object()) throw Error(where + ": a pre_tokenizer must be an object");
-  const std::string type = json_string(require_field(json, "type", where), where + ".type");
-  if (type == "Sequence") {
-    const auto& list = require_field(json, "pretokenizers", where);
-    if (!list.is_array()) throw Error(where + ".pretokenizers must be a list");
-    for (size_t i = 0; i < list.size(); ++i) {
-      add_step(list[i], where + ".pretokenizers[" + std::to_string(i) + "]");
-    }
-    return;
-  }
+void Pretokenizer::add_step(const Json& json, const std::string& type, const std::string& where) {
   Step step{};
   if (type == "Split") {
     step.kind = Kind::kSplit;
@@ -109,11 +100,11 @@ MetaspaceOptions MetaspaceOptions::from_json(const Json& json, const std::string
 }
 
 Pretokenizer Pretokenizer::from_json(const Json& json, const std::string& where) {
-  if (!json.is_null() && !json.is_object()) {
-    throw Error(where + " must be an object or null, not " + json.type_name());
-  }
   Pretokenizer p;
-  if (!json.is_null()) p.add_step(json, where);
+  for_each_component(json, "pre_tokenizer", "pretokenizers", where,
+                     [&](const Json& step, const std::string& type, const std::string& at) {
+                       p.add_step(step, type, at);
+                     });
   return p;
 }
 

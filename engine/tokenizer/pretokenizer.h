@@ -51,7 +51,7 @@ class Pretokenizer {
     MetaspaceOptions metaspace;
     bool individual_digits = false;
   };
-  void add_step(const Json& json, const std::string& where);
+  void add_step(const Json& json, const std::string& type, const std::string& where);
   void apply(const Step& step, PretokenPiece piece, std::vector<PretokenPiece>& out) const;
   std::vector<Step> steps_;
 };

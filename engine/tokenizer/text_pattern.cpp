@@ -134,6 +134,18 @@ std::vector<TextPattern::Span> TextPattern::spans(std::string_view text) const {
   return spans;
 }
 
+std::string TextPattern::replace(std::string_view text, const std::string& content) const {
+  std::string out;
+  for (const auto& span : spans(text)) {
+    if (span.match) {
+      out += content;
+    } else {
+      out.append(text.substr(span.begin, span.end - span.begin));
+    }
+  }
+  return out;
+}
+
 SplitBehavior split_behavior_from_name(const std::string& name, const std::string& where) {
   if (name == "Removed") return SplitBehavior::kRemoved;
   if (name == "Isolated") return SplitBehavior::kIsolated;

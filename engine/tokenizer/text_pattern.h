@@ -38,6 +38,8 @@ class TextPattern {
   // The whole text as consecutive spans, matches and the text between them, in order (HF's
   // Pattern::find_matches: an empty text is one empty non-match; an empty match is kept).
   std::vector<Span> spans(std::string_view text) const;
+  // `text` with every match replaced by `content` (the Replace normalizer's and decoder's).
+  std::string replace(std::string_view text, const std::string& content) const;
 
  private:
   TextPattern() = default;
