@@ -15,9 +15,9 @@
 namespace kvchain::app {
 namespace {
 
-std::unique_ptr<BpeTokenizer> tokenizer_beside(const std::string& dir) {
+std::unique_ptr<Tokenizer> tokenizer_beside(const std::string& dir) {
   if (!std::filesystem::exists(std::filesystem::path(dir) / "tokenizer.json")) return nullptr;
-  return std::make_unique<BpeTokenizer>(load_tokenizer_beside(dir, "this command"));
+  return std::make_unique<Tokenizer>(load_tokenizer_beside(dir, "this command"));
 }
 
 struct GenerateArgs {

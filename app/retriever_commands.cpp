@@ -34,8 +34,10 @@ void refuse_options(const CLI::App& command, const std::vector<std::string>& nam
 
 void run_index(const CLI::App& command, IndexArgs& a) {
   if (a.kind == "bm25") {
-    refuse_options(
-        command, {"--model", "--pooling", "--hnsw", "--batch", "--max-tokens", "--device"}, a.kind);
+    refuse_options(command,
+                   {"--model", "--pooling", "--query-prefix", "--passage-prefix", "--hnsw",
+                    "--batch", "--max-tokens", "--device"},
+                   a.kind);
     const auto summary = retrievers::build_bm25_index(a.bm25);
     std::cerr << "index: " << summary.passages << " passages, " << summary.terms << " terms, "
               << summary.postings << " postings";
@@ -114,8 +116,14 @@ void register_retriever_commands(CLI::App& app) {
   index->add_option("--threads", index_args->bm25.threads, "Analysis threads (BM25)")
       ->check(CLI::Range(1, kMaxThreads));
   index->add_option("--model", index_args->dense.model_dir, "Encoder checkpoint (dense)");
-  index->add_option("--pooling", index_args->pooling, "mean or last (dense)")
-      ->check(CLI::IsMember({"mean", "last"}));
+  index
+      ->add_option("--pooling", index_args->pooling,
+                   "mean or last (a Llama), cls or mean (a BERT-family encoder) (dense)")
+      ->check(CLI::IsMember({"mean", "last", "cls"}));
+  index->add_option("--query-prefix", index_args->dense.query_prefix,
+                    "Text before each query, e.g. E5's \"query: \" (dense)");
+  index->add_option("--passage-prefix", index_args->dense.passage_prefix,
+                    "Text before each passage, e.g. E5's \"passage: \" (dense)");
   index->add_flag("--hnsw", index_args->dense.hnsw, "HNSW instead of exact search (dense)");
   index->add_option("--batch", index_args->dense.batch_size, "Passages per forward pass (dense)")
       ->check(positive());

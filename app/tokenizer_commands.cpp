@@ -23,8 +23,8 @@ struct TokenizeArgs {
   size_t threads = 0;
 };
 
-BpeTokenizer open_tokenizer(const TokenizeArgs& a) {
-  if (!a.tokenizer_file.empty()) return BpeTokenizer::from_file(a.tokenizer_file);
+Tokenizer open_tokenizer(const TokenizeArgs& a) {
+  if (!a.tokenizer_file.empty()) return Tokenizer::from_file(a.tokenizer_file);
   if (a.model_dir.empty()) throw Error("tokenize: give --model DIR or --tokenizer FILE");
   return load_tokenizer_beside(a.model_dir, "tokenize");
 }
@@ -32,7 +32,7 @@ BpeTokenizer open_tokenizer(const TokenizeArgs& a) {
 // --input: a whole file (or standard input, "-") as one text, or, with --jsonl, one record per
 // line whose `field` is encoded: a JSON list of ids per record, in the input's order, the
 // records encoded on several threads.
-void encode_input(const TokenizeArgs& a, const BpeTokenizer& tokenizer) {
+void encode_input(const TokenizeArgs& a, const Tokenizer& tokenizer) {
   const auto path = a.input == "-" ? std::string("/dev/stdin") : a.input;
   if (!a.jsonl) {
     std::cout << Json(tokenizer.encode(read_text_file(path))).dump() << "\n";
@@ -55,7 +55,7 @@ void encode_input(const TokenizeArgs& a, const BpeTokenizer& tokenizer) {
 // --check: reference records {"text", "ids", "decoded"} (what HF tokenizers gives, e.g. from
 // dev/tokenizers/), each encoded and its ids decoded; the first mismatches are printed with
 // their line, and any mismatch is an error.
-void check_reference(const TokenizeArgs& a, const BpeTokenizer& tokenizer) {
+void check_reference(const TokenizeArgs& a, const Tokenizer& tokenizer) {
   JsonlReader reader(a.check, "the reference");
   int64_t records = 0, encode_mismatches = 0, decode_mismatches = 0;
   constexpr int64_t kShown = 5;

@@ -10,15 +10,15 @@
 #include <string>
 
 #include "engine/io/text.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace kvchain {
 namespace {
 
-const BpeTokenizer& tokenizer() {
+const Tokenizer& tokenizer() {
   static const auto loaded = [] {
     const char* path = std::getenv("KVCHAIN_BENCH_TOKENIZER");
-    return BpeTokenizer::from_file(path != nullptr ? path : KVCHAIN_BASE_DIR "/tokenizer.json");
+    return Tokenizer::from_file(path != nullptr ? path : KVCHAIN_BASE_DIR "/tokenizer.json");
   }();
   return loaded;
 }

@@ -60,8 +60,10 @@ std::string AdapterCache::adapter(const SuiteJob& job, const std::string& member
               {"earlier", earlier},
               {"device", config_.device},
               {"sources", KVCHAIN_SOURCE_IDENTITY}};
-  // A key names its training batch only where it batches, so one-at-a-time adapters keep theirs.
+  // A key names its training batch only where it batches, and its retriever only where it is
+  // dense, so one-at-a-time BM25 adapters keep theirs.
   if (config_.train_batch_size != 1) key["train_batch_size"] = config_.train_batch_size;
+  if (!config_.dense.model.empty()) key["retriever"] = config_.dense.identity();
   const auto path = config_.results_dir + "/cache/adapters/" + job.stem() + "-" + member + "-" +
                     tasks::training_name(training) + "-s" + std::to_string(seed) + "-" +
                     content_hash(key.dump()) + (cascade ? "" : ".safetensors");
@@ -75,7 +77,7 @@ std::string AdapterCache::adapter(const SuiteJob& job, const std::string& member
   options.setup = {config_.base_dir, config_.device, earlier};
   options.data_dir = job.dir;
   options.task = job.task;
-  options.settings = {config_.top_k};
+  options.settings = config_.task_settings();
   options.member = member;
   options.training = training;
   options.limit = config_.train_limit;

@@ -14,7 +14,7 @@ LoadedChain load_chain(const ModelSetup& setup) {
   for (auto& p : base->parameters()) p.set_requires_grad(false);
   LoadedChain loaded;
   loaded.tokenizer =
-      std::make_unique<BpeTokenizer>(load_tokenizer_beside(setup.base_dir, "the chain"));
+      std::make_unique<Tokenizer>(load_tokenizer_beside(setup.base_dir, "the chain"));
   if (base->config().eos_token_ids.empty()) {
     throw Error(setup.base_dir + "/config.json: no eos_token_id (chain members stop on it)");
   }

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "engine/chain/chain_model.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace kvchain::experiments {
 
@@ -19,7 +19,7 @@ struct ModelSetup {
 
 struct LoadedChain {
   std::unique_ptr<ChainModel> chain;
-  std::unique_ptr<BpeTokenizer> tokenizer;
+  std::unique_ptr<Tokenizer> tokenizer;
   int64_t eos_token_id = -1;
 };
 

@@ -153,6 +153,9 @@ void train_member(const TrainMemberOptions& options) {
                    {"trainer", trainer_options.to_json()}};
   for (const auto& [member, path] : options.setup.adapters)
     identity["frozen"][member] = file_content_hash(path);
+  if (!options.settings.dense.model.empty()) {
+    identity["retriever"] = options.settings.dense.identity();
+  }
 
   std::cerr << "train: " << options.task << "/" << options.member << " (" << training << ", "
             << adapter_kind_name(adapter_config.kind) << " x" << adapter_config.num_virtual_tokens

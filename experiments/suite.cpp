@@ -48,7 +48,7 @@ class SuiteRun {
   // Some tasks open an index, so each is made once per job.
   const tasks::Task& task_of(const SuiteJob& job) {
     auto& task = tasks_[{job.task, job.dir}];
-    if (!task) task = tasks::make_task(job.task, job.dir, {config_.top_k});
+    if (!task) task = tasks::make_task(job.task, job.dir, config_.task_settings());
     return *task;
   }
 
@@ -64,15 +64,16 @@ class SuiteRun {
   void keep_only_if_made_alike(const SuiteJob& job, System method,
                                const std::map<std::string, std::string>& adapters,
                                const std::string& predictions_path) {
-    const Json identity = {{"adapters", adapters},
-                           {"base", adapters_.base_hash()},
-                           {"split", config_.eval_split},
-                           {"split_bytes", adapters_.split_hash(job, config_.eval_split)},
-                           {"limit", config_.test_limit},
-                           {"top_k", config_.top_k},
-                           {"device", config_.device},
-                           {"batch_size", config_.batch_size},
-                           {"sources", KVCHAIN_SOURCE_IDENTITY}};
+    Json identity = {{"adapters", adapters},
+                     {"base", adapters_.base_hash()},
+                     {"split", config_.eval_split},
+                     {"split_bytes", adapters_.split_hash(job, config_.eval_split)},
+                     {"limit", config_.test_limit},
+                     {"top_k", config_.top_k},
+                     {"device", config_.device},
+                     {"batch_size", config_.batch_size},
+                     {"sources", KVCHAIN_SOURCE_IDENTITY}};
+    if (!config_.dense.model.empty()) identity["retriever"] = config_.dense.identity();
     const auto identity_path = beside(predictions_path, ".identity.json");
     const auto summary_path = beside(predictions_path, ".summary.json");
     if (fs::exists(identity_path) && read_json_file(identity_path) == identity) return;
@@ -101,7 +102,7 @@ class SuiteRun {
       options.setup = {config_.base_dir, config_.device, adapters};
       options.data_dir = job.dir;
       options.task = job.task;
-      options.settings = {config_.top_k};
+      options.settings = config_.task_settings();
       options.limit = config_.test_limit;
       options.split = config_.eval_split;
       options.batch_size = config_.batch_size;

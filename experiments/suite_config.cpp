@@ -14,6 +14,10 @@
 namespace kvchain::experiments {
 namespace fs = std::filesystem;
 
+tasks::TaskSettings SuiteConfig::task_settings() const {
+  return {top_k, dense};
+}
+
 SuiteConfig SuiteConfig::ablation_suite() const {
   if (!ablation) throw Error("suite " + name + " has no ablation");
   auto variant = *this;

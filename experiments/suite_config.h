@@ -9,6 +9,7 @@
 #include "engine/adapters/adapter_kind.h"
 #include "engine/io/json_file.h"
 #include "eval/system.h"
+#include "tasks/task_settings.h"
 
 namespace kvchain::experiments {
 
@@ -33,6 +34,9 @@ struct SuiteJob {
 // "adapter" ("prompt" or "prefix"), "virtual_tokens" and "learning_rate" set how every member is
 // prompt-tuned (default_member_training's values otherwise); "eval_split" ("test", or "dev" for
 // choosing settings) is the split evaluated.
+// "retriever" (optional; BM25 by default): {"kind": "dense", "model": DIR, "pooling": "cls",
+// "query_prefix": "query: ", "passage_prefix": "passage: "} retrieves for the tasks that
+// retrieve with that encoder (tasks::DenseRetrieval) on the suite's device.
 // "ablation" (optional), {"adapter": "prefix", "tasks": [...], "methods": [...]}: those methods
 // on those tasks (the suite's own) again with every member tuned by the other adapter kind, all
 // else the same; the report sets each against the main run on the same examples.
@@ -57,6 +61,7 @@ struct SuiteConfig {
   int64_t answer_epochs = 10;  // the last member, as a text-chain and as an FTHSS member
   int64_t train_limit = 0, test_limit = 0;  // 0: the whole split
   int64_t top_k = 0;                        // passages per query; 0: each task's default
+  tasks::DenseRetrieval dense;              // no model: BM25
   int64_t batch_size = 1;                   // examples evaluated at once
   int64_t train_batch_size = 1;             // examples per optimizer step, in one forward
   AdapterKind adapter_kind = AdapterKind::kPrompt;
@@ -68,6 +73,8 @@ struct SuiteConfig {
   int64_t world_scale = 1;
 
   std::string run_dir() const { return results_dir + "/" + name; }
+  // The settings each task of the suite is made with.
+  tasks::TaskSettings task_settings() const;
   // The suite the ablation runs: this one with the ablation's adapter kind, tasks and methods,
   // writing under run_dir()/ablation-KIND.
   SuiteConfig ablation_suite() const;

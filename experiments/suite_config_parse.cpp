@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 
 #include "data/world/generate.h"
@@ -10,6 +11,7 @@
 #include "experiments/suite_config.h"
 
 namespace kvchain::experiments {
+namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> kKeys = {"name",           "data",
@@ -22,7 +24,8 @@ const std::vector<std::string> kKeys = {"name",           "data",
                                         "world_scale",    "adapter",
                                         "virtual_tokens", "learning_rate",
                                         "eval_split",     "ablation",
-                                        "batch_size",     "train_batch_size"};
+                                        "batch_size",     "train_batch_size",
+                                        "retriever"};
 const std::vector<std::string> kAblationKeys = {"adapter", "tasks", "methods"};
 
 // Throws if `list` names an item twice (a run twice, its scores averaged with themselves).
@@ -110,6 +113,37 @@ SuiteAblation read_ablation(const Json& config, const SuiteConfig& suite, const 
   return ablation;
 }
 
+// "retriever": {"kind": "bm25"} or {"kind": "dense", "model": DIR, ...}; every key checked.
+tasks::DenseRetrieval dense_retrieval(const Json& json, const std::string& path) {
+  const auto where = path + ": 'retriever'";
+  if (!json.is_object()) throw Error(where + " must be an object");
+  const auto kind = json_string(require_field(json, "kind", where), where + ".kind");
+  tasks::DenseRetrieval dense;
+  if (kind == "bm25") {
+    if (json.size() != 1) throw Error(where + ": a BM25 retriever takes no other key");
+    return dense;
+  }
+  if (kind != "dense") throw Error(where + ".kind is '" + kind + "', not bm25 or dense");
+  for (const auto& [key, value] : json.items()) {
+    if (key != "kind" && key != "model" && key != "pooling" && key != "query_prefix" &&
+        key != "passage_prefix") {
+      throw Error(where + ": unknown key '" + key +
+                  "' (kind, model, pooling, query_prefix, passage_prefix)");
+    }
+  }
+  dense.model = json_string(require_field(json, "model", where), where + ".model");
+  if (!fs::is_directory(dense.model)) throw Error(where + ".model: no directory " + dense.model);
+  if (json.contains("pooling")) dense.pooling = json_string(json["pooling"], where + ".pooling");
+  if (dense.pooling != "mean" && dense.pooling != "last" && dense.pooling != "cls") {
+    throw Error(where + ".pooling is '" + dense.pooling + "', not mean, last or cls");
+  }
+  for (auto [key, value] : {std::pair{"query_prefix", &dense.query_prefix},
+                            std::pair{"passage_prefix", &dense.passage_prefix}}) {
+    if (json.contains(key)) *value = json_string(json[key], where + "." + key);
+  }
+  return dense;
+}
+
 }  // namespace
 
 int64_t default_batch_size(const std::string& device) {
@@ -193,6 +227,8 @@ SuiteConfig parse_suite_config(const Json& config, const std::string& path,
   suite.train_limit = count(config, "train_limit", path, 0, 0);
   suite.test_limit = count(config, "test_limit", path, 0, 0);
   suite.top_k = count(config, "top_k", path, 0, 0);
+  if (config.contains("retriever")) suite.dense = dense_retrieval(config["retriever"], path);
+  suite.dense.device = suite.device;
   suite.batch_size =
       count(config, "batch_size", path, default_batch_size(suite.device), 1, kMaxEvalBatch);
   suite.train_batch_size = count(config, "train_batch_size", path, 1, 1, kMaxEvalBatch);

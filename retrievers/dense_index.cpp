@@ -13,19 +13,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <numeric>
 #include <utility>
 #include <vector>
 
-#include "engine/adapters/adapter.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/content_hash.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
-#include "engine/io/named_values.h"
-#include "engine/model/checkpoint.h"
 #include "engine/model/device.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
 #include "retrievers/corpus.h"
 
 namespace kvchain::retrievers {
@@ -41,90 +36,6 @@ constexpr const char* kDocIdsFile = "doc_ids.txt";
 // Passages read, encoded and indexed together: each chunk is sorted by length so batches carry
 // little padding, without the whole corpus in memory.
 constexpr int64_t kChunkPassages = 1024;
-
-// A causal LM's final hidden states, pooled and L2-normalised, as float32 vectors on the CPU.
-// Texts are tokenized without special tokens, so an empty text has no tokens and becomes the
-// zero vector (whose normalisation stays zero rather than NaN).
-class Encoder {
- public:
-  Encoder(const std::string& model_dir, torch::Device device, Pooling pooling, int64_t max_tokens,
-          int64_t batch_size)
-      : model_(load_model(model_dir, device)),
-        tokenizer_(load_tokenizer_beside(model_dir, "the dense encoder")),
-        pooling_(pooling),
-        max_tokens_(max_tokens),
-        batch_size_(batch_size) {
-    model_->eval();
-  }
-
-  int64_t dim() const { return model_->config().hidden_size; }
-  std::string fingerprint() const { return model_fingerprint(*model_); }
-
-  // [texts.size(), dim]; `truncated`, when given, grows by the texts cut to max_tokens.
-  torch::Tensor encode(const std::vector<std::string>& texts, int64_t* truncated = nullptr) const {
-    std::vector<std::vector<int64_t>> ids(texts.size());
-    for (size_t i = 0; i < texts.size(); ++i) {
-      ids[i] = tokenizer_.encode(texts[i]);
-      if (static_cast<int64_t>(ids[i].size()) > max_tokens_) {
-        ids[i].resize(max_tokens_);
-        if (truncated != nullptr) ++*truncated;
-      }
-    }
-    std::vector<int64_t> order(ids.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int64_t a, int64_t b) { return ids[a].size() < ids[b].size(); });
-
-    auto out = torch::empty({static_cast<int64_t>(texts.size()), dim()}, torch::kFloat32);
-    for (size_t start = 0; start < order.size(); start += batch_size_) {
-      const auto end = std::min(order.size(), start + static_cast<size_t>(batch_size_));
-      const std::vector<int64_t> rows(order.begin() + start, order.begin() + end);
-      out.index_copy_(0, torch::tensor(rows, torch::kInt64), encode_batch(ids, rows));
-    }
-    return out;
-  }
-
- private:
-  // Right padding needs no attention mask: under the causal mask a real token never sees the
-  // padding after it, so its hidden state equals that of the unpadded sequence.
-  torch::Tensor encode_batch(const std::vector<std::vector<int64_t>>& ids,
-                             const std::vector<int64_t>& rows) const {
-    const auto batch = static_cast<int64_t>(rows.size());
-    std::vector<int64_t> lengths(batch);
-    for (int64_t b = 0; b < batch; ++b) lengths[b] = static_cast<int64_t>(ids[rows[b]].size());
-    const int64_t t = *std::max_element(lengths.begin(), lengths.end());
-    if (t == 0) return torch::zeros({batch, dim()}, torch::kFloat32);
-
-    auto input = torch::zeros({batch, t}, torch::kInt64);
-    for (int64_t b = 0; b < batch; ++b) {
-      const auto& row = ids[rows[b]];
-      input[b].narrow(0, 0, lengths[b]).copy_(torch::tensor(row, torch::kInt64));
-    }
-    torch::NoGradGuard no_grad;
-    ForwardArgs args;
-    args.input_ids = input;
-    args.last_logits_only = true;  // the logits are unused; this spares a [B,T,V] tensor
-    const auto hidden = model_->forward(args).hidden_states.to(torch::kFloat32);
-    const auto length =
-        torch::tensor(lengths, torch::kInt64).to(hidden.device()).unsqueeze(1);  // [B,1]
-    const auto real = torch::arange(t, length.options()).unsqueeze(0) < length;  // [B,T]
-    torch::Tensor pooled;
-    if (pooling_ == Pooling::mean) {
-      pooled = (hidden * real.unsqueeze(2)).sum(1) / length.clamp_min(1);
-    } else {
-      const auto last = (length - 1).clamp_min(0).unsqueeze(2).expand({batch, 1, dim()});
-      pooled = hidden.gather(1, last).squeeze(1) * (length > 0);
-    }
-    return torch::nn::functional::normalize(
-               pooled, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1))
-        .cpu();
-  }
-
-  std::shared_ptr<LlamaForCausalLM> model_;
-  BpeTokenizer tokenizer_;
-  Pooling pooling_;
-  int64_t max_tokens_, batch_size_;
-};
 
 // A float32 [rows, cols] NumPy .npy (format 1.0) streamed before its row count is known: the
 // header is padded to a fixed size and rewritten on commit.
@@ -217,6 +128,7 @@ std::string absolute_path(const std::string& path) {
 struct Manifest {
   std::string model_dir;
   Pooling pooling = Pooling::mean;
+  std::string query_prefix, passage_prefix;
   int64_t max_tokens = 0, dim = 0, passages = 0;
   std::string checksum;
 };
@@ -224,15 +136,27 @@ struct Manifest {
 // What ties an index together: the encoder (its fingerprint), the settings it encoded with and
 // the bytes of index.faiss and doc_ids.txt. A file swapped in, an edited pooling or another
 // checkpoint at the model's path changes it.
-std::string index_checksum(const Encoder& encoder, const Manifest& manifest, const fs::path& root) {
-  return content_hash(Json{{"encoder", encoder.fingerprint()},
-                           {"pooling", pooling_name(manifest.pooling)},
-                           {"max_tokens", manifest.max_tokens},
-                           {"dim", manifest.dim},
-                           {"passages", manifest.passages},
-                           {"faiss", file_content_hash((root / kFaissFile).string())},
-                           {"doc_ids", file_content_hash((root / kDocIdsFile).string())}}
-                          .dump());
+std::string index_checksum(const TextEncoder& encoder, const Manifest& manifest,
+                           const fs::path& root) {
+  Json settings{{"encoder", encoder.fingerprint()},
+                {"pooling", pooling_name(manifest.pooling)},
+                {"max_tokens", manifest.max_tokens},
+                {"dim", manifest.dim},
+                {"passages", manifest.passages},
+                {"faiss", file_content_hash((root / kFaissFile).string())},
+                {"doc_ids", file_content_hash((root / kDocIdsFile).string())}};
+  // Prefixes enter only when set, so that indexes built before them keep their checksum.
+  if (!manifest.query_prefix.empty()) settings["query_prefix"] = manifest.query_prefix;
+  if (!manifest.passage_prefix.empty()) settings["passage_prefix"] = manifest.passage_prefix;
+  return content_hash(settings.dump());
+}
+
+// `texts`, each after `prefix` (E5's "query: " and "passage: ").
+std::vector<std::string> prefixed(const std::string& prefix, std::vector<std::string> texts) {
+  if (!prefix.empty()) {
+    for (auto& text : texts) text.insert(0, prefix);
+  }
+  return texts;
 }
 
 Manifest read_manifest(const std::string& path) {
@@ -254,6 +178,10 @@ Manifest read_manifest(const std::string& path) {
     manifest.pooling = parse_pooling(json_string(field("pooling"), where("pooling")));
   } catch (const Error& e) {
     throw Error(where("pooling") + ": " + e.what());
+  }
+  for (auto [name, value] : {std::pair{"query_prefix", &manifest.query_prefix},
+                             std::pair{"passage_prefix", &manifest.passage_prefix}}) {
+    if (json.contains(name)) *value = json_string(json[name], where(name));
   }
   manifest.max_tokens = json_int(field("max_tokens"), where("max_tokens"));
   manifest.dim = json_int(field("dim"), where("dim"));
@@ -313,9 +241,12 @@ class OmpThreadsScope {
 
 class DenseRetriever : public Retriever {
  public:
-  DenseRetriever(std::unique_ptr<Encoder> encoder, std::unique_ptr<faiss::Index> index,
-                 std::vector<std::string> doc_ids)
-      : encoder_(std::move(encoder)), index_(std::move(index)), doc_ids_(std::move(doc_ids)) {}
+  DenseRetriever(std::unique_ptr<TextEncoder> encoder, std::string query_prefix,
+                 std::unique_ptr<faiss::Index> index, std::vector<std::string> doc_ids)
+      : encoder_(std::move(encoder)),
+        query_prefix_(std::move(query_prefix)),
+        index_(std::move(index)),
+        doc_ids_(std::move(doc_ids)) {}
 
   std::vector<HitList> search(const std::vector<std::string>& queries, int64_t k,
                               int threads) const override {
@@ -324,7 +255,7 @@ class DenseRetriever : public Retriever {
       throw Error("dense search: threads must be at least 1, got " + std::to_string(threads));
     }
     if (queries.empty()) return {};
-    const auto vectors = encoder_->encode(queries);
+    const auto vectors = encoder_->encode(prefixed(query_prefix_, queries));
     const auto n = static_cast<int64_t>(queries.size());
     const auto top = std::min(k, size());
     std::vector<float> scores(n * top);
@@ -366,34 +297,25 @@ class DenseRetriever : public Retriever {
     return hits;
   }
 
-  std::unique_ptr<Encoder> encoder_;
+  std::unique_ptr<TextEncoder> encoder_;
+  std::string query_prefix_;
   std::unique_ptr<faiss::Index> index_;
   std::vector<std::string> doc_ids_;
 };
 
-constexpr NamedValue<Pooling> kPoolings[] = {{Pooling::mean, "mean"}, {Pooling::last, "last"}};
-
 }  // namespace
-
-Pooling parse_pooling(const std::string& name) {
-  return parse_name(kPoolings, name, "pooling");
-}
-
-std::string pooling_name(Pooling pooling) {
-  return name_of(kPoolings, pooling);
-}
 
 void build_dense_index(const DenseIndexOptions& options) {
   check_options(options);
-  const Encoder encoder(options.model_dir, parse_device(options.device), options.pooling,
-                        options.max_tokens, options.batch_size);
+  const auto encoder = TextEncoder::open(options.model_dir, parse_device(options.device),
+                                         options.pooling, options.max_tokens, options.batch_size);
   CorpusReader corpus(options.corpus);
-  auto index = make_faiss_index(options, encoder.dim());
+  auto index = make_faiss_index(options, encoder->dim());
   const fs::path out(options.out_dir);
   fs::create_directories(out);
   // Until the new manifest is written, the directory must not pass for a finished index.
   fs::remove(out / kIndexManifest);
-  NpyWriter embeddings((out / kEmbeddingsFile).string(), encoder.dim());
+  NpyWriter embeddings((out / kEmbeddingsFile).string(), encoder->dim());
   AtomicFileWriter doc_ids((out / kDocIdsFile).string());
 
   const auto start = std::chrono::steady_clock::now();
@@ -403,7 +325,7 @@ void build_dense_index(const DenseIndexOptions& options) {
   int64_t passages = 0, truncated = 0;
   std::vector<std::string> ids, texts;
   while (read_chunk(corpus, ids, texts)) {
-    const auto vectors = encoder.encode(texts, &truncated);
+    const auto vectors = encoder->encode(prefixed(options.passage_prefix, texts), &truncated);
     index->add(vectors.size(0), vectors.data_ptr<float>());
     embeddings.append(vectors);
     for (const auto& id : ids) doc_ids.stream() << id << '\n';
@@ -420,18 +342,27 @@ void build_dense_index(const DenseIndexOptions& options) {
   write_faiss_index_atomic(*index, (out / kFaissFile).string());
   embeddings.commit();
   doc_ids.commit();
-  const Manifest manifest{"", options.pooling, options.max_tokens, encoder.dim(), passages, ""};
+  const Manifest manifest{"",
+                          options.pooling,
+                          options.query_prefix,
+                          options.passage_prefix,
+                          options.max_tokens,
+                          encoder->dim(),
+                          passages,
+                          ""};
   write_json_file_atomic((out / kIndexManifest).string(),
                          {{"kind", "dense"},
                           {"format_version", kFormatVersion},
                           {"model", absolute_path(options.model_dir)},
                           {"pooling", pooling_name(options.pooling)},
+                          {"query_prefix", options.query_prefix},
+                          {"passage_prefix", options.passage_prefix},
                           {"max_tokens", options.max_tokens},
                           {"faiss", options.hnsw ? "hnsw" : "flat"},
-                          {"dim", encoder.dim()},
+                          {"dim", encoder->dim()},
                           {"passages", passages},
                           {"corpus", absolute_path(options.corpus)},
-                          {"checksum", index_checksum(encoder, manifest, out)}});
+                          {"checksum", index_checksum(*encoder, manifest, out)}});
   std::cerr << "dense index: wrote " << passages << " passages to " << options.out_dir << " in "
             << seconds() << " s\n";
 }
@@ -441,9 +372,8 @@ std::unique_ptr<Retriever> open_dense_index(const std::string& dir, const std::s
   const auto manifest = read_manifest((root / kIndexManifest).string());
   auto index = read_faiss_index((root / kFaissFile).string(), manifest);
   auto doc_ids = read_doc_ids((root / kDocIdsFile).string(), manifest.passages);
-  auto encoder =
-      std::make_unique<Encoder>(manifest.model_dir, parse_device(device), manifest.pooling,
-                                manifest.max_tokens, DenseIndexOptions{}.batch_size);
+  auto encoder = TextEncoder::open(manifest.model_dir, parse_device(device), manifest.pooling,
+                                   manifest.max_tokens, DenseIndexOptions{}.batch_size);
   if (encoder->dim() != manifest.dim) {
     throw Error(manifest.model_dir + ": hidden size " + std::to_string(encoder->dim()) +
                 " differs from the dimension " + std::to_string(manifest.dim) + " in " +
@@ -454,7 +384,8 @@ std::unique_ptr<Retriever> open_dense_index(const std::string& dir, const std::s
                 " or doc_ids.txt are not the ones this index was built with (checksum " +
                 manifest.checksum + "): rebuild it with `kvchain index --kind dense`");
   }
-  return std::make_unique<DenseRetriever>(std::move(encoder), std::move(index), std::move(doc_ids));
+  return std::make_unique<DenseRetriever>(std::move(encoder), manifest.query_prefix,
+                                          std::move(index), std::move(doc_ids));
 }
 
 }  // namespace kvchain::retrievers

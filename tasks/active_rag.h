@@ -19,7 +19,7 @@ namespace kvchain::tasks {
 class ActiveRag : public MultiRoundTask {
  public:
   ActiveRag(const std::string& data_dir, const TaskSettings& settings)
-      : MultiRoundTask(4), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
+      : MultiRoundTask(4), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1, settings.dense) {}
   std::string name() const override { return "active_rag"; }
   std::string title() const override { return "Active RAG"; }
   std::vector<std::string> members() const override { return {"plan", "answer"}; }

@@ -18,7 +18,7 @@ namespace kvchain::tasks {
 class CompressionQA : public Task {
  public:
   CompressionQA(const std::string& data_dir, const TaskSettings& settings)
-      : top_k_(settings.top_k), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
+      : top_k_(settings.top_k), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1, settings.dense) {}
   std::string name() const override { return "compression_qa"; }
   std::string title() const override { return "Compression&QA"; }
   std::vector<std::string> members() const override { return {"compressor", "qa"}; }

@@ -47,7 +47,7 @@ std::vector<std::string> adapters_of(const Task& task, System system) {
   return {};
 }
 
-LayoutBuilder::LayoutBuilder(const Task& task, const BpeTokenizer& tokenizer, int64_t eos_token_id)
+LayoutBuilder::LayoutBuilder(const Task& task, const Tokenizer& tokenizer, int64_t eos_token_id)
     : task_(task), tokenizer_(tokenizer), eos_(eos_token_id) {}
 
 size_t LayoutBuilder::member_index(const std::string& member) const {

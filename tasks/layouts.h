@@ -6,7 +6,7 @@
 
 #include "engine/chain/chain_model.h"
 #include "engine/chain/chain_runner.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "eval/system.h"
 #include "tasks/task.h"
 
@@ -40,7 +40,7 @@ std::vector<std::string> adapters_of(const Task& task, System system);
 // Tokenises a task's texts into layout parts.
 class LayoutBuilder {
  public:
-  LayoutBuilder(const Task& task, const BpeTokenizer& tokenizer, int64_t eos_token_id);
+  LayoutBuilder(const Task& task, const Tokenizer& tokenizer, int64_t eos_token_id);
 
   // The training sequences of `member` (a task member, kDistillMember, kSingleMember, or
   // kAllMembers for a multi-round FTHSS cascade) for one record: one per turn the member takes
@@ -63,7 +63,7 @@ class LayoutBuilder {
                               const std::string& where) const;
 
   const Task& task_;
-  const BpeTokenizer& tokenizer_;
+  const Tokenizer& tokenizer_;
   int64_t eos_;
 };
 

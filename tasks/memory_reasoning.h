@@ -17,7 +17,7 @@ namespace kvchain::tasks {
 class MemoryReasoning : public MultiRoundTask {
  public:
   MemoryReasoning(const std::string& data_dir, const TaskSettings& settings)
-      : MultiRoundTask(4), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
+      : MultiRoundTask(4), search_(data_dir, settings.top_k > 0 ? settings.top_k : 1, settings.dense) {}
   std::string name() const override { return "memory_reasoning"; }
   std::string title() const override { return "Memory&Reasoning"; }
   std::vector<std::string> members() const override { return {"memory", "reason"}; }

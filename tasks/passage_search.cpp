@@ -3,10 +3,12 @@
 #include <filesystem>
 #include <set>
 
+#include "engine/io/content_hash.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
 #include "retrievers/bm25_index_builder.h"
 #include "retrievers/corpus.h"
+#include "retrievers/dense_index.h"
 
 namespace kvchain::tasks {
 namespace fs = std::filesystem;
@@ -17,17 +19,32 @@ void PassageSearch::open() const {
   if (!fs::exists(corpus)) {
     throw Error(corpus + ": no such file (this task retrieves from the dataset's corpus)");
   }
-  const auto index_dir = (fs::path(data_dir_) / "index-bm25").string();
+  const bool dense = !dense_.model.empty();
+  index_name_ =
+      dense ? "index-dense-" + content_hash(dense_.identity().dump()).substr(0, 16) : "index-bm25";
+  const auto index_dir = (fs::path(data_dir_) / index_name_).string();
   // The index is the corpus's, made here when missing or made by a kvchain that recorded no
   // checksum in its index.json.
   const auto manifest = (fs::path(index_dir) / retrievers::kIndexManifest).string();
   if (!fs::exists(manifest) || !read_json_file(manifest).contains("checksum")) {
-    retrievers::Bm25IndexOptions options;
-    options.corpus = corpus;
-    options.out_dir = index_dir;
-    retrievers::build_bm25_index(options);
+    if (dense) {
+      retrievers::DenseIndexOptions options;
+      options.corpus = corpus;
+      options.out_dir = index_dir;
+      options.model_dir = dense_.model;
+      options.pooling = retrievers::parse_pooling(dense_.pooling);
+      options.query_prefix = dense_.query_prefix;
+      options.passage_prefix = dense_.passage_prefix;
+      options.device = dense_.device;
+      retrievers::build_dense_index(options);
+    } else {
+      retrievers::Bm25IndexOptions options;
+      options.corpus = corpus;
+      options.out_dir = index_dir;
+      retrievers::build_bm25_index(options);
+    }
   }
-  index_ = retrievers::open_retriever(index_dir, "cpu");
+  index_ = retrievers::open_retriever(index_dir, dense ? dense_.device : "cpu");
   retrievers::CorpusReader reader(corpus);
   retrievers::Passage passage;
   while (reader.next(passage)) contents_[passage.id] = passage.contents;
@@ -42,7 +59,7 @@ std::vector<std::string> PassageSearch::passages(const std::vector<std::string>&
       if (!seen.insert(hit.doc_id).second) continue;
       const auto it = contents_.find(hit.doc_id);
       if (it == contents_.end())
-        throw Error("index-bm25: passage '" + hit.doc_id + "' is not in the corpus");
+        throw Error(index_name_ + ": passage '" + hit.doc_id + "' is not in the corpus");
       found.push_back(it->second);
     }
   }

@@ -20,7 +20,7 @@ namespace kvchain::tasks {
 class RewriteQA : public Task {
  public:
   RewriteQA(const std::string& data_dir, const TaskSettings& settings)
-      : search_(data_dir, settings.top_k > 0 ? settings.top_k : 1) {}
+      : search_(data_dir, settings.top_k > 0 ? settings.top_k : 1, settings.dense) {}
   std::string name() const override { return "rewrite_qa"; }
   std::string title() const override { return "Rewrite&QA"; }
   std::vector<std::string> members() const override { return {"rewriter", "qa"}; }

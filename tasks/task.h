@@ -7,6 +7,7 @@
 
 #include "engine/chain/chain_runner.h"
 #include "engine/io/json_file.h"
+#include "tasks/task_settings.h"
 
 namespace kvchain::tasks {
 
@@ -75,13 +76,6 @@ class Task {
   // "golden_answers".
   virtual std::vector<std::string> golden_answers(const Json& record,
                                                   const std::string& where) const;
-};
-
-// What a user may set on any task.
-struct TaskSettings {
-  // Passages retrieved per query (the question, a sub-query, a plan); 0: the task's default
-  // (1, the paper's top-1; Compression&QA: every passage a record carries).
-  int64_t top_k = 0;
 };
 
 // Makes the task registered under `name` for the world or dataset in `data_dir` (tasks that

@@ -1,6 +1,8 @@
-// make_fixtures.js — build the eight small tokenizer fixtures and their HF reference cases.
+// make_fixtures.js — build the nine small tokenizer fixtures and their HF reference cases.
 //   node make_fixtures.js [MAX_MERGES=1500]
 // For llama3, llama2, qwen3, gemma3, deepseek_v3: shrink models/NAME.tokenizer.json with shrink.js.
+// bert: make_bert.js's bert-base-uncased tokenizer (WordPiece), its vocabulary cut to what the
+// cases' text holds.
 // Synthetic: flags (shrunk llama3 + added tokens with lstrip/rstrip/single_word/normalized flags),
 // normalizers (shrunk qwen3 with NFKC+Prepend+Replace(Regex) normalizer and Digits+Split+ByteLevel
 // pre_tokenizer), metaspace (shrunk llama2 with Metaspace pre_tokenizer+decoder, no normalizer).
@@ -85,7 +87,22 @@ function build() {
   m.pre_tokenizer = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true };
   m.decoder = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true };
   fx.metaspace = m;
+  fx.bert = shrinkWordPiece(JSON.parse(fs.readFileSync(path.join(ROOT, 'models', 'bert.tokenizer.json'), 'utf8')));
   return fx;
+}
+
+// bert (make_bert.js's) with only the entries that occur in the cases' text as BERT normalizes
+// it (lowercase, accents stripped), the special tokens and the [unused] ones dropped; ids kept.
+function shrinkWordPiece(tj) {
+  const text = selectCases().join('\n').normalize('NFD').replace(/\p{Mn}/gu, '').toLowerCase();
+  const vocab = {};
+  for (const [token, id] of Object.entries(tj.model.vocab)) {
+    const bare = token.startsWith('##') ? token.slice(2) : token;
+    if (/^\[(PAD|UNK|CLS|SEP|MASK)\]$/.test(token) || (bare.length && text.includes(bare))) vocab[token] = id;
+  }
+  const t = clone(tj);
+  t.model.vocab = vocab;
+  return t;
 }
 
 function dirSize(d) { return fs.readdirSync(d).reduce((s, f) => s + fs.statSync(path.join(d, f)).size, 0); }

@@ -7,7 +7,7 @@ const { execSync } = require('child_process');
 const { Tokenizer } = require('@anush008/tokenizers');
 const { buildProse, randomWord } = require('./make_strings');
 
-const NAMES = ['llama3', 'llama2', 'qwen3', 'gemma3', 'deepseek_v3'];
+const NAMES = ['llama3', 'llama2', 'qwen3', 'gemma3', 'deepseek_v3', 'bert'];
 const PROSE_BYTES = 1 << 20; // 1 MiB
 const prose = buildProse(PROSE_BYTES, 2024);
 fs.writeFileSync(path.join(process.cwd(), 'prose_1mb.txt'), prose);

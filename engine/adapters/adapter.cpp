@@ -1,25 +1,18 @@
 #include "engine/adapters/adapter.h"
 
 #include <filesystem>
-#include <iomanip>
-#include <sstream>
 
 #include "engine/io/error.h"
 #include "engine/io/named_values.h"
 #include "engine/io/safetensors.h"
 #include "engine/io/text.h"
+#include "engine/model/weights_fingerprint.h"
 
 namespace kvchain {
 namespace {
 
 constexpr const char* kMetadataKey = "kvchain_adapter";
 constexpr const char* kTableName = "prompt_embeddings";
-
-uint64_t fnv1a(uint64_t hash, const void* data, size_t size) {
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 1099511628211ULL;
-  return hash;
-}
 
 // Repeats `tokens` to exactly n ids (PEFT's TEXT initialisation).
 std::vector<int64_t> cycle_to(const std::vector<int64_t>& tokens, int64_t n) {
@@ -151,28 +144,9 @@ void Adapter::load_table(const torch::Tensor& table, const std::string& where) {
 }
 
 std::string model_fingerprint(LlamaForCausalLM& model) {
-  torch::NoGradGuard no_grad;
-  const auto config = model.config().to_json().dump();
-  uint64_t hash = fnv1a(14695981039346656037ULL, config.data(), config.size());
-  for (const auto& item : model.named_parameters()) {
-    const auto& name = item.key();
-    hash = fnv1a(hash, name.data(), name.size());
-    const auto flat = item.value().reshape({-1});
-    const auto index = torch::linspace(0, static_cast<double>(flat.numel() - 1), 64,
-                                       torch::TensorOptions().dtype(torch::kFloat64))
-                           .to(torch::kInt64)
-                           .to(flat.device());
-    // Rounded to bfloat16 so the float32 and bfloat16 loads of one checkpoint agree.
-    const auto sample = flat.index_select(0, index)
-                            .to(torch::kBFloat16)
-                            .to(torch::kFloat32)
-                            .to(torch::kCPU)
-                            .contiguous();
-    hash = fnv1a(hash, sample.data_ptr(), sample.nbytes());
-  }
-  std::ostringstream out;
-  out << std::hex << std::setw(16) << std::setfill('0') << hash;
-  return out.str();
+  std::vector<std::pair<std::string, torch::Tensor>> weights;
+  for (const auto& item : model.named_parameters()) weights.emplace_back(item.key(), item.value());
+  return weights_fingerprint(model.config().to_json().dump(), weights);
 }
 
 void save_adapter(Adapter& adapter, const std::string& path) {

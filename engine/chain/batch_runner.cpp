@@ -48,7 +48,7 @@ struct BatchRunner::Row {
   }
 };
 
-BatchRunner::BatchRunner(ChainModel& model, const BpeTokenizer* tokenizer, RunnerOptions options,
+BatchRunner::BatchRunner(ChainModel& model, const Tokenizer* tokenizer, RunnerOptions options,
                          int64_t batch_size)
     : model_(model), tokenizer_(tokenizer), options_(std::move(options)), batch_size_(batch_size) {
   if (batch_size < 1)

@@ -34,7 +34,7 @@ class BatchRunner {
     Planner next_turn;  // as ChainRunner::run's
   };
 
-  BatchRunner(ChainModel& model, const BpeTokenizer* tokenizer, RunnerOptions options,
+  BatchRunner(ChainModel& model, const Tokenizer* tokenizer, RunnerOptions options,
               int64_t batch_size);
 
   // Runs examples 0..count-1, `batch_size` at a time; `example(i)` is asked for example i when a
@@ -55,7 +55,7 @@ class BatchRunner {
   void end_turn(Row& row, int64_t r, KVCache& cache, StopReason reason);
 
   ChainModel& model_;
-  const BpeTokenizer* tokenizer_;
+  const Tokenizer* tokenizer_;
   RunnerOptions options_;
   int64_t batch_size_;
   int64_t bytes_per_slot_;

@@ -173,7 +173,7 @@ torch::Tensor ChainModel::append_mask(const KVCache& cache, const SegmentTag& ta
 
 GenerationResult ChainModel::generate(KVCache& cache, const std::vector<LayoutPart>& parts,
                                       const std::string& member, GenerationOptions options,
-                                      const BpeTokenizer* tokenizer, int64_t* prefilled) {
+                                      const Tokenizer* tokenizer, int64_t* prefilled) {
   torch::NoGradGuard no_grad;
   auto prepared = prepare(cache, parts);
   if (prefilled != nullptr) *prefilled = prepared.args.inputs_embeds.size(1);

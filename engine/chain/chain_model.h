@@ -82,7 +82,7 @@ class ChainModel {
   // Prefills `parts` and decodes greedily as `member`'s output, masking what it must not see.
   GenerationResult generate(KVCache& cache, const std::vector<LayoutPart>& parts,
                             const std::string& member, GenerationOptions options,
-                            const BpeTokenizer* tokenizer, int64_t* prefilled = nullptr);
+                            const Tokenizer* tokenizer, int64_t* prefilled = nullptr);
   // Lays out `parts` after a sequence of `filled` slots whose segments are `segments` and whose
   // next position id is `position` (a cache's, or one row's of a batch).
   PartsLayout lay_out(const std::vector<Segment>& segments, int64_t filled, int64_t position,

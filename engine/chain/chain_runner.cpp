@@ -26,7 +26,7 @@ Json TurnRecord::to_json() const {
           {"evicted_slots", evicted_slots}};
 }
 
-ChainRunner::ChainRunner(ChainModel& model, const BpeTokenizer* tokenizer, RunnerOptions options)
+ChainRunner::ChainRunner(ChainModel& model, const Tokenizer* tokenizer, RunnerOptions options)
     : model_(model), tokenizer_(tokenizer), options_(options), steps_(model.base()) {}
 
 std::vector<TurnRecord> ChainRunner::run(

@@ -75,7 +75,7 @@ class ChainRunner {
  public:
   // Without a tokenizer (nullptr) turns carry output ids and no text: a benchmark's random-weight
   // model may emit ids no tokenizer knows.
-  ChainRunner(ChainModel& model, const BpeTokenizer* tokenizer, RunnerOptions options);
+  ChainRunner(ChainModel& model, const Tokenizer* tokenizer, RunnerOptions options);
 
   // Runs one example: `shared` content (may be empty) once, then the turns that `next_turn`
   // plans from the turns so far, until it returns nothing.
@@ -87,7 +87,7 @@ class ChainRunner {
 
  private:
   ChainModel& model_;
-  const BpeTokenizer* tokenizer_;
+  const Tokenizer* tokenizer_;
   RunnerOptions options_;
   ShapeStableSteps steps_;  // shared by every turn and example, so its CUDA graphs are reused
   // The caches of the last example, by member ("" for the shared one): the next example refills

@@ -23,7 +23,7 @@ const char* stop_reason_name(StopReason reason) {
 }
 
 GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, ForwardArgs prefill,
-                                 const GenerationOptions& options, const BpeTokenizer* tokenizer,
+                                 const GenerationOptions& options, const Tokenizer* tokenizer,
                                  const SegmentTag& output_tag) {
   if (!options.stop_strings.empty() && tokenizer == nullptr) {
     throw Error("generate: stop strings need a tokenizer");

@@ -6,7 +6,7 @@
 
 #include "engine/generation/shape_stable_steps.h"
 #include "engine/model/llama_model.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace kvchain {
 
@@ -41,7 +41,7 @@ struct GenerationResult {
 // of `tokens` (a chain's next member appends it with its own input). `tokenizer` is needed for
 // text and stop strings, and may be null.
 GenerationResult generate_greedy(LlamaForCausalLM& model, KVCache& cache, ForwardArgs prefill,
-                                 const GenerationOptions& options, const BpeTokenizer* tokenizer,
+                                 const GenerationOptions& options, const Tokenizer* tokenizer,
                                  const SegmentTag& output_tag);
 
 }  // namespace kvchain

@@ -16,8 +16,9 @@ namespace {
 constexpr const char* kIndexFile = "model.safetensors.index.json";
 constexpr const char* kSingleFile = "model.safetensors";
 
-// Tensor name -> file holding it, for single-file and sharded checkpoints alike.
-std::map<std::string, std::string> weight_map(const std::string& dir) {
+}  // namespace
+
+std::map<std::string, std::string> checkpoint_weight_map(const std::string& dir) {
   const auto index_path = (fs::path(dir) / kIndexFile).string();
   const auto single_path = (fs::path(dir) / kSingleFile).string();
   std::map<std::string, std::string> map;
@@ -37,6 +38,8 @@ std::map<std::string, std::string> weight_map(const std::string& dir) {
   for (const auto& [name, entry] : file.entries()) map[name] = single_path;
   return map;
 }
+
+namespace {
 
 bool ignorable(const std::string& name, const ModelConfig& config) {
   // Old checkpoints store RoPE tables; tied models may still carry an lm_head copy.
@@ -74,7 +77,7 @@ std::shared_ptr<LlamaForCausalLM> load_model(const std::string& dir, torch::Devi
                 ": " + first_line(e.what()));
   }
 
-  const auto files = weight_map(dir);
+  const auto files = checkpoint_weight_map(dir);
   auto params = model->named_parameters();
   for (const auto& [name, file] : files) {
     if (!params.contains(name) && !ignorable(name, config)) {
@@ -140,17 +143,21 @@ void save_model(LlamaForCausalLM& model, const std::string& dir, int64_t max_sha
   write_json_file_atomic((fs::path(dir) / "config.json").string(), config);
 }
 
-BpeTokenizer load_tokenizer_beside(const std::string& dir, const std::string& needed_by) {
+Tokenizer load_tokenizer_beside(const std::string& dir, const std::string& needed_by) {
   const auto path = std::filesystem::path(dir) / "tokenizer.json";
   if (!std::filesystem::exists(path)) {
     throw Error(dir + ": " + needed_by + " needs a tokenizer.json beside the model");
   }
-  auto tokenizer = BpeTokenizer::from_file(path.string());
+  auto tokenizer = Tokenizer::from_file(path.string());
   // A tokenizer whose ids run past the model's embeddings would fail mid-run inside libtorch.
-  const auto config = ModelConfig::from_file((std::filesystem::path(dir) / "config.json").string());
-  if (tokenizer.vocab_size() > config.vocab_size) {
+  // Any model's config.json (a Llama's, a BERT's) names its vocab_size.
+  const auto config_path = (std::filesystem::path(dir) / "config.json").string();
+  const auto config = read_json_file(config_path);
+  const auto vocab_size =
+      json_int(require_field(config, "vocab_size", config_path), config_path + ": vocab_size");
+  if (tokenizer.vocab_size() > vocab_size) {
     throw Error(path.string() + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
-                " ids, more than the model's vocab_size of " + std::to_string(config.vocab_size) +
+                " ids, more than the model's vocab_size of " + std::to_string(vocab_size) +
                 " (a tokenizer of another model?)");
   }
   return tokenizer;

@@ -2,12 +2,13 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "engine/model/llama_model.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace kvchain {
 
@@ -17,6 +18,10 @@ namespace kvchain {
 std::shared_ptr<LlamaForCausalLM> load_model(const std::string& dir, torch::Device device,
                                              std::optional<torch::ScalarType> dtype = {});
 
+// Tensor name -> the file holding it, for single-file (model.safetensors) and sharded
+// (model.safetensors.index.json) checkpoints in `dir` alike.
+std::map<std::string, std::string> checkpoint_weight_map(const std::string& dir);
+
 // Writes config.json and the weights in the same layout, atomically; weights above
 // `max_shard_bytes` are split into model-0000i-of-0000n.safetensors with an index.
 void save_model(LlamaForCausalLM& model, const std::string& dir,
@@ -24,6 +29,6 @@ void save_model(LlamaForCausalLM& model, const std::string& dir,
 
 // The tokenizer.json saved beside a checkpoint in `dir`; if there is none, an Error naming the
 // directory and what needs it (`needed_by`, e.g. "the dense encoder").
-BpeTokenizer load_tokenizer_beside(const std::string& dir, const std::string& needed_by);
+Tokenizer load_tokenizer_beside(const std::string& dir, const std::string& needed_by);
 
 }  // namespace kvchain

@@ -127,7 +127,7 @@ class Trainer {
 
 }  // namespace
 
-BpeTokenizer train_bpe(std::istream& text, const BpeTrainerOptions& options) {
+Tokenizer train_bpe(std::istream& text, const BpeTrainerOptions& options) {
   const int64_t specials = static_cast<int64_t>(options.special_tokens.size());
   if (options.vocab_size < 256 + specials) {
     throw Error("train_bpe: vocab_size " + std::to_string(options.vocab_size) +
@@ -182,7 +182,7 @@ BpeTokenizer train_bpe(std::istream& text, const BpeTrainerOptions& options) {
   for (const auto& [left, right] : merges) {
     merge_list.emplace_back(trainer.symbols()[left], trainer.symbols()[right]);
   }
-  return BpeTokenizer(std::move(vocab), std::move(merge_list), std::move(added));
+  return Tokenizer(std::move(vocab), std::move(merge_list), std::move(added));
 }
 
 }  // namespace kvchain

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace kvchain {
 
@@ -17,6 +17,6 @@ struct BpeTrainerOptions {
 // Learns a byte-level BPE vocabulary (Llama-3 pre-tokenizer) from text read line by line.
 // Ties between equally frequent pairs go to the lexicographically smaller pair, so the result
 // depends only on the text and the options.
-BpeTokenizer train_bpe(std::istream& text, const BpeTrainerOptions& options);
+Tokenizer train_bpe(std::istream& text, const BpeTrainerOptions& options);
 
 }  // namespace kvchain

@@ -30,6 +30,24 @@ int fallback_byte(const std::string& token) {
   return value;
 }
 
+// `text` with every `from` replaced by `to`, left to right.
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+// WordPiece's cleanup of tokenization artifacts: no space before punctuation and contractions.
+std::string wordpiece_cleanup(std::string text) {
+  static const std::pair<const char*, const char*> kRules[] = {
+      {" .", "."},   {" ?", "?"},     {" !", "!"},    {" ,", ","},
+      {" ' ", "'"},  {" n't", "n't"}, {" 'm", "'m"},  {" do not", " don't"},
+      {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+  for (const auto& [from, to] : kRules) text = replace_all(std::move(text), from, to);
+  return text;
+}
+
 }  // namespace
 
 Decoder Decoder::from_json(const Json& json, const std::string& where) {
@@ -66,10 +84,14 @@ void Decoder::add_step(const Json& json, const std::string& type, const std::str
         json_string(require_field(json, "content", where), where + ".content"), where + ".content");
     step.start = json_count(json, "start", where);
     step.stop = json_count(json, "stop", where);
+  } else if (type == "WordPiece") {
+    step.kind = Kind::kWordPiece;
+    step.text = json.contains("prefix") ? json_string(json["prefix"], where + ".prefix") : "##";
+    step.cleanup = json_bool_field_or(json, "cleanup", true, where);
   } else {
     throw Error(where + ": unsupported decoder '" + type +
-                "' (kvchain supports ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip "
-                "and Sequence)");
+                "' (kvchain supports ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip, "
+                "WordPiece and Sequence)");
   }
   steps_.push_back(std::move(step));
 }
@@ -148,6 +170,18 @@ std::vector<std::string> Decoder::apply(const Step& step, std::vector<std::strin
           end -= step.strip.size();
         }
         out.push_back(token.substr(begin, end - begin));
+      }
+      break;
+    case Kind::kWordPiece:
+      // A continuing piece loses its prefix, any other token after the first gets a space.
+      for (size_t i = 0; i < tokens.size(); ++i) {
+        auto token = std::move(tokens[i]);
+        if (i != 0) {
+          token = token.compare(0, step.text.size(), step.text) == 0
+                      ? token.substr(step.text.size())
+                      : " " + token;
+        }
+        out.push_back(step.cleanup ? wordpiece_cleanup(std::move(token)) : std::move(token));
       }
       break;
   }

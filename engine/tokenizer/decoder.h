@@ -10,7 +10,8 @@
 namespace kvchain {
 
 // A tokenizer.json "decoder": how HF tokenizers turns token strings back into text. Supported:
-// ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip and a Sequence of them; any other
+// ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip, WordPiece and a Sequence of them;
+// any other
 // type is refused by name. Without a decoder the tokens are joined by spaces, as HF does.
 class Decoder {
  public:
@@ -20,14 +21,15 @@ class Decoder {
   std::string decode(std::vector<std::string> tokens) const;
 
  private:
-  enum class Kind { kByteLevel, kMetaspace, kReplace, kByteFallback, kFuse, kStrip };
+  enum class Kind { kByteLevel, kMetaspace, kReplace, kByteFallback, kFuse, kStrip, kWordPiece };
   struct Step {
     Kind kind;
-    std::string text;                      // Metaspace: the replacement; Replace: the content
+    std::string text;  // Metaspace: the replacement; Replace: the content; WordPiece: the prefix
     std::shared_ptr<TextPattern> pattern;  // Replace
     bool prepended = true;                 // Metaspace: a prefix was prepended when encoding
     std::string strip;                     // Strip: the character
     size_t start = 0, stop = 0;            // Strip: how many at most at each end
+    bool cleanup = true;                   // WordPiece: no spaces before punctuation
   };
   void add_step(const Json& json, const std::string& type, const std::string& where);
   std::vector<std::string> apply(const Step& step, std::vector<std::string> tokens) const;

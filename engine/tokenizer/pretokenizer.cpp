@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include "engine/io/error.h"
+#include "engine/io/unicode.h"
 #include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/pipeline_json.h"
 
@@ -21,9 +22,17 @@ bool is_numeric(utf8proc_int32_t c) {
          category == UTF8PROC_CATEGORY_NO;
 }
 
-// Each numeric character of `text` as a match of its own, the runs between them as
-// non-matches (HF's pattern of a char predicate, which the Digits pre-tokenizer splits by).
-std::vector<TextPattern::Span> digit_spans(std::string_view text) {
+// BERT's punctuation: ASCII punctuation (which includes symbols such as $ and +) and the
+// Unicode categories P*.
+bool is_bert_punctuation(utf8proc_int32_t c) {
+  return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
+         (c >= 0x7B && c <= 0x7E) || is_punctuation(c);
+}
+
+// Each character of `text` that `matches` as a match of its own, the runs between them as
+// non-matches (HF's pattern of a char predicate, which Digits and BertPreTokenizer split by).
+template <typename Predicate>
+std::vector<TextPattern::Span> char_spans(std::string_view text, Predicate matches) {
   if (text.empty()) return {{0, 0, false}};
   std::vector<TextPattern::Span> spans;
   size_t run_start = 0;
@@ -32,7 +41,7 @@ std::vector<TextPattern::Span> digit_spans(std::string_view text) {
     const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
                                     static_cast<utf8proc_ssize_t>(text.size() - i), &c);
     const size_t length = n > 0 ? static_cast<size_t>(n) : 1;
-    if (n > 0 && is_numeric(c)) {
+    if (n > 0 && matches(c)) {
       if (i > run_start) spans.push_back({run_start, i, false});
       spans.push_back({i, i + length, true});
       run_start = i + length;
@@ -67,9 +76,19 @@ void Pretokenizer::add_step(const Json& json, const std::string& type, const std
   } else if (type == "Digits") {
     step.kind = Kind::kDigits;
     step.individual_digits = json_bool_field_or(json, "individual_digits", false, where);
+  } else if (type == "BertPreTokenizer") {
+    step.kind = Kind::kBert;
+  } else if (type == "Whitespace") {
+    step.kind = Kind::kSplit;
+    step.pattern = std::make_shared<TextPattern>(TextPattern::regex(R"(\w+|[^\w\s]+)", where));
+    step.behavior = SplitBehavior::kRemoved;
+    step.invert = true;
+  } else if (type == "WhitespaceSplit") {
+    step.kind = Kind::kWhitespaceSplit;
   } else {
     throw Error(where + ": unsupported pre_tokenizer '" + type +
-                "' (kvchain supports Split, ByteLevel, Metaspace, Digits and Sequence)");
+                "' (kvchain supports Split, ByteLevel, Metaspace, Digits, BertPreTokenizer, "
+                "Whitespace, WhitespaceSplit and Sequence)");
   }
   steps_.push_back(std::move(step));
 }
@@ -136,8 +155,25 @@ void Pretokenizer::apply(const Step& step, PretokenPiece piece,
     case Kind::kDigits:
       emit(piece.text,
            step.individual_digits ? SplitBehavior::kIsolated : SplitBehavior::kContiguous, false,
-           digit_spans(piece.text));
+           char_spans(piece.text, is_numeric));
       break;
+    case Kind::kWhitespaceSplit:
+      emit(piece.text, SplitBehavior::kRemoved, false, char_spans(piece.text, is_white_space));
+      break;
+    case Kind::kBert: {
+      // White space removed, then each punctuation character a piece of its own.
+      std::vector<PretokenPiece> words;
+      std::swap(out, words);
+      emit(piece.text, SplitBehavior::kRemoved, false, char_spans(piece.text, is_white_space));
+      std::swap(out, words);
+      for (const auto& word : words) {
+        for (const auto& [begin, end] : split_spans(char_spans(word.text, is_bert_punctuation),
+                                                    SplitBehavior::kIsolated, false)) {
+          out.push_back({word.text.substr(begin, end - begin), word.first && begin == 0});
+        }
+      }
+      break;
+    }
     case Kind::kByteLevel: {
       if (step.add_prefix_space && (piece.text.empty() || piece.text[0] != ' ')) {
         piece.text.insert(0, " ");

@@ -29,7 +29,8 @@ struct MetaspaceOptions {
 };
 
 // A tokenizer.json "pre_tokenizer": Split (a String or Regex pattern, every behavior, invert),
-// ByteLevel, Metaspace, Digits, and a Sequence of them; any other type is refused by name. A
+// ByteLevel, Metaspace, Digits, BertPreTokenizer (white space removed, punctuation isolated),
+// Whitespace, WhitespaceSplit, and a Sequence of them; any other type is refused by name. A
 // null pre-tokenizer leaves each piece whole. After a ByteLevel step, pieces are in
 // byte-level characters.
 class Pretokenizer {
@@ -41,7 +42,7 @@ class Pretokenizer {
   std::vector<PretokenPiece> split(PretokenPiece piece) const;
 
  private:
-  enum class Kind { kSplit, kByteLevel, kMetaspace, kDigits };
+  enum class Kind { kSplit, kByteLevel, kMetaspace, kDigits, kBert, kWhitespaceSplit };
   struct Step {
     Kind kind;
     std::shared_ptr<TextPattern> pattern;  // Split; ByteLevel with use_regex

@@ -70,7 +70,7 @@ std::string joined(const std::vector<std::string>& documents) {
 // (encoding is const and each document is its own, so the result does not depend on the thread
 // count).
 std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& documents,
-                                           const BpeTokenizer& tokenizer, int64_t eos) {
+                                           const Tokenizer& tokenizer, int64_t eos) {
   std::vector<std::vector<int64_t>> tokens(documents.size());
   parallel_indices(documents.size(), hardware_threads(), [&](size_t, size_t i) {
     tokens[i] = tokenizer.encode(documents[i]);
@@ -83,7 +83,7 @@ std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& docum
 // kTokenizerSampleBytes (curriculum first): a small vocabulary's merges settle long before, and
 // counting every word of a large corpus would take minutes. It is deterministic in the text, so
 // a resumed run retrains the same one.
-BpeTokenizer train_tokenizer(const std::string& curriculum, const std::string& text,
+Tokenizer train_tokenizer(const std::string& curriculum, const std::string& text,
                              int64_t vocab_size) {
   // (The byte just past the limit is read too: a line ending there is whole.)
   auto sample = curriculum.substr(0, kTokenizerSampleBytes + 1);
@@ -99,7 +99,7 @@ BpeTokenizer train_tokenizer(const std::string& curriculum, const std::string& t
 }
 
 std::shared_ptr<LlamaForCausalLM> random_model(const PretrainOptions& options,
-                                               const BpeTokenizer& tokenizer) {
+                                               const Tokenizer& tokenizer) {
   auto config = preset_config(options.preset, tokenizer.vocab_size());
   config.eos_token_ids = {*tokenizer.token_id(kEndOfText)};
   config.bos_token_id = *tokenizer.token_id(kBeginOfText);

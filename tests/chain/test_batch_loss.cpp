@@ -14,7 +14,7 @@ class BatchLoss : public ::testing::TestWithParam<AdapterKind> {
  protected:
   std::shared_ptr<LlamaForCausalLM> base =
       load_model(test::tiny_llama_dir(), test::test_device(), torch::kFloat32);
-  BpeTokenizer tokenizer = BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
+  Tokenizer tokenizer = Tokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
   ChainModel chain{base};
   std::vector<std::shared_ptr<Adapter>> adapters;
 

@@ -26,7 +26,7 @@ class BatchRunnerModes : public ::testing::TestWithParam<Setting> {
   // float32: the runners' caches come from different kernels (see test_chain_runner.cpp).
   std::shared_ptr<LlamaForCausalLM> base =
       load_model(test::tiny_llama_dir(), test::test_device(), torch::kFloat32);
-  BpeTokenizer tokenizer = BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
+  Tokenizer tokenizer = Tokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
   ChainModel chain{base};
   RunnerOptions options;
 

@@ -14,7 +14,7 @@ struct Fixture {
   // logits of this random model tie at some steps (a GPU run showed a top-2 margin of 0).
   std::shared_ptr<LlamaForCausalLM> base =
       load_model(test::tiny_llama_dir(), test::test_device(), torch::kFloat32);
-  BpeTokenizer tokenizer = BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
+  Tokenizer tokenizer = Tokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
   ChainModel chain{base};
 
   explicit Fixture(AdapterKind kind) {

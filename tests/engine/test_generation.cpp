@@ -25,8 +25,8 @@ class GenerationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     model_ = load_model(test::tiny_llama_dir(), test::test_device(), torch::kFloat32);
-    tokenizer_ = std::make_unique<BpeTokenizer>(
-        BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json"));
+    tokenizer_ = std::make_unique<Tokenizer>(
+        Tokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json"));
   }
   GenerationResult run(const GenerationOptions& options) {
     auto cache = model_->make_cache(1);
@@ -38,7 +38,7 @@ class GenerationTest : public ::testing::Test {
                            {"A", SegmentRole::kOutput});
   }
   std::shared_ptr<LlamaForCausalLM> model_;
-  std::unique_ptr<BpeTokenizer> tokenizer_;
+  std::unique_ptr<Tokenizer> tokenizer_;
 };
 
 TEST_F(GenerationTest, StopsAtMaxNewTokens) {

@@ -4,9 +4,9 @@
 
 #include <sstream>
 
-#include "engine/tokenizer/bpe_tokenizer.h"
 #include "engine/tokenizer/bpe_trainer.h"
 #include "engine/tokenizer/pretokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "tests/support/test_support.h"
 
 namespace kvchain {
@@ -15,9 +15,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-const BpeTokenizer& fixture_tokenizer() {
-  static const BpeTokenizer tokenizer =
-      BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
+const Tokenizer& fixture_tokenizer() {
+  static const Tokenizer tokenizer =
+      Tokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
   return tokenizer;
 }
 
@@ -65,13 +65,15 @@ TEST(Tokenizer, MalformedTokenizerJsonNamesTheField) {
   auto json = read_json_file(test::tiny_llama_dir() + "/tokenizer.json");
   json["model"]["type"] = "Unigram";
   write_json_file_atomic(dir.file("tokenizer.json"), json);
-  EXPECT_EQ(test::error_message([&] { BpeTokenizer::from_file(dir.file("tokenizer.json")); }),
-            dir.file("tokenizer.json") + ": model.type 'Unigram' is not BPE");
+  EXPECT_EQ(test::error_message([&] { Tokenizer::from_file(dir.file("tokenizer.json")); }),
+            dir.file("tokenizer.json") +
+                ": model.type 'Unigram' is not supported (kvchain supports BPE and WordPiece)");
 }
 
 // tests/samples/tokenizers/: the tokenizer.json of five models as npm ships them (Llama 3,
 // "llama2" (Mistral 7B's vocabulary in Llama 2's layout), Qwen3, Gemma 3, DeepSeek-V3), each
-// shrunk to about 1,500 merges with every other component as it is, and three synthetic ones
+// shrunk to about 1,500 merges with every other component as it is, bert-base-uncased's
+// WordPiece (dev/tokenizers/make_bert.js) cut to the cases' words, and three synthetic ones
 // (added-token flags; NFKC, Prepend, a Replace regex, Digits and a MergedWithNext split;
 // Metaspace), with HF tokenizers' ids and decoded text for each case
 // (dev/tokenizers/compare_hf.sh). A component read wrongly moves ids on dozens of cases.
@@ -79,7 +81,7 @@ class HfTokenizer : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(HfTokenizer, EncodesAndDecodesAsHuggingFace) {
   const auto dir = test::data_sample(std::string("tokenizers/") + GetParam());
-  const auto tokenizer = BpeTokenizer::from_file(dir + "/tokenizer.json");
+  const auto tokenizer = Tokenizer::from_file(dir + "/tokenizer.json");
   const auto cases = test::read_jsonl(dir + "/cases.jsonl");
   ASSERT_GE(cases.size(), 150u);
   int64_t encoded_otherwise = 0, decoded_otherwise = 0;
@@ -100,28 +102,47 @@ TEST_P(HfTokenizer, EncodesAndDecodesAsHuggingFace) {
 
 INSTANTIATE_TEST_SUITE_P(Npm, HfTokenizer,
                          ::testing::Values("llama3", "llama2", "qwen3", "gemma3", "deepseek_v3",
-                                           "flags", "normalizers", "metaspace"));
+                                           "bert", "flags", "normalizers", "metaspace"));
+
+// BERT's post-processor puts [CLS] (101) and [SEP] (102) around the text for an encoder, and
+// encode() alone never adds them.
+TEST(Tokenizer, PostProcessorWrapsTheTextInItsSpecialTokens) {
+  const auto tokenizer = Tokenizer::from_file(test::data_sample("tokenizers/bert/tokenizer.json"));
+  const auto ids = tokenizer.encode("The cat sat.");
+  ASSERT_FALSE(ids.empty());
+  EXPECT_NE(ids.front(), 101);
+  auto wrapped = ids;
+  wrapped.insert(wrapped.begin(), 101);
+  wrapped.push_back(102);
+  EXPECT_EQ(tokenizer.encode_with_special_tokens("The cat sat."), wrapped);
+}
 
 TEST(Tokenizer, UnsupportedComponentsAreRefusedByName) {
   const auto base = read_json_file(test::data_sample("tokenizers/qwen3/tokenizer.json"));
   const auto refusal = [&](const char* key, const Json& value) {
     auto json = base;
     json[key] = value;
-    return test::error_message([&] { BpeTokenizer::from_json(json, "tokenizer.json"); });
+    return test::error_message([&] { Tokenizer::from_json(json, "tokenizer.json"); });
   };
-  EXPECT_EQ(refusal("normalizer", {{"type", "BertNormalizer"}}),
-            "tokenizer.json: normalizer: unsupported normalizer 'BertNormalizer' (kvchain "
-            "supports NFC, NFD, NFKC, NFKD, Prepend, Replace and Sequence)");
+  EXPECT_EQ(refusal("normalizer", {{"type", "Precompiled"}}),
+            "tokenizer.json: normalizer: unsupported normalizer 'Precompiled' (kvchain "
+            "supports NFC, NFD, NFKC, NFKD, Prepend, Replace, BertNormalizer, Lowercase, "
+            "StripAccents and Sequence)");
   EXPECT_EQ(refusal("pre_tokenizer",
-                    {{"type", "Sequence"}, {"pretokenizers", {{{"type", "Whitespace"}}}}}),
+                    {{"type", "Sequence"}, {"pretokenizers", {{{"type", "Punctuation"}}}}}),
             "tokenizer.json: pre_tokenizer.pretokenizers[0]: unsupported pre_tokenizer "
-            "'Whitespace' (kvchain supports Split, ByteLevel, Metaspace, Digits and Sequence)");
-  EXPECT_EQ(refusal("decoder", {{"type", "WordPiece"}}),
-            "tokenizer.json: decoder: unsupported decoder 'WordPiece' (kvchain supports "
-            "ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip and Sequence)");
+            "'Punctuation' (kvchain supports Split, ByteLevel, Metaspace, Digits, "
+            "BertPreTokenizer, Whitespace, WhitespaceSplit and Sequence)");
+  EXPECT_EQ(refusal("decoder", {{"type", "CTC"}}),
+            "tokenizer.json: decoder: unsupported decoder 'CTC' (kvchain supports "
+            "ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip, WordPiece and Sequence)");
+  EXPECT_EQ(refusal("post_processor", {{"type", "Unknown"}}),
+            "tokenizer.json: post_processor: unsupported post_processor 'Unknown' (kvchain "
+            "supports TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel and "
+            "Sequence)");
   auto affix = base;
   affix["model"]["continuing_subword_prefix"] = "##";
-  EXPECT_EQ(test::error_message([&] { BpeTokenizer::from_json(affix, "tokenizer.json"); }),
+  EXPECT_EQ(test::error_message([&] { Tokenizer::from_json(affix, "tokenizer.json"); }),
             "tokenizer.json: model.continuing_subword_prefix is not supported (only \"\" or "
             "null)");
 }
@@ -161,7 +182,7 @@ std::string training_corpus() {
   return text.str();
 }
 
-BpeTokenizer train(int64_t vocab_size) {
+Tokenizer train(int64_t vocab_size) {
   std::istringstream corpus(training_corpus());
   BpeTrainerOptions options;
   options.vocab_size = vocab_size;
@@ -182,7 +203,7 @@ TEST(BpeTrainer, SavedVocabularyRoundTripsAnyText) {
   auto trained = train(360);
   test::TempDir dir;
   trained.save(dir.file("tokenizer.json"));
-  auto loaded = BpeTokenizer::from_file(dir.file("tokenizer.json"));
+  auto loaded = Tokenizer::from_file(dir.file("tokenizer.json"));
   const auto cases = read_json_file(test::tiny_llama_dir() + "/tokenizer_cases.json");
   for (const auto& c : cases) {
     const auto text = c["text"].get<std::string>();

@@ -127,6 +127,17 @@ TEST(SuiteConfigParse, RunawayValuesEscapingNamesAndRepeatsAreRefused) {
   EXPECT_EQ(parse_suite_config(on_gpu, "s.json", defaults).batch_size, 32);
   EXPECT_EQ(parse_suite_config(on_gpu, "s.json", defaults).train_batch_size, 16);
   EXPECT_EQ(parse_suite_config(good, "s.json", defaults).train_batch_size, 1);
+  // The retriever: BM25 unless a dense encoder is named, which then runs on the suite's device.
+  EXPECT_TRUE(parse_suite_config(good, "s.json", defaults).dense.model.empty());
+  auto dense = on_gpu;
+  dense["retriever"] = {
+      {"kind", "dense"}, {"model", "."}, {"pooling", "cls"}, {"query_prefix", "query: "}};
+  const auto retrieval = parse_suite_config(dense, "s.json", defaults).task_settings().dense;
+  EXPECT_EQ(retrieval.model, ".");
+  EXPECT_EQ(retrieval.pooling, "cls");
+  EXPECT_EQ(retrieval.query_prefix, "query: ");
+  EXPECT_EQ(retrieval.passage_prefix, "");
+  EXPECT_EQ(retrieval.device, "cuda");
   const std::vector<std::pair<Json, std::string>> cases = {
       {{{"epochs", int64_t{1000000000000}}}, "'epochs' must be an integer from 1 to 10000"},
       {{{"answer_epochs", 0}}, "'answer_epochs' must be an integer from 1 to 10000"},
@@ -141,6 +152,15 @@ TEST(SuiteConfigParse, RunawayValuesEscapingNamesAndRepeatsAreRefused) {
       {{{"methods", {"text", "text"}}}, "methods[1]: 'text' is listed twice"},
       {{{"batch_size", 0}}, "'batch_size' must be an integer from 1 to 4096"},
       {{{"train_batch_size", 1e6}}, "'train_batch_size' must be an integer from 1 to 4096"},
+      {{{"retriever", {{"kind", "splade"}}}}, "'retriever'.kind is 'splade', not bm25 or dense"},
+      {{{"retriever", {{"kind", "dense"}, {"model", "/nonexistent/e5"}}}},
+       "'retriever'.model: no directory /nonexistent/e5"},
+      {{{"retriever", {{"kind", "dense"}, {"model", "."}, {"polling", "cls"}}}},
+       "'retriever': unknown key 'polling'"},
+      {{{"retriever", {{"kind", "dense"}, {"model", "."}, {"pooling", "max"}}}},
+       "'retriever'.pooling is 'max', not mean, last or cls"},
+      {{{"retriever", {{"kind", "bm25"}, {"model", "."}}}},
+       "'retriever': a BM25 retriever takes no other key"},
   };
   for (const auto& [change, expected] : cases) {
     auto config = good;

@@ -13,7 +13,7 @@
 #include "engine/io/safetensors.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/model_config.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "engine/training/trainer.h"
 #include "eval/prediction_scores.h"
 #include "tests/support/test_support.h"
@@ -37,7 +37,7 @@ void write_json(const std::string& path, const Json& json) {
 std::string tokenizer_error(const test::TempDir& dir, const Json& json) {
   const auto path = dir.file("tokenizer.json");
   write_json(path, json);
-  const auto message = test::error_message([&] { BpeTokenizer::from_file(path); });
+  const auto message = test::error_message([&] { Tokenizer::from_file(path); });
   EXPECT_NE(message.find(path), std::string::npos) << message;
   return message;
 }
@@ -253,7 +253,7 @@ TEST(HostileGeneration, GenerationStopsAtTheContextAndRefusesAPromptPastIt) {
               auto cache = model->make_cache(1);
               ForwardArgs prefill;
               prefill.input_ids = torch::ones({1, 3}, torch::kInt64);
-              const auto tokenizer = BpeTokenizer::from_file(tiny_llama() + "/tokenizer.json");
+              const auto tokenizer = Tokenizer::from_file(tiny_llama() + "/tokenizer.json");
               generate_greedy(*model, cache, prefill, options, &tokenizer, {});
             }).find("an empty stop string"),
             std::string::npos);

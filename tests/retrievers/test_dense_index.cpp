@@ -9,7 +9,7 @@
 
 #include "engine/io/text.h"
 #include "engine/model/checkpoint.h"
-#include "engine/tokenizer/bpe_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "retrievers/corpus.h"
 #include "retrievers/dense_index.h"
 #include "tests/support/test_support.h"
@@ -56,7 +56,7 @@ torch::Tensor reference_vector(const std::string& text) {
     m->eval();
     return m;
   }();
-  static const auto tokenizer = BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
+  static const auto tokenizer = Tokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
   const auto ids = tokenizer.encode(text);
   if (ids.empty()) return torch::zeros({model->config().hidden_size});
   torch::NoGradGuard no_grad;
@@ -246,6 +246,57 @@ TEST(DenseIndexBuild, LastPoolingAndTruncationStillFindTheSamePassage) {
   const auto hits = index->search({corpus()[0].contents}, 1, 1).at(0);
   EXPECT_EQ(hits.at(0).doc_id, "fox");
   EXPECT_NEAR(hits.at(0).score, 1.0, 1e-4);
+}
+
+// A BERT-family encoder a user brings (tests/samples/bert/bert, random weights) with E5's
+// prefixes and mean pooling: the index built over the fixture's passages ranks each query's
+// top 5 as transformers' vectors searched exactly do, with the same scores.
+TEST(DenseIndexBuild, BertEncoderRanksAsTransformersVectorsDo) {
+  const auto ref = read_json_file(test::data_sample("bert/reference.json")).at("search");
+  test::TempDir dir;
+  const auto corpus_path = dir.file("corpus.jsonl");
+  {
+    std::ofstream out(corpus_path);
+    const auto& passages = ref.at("passages");
+    for (size_t i = 0; i < passages.size(); ++i) {
+      out << Json{{"id", "p" + std::to_string(i)}, {"contents", passages[i]}}.dump() << "\n";
+    }
+  }
+  DenseIndexOptions options;
+  options.corpus = corpus_path;
+  options.out_dir = dir.file("index");
+  options.model_dir = test::data_sample("bert/bert");
+  options.pooling = parse_pooling(ref.at("pooling").get<std::string>());
+  options.query_prefix = ref.at("query_prefix").get<std::string>();
+  options.passage_prefix = ref.at("passage_prefix").get<std::string>();
+  options.batch_size = 3;  // padded batches of several lengths
+  build_dense_index(options);
+  const auto index = open_dense_index(options.out_dir, "cpu");
+  for (const auto& query : ref.at("queries")) {
+    const auto hits = index->search({query.at("query").get<std::string>()}, 5, 1).at(0);
+    const auto top = query.at("top").get<std::vector<int64_t>>();
+    const auto scores = query.at("scores").get<std::vector<double>>();
+    ASSERT_EQ(hits.size(), top.size());
+    for (size_t i = 0; i < top.size(); ++i) {
+      EXPECT_NEAR(hits[i].score, scores[i], 1e-4) << query.at("query") << " rank " << i;
+      // Ranks are compared where the reference's scores are apart (ties may swap).
+      const bool tied = (i > 0 && scores[i - 1] - scores[i] < 1e-5) ||
+                        (i + 1 < top.size() && scores[i] - scores[i + 1] < 1e-5);
+      if (!tied) EXPECT_EQ(hits[i].doc_id, "p" + std::to_string(top[i])) << query.at("query");
+    }
+  }
+}
+
+TEST(DenseIndexBuild, PoolingMustSuitTheEncoder) {
+  test::TempDir dir;
+  auto options = options_for(dir, "cls", false);
+  options.pooling = Pooling::cls;
+  EXPECT_THAT(test::error_message([&] { build_dense_index(options); }),
+              HasSubstr("cls pooling reads a BERT-family encoder's [CLS]"));
+  options.model_dir = test::data_sample("bert/bert");
+  options.pooling = Pooling::last;
+  EXPECT_THAT(test::error_message([&] { build_dense_index(options); }),
+              HasSubstr("last-token pooling reads a causal LM"));
 }
 
 }  // namespace

@@ -85,7 +85,7 @@ TEST_F(CompressionQATest, TheDiagnosticForcesTheExtractorsGoldAnswerAndTheCopier
   EXPECT_EQ(task->target(r, "r", 1), gold);
   EXPECT_EQ(task->answer_from_distilled(gold + "\n<copy> " + gold), gold);
 
-  const auto tokenizer = BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
+  const auto tokenizer = Tokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json");
   const LayoutBuilder builder(*task, tokenizer, 2);
   for (const auto system : {System::kText, System::kShared, System::kSharedEvict}) {
     const auto extractor = builder.next_turn(r, "r", system, {});

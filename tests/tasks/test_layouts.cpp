@@ -36,11 +36,11 @@ class EchoTask : public Task {
 class LayoutTest : public ::testing::Test {
  protected:
   LayoutTest()
-      : tokenizer_(BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json")),
+      : tokenizer_(Tokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json")),
         builder_(task_, tokenizer_, 2) {}
   std::string text(const LayoutPart& part) const { return tokenizer_.decode(part.ids); }
   EchoTask task_;
-  BpeTokenizer tokenizer_;
+  Tokenizer tokenizer_;
   LayoutBuilder builder_;
   Json record_ = {{"golden_answers", {"gold"}}};
 };

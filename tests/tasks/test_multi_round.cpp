@@ -42,7 +42,7 @@ Json step(const std::string& type, const std::string& text) {
 class MultiRoundLayout : public ::testing::Test {
  protected:
   MultiRoundLayout()
-      : tokenizer_(BpeTokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json")),
+      : tokenizer_(Tokenizer::from_file(test::tiny_llama_dir() + "/tokenizer.json")),
         builder_(task_, tokenizer_, 2) {}
   std::string text(const LayoutPart& part) const { return tokenizer_.decode(part.ids); }
   static TurnRecord said(const std::string& text) {
@@ -51,7 +51,7 @@ class MultiRoundLayout : public ::testing::Test {
     return turn;
   }
   EchoRounds task_;
-  BpeTokenizer tokenizer_;
+  Tokenizer tokenizer_;
   LayoutBuilder builder_;
   // A retrieval step between turns is not a turn.
   Json record_ = {{"golden_answers", {"x"}},
