@@ -22,6 +22,7 @@ struct IndexArgs {
   retrievers::Bm25IndexOptions bm25;
   retrievers::DenseIndexOptions dense;
   std::string pooling = "mean";
+  bool hnsw = false, ivfpq = false;
 };
 
 // Options of the other kind are refused rather than silently ignored.
@@ -36,7 +37,8 @@ void run_index(const CLI::App& command, IndexArgs& a) {
   if (a.kind == "bm25") {
     refuse_options(command,
                    {"--model", "--pooling", "--query-prefix", "--passage-prefix", "--hnsw",
-                    "--batch", "--max-tokens", "--device"},
+                    "--ivfpq", "--ivf-lists", "--pq-subquantizers", "--pq-bits", "--train-sample",
+                    "--nprobe", "--refine", "--batch", "--max-tokens", "--device"},
                    a.kind);
     const auto summary = retrievers::build_bm25_index(a.bm25);
     std::cerr << "index: " << summary.passages << " passages, " << summary.terms << " terms, "
@@ -50,13 +52,23 @@ void run_index(const CLI::App& command, IndexArgs& a) {
   a.dense.corpus = a.bm25.corpus;
   a.dense.out_dir = a.bm25.out_dir;
   a.dense.pooling = retrievers::parse_pooling(a.pooling);
+  if (a.hnsw && a.ivfpq) throw Error("--hnsw and --ivfpq are two index kinds: give one");
+  if (!a.ivfpq) {
+    refuse_options(command,
+                   {"--ivf-lists", "--pq-subquantizers", "--pq-bits", "--train-sample", "--nprobe",
+                    "--refine"},
+                   a.hnsw ? "dense --hnsw" : "dense (flat)");
+  }
+  a.dense.faiss.kind = a.ivfpq  ? retrievers::FaissSpec::Kind::ivfpq
+                       : a.hnsw ? retrievers::FaissSpec::Kind::hnsw
+                                : retrievers::FaissSpec::Kind::flat;
   retrievers::build_dense_index(a.dense);
   std::cerr << "index: wrote " << a.dense.out_dir << "\n";
 }
 
 struct RetrieveArgs {
   std::string index, queries, out, device = "cpu";
-  int64_t k = 5;
+  int64_t k = 5, nprobe = 0;
   int threads = 1;
 };
 
@@ -69,7 +81,7 @@ void run_retrieve(const RetrieveArgs& a) {
     }
     questions.push_back(record.queries.front());
   }
-  const auto retriever = retrievers::open_retriever(a.index, a.device);
+  const auto retriever = retrievers::open_retriever(a.index, a.device, a.nprobe);
   const auto hits = retriever->search(questions, a.k, a.threads);
   std::unique_ptr<AtomicFileWriter> file;
   if (!a.out.empty()) file = std::make_unique<AtomicFileWriter>(a.out);
@@ -88,12 +100,13 @@ void run_retrieve(const RetrieveArgs& a) {
 struct EvalArgs {
   std::string index, data, field = "question", gold_field = "supporting_passages", device = "cpu";
   std::vector<int64_t> ks = {1, 5, 20};
+  int64_t nprobe = 0;
   int threads = 1;
 };
 
 void run_eval(const EvalArgs& a) {
   const auto records = retrievers::read_query_records(a.data, a.field, a.gold_field);
-  const auto retriever = retrievers::open_retriever(a.index, a.device);
+  const auto retriever = retrievers::open_retriever(a.index, a.device, a.nprobe);
   const auto report = retrievers::evaluate_recall(*retriever, records, a.ks, a.threads);
   Json out = {{"records", report.records}, {"searches", report.searches}, {"field", a.field}};
   for (const auto& [k, value] : report.recall) out["recall@" + std::to_string(k)] = value;
@@ -124,7 +137,31 @@ void register_retriever_commands(CLI::App& app) {
                     "Text before each query, e.g. E5's \"query: \" (dense)");
   index->add_option("--passage-prefix", index_args->dense.passage_prefix,
                     "Text before each passage, e.g. E5's \"passage: \" (dense)");
-  index->add_flag("--hnsw", index_args->dense.hnsw, "HNSW instead of exact search (dense)");
+  index->add_flag("--hnsw", index_args->hnsw, "HNSW instead of exact search (dense)");
+  index->add_flag("--ivfpq", index_args->ivfpq,
+                  "IVF-PQ instead of exact search: compressed codes for millions of passages");
+  index
+      ->add_option("--ivf-lists", index_args->dense.faiss.ivf_lists,
+                   "Inverted lists (IVF-PQ; default about 4 sqrt(passages))")
+      ->check(positive());
+  index
+      ->add_option("--pq-subquantizers", index_args->dense.faiss.pq_subquantizers,
+                   "Codes a vector, a divisor of the dimension (IVF-PQ; default dimension / 8)")
+      ->check(positive());
+  index->add_option("--pq-bits", index_args->dense.faiss.pq_bits, "Bits a code (IVF-PQ; 8)")
+      ->check(CLI::Range(1, 16));
+  index
+      ->add_option("--train-sample", index_args->dense.faiss.train_sample,
+                   "Vectors IVF-PQ trains on (default 64 a list, at least 10,000)")
+      ->check(positive());
+  index
+      ->add_option("--refine", index_args->dense.faiss.refine,
+                   "Candidates a hit re-scored exactly from embeddings.npy (IVF-PQ; 10, 0: none)")
+      ->check(CLI::NonNegativeNumber);
+  index
+      ->add_option("--nprobe", index_args->dense.faiss.nprobe,
+                   "Lists a query searches unless `retrieve --nprobe` says (IVF-PQ; 16)")
+      ->check(positive());
   index->add_option("--batch", index_args->dense.batch_size, "Passages per forward pass (dense)")
       ->check(positive());
   index->add_option("--max-tokens", index_args->dense.max_tokens, "Truncation length (dense)")
@@ -142,6 +179,8 @@ void register_retriever_commands(CLI::App& app) {
   retrieve->add_option("--threads", retrieve_args->threads, "Search threads")
       ->check(CLI::Range(1, kMaxThreads));
   retrieve->add_option("--device", retrieve_args->device, "Dense encoder device");
+  retrieve->add_option("--nprobe", retrieve_args->nprobe, "Lists searched (IVF-PQ dense index)")
+      ->check(positive());
 
   auto eval_args = std::make_shared<EvalArgs>();
   auto* eval = retrieve->add_subcommand("eval", "Recall@k against gold passage ids");
@@ -155,6 +194,8 @@ void register_retriever_commands(CLI::App& app) {
   eval->add_option("--threads", eval_args->threads, "Search threads")
       ->check(CLI::Range(1, kMaxThreads));
   eval->add_option("--device", eval_args->device, "Dense encoder device");
+  eval->add_option("--nprobe", eval_args->nprobe, "Lists searched (IVF-PQ dense index)")
+      ->check(positive());
   eval->callback([eval_args] { run_eval(*eval_args); });
 
   retrieve->callback([retrieve, eval, retrieve_args] {

@@ -1,9 +1,6 @@
 #include "retrievers/dense_index.h"
 
-#include <faiss/IndexFlat.h>
-#include <faiss/IndexHNSW.h>
-#include <faiss/impl/FaissException.h>
-#include <faiss/index_io.h>
+#include <faiss/Index.h>
 #include <omp.h>
 #include <torch/torch.h>
 
@@ -22,6 +19,8 @@
 #include "engine/io/json_file.h"
 #include "engine/model/device.h"
 #include "retrievers/corpus.h"
+#include "retrievers/faiss_index.h"
+#include "retrievers/npy_file.h"
 
 namespace kvchain::retrievers {
 namespace {
@@ -37,71 +36,9 @@ constexpr const char* kDocIdsFile = "doc_ids.txt";
 // little padding, without the whole corpus in memory.
 constexpr int64_t kChunkPassages = 1024;
 
-// A float32 [rows, cols] NumPy .npy (format 1.0) streamed before its row count is known: the
-// header is padded to a fixed size and rewritten on commit.
-class NpyWriter {
- public:
-  NpyWriter(const std::string& path, int64_t cols) : file_(path), cols_(cols) {
-    file_.stream() << header();
-  }
-
-  void append(const torch::Tensor& rows) {
-    const auto data = rows.to(torch::kCPU, torch::kFloat32).contiguous();
-    file_.stream().write(reinterpret_cast<const char*>(data.data_ptr<float>()),
-                         static_cast<std::streamsize>(data.numel() * sizeof(float)));
-    rows_ += data.size(0);
-  }
-
-  void commit() {
-    file_.stream().seekp(0);
-    file_.stream() << header();
-    file_.commit();
-  }
-
- private:
-  // NumPy wants the data 64-byte aligned; 128 bytes hold any two int64 dimensions.
-  static constexpr size_t kHeaderBytes = 128;
-  static constexpr size_t kPreambleBytes = 10;  // magic, version 1.0, uint16 dict length
-
-  std::string header() const {
-    auto dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows_) +
-                ", " + std::to_string(cols_) + "), }";
-    dict.resize(kHeaderBytes - kPreambleBytes - 1, ' ');
-    dict += '\n';
-    const auto length = static_cast<uint16_t>(dict.size());
-    std::string out("\x93NUMPY\x01\x00", 8);
-    out += static_cast<char>(length & 0xff);
-    out += static_cast<char>(length >> 8);
-    return out + dict;
-  }
-
-  AtomicFileWriter file_;
-  int64_t cols_, rows_ = 0;
-};
-
-std::unique_ptr<faiss::Index> make_faiss_index(const DenseIndexOptions& options, int64_t dim) {
-  if (!options.hnsw) return std::make_unique<faiss::IndexFlatIP>(dim);
-  return std::make_unique<faiss::IndexHNSWFlat>(dim, static_cast<int>(options.hnsw_neighbors),
-                                                faiss::METRIC_INNER_PRODUCT);
-}
-
-void write_faiss_index_atomic(const faiss::Index& index, const std::string& path) {
-  const auto tmp = path + ".tmp";
-  try {
-    faiss::write_index(&index, tmp.c_str());
-  } catch (const faiss::FaissException& e) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot write the FAISS index (" + e.what() + ")");
-  }
-  fs::rename(tmp, path);
-}
-
 void check_options(const DenseIndexOptions& options) {
   if (options.batch_size < 1) throw Error("dense index: batch size must be at least 1");
   if (options.max_tokens < 1) throw Error("dense index: max tokens must be at least 1");
-  if (options.hnsw && options.hnsw_neighbors < 2) {
-    throw Error("dense index: HNSW needs at least 2 neighbors");
-  }
 }
 
 // Fills `ids` and `texts` with up to kChunkPassages passages; false when none were left.
@@ -127,6 +64,8 @@ std::string absolute_path(const std::string& path) {
 
 struct Manifest {
   std::string model_dir;
+  FaissSpec::Kind faiss = FaissSpec::Kind::flat;
+  int64_t nprobe = 0, refine = 0;  // IVF-PQ's lists searched and candidates re-scored a hit
   Pooling pooling = Pooling::mean;
   std::string query_prefix, passage_prefix;
   int64_t max_tokens = 0, dim = 0, passages = 0;
@@ -145,6 +84,9 @@ std::string index_checksum(const TextEncoder& encoder, const Manifest& manifest,
                 {"passages", manifest.passages},
                 {"faiss", file_content_hash((root / kFaissFile).string())},
                 {"doc_ids", file_content_hash((root / kDocIdsFile).string())}};
+  if (manifest.faiss == FaissSpec::Kind::ivfpq) {
+    settings.update({{"nprobe", manifest.nprobe}, {"refine", manifest.refine}});
+  }
   // Prefixes enter only when set, so that indexes built before them keep their checksum.
   if (!manifest.query_prefix.empty()) settings["query_prefix"] = manifest.query_prefix;
   if (!manifest.passage_prefix.empty()) settings["passage_prefix"] = manifest.passage_prefix;
@@ -183,6 +125,19 @@ Manifest read_manifest(const std::string& path) {
                              std::pair{"passage_prefix", &manifest.passage_prefix}}) {
     if (json.contains(name)) *value = json_string(json[name], where(name));
   }
+  if (json.contains("faiss")) {
+    try {
+      manifest.faiss = parse_faiss_kind(json_string(json["faiss"], where("faiss")));
+    } catch (const Error& e) {
+      throw Error(where("faiss") + ": " + e.what());
+    }
+  }
+  if (manifest.faiss == FaissSpec::Kind::ivfpq) {
+    manifest.nprobe = json_int(field("nprobe"), where("nprobe"));
+    if (manifest.nprobe < 1) throw Error(where("nprobe") + " must be at least 1");
+    manifest.refine = json_int(field("refine"), where("refine"));
+    if (manifest.refine < 0) throw Error(where("refine") + " must not be negative");
+  }
   manifest.max_tokens = json_int(field("max_tokens"), where("max_tokens"));
   manifest.dim = json_int(field("dim"), where("dim"));
   manifest.passages = json_int(field("passages"), where("passages"));
@@ -194,12 +149,7 @@ Manifest read_manifest(const std::string& path) {
 }
 
 std::unique_ptr<faiss::Index> read_faiss_index(const std::string& path, const Manifest& manifest) {
-  std::unique_ptr<faiss::Index> index;
-  try {
-    index.reset(faiss::read_index(path.c_str()));
-  } catch (const faiss::FaissException& e) {
-    throw Error(path + ": cannot read the FAISS index (" + e.what() + ")");
-  }
+  auto index = read_faiss_index_file(path);
   if (index->d != manifest.dim || index->ntotal != manifest.passages) {
     throw Error(path + ": holds " + std::to_string(index->ntotal) + " vectors of dimension " +
                 std::to_string(index->d) + ", but index.json says " +
@@ -241,11 +191,17 @@ class OmpThreadsScope {
 
 class DenseRetriever : public Retriever {
  public:
+  // `vectors` (the index's embeddings.npy) re-scores `refine` candidates a hit when given.
   DenseRetriever(std::unique_ptr<TextEncoder> encoder, std::string query_prefix,
-                 std::unique_ptr<faiss::Index> index, std::vector<std::string> doc_ids)
+                 std::unique_ptr<faiss::Index> index, int64_t nprobe,
+                 std::unique_ptr<MappedNpy> vectors, int64_t refine,
+                 std::vector<std::string> doc_ids)
       : encoder_(std::move(encoder)),
         query_prefix_(std::move(query_prefix)),
         index_(std::move(index)),
+        nprobe_(nprobe),
+        vectors_(std::move(vectors)),
+        refine_(refine),
         doc_ids_(std::move(doc_ids)) {}
 
   std::vector<HitList> search(const std::vector<std::string>& queries, int64_t k,
@@ -262,7 +218,18 @@ class DenseRetriever : public Retriever {
     std::vector<FaissLabel> labels(n * top);
     {
       OmpThreadsScope scope(threads);
-      index_->search(n, vectors.data_ptr<float>(), top, scores.data(), labels.data());
+      if (vectors_) {
+        const auto wide = std::min(size(), top * refine_);
+        std::vector<float> coarse(n * wide);
+        std::vector<FaissLabel> candidates(n * wide);
+        search_faiss_index(*index_, nprobe_, n, vectors.data_ptr<float>(), wide, coarse.data(),
+                           candidates.data());
+        rerank_exactly(vectors_->data(), vectors_->cols(), vectors.data_ptr<float>(), n,
+                       candidates.data(), wide, top, scores.data(), labels.data());
+      } else {
+        search_faiss_index(*index_, nprobe_, n, vectors.data_ptr<float>(), top, scores.data(),
+                           labels.data());
+      }
     }
     const auto zero = (vectors == 0).all(1);
     std::vector<HitList> out(n);
@@ -280,7 +247,8 @@ class DenseRetriever : public Retriever {
   HitList ranked(const float* scores, const FaissLabel* labels, int64_t top) const {
     std::vector<std::pair<float, FaissLabel>> found;
     for (int64_t i = 0; i < top; ++i) {
-      if (labels[i] >= 0) found.emplace_back(scores[i], labels[i]);  // HNSW may find fewer
+      // HNSW and IVF-PQ may find fewer.
+      if (labels[i] >= 0) found.emplace_back(scores[i], labels[i]);
     }
     std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
       return a.first != b.first ? a.first > b.first : a.second < b.second;
@@ -300,6 +268,9 @@ class DenseRetriever : public Retriever {
   std::unique_ptr<TextEncoder> encoder_;
   std::string query_prefix_;
   std::unique_ptr<faiss::Index> index_;
+  int64_t nprobe_;
+  std::unique_ptr<MappedNpy> vectors_;
+  int64_t refine_;
   std::vector<std::string> doc_ids_;
 };
 
@@ -309,8 +280,9 @@ void build_dense_index(const DenseIndexOptions& options) {
   check_options(options);
   const auto encoder = TextEncoder::open(options.model_dir, parse_device(options.device),
                                          options.pooling, options.max_tokens, options.batch_size);
+  // Settings no corpus size can excuse are refused before any passage is encoded.
+  resolve_faiss_spec(options.faiss, encoder->dim(), int64_t{1} << 40);
   CorpusReader corpus(options.corpus);
-  auto index = make_faiss_index(options, encoder->dim());
   const fs::path out(options.out_dir);
   fs::create_directories(out);
   // Until the new manifest is written, the directory must not pass for a finished index.
@@ -325,9 +297,7 @@ void build_dense_index(const DenseIndexOptions& options) {
   int64_t passages = 0, truncated = 0;
   std::vector<std::string> ids, texts;
   while (read_chunk(corpus, ids, texts)) {
-    const auto vectors = encoder->encode(prefixed(options.passage_prefix, texts), &truncated);
-    index->add(vectors.size(0), vectors.data_ptr<float>());
-    embeddings.append(vectors);
+    embeddings.append(encoder->encode(prefixed(options.passage_prefix, texts), &truncated));
     for (const auto& id : ids) doc_ids.stream() << id << '\n';
     passages += static_cast<int64_t>(ids.size());
     std::cerr << "dense index: " << passages << " passages, "
@@ -339,10 +309,21 @@ void build_dense_index(const DenseIndexOptions& options) {
               << options.max_tokens << " tokens and were truncated\n";
   }
 
-  write_faiss_index_atomic(*index, (out / kFaissFile).string());
   embeddings.commit();
   doc_ids.commit();
+  // The index is filled from the vectors on disk, so that IVF-PQ trains on a sample of the whole
+  // corpus and no kind holds the float vectors in memory twice.
+  const auto spec = resolve_faiss_spec(options.faiss, encoder->dim(), passages);
+  {
+    const MappedNpy vectors((out / kEmbeddingsFile).string());
+    auto index = make_faiss_index(spec, encoder->dim());
+    fill_faiss_index(*index, spec, vectors.data(), vectors.rows(), vectors.cols());
+    write_faiss_index_atomic(*index, (out / kFaissFile).string());
+  }
   const Manifest manifest{"",
+                          spec.kind,
+                          spec.kind == FaissSpec::Kind::ivfpq ? spec.nprobe : 0,
+                          spec.kind == FaissSpec::Kind::ivfpq ? spec.refine : 0,
                           options.pooling,
                           options.query_prefix,
                           options.passage_prefix,
@@ -350,24 +331,33 @@ void build_dense_index(const DenseIndexOptions& options) {
                           encoder->dim(),
                           passages,
                           ""};
-  write_json_file_atomic((out / kIndexManifest).string(),
-                         {{"kind", "dense"},
-                          {"format_version", kFormatVersion},
-                          {"model", absolute_path(options.model_dir)},
-                          {"pooling", pooling_name(options.pooling)},
-                          {"query_prefix", options.query_prefix},
-                          {"passage_prefix", options.passage_prefix},
-                          {"max_tokens", options.max_tokens},
-                          {"faiss", options.hnsw ? "hnsw" : "flat"},
-                          {"dim", encoder->dim()},
-                          {"passages", passages},
-                          {"corpus", absolute_path(options.corpus)},
-                          {"checksum", index_checksum(*encoder, manifest, out)}});
+  Json json{{"kind", "dense"},
+            {"format_version", kFormatVersion},
+            {"model", absolute_path(options.model_dir)},
+            {"pooling", pooling_name(options.pooling)},
+            {"query_prefix", options.query_prefix},
+            {"passage_prefix", options.passage_prefix},
+            {"max_tokens", options.max_tokens},
+            {"faiss", faiss_kind_name(spec.kind)},
+            {"dim", encoder->dim()},
+            {"passages", passages},
+            {"corpus", absolute_path(options.corpus)},
+            {"checksum", index_checksum(*encoder, manifest, out)}};
+  if (spec.kind == FaissSpec::Kind::ivfpq) {
+    json.update({{"nprobe", spec.nprobe},
+                 {"refine", spec.refine},
+                 {"ivf_lists", spec.ivf_lists},
+                 {"pq_subquantizers", spec.pq_subquantizers},
+                 {"pq_bits", spec.pq_bits},
+                 {"train_sample", spec.train_sample}});
+  }
+  write_json_file_atomic((out / kIndexManifest).string(), json);
   std::cerr << "dense index: wrote " << passages << " passages to " << options.out_dir << " in "
             << seconds() << " s\n";
 }
 
-std::unique_ptr<Retriever> open_dense_index(const std::string& dir, const std::string& device) {
+std::unique_ptr<Retriever> open_dense_index(const std::string& dir, const std::string& device,
+                                            int64_t nprobe) {
   const fs::path root(dir);
   const auto manifest = read_manifest((root / kIndexManifest).string());
   auto index = read_faiss_index((root / kFaissFile).string(), manifest);
@@ -384,8 +374,23 @@ std::unique_ptr<Retriever> open_dense_index(const std::string& dir, const std::s
                 " or doc_ids.txt are not the ones this index was built with (checksum " +
                 manifest.checksum + "): rebuild it with `kvchain index --kind dense`");
   }
+  if (nprobe > 0 && manifest.faiss != FaissSpec::Kind::ivfpq) {
+    throw Error(dir + ": nprobe applies to an IVF-PQ index, and this one is " +
+                faiss_kind_name(manifest.faiss));
+  }
+  // IVF-PQ re-scores from the vectors on disk, which must be the ones the index holds.
+  std::unique_ptr<MappedNpy> vectors;
+  if (manifest.refine > 0) {
+    vectors = std::make_unique<MappedNpy>((root / kEmbeddingsFile).string());
+    if (vectors->rows() != manifest.passages || vectors->cols() != manifest.dim) {
+      throw Error((root / kEmbeddingsFile).string() + ": holds " + std::to_string(vectors->rows()) +
+                  " x " + std::to_string(vectors->cols()) + " vectors, but index.json says " +
+                  std::to_string(manifest.passages) + " x " + std::to_string(manifest.dim));
+    }
+  }
   return std::make_unique<DenseRetriever>(std::move(encoder), manifest.query_prefix,
-                                          std::move(index), std::move(doc_ids));
+                                          std::move(index), nprobe > 0 ? nprobe : manifest.nprobe,
+                                          std::move(vectors), manifest.refine, std::move(doc_ids));
 }
 
 }  // namespace kvchain::retrievers

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "retrievers/faiss_index.h"
 #include "retrievers/retriever.h"
 #include "retrievers/text_encoder.h"
 
@@ -17,8 +18,7 @@ struct DenseIndexOptions {
   // Put before every query and passage (E5: "query: " and "passage: "; BGE: an instruction
   // before queries only); index.json records them, so queries are always encoded alike.
   std::string query_prefix, passage_prefix;
-  bool hnsw = false;  // exact inner product by default
-  int64_t hnsw_neighbors = 32;
+  FaissSpec faiss;           // exact inner product by default
   int64_t batch_size = 32;   // passages encoded per forward pass
   int64_t max_tokens = 512;  // longer passages are truncated (a message says how many)
   std::string device = "cpu";
@@ -36,6 +36,8 @@ void build_dense_index(const DenseIndexOptions& options);
 // similarity. An empty query is the zero vector, so it returns the first k passages in corpus order
 // with score 0. search() throws for k <= 0 or threads < 1; threads sets FAISS's OpenMP threads for
 // that search only, while queries are encoded on the calling thread.
-std::unique_ptr<Retriever> open_dense_index(const std::string& dir, const std::string& device);
+// nprobe (IVF-PQ only; 0: index.json's) sets how many inverted lists a query searches.
+std::unique_ptr<Retriever> open_dense_index(const std::string& dir, const std::string& device,
+                                            int64_t nprobe = 0);
 
 }  // namespace kvchain::retrievers

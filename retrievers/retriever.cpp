@@ -10,7 +10,8 @@
 
 namespace kvchain::retrievers {
 
-std::unique_ptr<Retriever> open_retriever(const std::string& dir, const std::string& device) {
+std::unique_ptr<Retriever> open_retriever(const std::string& dir, const std::string& device,
+                                          int64_t nprobe) {
   const auto manifest_path = (std::filesystem::path(dir) / kIndexManifest).string();
   if (!std::filesystem::exists(manifest_path)) {
     throw Error(dir + ": no " + std::string(kIndexManifest) +
@@ -20,6 +21,7 @@ std::unique_ptr<Retriever> open_retriever(const std::string& dir, const std::str
   const auto kind =
       json_string(require_field(manifest, "kind", manifest_path), manifest_path + ": field 'kind'");
   if (kind == "bm25") {
+    if (nprobe > 0) throw Error(dir + ": nprobe applies to an IVF-PQ dense index, not BM25");
     auto index = std::make_unique<Bm25Index>((std::filesystem::path(dir) / kBm25FileName).string());
     // An index file copied in from another build answers from another corpus.
     if (!manifest.contains("checksum")) {
@@ -50,7 +52,7 @@ std::unique_ptr<Retriever> open_retriever(const std::string& dir, const std::str
     }
     return index;
   }
-  if (kind == "dense") return open_dense_index(dir, device);
+  if (kind == "dense") return open_dense_index(dir, device, nprobe);
   throw Error(manifest_path + ": field 'kind' is '" + kind + "' (expected bm25 or dense)");
 }
 

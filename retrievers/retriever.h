@@ -27,7 +27,9 @@ class Retriever {
 // Every index directory holds index.json; its "kind" says which retriever reads the rest.
 constexpr const char* kIndexManifest = "index.json";
 
-// Opens what `kvchain index` wrote to `dir`; `device` is where a dense encoder runs.
-std::unique_ptr<Retriever> open_retriever(const std::string& dir, const std::string& device);
+// Opens what `kvchain index` wrote to `dir`; `device` is where a dense encoder runs, `nprobe`
+// (0: the index's own) how many lists an IVF-PQ dense index searches.
+std::unique_ptr<Retriever> open_retriever(const std::string& dir, const std::string& device,
+                                          int64_t nprobe = 0);
 
 }  // namespace kvchain::retrievers

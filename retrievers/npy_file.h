@@ -1,0 +1,47 @@
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+
+#include "engine/io/atomic_file.h"
+
+namespace kvchain::retrievers {
+
+// A float32 [rows, cols] NumPy .npy (format 1.0) streamed before its row count is known: the
+// header is padded to a fixed size (the data 64-byte aligned, as NumPy wants) and rewritten on
+// commit, which renames the file into place.
+class NpyWriter {
+ public:
+  NpyWriter(const std::string& path, int64_t cols);
+  void append(const torch::Tensor& rows);
+  void commit();
+
+ private:
+  std::string header() const;
+  AtomicFileWriter file_;
+  int64_t cols_, rows_ = 0;
+};
+
+// A float32 [rows, cols] .npy memory-mapped read-only, as NpyWriter writes it (any header
+// length); anything else is an Error naming the file.
+class MappedNpy {
+ public:
+  explicit MappedNpy(const std::string& path);
+  ~MappedNpy();
+  MappedNpy(const MappedNpy&) = delete;
+  MappedNpy& operator=(const MappedNpy&) = delete;
+
+  int64_t rows() const { return rows_; }
+  int64_t cols() const { return cols_; }
+  const float* data() const { return data_; }
+
+ private:
+  void* map_ = nullptr;
+  size_t size_ = 0;
+  const float* data_ = nullptr;
+  int64_t rows_ = 0, cols_ = 0;
+};
+
+}  // namespace kvchain::retrievers
