@@ -37,7 +37,7 @@ std::unique_ptr<faiss::Index> make_faiss_index(const FaissSpec& spec, int64_t di
 
 // Fills `index` with the n rows of `vectors` ([n, dim] float32, row-major, e.g. a memory-mapped
 // embeddings.npy): IVF-PQ first trains on evenly spaced rows (spec.train_sample), then every
-// index adds the rows a block at a time; `progress` reports each stage on stderr.
+// index adds the rows a block at a time, each stage reported on stderr.
 void fill_faiss_index(faiss::Index& index, const FaissSpec& spec, const float* vectors, int64_t n,
                       int64_t dim);
 

@@ -8,7 +8,6 @@
 
 #include "engine/io/error.h"
 #include "engine/io/safetensors.h"
-#include "engine/io/text.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/weights_fingerprint.h"
 
