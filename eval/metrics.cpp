@@ -31,11 +31,7 @@ std::vector<utf8proc_int32_t> decode(const std::string& text) {
 
 std::string encode(const std::vector<utf8proc_int32_t>& cps) {
   std::string out;
-  utf8proc_uint8_t buffer[4];
-  for (auto cp : cps) {
-    const auto n = utf8proc_encode_char(cp, buffer);
-    out.append(reinterpret_cast<const char*>(buffer), static_cast<size_t>(n));
-  }
+  for (auto cp : cps) append_code_point(out, cp);
   return out;
 }
 

@@ -25,12 +25,6 @@ bool is_word_character(utf8proc_int32_t c) {
          category == UTF8PROC_CATEGORY_MC || category == UTF8PROC_CATEGORY_ME;
 }
 
-void append_utf8(std::string& out, utf8proc_int32_t c) {
-  utf8proc_uint8_t bytes[4];
-  const auto n = utf8proc_encode_char(c, bytes);
-  out.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(n));
-}
-
 }  // namespace
 
 bool is_stop_word(std::string_view term) {
@@ -75,7 +69,7 @@ std::vector<std::string> Analyzer::terms(std::string_view text) const {
       c = -1;
     }
     if (c >= 0 && is_word_character(c)) {
-      append_utf8(word, utf8proc_tolower(c));
+      append_code_point(word, utf8proc_tolower(c));
     } else {
       finish_word();
     }

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/io/mapped_file.h"
 #include "retrievers/bm25_index_format.h"
 #include "retrievers/lucene_bm25.h"
 #include "retrievers/retriever.h"

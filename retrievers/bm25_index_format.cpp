@@ -1,16 +1,8 @@
 #include "retrievers/bm25_index_format.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-
-#include "engine/io/error.h"
 
 namespace kvchain::retrievers {
 
@@ -24,30 +16,6 @@ uint32_t crc32_update(uint32_t crc, const void* data, size_t size) {
     size -= chunk;
   }
   return crc;
-}
-
-MappedFile::MappedFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    ::close(fd);
-    throw Error(path + ": cannot stat (" + std::strerror(errno) + ")");
-  }
-  size_ = static_cast<size_t>(info.st_size);
-  if (size_ > 0) {
-    void* map = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) {
-      ::close(fd);
-      throw Error(path + ": cannot map (" + std::strerror(errno) + ")");
-    }
-    data_ = static_cast<const uint8_t*>(map);
-  }
-  ::close(fd);
-}
-
-MappedFile::~MappedFile() {
-  if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 }  // namespace kvchain::retrievers

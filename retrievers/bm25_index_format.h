@@ -51,20 +51,4 @@ struct Posting {
 // CRC-32 over a byte range, continuing from `crc` (start with 0).
 uint32_t crc32_update(uint32_t crc, const void* data, size_t size);
 
-// A read-only memory map of a whole file; the pages load on first touch.
-class MappedFile {
- public:
-  explicit MappedFile(const std::string& path);
-  ~MappedFile();
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-
-  const uint8_t* data() const { return data_; }
-  size_t size() const { return size_; }
-
- private:
-  const uint8_t* data_ = nullptr;
-  size_t size_ = 0;
-};
-
 }  // namespace kvchain::retrievers

@@ -1,10 +1,5 @@
 #include "retrievers/npy_file.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <regex>
 
@@ -47,50 +42,30 @@ std::string NpyWriter::header() const {
   return out + dict;
 }
 
-MappedNpy::MappedNpy(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(kPreambleBytes)) {
-    ::close(fd);
-    throw Error(path + ": not a NumPy .npy file (too short)");
+MappedNpy::MappedNpy(const std::string& path) : file_(path) {
+  const auto* bytes = file_.data();
+  const auto size = file_.size();
+  if (size < kPreambleBytes || std::memcmp(bytes, "\x93NUMPY\x01\x00", 8) != 0) {
+    throw Error(path + ": not a NumPy .npy file of version 1.0");
   }
-  size_ = static_cast<size_t>(st.st_size);
-  map_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map_ == MAP_FAILED) {
-    map_ = nullptr;
-    throw Error(path + ": cannot map (" + std::strerror(errno) + ")");
-  }
-  const auto* bytes = static_cast<const unsigned char*>(map_);
-  const auto fail = [&](const std::string& why) {
-    ::munmap(map_, size_);
-    map_ = nullptr;
-    throw Error(path + ": " + why);
-  };
-  if (std::memcmp(bytes, "\x93NUMPY\x01\x00", 8) != 0) fail("not a NumPy .npy file of version 1.0");
   const size_t dict_length = bytes[8] | (bytes[9] << 8);
-  if (kPreambleBytes + dict_length > size_) fail("its header runs past the file");
+  if (kPreambleBytes + dict_length > size) throw Error(path + ": its header runs past the file");
   const std::string dict(reinterpret_cast<const char*>(bytes) + kPreambleBytes, dict_length);
   std::smatch shape;
   static const std::regex kDict(
       R"(^\{'descr': '<f4', 'fortran_order': False, 'shape': \((\d+), (\d+)\), \}\s*$)");
   if (!std::regex_match(dict, shape, kDict)) {
-    fail("not a float32 matrix in C order (header " + dict + ")");
+    throw Error(path + ": not a float32 matrix in C order (header " + dict + ")");
   }
   rows_ = std::stoll(shape[1]);
   cols_ = std::stoll(shape[2]);
   const auto offset = kPreambleBytes + dict_length;
   if (static_cast<double>(rows_) * static_cast<double>(cols_) * sizeof(float) !=
-      static_cast<double>(size_ - offset)) {
-    fail("holds " + std::to_string(size_ - offset) + " bytes of data, not " +
-         std::to_string(rows_) + " x " + std::to_string(cols_) + " floats");
+      static_cast<double>(size - offset)) {
+    throw Error(path + ": holds " + std::to_string(size - offset) + " bytes of data, not " +
+                std::to_string(rows_) + " x " + std::to_string(cols_) + " floats");
   }
   data_ = reinterpret_cast<const float*>(bytes + offset);
-}
-
-MappedNpy::~MappedNpy() {
-  if (map_ != nullptr) ::munmap(map_, size_);
 }
 
 }  // namespace kvchain::retrievers

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/io/atomic_file.h"
+#include "engine/io/mapped_file.h"
 
 namespace kvchain::retrievers {
 
@@ -29,17 +30,13 @@ class NpyWriter {
 class MappedNpy {
  public:
   explicit MappedNpy(const std::string& path);
-  ~MappedNpy();
-  MappedNpy(const MappedNpy&) = delete;
-  MappedNpy& operator=(const MappedNpy&) = delete;
 
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
   const float* data() const { return data_; }
 
  private:
-  void* map_ = nullptr;
-  size_t size_ = 0;
+  MappedFile file_;
   const float* data_ = nullptr;
   int64_t rows_ = 0, cols_ = 0;
 };

@@ -1,10 +1,5 @@
 #include "engine/io/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -34,39 +29,11 @@ torch::ScalarType parse_dtype(const std::string& name, const std::string& where)
 
 }  // namespace
 
-SafetensorsFile::SafetensorsFile(std::string path) : path_(std::move(path)) {
-  const int fd = ::open(path_.c_str(), O_RDONLY);
-  if (fd < 0) throw Error(path_ + ": cannot open file");
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    throw Error(path_ + ": cannot stat file");
-  }
-  file_size_ = static_cast<size_t>(st.st_size);
-  if (file_size_ < 8) {
-    // Too short to map usefully: the header parser refuses it before reading a byte.
-    ::close(fd);
-    parse_safetensors_header(nullptr, file_size_, path_);
-  }
-  map_ = ::mmap(nullptr, file_size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map_ == MAP_FAILED) {
-    map_ = nullptr;
-    throw Error(path_ + ": cannot memory-map file");
-  }
-  try {
-    // The header's dtype tags are the ones dtype_table maps, so every entry loads.
-    header_ = parse_safetensors_header(static_cast<const unsigned char*>(map_), file_size_, path_);
-    data_ = static_cast<const char*>(map_) + header_.data_offset;
-  } catch (...) {
-    ::munmap(map_, file_size_);
-    map_ = nullptr;
-    throw;
-  }
-}
-
-SafetensorsFile::~SafetensorsFile() {
-  if (map_ != nullptr) ::munmap(map_, file_size_);
+SafetensorsFile::SafetensorsFile(std::string path) : path_(std::move(path)), file_(path_) {
+  // The header's dtype tags are the ones dtype_table maps, so every entry loads; a file too
+  // short for a header (or empty: nothing mapped) is refused by the parser before it reads.
+  header_ = parse_safetensors_header(file_.data(), file_.size(), path_);
+  data_ = reinterpret_cast<const char*>(file_.data()) + header_.data_offset;
 }
 
 torch::Tensor SafetensorsFile::load(const std::string& name) const {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/io/mapped_file.h"
 #include "engine/io/safetensors_header.h"
 
 namespace kvchain {
@@ -17,9 +18,6 @@ namespace kvchain {
 class SafetensorsFile {
  public:
   explicit SafetensorsFile(std::string path);
-  ~SafetensorsFile();
-  SafetensorsFile(const SafetensorsFile&) = delete;
-  SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
   const std::string& path() const { return path_; }
   bool contains(const std::string& name) const { return header_.entries.count(name) > 0; }
@@ -31,8 +29,7 @@ class SafetensorsFile {
 
  private:
   std::string path_;
-  void* map_ = nullptr;
-  size_t file_size_ = 0;
+  MappedFile file_;
   const char* data_ = nullptr;  // start of the data section
   SafetensorsHeader header_;
 };

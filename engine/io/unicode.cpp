@@ -4,6 +4,20 @@
 
 namespace kvchain {
 
+int32_t code_point_at(std::string_view text, size_t at, size_t* length) {
+  utf8proc_int32_t c = -1;
+  const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + at),
+                                  static_cast<utf8proc_ssize_t>(text.size() - at), &c);
+  *length = n > 0 ? static_cast<size_t>(n) : 1;
+  return n > 0 ? c : -1;
+}
+
+void append_code_point(std::string& out, int32_t code_point) {
+  utf8proc_uint8_t bytes[4];
+  const auto n = utf8proc_encode_char(code_point, bytes);
+  out.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(n));
+}
+
 bool is_letter_or_number(int32_t code_point) {
   switch (utf8proc_category(code_point)) {
     case UTF8PROC_CATEGORY_LU:

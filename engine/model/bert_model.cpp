@@ -22,6 +22,11 @@ int64_t positive(const Json& json, const char* key, const std::string& where) {
   return value;
 }
 
+// The config.json model_types of the encoders BertModel runs.
+bool is_bert_model_type(const std::string& type) {
+  return type == "bert" || type == "roberta" || type == "xlm-roberta";
+}
+
 // The tensors a checkpoint may hold beside the encoder, which an encoder never reads.
 bool unread(const std::string& name) {
   for (const char* head : {"pooler.", "cls.", "lm_head.", "classifier.", "qa_outputs."}) {
@@ -64,7 +69,7 @@ BertConfig BertConfig::from_file(const std::string& path) {
   const auto json = read_json_file(path);
   BertConfig c;
   c.model_type = json_string(require_field(json, "model_type", path), path + ": model_type");
-  if (c.model_type != "bert" && c.model_type != "roberta" && c.model_type != "xlm-roberta") {
+  if (!is_bert_model_type(c.model_type)) {
     throw Error(path + ": model_type '" + c.model_type +
                 "' is not a BERT-family encoder (bert, roberta or xlm-roberta)");
   }
@@ -107,8 +112,7 @@ bool is_bert_checkpoint(const std::string& dir) {
   if (!json.is_object() || !json.contains("model_type") || !json["model_type"].is_string()) {
     return false;
   }
-  const auto type = json["model_type"].get<std::string>();
-  return type == "bert" || type == "roberta" || type == "xlm-roberta";
+  return is_bert_model_type(json["model_type"].get<std::string>());
 }
 
 BertModel BertModel::load(const std::string& dir, torch::Device device,

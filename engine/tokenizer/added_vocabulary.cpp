@@ -4,23 +4,17 @@
 
 #include <algorithm>
 
+#include "engine/io/unicode.h"
+
 namespace kvchain {
 namespace {
-
-utf8proc_int32_t char_at(std::string_view text, size_t at, size_t* length) {
-  utf8proc_int32_t c = -1;
-  const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + at),
-                                  static_cast<utf8proc_ssize_t>(text.size() - at), &c);
-  *length = n > 0 ? static_cast<size_t>(n) : 1;
-  return c;
-}
 
 // The character that ends text[0, end), or -1.
 utf8proc_int32_t char_before(std::string_view text, size_t end, size_t* length) {
   if (end == 0) return -1;
   size_t begin = end - 1;
   while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
-  return char_at(text.substr(0, end), begin, length);
+  return code_point_at(text.substr(0, end), begin, length);
 }
 
 // Unicode White_Space, as Rust's regex \s.
@@ -113,8 +107,9 @@ std::vector<TextSegment> AddedTokenMatcher::split(std::string_view text) const {
     }
     const auto& added = tokens_[token];
     size_t start = pos, length = 0;
-    if (added.single_word && (is_word(char_before(text, start, &length)) ||
-                              (stop < text.size() && is_word(char_at(text, stop, &length))))) {
+    if (added.single_word &&
+        (is_word(char_before(text, start, &length)) ||
+         (stop < text.size() && is_word(code_point_at(text, stop, &length))))) {
       pos = stop;  // the automaton goes on after a discarded match
       continue;
     }
@@ -123,7 +118,7 @@ std::vector<TextSegment> AddedTokenMatcher::split(std::string_view text) const {
       while (start > covered && is_space(char_before(text, start, &length))) start -= length;
     }
     if (added.rstrip) {
-      while (stop < text.size() && is_space(char_at(text, stop, &length))) stop += length;
+      while (stop < text.size() && is_space(code_point_at(text, stop, &length))) stop += length;
     }
     if (start > covered) segments.push_back({covered, start, -1});
     segments.push_back({start, stop, added.id});

@@ -31,20 +31,11 @@ template <typename Map>
 std::string map_code_points(std::string_view text, Map map) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    utf8proc_int32_t c = 0;
-    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
-                                    static_cast<utf8proc_ssize_t>(text.size() - i), &c);
-    i += n > 0 ? static_cast<size_t>(n) : 1;
-    map(static_cast<int32_t>(c), out);
+  for (size_t i = 0, length = 0; i < text.size(); i += length) {
+    const auto c = code_point_at(text, i, &length);
+    if (c >= 0) map(c, out);
   }
   return out;
-}
-
-void append_code_point(int32_t c, std::string& out) {
-  utf8proc_uint8_t bytes[4];
-  const auto n = utf8proc_encode_char(c, bytes);
-  out.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(n));
 }
 
 // The blocks BERT spaces out as words of one character (CJK Unified Ideographs and their
@@ -63,14 +54,14 @@ std::string lowercase(std::string_view text) {
     if (c == 0x130) {
       out += "i\xCC\x87";
     } else {
-      append_code_point(utf8proc_tolower(c), out);
+      append_code_point(out, utf8proc_tolower(c));
     }
   });
 }
 
 std::string strip_nonspacing_marks(std::string_view text) {
   return map_code_points(text, [](int32_t c, std::string& out) {
-    if (!is_nonspacing_mark(c)) append_code_point(c, out);
+    if (!is_nonspacing_mark(c)) append_code_point(out, c);
   });
 }
 
@@ -88,10 +79,10 @@ std::string bert_normalize(std::string_view text, bool clean_text, bool handle_c
         mapped += ' ';
       } else if (handle_chinese_chars && is_cjk_ideograph(c)) {
         mapped += ' ';
-        append_code_point(c, mapped);
+        append_code_point(mapped, c);
         mapped += ' ';
       } else {
-        append_code_point(c, mapped);
+        append_code_point(mapped, c);
       }
     });
   }

@@ -36,17 +36,13 @@ std::vector<TextPattern::Span> char_spans(std::string_view text, Predicate match
   if (text.empty()) return {{0, 0, false}};
   std::vector<TextPattern::Span> spans;
   size_t run_start = 0;
-  for (size_t i = 0; i < text.size();) {
-    utf8proc_int32_t c = 0;
-    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
-                                    static_cast<utf8proc_ssize_t>(text.size() - i), &c);
-    const size_t length = n > 0 ? static_cast<size_t>(n) : 1;
-    if (n > 0 && matches(c)) {
+  for (size_t i = 0, length = 0; i < text.size(); i += length) {
+    const auto c = code_point_at(text, i, &length);
+    if (c >= 0 && matches(c)) {
       if (i > run_start) spans.push_back({run_start, i, false});
       spans.push_back({i, i + length, true});
       run_start = i + length;
     }
-    i += length;
   }
   if (run_start < text.size()) spans.push_back({run_start, text.size(), false});
   return spans;
