@@ -7,7 +7,7 @@
 # world's scale), BASE (data/base), ADAPTER (prompt), TASKS (the smoke's), TRAIN_LIMIT (40),
 # DEV_LIMIT (0: all), EPOCHS (2), ANSWER_EPOCHS (4), TRAIN_BATCH (1), DEVICE (cpu).
 # The settings of experiments/suites/world-gpu.json, on the GPU:
-#   NAME=lr-sweep-gpu DATA=results/world-72 SCALE=72 TRAIN_LIMIT=2000 EPOCHS=3 ANSWER_EPOCHS=6
+#   NAME=lr-sweep-gpu DATA=results/world-72 SCALE=72 TRAIN_LIMIT=2000 EPOCHS=10 ANSWER_EPOCHS=6
 #   TRAIN_BATCH=8 DEVICE=cuda. Their adapters are the ones the suite trains at the chosen rate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
