@@ -1,8 +1,9 @@
-// BM25 indexing throughput (passages/s) and batch query throughput (queries/s) on a generated
-// corpus of 100k and 1M passages, on 1 and 2 threads. Passages are 40 to 80 words drawn from a
+// BM25 indexing throughput (passages/s, with the index's size and the process's peak memory)
+// and batch query throughput (queries/s) on a generated corpus of 100k, 1M and 10M passages, on
+// 1 and 2 threads. Passages are 40 to 80 words drawn from a
 // Zipf(1.1) vocabulary of 200k words (so a few terms have long posting lists, as in Wikipedia);
 // queries are 4 to 12 words from the same distribution, top 10, scored exhaustively and by
-// MaxScore (the default; same results). The corpora are written once to
+// block-max MaxScore (the default; same results). The corpora are written once to
 // $TMPDIR/kvchain-bench-corpus-N.jsonl and reused. Dense IVF-PQ against exact (flat) search on
 // the same vectors: N unit vectors of 768 dimensions drawn around 1,000 centres (as passage
 // embeddings cluster by topic), 96 codes of 8 bits a vector; its build time, bytes, queries/s
@@ -10,6 +11,7 @@
 // candidates re-scored from the float vectors (the dense index's default `refine`). bench/README.md
 // has recorded numbers.
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <cmath>
 #include <filesystem>
@@ -66,10 +68,19 @@ std::string corpus(int64_t passages) {
   return path;
 }
 
+// Named by the format version, so an index an older kvchain left behind is built anew.
 std::string index_dir(int64_t passages, int threads) {
   return (fs::temp_directory_path() /
-          ("kvchain-bench-bm25-" + std::to_string(passages) + "-" + std::to_string(threads)))
+          ("kvchain-bench-bm25-v" + std::to_string(kBm25FormatVersion) + "-" +
+           std::to_string(passages) + "-" + std::to_string(threads)))
       .string();
+}
+
+// The process's peak resident memory so far, in GB (Linux reports kB).
+double peak_rss_gb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1e6;
 }
 
 void BM_Bm25Index(benchmark::State& state) {
@@ -80,6 +91,9 @@ void BM_Bm25Index(benchmark::State& state) {
   options.out_dir = index_dir(passages, options.threads);
   for (auto _ : state) build_bm25_index(options);
   state.SetItemsProcessed(state.iterations() * passages);
+  state.counters["index_mb"] =
+      static_cast<double>(fs::file_size(options.out_dir + "/" + kBm25FileName)) / 1e6;
+  state.counters["peak_rss_gb"] = peak_rss_gb();
 }
 
 void BM_Bm25Query(benchmark::State& state) {
@@ -192,13 +206,13 @@ void BM_DenseIvfPq(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Bm25Index)
-    ->ArgsProduct({{100'000, 1'000'000}, {1, 2}})
+    ->ArgsProduct({{100'000, 1'000'000, 10'000'000}, {1, 2}})
     ->ArgNames({"passages", "threads"})
     ->Unit(benchmark::kSecond)
     ->Iterations(1)
     ->UseRealTime();
 BENCHMARK(BM_Bm25Query)
-    ->ArgsProduct({{100'000, 1'000'000}, {1, 2}, {0, 1}})
+    ->ArgsProduct({{100'000, 1'000'000, 10'000'000}, {1, 2}, {0, 1}})
     ->ArgNames({"passages", "threads", "max_score"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

@@ -1,6 +1,7 @@
 #include "retrievers/bm25_index.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -56,8 +57,11 @@ Bm25Index::Bm25Index(const std::string& path) : path_(path), file_(path) {
   lengths_ = section<uint8_t>(header_.lengths_offset, header_.passages, "lengths");
   id_offsets_ = section<uint64_t>(header_.id_offsets_offset, header_.passages + 1, "id offsets");
   id_bytes_ = section<char>(header_.id_bytes_offset, id_offsets_[header_.passages], "ids");
-  postings_ = section<Posting>(header_.postings_offset, header_.postings, "postings");
+  posting_bytes_ =
+      section<uint8_t>(header_.posting_bytes_offset, header_.posting_bytes, "posting bytes");
+  blocks_ = section<PostingBlock>(header_.blocks_offset, header_.blocks, "blocks");
   term_starts_ = section<uint64_t>(header_.term_starts_offset, header_.terms + 1, "term starts");
+  term_blocks_ = section<uint64_t>(header_.term_blocks_offset, header_.terms + 1, "term blocks");
   term_offsets_ = section<uint64_t>(header_.term_offsets_offset, header_.terms + 1, "term offsets");
   term_bytes_ = section<char>(header_.term_bytes_offset, term_offsets_[header_.terms], "terms");
   scorer_ = std::make_unique<Bm25Scorer>(Bm25Params{header_.k1, header_.b},
@@ -110,27 +114,61 @@ void Bm25Index::check_sections() {
                              term_offsets_[t + 2] - term_offsets_[t + 1]);
     if (!(a < b)) refuse("terms out of order");
   }
-  // Each term's postings name passages in ascending order, once each; each passage's length
-  // code and the header's totals are what its postings add up to. The same pass notes each
-  // term's largest impact, which bounds its scores for MaxScore.
+  check_postings();
+  std::unordered_set<std::string_view> ids;
+  for (uint32_t p = 0; p < header_.passages; ++p) {
+    if (!ids.insert(doc_id(p)).second)
+      refuse("the passage id '" + std::string(doc_id(p)) + "' twice");
+  }
+}
+
+// Each term's blocks decode, end where the next begins, name passages in ascending order, once
+// each, and carry their true last passage and largest impact; each passage's length code and
+// the header's totals are what the postings add up to.
+void Bm25Index::check_postings() {
+  const auto refuse = [&](const std::string& what) {
+    throw Error(path_ + ": inconsistent BM25 index (" + what + ")");
+  };
+  if (term_blocks_[0] != 0 || term_blocks_[header_.terms] != header_.blocks)
+    refuse("term blocks do not cover the blocks");
   std::vector<uint64_t> passage_terms(header_.passages, 0);
   uint64_t total_terms = 0;
-  max_impacts_.assign(header_.terms, 0.0f);
+  std::array<uint32_t, kBlockSize> passages{}, tfs{};
+  // Impacts depend on the lengths and totals, so they are compared once those are checked.
+  std::vector<float> block_impacts(header_.blocks, 0.0f);
   for (uint64_t t = 0; t < header_.terms; ++t) {
-    for (uint64_t i = term_starts_[t]; i < term_starts_[t + 1]; ++i) {
-      const auto& posting = postings_[i];
-      if (posting.passage >= header_.passages) {
-        refuse("a posting names passage " + std::to_string(posting.passage) + " of " +
-               std::to_string(header_.passages));
+    const auto count = term_starts_[t + 1] - term_starts_[t];
+    if (term_blocks_[t + 1] < term_blocks_[t] ||
+        term_blocks_[t + 1] - term_blocks_[t] != (count + kBlockSize - 1) / kBlockSize) {
+      refuse("term " + std::to_string(t) + "'s block count other than its postings need");
+    }
+    int64_t previous = -1;
+    for (uint64_t b = term_blocks_[t]; b < term_blocks_[t + 1]; ++b) {
+      const auto& block = blocks_[b];
+      const auto end = b + 1 < header_.blocks ? blocks_[b + 1].offset : header_.posting_bytes;
+      if (block.offset > end || end > header_.posting_bytes || (b == 0 && block.offset != 0))
+        refuse("block " + std::to_string(b) + "'s bytes out of bounds");
+      const auto size = static_cast<uint32_t>(
+          std::min<uint64_t>(kBlockSize, count - (b - term_blocks_[t]) * kBlockSize));
+      try {
+        decode_block(posting_bytes_ + block.offset, posting_bytes_ + end, size, previous,
+                     passages.data(), tfs.data());
+      } catch (const Error& e) {
+        refuse(std::string(e.what()) + ": block " + std::to_string(b));
       }
-      if (posting.tf == 0) refuse("a posting with a term frequency of 0");
-      if (i > term_starts_[t] && posting.passage <= postings_[i - 1].passage) {
-        refuse("a term's postings out of order or repeated");
+      for (uint32_t i = 0; i < size; ++i) {
+        if (passages[i] >= header_.passages) {
+          refuse("a posting names passage " + std::to_string(passages[i]) + " of " +
+                 std::to_string(header_.passages));
+        }
+        passage_terms[passages[i]] += tfs[i];
+        total_terms += tfs[i];
+        block_impacts[b] =
+            std::max(block_impacts[b], scorer_->impact(tfs[i], lengths_[passages[i]]));
       }
-      passage_terms[posting.passage] += posting.tf;
-      total_terms += posting.tf;
-      max_impacts_[t] =
-          std::max(max_impacts_[t], scorer_->impact(posting.tf, lengths_[posting.passage]));
+      if (block.last_passage != passages[size - 1])
+        refuse("block " + std::to_string(b) + "'s last passage other than its postings'");
+      previous = passages[size - 1];
     }
   }
   if (total_terms != header_.total_terms) refuse("a term total other than the postings'");
@@ -145,11 +183,15 @@ void Bm25Index::check_sections() {
   if (with_terms != header_.passages_with_terms) {
     refuse("a count of passages with terms other than the postings'");
   }
-  std::unordered_set<std::string_view> ids;
-  for (uint32_t p = 0; p < header_.passages; ++p) {
-    if (!ids.insert(doc_id(p)).second)
-      refuse("the passage id '" + std::string(doc_id(p)) + "' twice");
+  for (uint64_t b = 0; b < header_.blocks; ++b) {
+    if (blocks_[b].max_impact != block_impacts[b])
+      refuse("block " + std::to_string(b) + "'s largest impact other than its postings'");
   }
+}
+
+TermPostings Bm25Index::term_postings(uint64_t term) const {
+  return {blocks_ + term_blocks_[term], term_blocks_[term + 1] - term_blocks_[term],
+          term_starts_[term + 1] - term_starts_[term], posting_bytes_};
 }
 
 template <typename T>
@@ -193,11 +235,8 @@ HitList Bm25Index::search_one(const std::string& query, int64_t k, Bm25Search ho
   for (const auto& [term, count] : counts) {
     const auto t = term_index(term);
     if (!t) continue;
-    const auto* begin = postings_ + term_starts_[*t];
-    const auto* end = postings_ + term_starts_[*t + 1];
-    terms.push_back({begin, end,
-                     static_cast<float>(count) * scorer_->idf(static_cast<uint64_t>(end - begin)),
-                     max_impacts_[*t]});
+    const auto postings = term_postings(*t);
+    terms.push_back({postings, static_cast<float>(count) * scorer_->idf(postings.count)});
   }
   const auto best =
       how == Bm25Search::kMaxScore

@@ -13,8 +13,8 @@
 
 namespace kvchain::retrievers {
 
-// How a query's top k are found: MaxScore (the default), or every posting of every term scored;
-// both give the same passages, scores and order.
+// How a query's top k are found: block-max MaxScore (the default), or every posting of every
+// term scored; both give the same passages, scores and order.
 enum class Bm25Search { kMaxScore, kExhaustive };
 
 // A memory-mapped bm25.idx. Opening checks the magic, the format version, the checksum and
@@ -38,7 +38,9 @@ class Bm25Index : public Retriever {
 
  private:
   void check_header() const;
-  void check_sections();  // and notes each term's largest impact (max_impacts_)
+  void check_sections();
+  void check_postings();
+  TermPostings term_postings(uint64_t term) const;
   struct Scratch;
   HitList search_one(const std::string& query, int64_t k, Bm25Search how, Scratch& scratch) const;
   // The term's number in the index, or none for an unknown term.
@@ -53,12 +55,13 @@ class Bm25Index : public Retriever {
   const uint8_t* lengths_ = nullptr;
   const uint64_t* id_offsets_ = nullptr;
   const char* id_bytes_ = nullptr;
-  const Posting* postings_ = nullptr;
+  const uint8_t* posting_bytes_ = nullptr;
+  const PostingBlock* blocks_ = nullptr;
   const uint64_t* term_starts_ = nullptr;
+  const uint64_t* term_blocks_ = nullptr;
   const uint64_t* term_offsets_ = nullptr;
   const char* term_bytes_ = nullptr;
   std::unique_ptr<Bm25Scorer> scorer_;
-  std::vector<float> max_impacts_;  // per term: its postings' largest Bm25Scorer::impact
 };
 
 }  // namespace kvchain::retrievers

@@ -18,6 +18,8 @@
 #include "retrievers/analyzer.h"
 #include "retrievers/bm25_index_format.h"
 #include "retrievers/corpus.h"
+#include "retrievers/lucene_bm25.h"
+#include "retrievers/posting_blocks.h"
 #include "retrievers/retriever.h"
 
 namespace kvchain::retrievers {
@@ -333,20 +335,44 @@ Bm25IndexSummary build_bm25_index(const Bm25IndexOptions& options) {
       out.put(buffer.data(), static_cast<size_t>(id_bytes.gcount()));
     }
   }
-  header.postings_offset = out.align();
-  std::vector<uint64_t> term_starts = {0}, term_offsets = {0};
+  // Each block's largest impact needs the corpus's totals, known now.
+  const Bm25Scorer scorer(options.params, passages_with_terms, total_terms);
+  header.posting_bytes_offset = out.align();
+  std::vector<uint64_t> term_starts = {0}, term_blocks = {0}, term_offsets = {0};
+  std::vector<PostingBlock> blocks;
   std::string term_bytes;
   TermStream terms(postings, runs);
   std::string term;
   std::vector<Posting> list;
+  std::vector<uint8_t> coded;
+  uint64_t posting_bytes = 0;
   while (terms.next(term, list)) {
-    out.put_vector(list);
+    coded.clear();
+    for (size_t first = 0; first < list.size(); first += kBlockSize) {
+      const auto count = static_cast<uint32_t>(std::min<size_t>(kBlockSize, list.size() - first));
+      PostingBlock block{posting_bytes + coded.size(), list[first + count - 1].passage, 0.0f};
+      for (uint32_t i = 0; i < count; ++i) {
+        const auto& posting = list[first + i];
+        block.max_impact =
+            std::max(block.max_impact, scorer.impact(posting.tf, lengths[posting.passage]));
+      }
+      encode_block(list.data() + first, count,
+                   first == 0 ? int64_t{-1} : int64_t{list[first - 1].passage}, coded);
+      blocks.push_back(block);
+    }
+    out.put_vector(coded);
+    posting_bytes += coded.size();
     term_starts.push_back(term_starts.back() + list.size());
+    term_blocks.push_back(blocks.size());
     term_bytes += term;
     term_offsets.push_back(term_bytes.size());
   }
+  header.blocks_offset = out.align();
+  out.put_vector(blocks);
   header.term_starts_offset = out.align();
   out.put_vector(term_starts);
+  header.term_blocks_offset = out.align();
+  out.put_vector(term_blocks);
   header.term_offsets_offset = out.align();
   out.put_vector(term_offsets);
   header.term_bytes_offset = out.align();
@@ -361,6 +387,8 @@ Bm25IndexSummary build_bm25_index(const Bm25IndexOptions& options) {
   header.total_terms = total_terms;
   header.terms = term_starts.size() - 1;
   header.postings = term_starts.back();
+  header.posting_bytes = posting_bytes;
+  header.blocks = blocks.size();
   out.put(&header, sizeof(header));
   const uint64_t crc = out.crc();
   out.put(&crc, sizeof(crc));

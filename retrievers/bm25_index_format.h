@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "retrievers/posting_blocks.h"
+
 namespace kvchain::retrievers {
 
 // bm25.idx, little-endian, written in one sequential pass (so building never seeks back):
@@ -11,15 +13,18 @@ namespace kvchain::retrievers {
 //   lengths      uint8[passages]            Lucene length codes (lucene_bm25.h)
 //   id offsets   uint64[passages + 1]       into id bytes
 //   id bytes     the passages' ids, concatenated
-//   postings     {uint32 passage, uint32 tf}[postings], grouped by term, passages ascending
-//   term starts  uint64[terms + 1]          first posting of each term
+//   posting bytes  each term's postings in blocks of 128, variable-byte coded (posting_blocks.h)
+//   blocks       PostingBlock[blocks]       each block's offset, last passage and largest impact
+//   term starts  uint64[terms + 1]          each term's first posting (its count: the next less it)
+//   term blocks  uint64[terms + 1]          each term's first block
 //   term offsets uint64[terms + 1]          into term bytes
 //   term bytes   the terms in byte order, concatenated
 //   header       Bm25FileHeader: the counts and where each section starts
 //   footer       uint64 CRC-32 (zlib) of every byte before it
 // Every section starts 8-byte aligned.
 constexpr char kBm25Magic[8] = {'K', 'V', 'C', 'B', 'M', '2', '5', '\0'};
-constexpr uint32_t kBm25FormatVersion = 1;
+// Version 1 stored postings uncompressed and without blocks.
+constexpr uint32_t kBm25FormatVersion = 2;
 constexpr const char* kBm25FileName = "bm25.idx";
 constexpr size_t kBm25PrefixSize = 16;
 
@@ -37,15 +42,14 @@ struct Bm25FileHeader {
   uint64_t lengths_offset;
   uint64_t id_offsets_offset;
   uint64_t id_bytes_offset;
-  uint64_t postings_offset;
+  uint64_t posting_bytes;
+  uint64_t blocks;
+  uint64_t posting_bytes_offset;
+  uint64_t blocks_offset;
   uint64_t term_starts_offset;
+  uint64_t term_blocks_offset;
   uint64_t term_offsets_offset;
   uint64_t term_bytes_offset;
-};
-
-struct Posting {
-  uint32_t passage;
-  uint32_t tf;
 };
 
 // CRC-32 over a byte range, continuing from `crc` (start with 0).

@@ -6,6 +6,7 @@
 
 #include "retrievers/bm25_index_format.h"
 #include "retrievers/lucene_bm25.h"
+#include "retrievers/posting_blocks.h"
 
 namespace kvchain::retrievers {
 
@@ -31,13 +32,11 @@ class TopK {
   std::vector<ScoredPassage> heap_;  // worst first
 };
 
-// One query term: its postings (passages ascending), its weight (the query's count of it times
-// its idf) and its postings' largest impact (Bm25Scorer::impact).
+// One query term: its postings (passages ascending, in blocks that carry their largest impact)
+// and its weight (the query's count of it times its idf).
 struct QueryTerm {
-  const Posting* begin;
-  const Posting* end;
+  TermPostings postings;
   float weight;
-  float max_impact;
 };
 
 // The k best passages for `terms`, each passage's score its terms' scores added in double in
@@ -49,11 +48,13 @@ std::vector<ScoredPassage> exhaustive_top_k(const std::vector<QueryTerm>& terms,
                                             const Bm25Scorer& scorer, const uint8_t* lengths,
                                             std::vector<double>& scores,
                                             std::vector<uint32_t>& touched);
-// max_score_top_k gives the same passages, scores and order by MaxScore (Turtle and Flood):
-// passages in corpus order, and once k are found, the terms whose bounds together cannot lift a
-// passage past the k-th score no longer propose passages; they are only looked up (by
-// galloping search in their postings) for passages the others propose, and a passage stops
-// being scored as soon as its bound falls to the k-th score.
+// max_score_top_k gives the same passages, scores and order by block-max MaxScore (Turtle and
+// Flood's MaxScore with Chakrabarti et al.'s block bounds, as Lucene 9 runs it): passages in
+// corpus order, in windows of a few thousand; in each window a term's bound is the largest
+// impact of its blocks there. Once k are found, the terms whose bounds together cannot lift a
+// passage past the k-th score no longer propose passages; they are only looked up for
+// passages the others propose, and a passage stops being scored as soon as its bound falls to
+// the k-th score. A window where no term can propose is passed over undecoded.
 std::vector<ScoredPassage> max_score_top_k(const std::vector<QueryTerm>& terms, int64_t k,
                                            const Bm25Scorer& scorer, const uint8_t* lengths);
 

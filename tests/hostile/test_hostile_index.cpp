@@ -52,32 +52,35 @@ TEST(HostileIndex, InconsistentContentsUnderAValidChecksumAreRefused) {
     std::memcpy(&bytes[header_at], &h, sizeof(h));
     return bytes;
   };
-  auto past_the_end = good;
-  Posting posting;
-  std::memcpy(&posting, good.data() + header.postings_offset, sizeof(posting));
-  posting.passage = 7;
-  std::memcpy(&past_the_end[header.postings_offset], &posting, sizeof(posting));
-  // "cat" is in both passages: its postings name d0 then d1; naming d0 twice is refused.
-  auto repeated = good;
-  std::vector<uint64_t> starts(header.terms + 1);
-  std::memcpy(starts.data(), good.data() + header.term_starts_offset,
-              starts.size() * sizeof(uint64_t));
-  for (uint64_t t = 0; t < header.terms; ++t) {
-    if (starts[t + 1] - starts[t] == 2) {
-      std::memcpy(&posting, good.data() + header.postings_offset + starts[t] * sizeof(Posting),
-                  sizeof(posting));
-      std::memcpy(&repeated[header.postings_offset + (starts[t] + 1) * sizeof(Posting)], &posting,
-                  sizeof(posting));
-    }
-  }
-  ASSERT_NE(repeated, good);
+  PostingBlock block;
+  std::memcpy(&block, good.data() + header.blocks_offset, sizeof(block));
+  const auto with_block = [&](const std::function<void(PostingBlock&)>& change) {
+    auto bytes = good;
+    auto b = block;
+    change(b);
+    std::memcpy(&bytes[header.blocks_offset], &b, sizeof(b));
+    return bytes;
+  };
+  auto more_blocks = good;  // the first term's block count, raised
+  uint64_t first_block = 0;
+  std::memcpy(&first_block, good.data() + header.term_blocks_offset + sizeof(uint64_t),
+              sizeof(first_block));
+  ++first_block;
+  std::memcpy(&more_blocks[header.term_blocks_offset + sizeof(uint64_t)], &first_block,
+              sizeof(first_block));
   auto same_ids = good;  // "d1" becomes "d0"
   same_ids[header.id_bytes_offset + 3] = '0';
   auto long_passages = good;
   long_passages[header.lengths_offset] = static_cast<char>(255);
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {past_the_end, "a posting names passage 7 of 2"},
-      {repeated, "a term's postings out of order or repeated"},
+      // "bark", the first term, is in d1 only.
+      {with_header([](auto& h) { h.passages = h.passages_with_terms = 1; }),
+       "a posting names passage 1 of 1"},
+      {with_block([](auto& b) { b.last_passage += 1; }), "block 0's last passage other"},
+      {with_block([](auto& b) { b.max_impact *= 2; }), "block 0's largest impact other"},
+      {with_block([](auto& b) { b.offset = 1; }), "block 0's bytes out of bounds"},
+      {more_blocks, "term 0's block count other than its postings need"},
+      {with_header([](auto& h) { h.posting_bytes -= 1; }), "a posting block ends early"},
       {same_ids, "the passage id 'd0' twice"},
       {long_passages, "passage 0's length other than its postings'"},
       {with_header([](auto& h) { h.k1 = 3e38f; }), "k1"},
