@@ -7,6 +7,7 @@
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
 #include "retrievers/bm25_index_builder.h"
+#include "retrievers/bm25_index_format.h"
 #include "retrievers/corpus.h"
 #include "retrievers/dense_index.h"
 
@@ -23,10 +24,16 @@ void PassageSearch::open() const {
   index_name_ =
       dense ? "index-dense-" + content_hash(dense_.identity().dump()).substr(0, 16) : "index-bm25";
   const auto index_dir = (fs::path(data_dir_) / index_name_).string();
-  // The index is the corpus's, made here when missing or made by a kvchain that recorded no
-  // checksum in its index.json.
+  // The index is the corpus's, made here when missing, made by a kvchain that recorded no
+  // checksum in its index.json, or (BM25) written in another format version.
   const auto manifest = (fs::path(index_dir) / retrievers::kIndexManifest).string();
-  if (!fs::exists(manifest) || !read_json_file(manifest).contains("checksum")) {
+  const auto stale = [&] {
+    if (!fs::exists(manifest)) return true;
+    const auto recorded = read_json_file(manifest);
+    return !recorded.contains("checksum") ||
+           (!dense && recorded.value("format_version", Json()) != retrievers::kBm25FormatVersion);
+  };
+  if (stale()) {
     if (dense) {
       retrievers::DenseIndexOptions options;
       options.corpus = corpus;

@@ -1,10 +1,14 @@
 // A task's retriever: BM25 by default, or the dense encoder its settings name, whose index is
-// built once in the dataset's folder under a name of its settings.
+// built once in the dataset's folder under a name of its settings, and again when an older
+// kvchain wrote it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
+#include "engine/io/json_file.h"
+#include "retrievers/bm25_index_format.h"
 #include "tasks/passage_search.h"
 #include "tests/support/generated_world.h"
 
@@ -45,6 +49,26 @@ TEST_F(PassageSearchTest, ADenseEncoderRetrievesFromItsOwnIndex) {
   EXPECT_EQ(PassageSearch(world_dir(), 1, dense).passages({question}).size(), 1u);
   EXPECT_EQ(indexes().size(), 3u);
   EXPECT_EQ(indexes()[0], "index-bm25");
+}
+
+// A BM25 index an older kvchain wrote (format 1) is rebuilt, not refused: it is the corpus's
+// derived index, and a suite over an existing world must still run.
+TEST_F(PassageSearchTest, ABm25IndexOfAnOlderFormatIsRebuilt) {
+  const auto question = split("rewrite_qa", "test").at(0).at("question").get<std::string>();
+  const auto expected = PassageSearch(world_dir(), 3).passages({question});
+  const auto index_dir = fs::path(world_dir()) / "index-bm25";
+  auto manifest = read_json_file((index_dir / "index.json").string());
+  manifest["format_version"] = 1;
+  write_json_file_atomic((index_dir / "index.json").string(), manifest);
+  {
+    std::fstream idx(index_dir / "bm25.idx", std::ios::in | std::ios::out | std::ios::binary);
+    idx.seekp(8);  // the format version in the file's prefix
+    const uint32_t old_version = 1;
+    idx.write(reinterpret_cast<const char*>(&old_version), sizeof(old_version));
+  }
+  EXPECT_EQ(PassageSearch(world_dir(), 3).passages({question}), expected);
+  EXPECT_EQ(read_json_file((index_dir / "index.json").string())["format_version"],
+            retrievers::kBm25FormatVersion);
 }
 
 }  // namespace
