@@ -39,7 +39,7 @@ void pack(const uint32_t* values, uint32_t count, uint32_t bits, std::vector<uin
   if (held > 0) bytes.push_back(static_cast<uint8_t>(buffer));
 }
 
-// The i-th value of `bits` bits from `packed`: one unaligned 8-byte load, so it may read up to 7
+// The i-th value of `bits` bits from `packed`: one unaligned 8-byte load, so it may read up to 8
 // bytes past the packed values (a block's reader guarantees them).
 inline uint32_t unpack(const uint8_t* packed, uint32_t bits, uint32_t i) {
   const uint64_t position = static_cast<uint64_t>(i) * bits;

@@ -34,7 +34,7 @@ void encode_block(const Posting* postings, uint32_t count, int64_t previous,
 
 // Decodes `count` postings from [begin, end), after `previous`, into passages and tfs; throws
 // kvchain::Error if the block does not fill [begin, end) exactly, a width passes 32 bits, or a
-// passage or term frequency passes 2^32. Decoding reads up to 7 bytes past a block's end;
+// passage or term frequency passes 2^32. Decoding reads up to 8 bytes past a block's end;
 // bm25.idx always has the block table and the header after its posting bytes.
 void decode_block(const uint8_t* begin, const uint8_t* end, uint32_t count, int64_t previous,
                   uint32_t* passages, uint32_t* tfs);
