@@ -69,13 +69,14 @@ Bm25Index::Bm25Index(const std::string& path) : path_(path), file_(path) {
   check_sections();
 }
 
+void Bm25Index::refuse(const std::string& what) const {
+  throw Error(path_ + ": inconsistent BM25 index (" + what + ")");
+}
+
 // The header's numbers as a scorer needs them: the CRC proves the bytes are the ones written,
 // not that what was written is sound.
 void Bm25Index::check_header() const {
   const auto& h = header_;
-  const auto refuse = [&](const std::string& what) {
-    throw Error(path_ + ": inconsistent BM25 index (" + what + ")");
-  };
   // Pyserini's k1 is 0.9, Lucene's 1.2; past 100 a term's frequency no longer saturates.
   if (!std::isfinite(h.k1) || h.k1 < 0 || h.k1 > 100) refuse("k1 " + std::to_string(h.k1));
   if (h.stemmed > 1) refuse("a stemming flag of " + std::to_string(h.stemmed));
@@ -92,9 +93,6 @@ void Bm25Index::check_header() const {
 // Every offset, id and count within bounds and in order: ids and terms are read by their
 // offsets, terms are binary-searched and postings index the passages.
 void Bm25Index::check_sections() {
-  const auto refuse = [&](const std::string& what) {
-    throw Error(path_ + ": inconsistent BM25 index (" + what + ")");
-  };
   const auto ascending = [&](const uint64_t* offsets, uint64_t n, const char* name) {
     if (offsets[0] != 0) refuse(std::string(name) + " do not start at 0");
     for (uint64_t i = 0; i < n; ++i) {
@@ -126,9 +124,6 @@ void Bm25Index::check_sections() {
 // each, and carry their true last passage and largest impact; each passage's length code and
 // the header's totals are what the postings add up to.
 void Bm25Index::check_postings() {
-  const auto refuse = [&](const std::string& what) {
-    throw Error(path_ + ": inconsistent BM25 index (" + what + ")");
-  };
   if (term_blocks_[0] != 0 || term_blocks_[header_.terms] != header_.blocks)
     refuse("term blocks do not cover the blocks");
   std::vector<uint64_t> passage_terms(header_.passages, 0);
@@ -198,7 +193,7 @@ template <typename T>
 const T* Bm25Index::section(uint64_t offset, uint64_t count, const char* name) const {
   const auto end = file_.size() - sizeof(uint64_t) - sizeof(Bm25FileHeader);
   if (offset % alignof(T) != 0 || offset > end || count > (end - offset) / sizeof(T)) {
-    throw Error(path_ + ": inconsistent BM25 index (section '" + name + "' out of bounds)");
+    refuse(std::string("section '") + name + "' out of bounds");
   }
   return reinterpret_cast<const T*>(file_.data() + offset);
 }

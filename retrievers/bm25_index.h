@@ -37,6 +37,8 @@ class Bm25Index : public Retriever {
   std::string_view doc_id(uint32_t passage) const;
 
  private:
+  // Throws the error of a file whose contents are not sound, naming `what`.
+  [[noreturn]] void refuse(const std::string& what) const;
   void check_header() const;
   void check_sections();
   void check_postings();

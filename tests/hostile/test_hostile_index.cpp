@@ -29,6 +29,16 @@ std::string with_valid_crc(std::string bytes) {
   return bytes;
 }
 
+// `bytes` with the T stored at `at` read, changed and written back.
+template <typename T>
+std::string with_changed(std::string bytes, size_t at, const std::function<void(T&)>& change) {
+  T value;
+  std::memcpy(&value, bytes.data() + at, sizeof(value));
+  change(value);
+  std::memcpy(&bytes[at], &value, sizeof(value));
+  return bytes;
+}
+
 TEST(HostileIndex, InconsistentContentsUnderAValidChecksumAreRefused) {
   const test::TempDir temp;
   const auto corpus = temp.file("corpus.jsonl");
@@ -46,28 +56,14 @@ TEST(HostileIndex, InconsistentContentsUnderAValidChecksumAreRefused) {
   const auto header_at = good.size() - sizeof(uint64_t) - sizeof(Bm25FileHeader);
   std::memcpy(&header, good.data() + header_at, sizeof(header));
   const auto with_header = [&](const std::function<void(Bm25FileHeader&)>& change) {
-    auto bytes = good;
-    auto h = header;
-    change(h);
-    std::memcpy(&bytes[header_at], &h, sizeof(h));
-    return bytes;
+    return with_changed(good, header_at, change);
   };
-  PostingBlock block;
-  std::memcpy(&block, good.data() + header.blocks_offset, sizeof(block));
   const auto with_block = [&](const std::function<void(PostingBlock&)>& change) {
-    auto bytes = good;
-    auto b = block;
-    change(b);
-    std::memcpy(&bytes[header.blocks_offset], &b, sizeof(b));
-    return bytes;
+    return with_changed(good, header.blocks_offset, change);
   };
-  auto more_blocks = good;  // the first term's block count, raised
-  uint64_t first_block = 0;
-  std::memcpy(&first_block, good.data() + header.term_blocks_offset + sizeof(uint64_t),
-              sizeof(first_block));
-  ++first_block;
-  std::memcpy(&more_blocks[header.term_blocks_offset + sizeof(uint64_t)], &first_block,
-              sizeof(first_block));
+  // The first term's block count, raised.
+  const auto more_blocks = with_changed<uint64_t>(
+      good, header.term_blocks_offset + sizeof(uint64_t), [](uint64_t& next) { ++next; });
   auto same_ids = good;  // "d1" becomes "d0"
   same_ids[header.id_bytes_offset + 3] = '0';
   auto long_passages = good;
