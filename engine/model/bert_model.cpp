@@ -120,13 +120,13 @@ BertModel BertModel::load(const std::string& dir, torch::Device device,
   auto config = BertConfig::from_file((fs::path(dir) / "config.json").string());
   const auto target = dtype.value_or(device.is_cuda() ? torch::kBFloat16 : torch::kFloat32);
   const auto shapes = expected_shapes(config);
-  const auto files = checkpoint_weight_map(dir);
+  CheckpointTensors tensors(dir);
   // Task checkpoints (BertForMaskedLM, XLMRobertaForSequenceClassification) prefix the encoder.
   std::string prefix;
   for (const char* head : {"bert.", "roberta."}) {
-    if (files.count(std::string(head) + "embeddings.word_embeddings.weight")) prefix = head;
+    if (tensors.contains(std::string(head) + "embeddings.word_embeddings.weight")) prefix = head;
   }
-  for (const auto& [name, file] : files) {
+  for (const auto& [name, file] : tensors.files()) {
     const bool ours = name.rfind(prefix, 0) == 0;
     const auto bare = ours ? name.substr(prefix.size()) : name;
     if (!(ours && shapes.count(bare)) && !unread(bare) && !unread(name)) {
@@ -134,21 +134,9 @@ BertModel BertModel::load(const std::string& dir, torch::Device device,
                   " encoder");
     }
   }
-  std::map<std::string, std::unique_ptr<SafetensorsFile>> open;
   std::map<std::string, torch::Tensor> weights;
   for (const auto& [bare, shape] : shapes) {
-    const auto name = prefix + bare;
-    const auto it = files.find(name);
-    if (it == files.end()) throw Error(dir + ": checkpoint is missing tensor '" + name + "'");
-    auto& file = open[it->second];
-    if (!file) file = std::make_unique<SafetensorsFile>(it->second);
-    auto tensor = file->load(name);
-    if (tensor.sizes() != torch::IntArrayRef(shape)) {
-      throw Error(it->second + ": tensor '" + name + "' has shape " + c10::str(tensor.sizes()) +
-                  " but config.json implies " + c10::str(torch::IntArrayRef(shape)));
-    }
-    require_finite(tensor, it->second, name);
-    weights[bare] = tensor.to(device, target);
+    weights[bare] = tensors.load(prefix + bare, shape).to(device, target);
   }
   return BertModel(std::move(config), std::move(weights));
 }

@@ -13,34 +13,6 @@ namespace kvchain {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kIndexFile = "model.safetensors.index.json";
-constexpr const char* kSingleFile = "model.safetensors";
-
-}  // namespace
-
-std::map<std::string, std::string> checkpoint_weight_map(const std::string& dir) {
-  const auto index_path = (fs::path(dir) / kIndexFile).string();
-  const auto single_path = (fs::path(dir) / kSingleFile).string();
-  std::map<std::string, std::string> map;
-  if (fs::exists(index_path)) {
-    const Json index = read_json_file(index_path);
-    const auto& entries = require_field(index, "weight_map", index_path);
-    if (!entries.is_object()) throw Error(index_path + ": 'weight_map' is not an object");
-    for (const auto& [name, file] : entries.items()) {
-      map[name] = (fs::path(dir) / json_string(file, index_path + ": weight_map." + name)).string();
-    }
-    return map;
-  }
-  if (!fs::exists(single_path)) {
-    throw Error(dir + ": no " + kSingleFile + " or " + kIndexFile + " found");
-  }
-  SafetensorsFile file(single_path);
-  for (const auto& [name, entry] : file.entries()) map[name] = single_path;
-  return map;
-}
-
-namespace {
-
 bool ignorable(const std::string& name, const ModelConfig& config) {
   // Old checkpoints store RoPE tables; tied models may still carry an lm_head copy.
   return name.find("rotary_emb.inv_freq") != std::string::npos ||
@@ -77,32 +49,15 @@ std::shared_ptr<LlamaForCausalLM> load_model(const std::string& dir, torch::Devi
                 ": " + first_line(e.what()));
   }
 
-  const auto files = checkpoint_weight_map(dir);
+  CheckpointTensors tensors(dir);
   auto params = model->named_parameters();
-  for (const auto& [name, file] : files) {
+  for (const auto& [name, file] : tensors.files()) {
     if (!params.contains(name) && !ignorable(name, config)) {
       throw Error(file + ": tensor '" + name + "' has no place in a Llama model with this config");
     }
   }
-  std::map<std::string, std::unique_ptr<SafetensorsFile>> open;
   torch::NoGradGuard no_grad;
-  for (auto& item : params) {
-    const auto& name = item.key();
-    auto it = files.find(name);
-    if (it == files.end()) throw Error(dir + ": checkpoint is missing tensor '" + name + "'");
-    auto& file = open[it->second];
-    if (!file) file = std::make_unique<SafetensorsFile>(it->second);
-    if (!file->contains(name)) {
-      throw Error(it->second + ": missing tensor '" + name + "' (listed in the index)");
-    }
-    auto tensor = file->load(name);
-    if (tensor.sizes() != item.value().sizes()) {
-      throw Error(it->second + ": tensor '" + name + "' has shape " + c10::str(tensor.sizes()) +
-                  " but config.json implies " + c10::str(item.value().sizes()));
-    }
-    require_finite(tensor, it->second, name);
-    item.value().copy_(tensor);
-  }
+  for (auto& item : params) item.value().copy_(tensors.load(item.key(), item.value().sizes()));
   return model;
 }
 
@@ -122,12 +77,12 @@ void save_model(LlamaForCausalLM& model, const std::string& dir, int64_t max_sha
   }
   const std::map<std::string, std::string> metadata = {{"format", "pt"}};
   // Remove the other layout's files first so a directory never holds both.
-  const auto index_path = (fs::path(dir) / kIndexFile).string();
+  const auto index_path = (fs::path(dir) / kCheckpointIndexFile).string();
   if (shards.size() == 1) {
     fs::remove(index_path);
-    write_safetensors((fs::path(dir) / kSingleFile).string(), shards[0], metadata);
+    write_safetensors((fs::path(dir) / kCheckpointSingleFile).string(), shards[0], metadata);
   } else {
-    fs::remove(fs::path(dir) / kSingleFile);
+    fs::remove(fs::path(dir) / kCheckpointSingleFile);
     Json index = {{"metadata", {{"total_size", total_bytes}}}, {"weight_map", Json::object()}};
     for (size_t i = 0; i < shards.size(); ++i) {
       char name[64];

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/model/checkpoint_tensors.h"
 #include "engine/model/llama_model.h"
 #include "engine/tokenizer/tokenizer.h"
 
@@ -17,10 +18,6 @@ namespace kvchain {
 // (default: float32 on CPU, bfloat16 on CUDA).
 std::shared_ptr<LlamaForCausalLM> load_model(const std::string& dir, torch::Device device,
                                              std::optional<torch::ScalarType> dtype = {});
-
-// Tensor name -> the file holding it, for single-file (model.safetensors) and sharded
-// (model.safetensors.index.json) checkpoints in `dir` alike.
-std::map<std::string, std::string> checkpoint_weight_map(const std::string& dir);
 
 // Writes config.json and the weights in the same layout, atomically; weights above
 // `max_shard_bytes` are split into model-0000i-of-0000n.safetensors with an index.
