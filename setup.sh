@@ -11,6 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev libre2-dev libcli11-dev libutf8proc-dev
   libfaiss-dev libstemmer-dev zlib1g-dev  # retrievers: dense search, Porter stemming, CRC-32
   libsodium-dev         # content hashes (BLAKE2b) of cache keys
+  libgloo-dev           # Gloo's headers, for c10d's CPU process group (data-parallel training)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # the loaders' fuzz targets (libFuzzer; tests/fuzz/)
 )

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "app/data_parallel_launch.h"
 #include "app/options.h"
 #include "engine/io/error.h"
 #include "engine/io/json_file.h"
@@ -37,6 +38,7 @@ struct TrainArgs {
   experiments::TrainMemberOptions options;
   std::vector<std::string> adapters;
   std::string method = "standard", kind = "prompt";
+  int64_t nproc = 1;
 };
 
 struct PracticeArgs {
@@ -86,8 +88,15 @@ void register_train(CLI::App& app) {
   command->add_option("--limit", train->options.limit, "Use the first N training records")
       ->check(non_negative());
   add_trainer_options(*command, train->options.trainer);
+  command
+      ->add_option("--nproc", train->nproc,
+                   "Processes on this host that share each step's examples (data parallel, "
+                   "one per GPU on CUDA)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024}));
   command->callback([train] {
+    if (train->nproc > 1) return launch_local_ranks(train->nproc);
     auto options = train->options;
+    options.trainer.data_parallel = join_data_parallel(options.setup.device);
     options.setup.adapters = parse_adapters(train->adapters);
     options.training = tasks::parse_training(train->method);
     options.adapter.kind = parse_adapter_kind(train->kind, "--kind");

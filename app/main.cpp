@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/data_parallel_launch.h"
 #include "engine/io/error.h"
 #include "engine/model/host_memory.h"
 
@@ -27,6 +28,7 @@ void refuse_empty_outputs(CLI::App& command) {
 
 int main(int argc, char** argv) {
   kvchain::keep_freed_host_memory();
+  kvchain::app::remember_command_line(argc, argv);
   CLI::App app{"kvchain: chains of prompt-tuned language models sharing one KV cache (FTHSS)"};
   app.require_subcommand(1);
   kvchain::app::register_model_commands(app);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/chain/batch_loss.h"
+#include "engine/distributed/data_parallel_group.h"
 #include "engine/io/content_hash.h"
 #include "engine/io/error.h"
 #include "engine/model/checkpoint.h"
@@ -187,6 +188,9 @@ void train_member(const TrainMemberOptions& options) {
               }
               return losses;
             });
+  // In a data-parallel run every process holds the same adapters; the first writes them.
+  const auto& group = trainer_options.data_parallel;
+  if (group && group->rank() != 0) return;
   for (size_t i = 0; i < trained.size(); ++i) {
     const auto path = cascade ? cascade_adapter_path(options.out, trained[i].first) : options.out;
     save_adapter(*adapters[i], path);

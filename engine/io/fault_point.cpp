@@ -14,12 +14,16 @@ struct KillAt {
   int64_t count = 0;
 };
 
-// KVCHAIN_KILL_AT, read once; an empty `what` when unset or malformed.
+// KVCHAIN_KILL_AT, read once; an empty `what` when unset or malformed, or when
+// KVCHAIN_KILL_RANK names another rank of a data-parallel run than this process's RANK.
 const KillAt& kill_at() {
   static const KillAt parsed = [] {
     KillAt at;
     const char* value = std::getenv("KVCHAIN_KILL_AT");
     if (value == nullptr) return at;
+    const char* victim = std::getenv("KVCHAIN_KILL_RANK");
+    const char* rank = std::getenv("RANK");
+    if (victim != nullptr && (rank == nullptr || std::string(victim) != rank)) return at;
     const std::string text(value);
     const auto colon = text.find(':');
     if (colon == std::string::npos) return at;

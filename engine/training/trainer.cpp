@@ -7,9 +7,11 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <random>
 #include <sstream>
 
+#include "engine/distributed/data_parallel_group.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
 #include "engine/io/fault_point.h"
@@ -200,13 +202,20 @@ TrainSummary Trainer::train_batched(int64_t num_examples, const BatchLosses& los
   const auto warmup = static_cast<int64_t>(std::ceil(options_.warmup_ratio * total));
   const int64_t stream_length = options_.epochs * num_examples;
 
+  const auto& group = options_.data_parallel;
+  const int64_t rank = group ? group->rank() : 0, ranks = group ? group->size() : 1;
+  const bool writer = rank == 0;
   TrainSummary summary;
   summary.resumed_from = resume(optimizer, total);
-  if (summary.resumed_from > 0) {
+  if (group) {
+    group->agree(summary.resumed_from, "the step to resume from (every process must see " +
+                                           options_.checkpoint_dir + ")");
+  }
+  if (summary.resumed_from > 0 && writer) {
     std::cerr << options_.label << ": resuming from step " << summary.resumed_from << " of "
               << total << " (" << options_.checkpoint_dir << ")\n";
   }
-  if (!options_.log_path.empty()) {
+  if (!options_.log_path.empty() && writer) {
     if (summary.resumed_from > 0) {
       truncate_log(options_.log_path, summary.resumed_from);
     } else {
@@ -214,9 +223,10 @@ TrainSummary Trainer::train_batched(int64_t num_examples, const BatchLosses& los
     }
   }
   std::ofstream log;
-  if (!options_.log_path.empty()) log.open(options_.log_path, std::ios::app);
+  if (!options_.log_path.empty() && writer) log.open(options_.log_path, std::ios::app);
 
-  Progress progress(options_.label, total);
+  std::optional<Progress> progress;  // the first process's alone
+  if (writer) progress.emplace(options_.label, total);
   const auto start = std::chrono::steady_clock::now();
   int64_t cached_epoch = -1;
   std::vector<int64_t> order;
@@ -226,10 +236,13 @@ TrainSummary Trainer::train_batched(int64_t num_examples, const BatchLosses& los
     optimizer.zero_grad();
     const int64_t first = step * options_.grad_accumulation;
     const int64_t count = std::min(options_.grad_accumulation, stream_length - first);
+    // This process's share of the step: a contiguous run of its examples.
+    const int64_t own_first = count * rank / ranks, own_end = count * (rank + 1) / ranks;
     double loss_sum = 0;
-    for (int64_t chunk = 0; chunk < count; chunk += options_.micro_batch) {
+    int64_t step_tokens = 0;
+    for (int64_t chunk = own_first; chunk < own_end; chunk += options_.micro_batch) {
       std::vector<int64_t> examples;
-      for (int64_t i = chunk; i < std::min(count, chunk + options_.micro_batch); ++i) {
+      for (int64_t i = chunk; i < std::min(own_end, chunk + options_.micro_batch); ++i) {
         const int64_t k = first + i;
         if (k / num_examples != cached_epoch) {
           cached_epoch = k / num_examples;
@@ -243,10 +256,24 @@ TrainSummary Trainer::train_batched(int64_t num_examples, const BatchLosses& los
         const auto share = example.loss / static_cast<double>(count);
         chunk_loss = chunk_loss.defined() ? chunk_loss + share : share;
         loss_sum += example.loss.item<double>();
-        window_tokens += example.tokens;
+        step_tokens += example.tokens;
       }
       if (chunk_loss.defined()) chunk_loss.backward();
     }
+    if (group) {
+      std::vector<torch::Tensor> summed;
+      for (auto& tensor : tensors) {
+        if (!tensor.grad().defined()) tensor.mutable_grad() = torch::zeros_like(tensor);
+        summed.push_back(tensor.grad());
+      }
+      auto totals = torch::tensor({loss_sum, static_cast<double>(step_tokens)}, torch::kFloat64)
+                        .to(tensors.front().device());
+      summed.push_back(totals);
+      group->all_reduce_sum(summed);
+      loss_sum = totals[0].item<double>();
+      step_tokens = static_cast<int64_t>(std::llround(totals[1].item<double>()));
+    }
+    window_tokens += step_tokens;
     const double max_norm =
         options_.max_grad_norm > 0 ? options_.max_grad_norm : std::numeric_limits<double>::max();
     const double grad_norm = torch::nn::utils::clip_grad_norm_(tensors, max_norm);
@@ -277,8 +304,8 @@ TrainSummary Trainer::train_batched(int64_t num_examples, const BatchLosses& los
     }
     char status[64];
     std::snprintf(status, sizeof status, "loss %.4f", summary.final_loss);
-    progress.update(step + 1, status);
-    if (!options_.checkpoint_dir.empty() &&
+    if (progress) progress->update(step + 1, status);
+    if (!options_.checkpoint_dir.empty() && writer &&
         (last || (options_.checkpoint_every > 0 && (step + 1) % options_.checkpoint_every == 0))) {
       save_checkpoint(step + 1, optimizer);
     }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "engine/io/json_file.h"
 
 namespace kvchain {
+
+class DataParallelGroup;
 
 struct TrainerOptions {
   double learning_rate = 2e-4;  // the paper's
@@ -27,6 +30,9 @@ struct TrainerOptions {
   std::string checkpoint_dir;  // empty: no checkpoints, no resume
   std::string log_path;        // JSONL, one line per logged step; empty: none
   std::string label = "train";
+  // The processes that share each step's examples (null: this one alone). Not part of a run's
+  // identity: a run resumes with any number of processes, as its steps do not depend on it.
+  std::shared_ptr<DataParallelGroup> data_parallel;
 
   Json to_json() const;
 };
@@ -50,7 +56,10 @@ using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 // Examples are visited in a seeded shuffled order per epoch, so a run is reproducible and a run
 // resumed from a checkpoint continues exactly where the interrupted one was: checkpoints hold
 // the parameters, the optimizer state and the step, written atomically. `identity` (a hash of
-// the data and config) guards against resuming someone else's run.
+// the data and config) guards against resuming someone else's run. With a data-parallel group,
+// each process runs its share of a step's examples and the gradients are summed over the group
+// before the step, which every process takes alike; the first process writes the checkpoints
+// and the log.
 class Trainer {
  public:
   Trainer(NamedTensors parameters, TrainerOptions options, std::string identity);
