@@ -28,7 +28,7 @@ std::vector<std::string>& command_line() {
   return arguments;
 }
 
-std::chrono::milliseconds collective_timeout() {
+std::chrono::milliseconds collective_timeout_setting() {
   const char* text = std::getenv("KVCHAIN_DIST_TIMEOUT_S");
   if (text == nullptr || *text == '\0') return std::chrono::seconds(300);
   char* end = nullptr;
@@ -116,8 +116,8 @@ void launch_local_ranks(int64_t nproc) {
       if ((!WIFEXITED(status) || WEXITSTATUS(status) != 0) && failure.empty()) {
         failure =
             "rank " + std::to_string(rank) + " of " + std::to_string(nproc) + " " + ending(status);
-        deadline =
-            std::chrono::steady_clock::now() + collective_timeout() + std::chrono::seconds(10);
+        deadline = std::chrono::steady_clock::now() + collective_timeout_setting() +
+                   std::chrono::seconds(10);
       }
       continue;
     }
@@ -132,7 +132,8 @@ void launch_local_ranks(int64_t nproc) {
   }
 }
 
-std::shared_ptr<DataParallelGroup> join_data_parallel(std::string& device) {
+std::shared_ptr<DataParallelGroup> join_data_parallel(
+    std::string& device, std::optional<std::chrono::milliseconds> collective_timeout) {
   const auto placement = rank_placement_from_environment();
   if (!placement || placement->world_size == 1) return nullptr;
   if (device == "cuda") device = "cuda:" + std::to_string(placement->local_rank);
@@ -142,8 +143,9 @@ std::shared_ptr<DataParallelGroup> join_data_parallel(std::string& device) {
     torch::set_num_threads(
         static_cast<int>(std::max<int64_t>(1, cores / placement->local_world_size)));
   }
-  const auto group =
-      DataParallelGroup::join(*placement, parse_device(device), collective_timeout());
+  const auto timeout = collective_timeout_setting();
+  const auto group = DataParallelGroup::join(*placement, parse_device(device), timeout,
+                                             collective_timeout.value_or(timeout));
   // One write, so that the ranks' lines on a shared stderr do not interleave.
   std::cerr << "data parallel: rank " + std::to_string(group->rank()) + " of " +
                    std::to_string(group->size()) + " on " + device + "\n";

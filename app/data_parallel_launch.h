@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/distributed/data_parallel_group.h"
@@ -21,7 +23,12 @@ void launch_local_ranks(int64_t nproc);
 // This process's place in a data-parallel run, from torchrun's environment: the group, joined,
 // with `device` narrowed to the rank's own GPU ("cuda" -> "cuda:LOCAL_RANK"); null when the
 // environment names no run of more than one process. KVCHAIN_DIST_TIMEOUT_S (default 300)
-// bounds the rendezvous and each collective.
-std::shared_ptr<DataParallelGroup> join_data_parallel(std::string& device);
+// bounds the rendezvous and, unless `collective_timeout` is given, each collective's wait for a
+// rank that is alive but silent (a rank whose process ended is noticed at once).
+std::shared_ptr<DataParallelGroup> join_data_parallel(
+    std::string& device, std::optional<std::chrono::milliseconds> collective_timeout = {});
+
+// A suite's ranks meet once, at its end, after shares of any length.
+constexpr std::chrono::hours kSuiteCollectiveTimeout{24 * 7};
 
 }  // namespace kvchain::app

@@ -184,9 +184,17 @@ void register_experiment_commands(CLI::App& app) {
       "suite", "Train what is missing, evaluate every task x method x seed, write the report");
   suite_cmd->add_option("config", *suite_path, "Suite JSON (experiments/suites/smoke.json)")
       ->required();
-  suite_cmd->callback([suite_path] {
-    const auto report = experiments::run_suite(experiments::read_suite_config(*suite_path));
-    std::cout << "report: " << report << "\n";
+  auto suite_nproc = std::make_shared<int64_t>(1);
+  suite_cmd
+      ->add_option("--nproc", *suite_nproc,
+                   "Processes on this host that share the suite's (task, seed) pairs")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024}));
+  suite_cmd->callback([suite_path, suite_nproc] {
+    if (*suite_nproc > 1) return launch_local_ranks(*suite_nproc);
+    auto config = experiments::read_suite_config(*suite_path);
+    const auto group = join_data_parallel(config.device, kSuiteCollectiveTimeout);
+    const auto report = experiments::run_suite(config, group.get());
+    if (!report.empty()) std::cout << "report: " << report << "\n";
   });
 
   register_chain(app);

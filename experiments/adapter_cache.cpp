@@ -6,6 +6,7 @@
 
 #include "engine/io/content_hash.h"
 #include "engine/io/json_file.h"
+#include "engine/model/device.h"
 #include "experiments/member_training.h"
 #include "experiments/source_identity.h"
 
@@ -58,7 +59,7 @@ std::string AdapterCache::adapter(const SuiteJob& job, const std::string& member
               {"train", split_hash(job, "train")},
               {"base", base_hash_},
               {"earlier", earlier},
-              {"device", config_.device},
+              {"device", device_kind(config_.device)},
               {"sources", KVCHAIN_SOURCE_IDENTITY}};
   // A key names its training batch only where it batches, and its retriever only where it is
   // dense, so one-at-a-time BM25 adapters keep theirs.

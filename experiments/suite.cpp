@@ -70,7 +70,7 @@ class SuiteRun {
                      {"split_bytes", adapters_.split_hash(job, config_.eval_split)},
                      {"limit", config_.test_limit},
                      {"top_k", config_.top_k},
-                     {"device", config_.device},
+                     {"device", device_kind(config_.device)},
                      {"batch_size", config_.batch_size},
                      {"sources", KVCHAIN_SOURCE_IDENTITY}};
     if (!config_.dense.model.empty()) identity["retriever"] = config_.dense.identity();
@@ -225,9 +225,43 @@ eval::Ablation run_ablation(const SuiteConfig& config, SuiteRun& main) {
   return ablation;
 }
 
+// This rank's share of a suite spread over `group`: every size-th (task, seed) pair from its
+// rank on, main run then ablation, each pair's methods all evaluated here, in order, so no two
+// ranks ever train or evaluate the same thing. Each evaluation is kept where run_suite finds it.
+void run_share(const SuiteConfig& config, const DataParallelGroup& group) {
+  SuiteRun run(config);
+  int64_t pair = 0;
+  const auto mine = [&] { return pair++ % group.size() == group.rank(); };
+  for (const auto& job : config.jobs()) {
+    for (const auto seed : config.seeds) {
+      if (!mine()) continue;
+      for (const auto method : config.methods) {
+        // One write, so that the ranks' lines on a shared stderr do not interleave.
+        std::cerr << "suite: rank " + std::to_string(group.rank()) + ": " + job.label() + " " +
+                         eval::system_key(method) + " (seed " + std::to_string(seed) + ")\n";
+        run.evaluate(job, method, seed);
+      }
+    }
+  }
+  if (!config.ablation) return;
+  const auto variant_config = config.ablation_suite();
+  SuiteRun variant(variant_config);
+  for (const auto& job : variant_config.jobs()) {
+    for (const auto seed : config.seeds) {
+      if (!mine()) continue;
+      for (const auto method : variant_config.methods) variant.evaluate(job, method, seed);
+    }
+  }
+}
+
 }  // namespace
 
-std::string run_suite(const SuiteConfig& config) {
+std::string run_suite(const SuiteConfig& config, DataParallelGroup* group) {
+  if (group != nullptr && group->size() > 1) {
+    run_share(config, *group);
+    group->agree(0, "the end of the suite's shares");
+    if (group->rank() != 0) return "";
+  }
   SuiteRun run(config);
   eval::Report report;
   report.title = config.name;

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "data/world/generate.h"
 #include "engine/io/error.h"
+#include "engine/io/file_lock.h"
 #include "engine/io/json_file.h"
 #include "engine/model/device.h"
 #include "experiments/member_training.h"
@@ -50,11 +52,15 @@ SuiteConfig read_suite_config(const std::string& path) {
     // A world made before the generator knew a task lacks its folder: the same seed and scale
     // give the same files again, with the new task's beside them.
     const auto stale = [&] {
+      if (!fs::exists(manifest_path)) return true;
       const auto tasks = read_json_file(manifest_path).value("tasks", Json::object());
       return std::any_of(data::task_names().begin(), data::task_names().end(),
                          [&](const std::string& task) { return !tasks.contains(task); });
     };
-    if (!fs::exists(manifest_path) || stale()) {
+    // Made under a lock, so that the ranks of one run make it once.
+    std::optional<FileLock> lock;
+    if (stale()) lock.emplace((fs::path(dir) / ".generate.lock").string());
+    if (lock && stale()) {
       data::GenerateOptions options;
       options.seed = static_cast<uint64_t>(seed);
       options.scale = static_cast<int>(scale);

@@ -1,10 +1,12 @@
 #include "tasks/passage_search.h"
 
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "engine/io/content_hash.h"
 #include "engine/io/error.h"
+#include "engine/io/file_lock.h"
 #include "engine/io/json_file.h"
 #include "retrievers/bm25_index_builder.h"
 #include "retrievers/bm25_index_format.h"
@@ -25,7 +27,8 @@ void PassageSearch::open() const {
       dense ? "index-dense-" + content_hash(dense_.identity().dump()).substr(0, 16) : "index-bm25";
   const auto index_dir = (fs::path(data_dir_) / index_name_).string();
   // The index is the corpus's, made here when missing, made by a kvchain that recorded no
-  // checksum in its index.json, or (BM25) written in another format version.
+  // checksum in its index.json, or (BM25) written in another format version; made under a
+  // lock, so that processes sharing the dataset (the ranks of one suite) make it once.
   const auto manifest = (fs::path(index_dir) / retrievers::kIndexManifest).string();
   const auto stale = [&] {
     if (!fs::exists(manifest)) return true;
@@ -33,7 +36,9 @@ void PassageSearch::open() const {
     return !recorded.contains("checksum") ||
            (!dense && recorded.value("format_version", Json()) != retrievers::kBm25FormatVersion);
   };
-  if (stale()) {
+  std::optional<FileLock> lock;
+  if (stale()) lock.emplace((fs::path(data_dir_) / ("." + index_name_ + ".lock")).string());
+  if (lock && stale()) {
     if (dense) {
       retrievers::DenseIndexOptions options;
       options.corpus = corpus;

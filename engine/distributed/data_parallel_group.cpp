@@ -62,9 +62,9 @@ bool DataParallelGroup::available(torch::Device device) {
   return false;
 }
 
-std::shared_ptr<DataParallelGroup> DataParallelGroup::join(const RankPlacement& placement,
-                                                           torch::Device device,
-                                                           std::chrono::milliseconds timeout) {
+std::shared_ptr<DataParallelGroup> DataParallelGroup::join(
+    const RankPlacement& placement, torch::Device device,
+    std::chrono::milliseconds rendezvous_timeout, std::chrono::milliseconds collective_timeout) {
   auto impl = std::make_unique<Impl>();
   impl->device = device;
   const auto rank = static_cast<int>(placement.rank);
@@ -74,12 +74,12 @@ std::shared_ptr<DataParallelGroup> DataParallelGroup::join(const RankPlacement& 
     store_options.port = static_cast<uint16_t>(placement.master_port);
     store_options.isServer = placement.rank == 0;
     store_options.numWorkers = static_cast<size_t>(placement.world_size);
-    store_options.timeout = timeout;
+    store_options.timeout = rendezvous_timeout;
     impl->store = c10::make_intrusive<c10d::TCPStore>(placement.master_addr, store_options);
     if (device.is_cuda()) {
 #ifdef KVCHAIN_NCCL
       auto options = c10d::ProcessGroupNCCL::Options::create();
-      options->timeout = timeout;
+      options->timeout = collective_timeout;
       impl->all_reduce = all_reduce_of(
           c10::make_intrusive<c10d::ProcessGroupNCCL>(impl->store, rank, size, options));
 #else
@@ -88,7 +88,7 @@ std::shared_ptr<DataParallelGroup> DataParallelGroup::join(const RankPlacement& 
 #endif
     } else {
 #ifdef KVCHAIN_GLOO
-      auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+      auto options = c10d::ProcessGroupGloo::Options::create(collective_timeout);
       options->devices.push_back(
           c10d::ProcessGroupGloo::createDeviceForHostname(placement.master_addr));
       impl->all_reduce = all_reduce_of(
@@ -104,7 +104,7 @@ std::shared_ptr<DataParallelGroup> DataParallelGroup::join(const RankPlacement& 
     throw Error("data parallel: rank " + std::to_string(rank) + " of " + std::to_string(size) +
                 " could not join at " + placement.master_addr + ":" +
                 std::to_string(placement.master_port) + " within " +
-                std::to_string(timeout.count() / 1000) + " s: " + first_line(e.what()));
+                std::to_string(rendezvous_timeout.count() / 1000) + " s: " + first_line(e.what()));
   }
   return std::shared_ptr<DataParallelGroup>(
       new DataParallelGroup(std::move(impl), placement.rank, placement.world_size));

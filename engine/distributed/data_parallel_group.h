@@ -14,13 +14,16 @@ namespace kvchain {
 
 // The processes of one data-parallel run, joined through c10d, PyTorch's distributed layer:
 // a TCP store at the placement's rendezvous, and a process group over it (Gloo for CPU tensors,
-// NCCL for CUDA ones where the libtorch has it). A collective that a lost rank leaves unfinished
-// ends in an Error within `timeout`, never a hang.
+// NCCL for CUDA ones where the libtorch has it). Joining waits up to `rendezvous_timeout` for
+// every rank; a collective that a rank leaves unfinished ends in an Error, at once when the
+// rank's process ended (its connections close) and after `collective_timeout` otherwise, never
+// a hang.
 class DataParallelGroup {
  public:
   static std::shared_ptr<DataParallelGroup> join(const RankPlacement& placement,
                                                  torch::Device device,
-                                                 std::chrono::milliseconds timeout);
+                                                 std::chrono::milliseconds rendezvous_timeout,
+                                                 std::chrono::milliseconds collective_timeout);
   // Whether this build has a process group for `device`'s tensors.
   static bool available(torch::Device device);
   ~DataParallelGroup();

@@ -16,6 +16,10 @@ torch::Device parse_device(const std::string& name) {
   throw Error("--device: unknown device '" + name + "' (cpu, cuda, cuda:N)");
 }
 
+std::string device_kind(const std::string& name) {
+  return name.substr(0, name.find(':'));
+}
+
 torch::ScalarType parse_dtype(const std::string& name) {
   if (name == "float32") return torch::kFloat32;
   if (name == "bfloat16") return torch::kBFloat16;

@@ -29,7 +29,7 @@ void on_ranks(int64_t ranks, const std::function<void(DataParallelGroup&)>& work
       try {
         auto at = placement;
         at.rank = at.local_rank = rank;
-        auto group = DataParallelGroup::join(at, torch::kCPU, timeout);
+        auto group = DataParallelGroup::join(at, torch::kCPU, timeout, timeout);
         work(*group);
       } catch (const std::exception& e) {
         failures[rank] = e.what();
