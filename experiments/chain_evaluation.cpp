@@ -53,6 +53,33 @@ Json EvalSummary::to_json() const {
           {"kv_bytes_peak", kv_bytes_peak}};
 }
 
+EvalSummary summarize_predictions(const std::vector<Json>& predictions) {
+  EvalSummary summary;
+  for (const auto& example : predictions) {
+    int64_t peak = 0;
+    for (const auto& turn : example.at("turns")) {
+      summary.prefilled += turn.at("prefilled").get<double>();
+      summary.decoded += turn.at("decoded").get<double>();
+      summary.prefill_seconds += turn.at("prefill_s").get<double>();
+      summary.decode_seconds += turn.at("decode_s").get<double>();
+      peak = std::max(peak, turn.at("kv_bytes_peak").get<int64_t>());
+    }
+    summary.kv_bytes_peak += static_cast<double>(peak);
+    summary.em += example.at("em").get<double>();
+    summary.f1 += example.at("f1").get<double>();
+    summary.acc += example.at("acc").get<double>();
+    ++summary.n;
+  }
+  if (summary.n > 0) {
+    const double n = static_cast<double>(summary.n);
+    for (double* v : {&summary.em, &summary.f1, &summary.acc, &summary.prefilled, &summary.decoded,
+                      &summary.prefill_seconds, &summary.decode_seconds, &summary.kv_bytes_peak}) {
+      *v /= n;
+    }
+  }
+  return summary;
+}
+
 EvalSummary evaluate_chain(const EvalOptions& options) {
   const auto task = tasks::make_task(options.task, options.data_dir, options.settings);
   check_adapters(*task, options.system, options.setup.adapters);
@@ -67,57 +94,54 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
   if (task->multi_round() && runner_options.mode == ChainMode::kShared) {
     runner_options.prompts_first = task->members();
   }
-  EvalSummary summary;
-  const auto count = records.records.size();
-  std::vector<std::string> lines(count);
+  const auto total = static_cast<int64_t>(records.records.size());
+  if (options.shares < 1 || options.share < 0 || options.share >= options.shares) {
+    throw Error("evaluation: share " + std::to_string(options.share) + " of " +
+                std::to_string(options.shares) + " does not exist");
+  }
+  const auto first = static_cast<size_t>(total * options.share / options.shares);
+  const auto count = static_cast<size_t>(total * (options.share + 1) / options.shares) - first;
+  std::vector<Json> rows(count);
   const auto key = eval::system_key(options.system);
-  Progress progress(options.task + " " + key, count);
+  Progress progress(options.task + " " + key, static_cast<int64_t>(count));
+  double em_sum = 0, f1_sum = 0, acc_sum = 0;  // the progress line's running scores
+  int64_t done = 0;
   const auto plan_of = [&](size_t i) {
-    const auto& record = records.records[i];
-    const auto& where = records.where[i];
+    const auto& record = records.records[first + i];
+    const auto& where = records.where[first + i];
     return BatchRunner::Example{
-        builder.shared_ids(record, where), [&, i](const std::vector<TurnRecord>& done) {
-          return builder.next_turn(records.records[i], records.where[i], options.system, done);
+        builder.shared_ids(record, where), [&, i](const std::vector<TurnRecord>& turns) {
+          return builder.next_turn(records.records[first + i], records.where[first + i],
+                                   options.system, turns);
         }};
   };
   const auto score = [&](size_t i, const std::vector<TurnRecord>& turns) {
-    const auto& record = records.records[i];
-    const auto& where = records.where[i];
+    const auto& record = records.records[first + i];
+    const auto& where = records.where[first + i];
     const auto prediction = builder.answer(options.system, turns);
     const auto gold = task->golden_answers(record, where);
     const double em = 100 * eval::exact_match(prediction, gold);
     const double f1 = 100 * eval::token_f1(prediction, gold);
     const double acc = 100 * eval::choice_accuracy(prediction, gold);
     Json turn_json = Json::array();
-    int64_t peak = 0;
-    for (const auto& turn : turns) {
-      turn_json.push_back(turn.to_json());
-      summary.prefilled += turn.prefilled;
-      summary.decoded += turn.decoded;
-      summary.prefill_seconds += turn.prefill_seconds;
-      summary.decode_seconds += turn.decode_seconds;
-      peak = std::max(peak, turn.kv_bytes_peak);
-    }
-    summary.kv_bytes_peak += peak;
-    summary.em += em;
-    summary.f1 += f1;
-    summary.acc += acc;
-    ++summary.n;
-    lines[i] = Json{{"id", record.value("id", where)},
-                    {"mode", key},
-                    {"prediction", prediction},
-                    {"golden_answers", gold},
-                    {"em", em},
-                    {"f1", f1},
-                    {"acc", acc},
-                    {"metrics", task->metrics_of(record, where)},
-                    {"turns", turn_json}}
-                   .dump() +
-               "\n";
+    for (const auto& turn : turns) turn_json.push_back(turn.to_json());
+    rows[i] = Json{{"id", record.value("id", where)},
+                   {"mode", key},
+                   {"prediction", prediction},
+                   {"golden_answers", gold},
+                   {"em", em},
+                   {"f1", f1},
+                   {"acc", acc},
+                   {"metrics", task->metrics_of(record, where)},
+                   {"turns", turn_json}};
+    em_sum += em;
+    f1_sum += f1;
+    acc_sum += acc;
+    ++done;
     char status[64];
-    std::snprintf(status, sizeof status, "EM %.1f F1 %.1f Acc %.1f", summary.em / summary.n,
-                  summary.f1 / summary.n, summary.acc / summary.n);
-    progress.update(summary.n, status);
+    std::snprintf(status, sizeof status, "EM %.1f F1 %.1f Acc %.1f", em_sum / done, f1_sum / done,
+                  acc_sum / done);
+    progress.update(done, status);
     fault_point("eval-example");
   };
   // Batch 1 keeps the one-example runner, whose decode steps replay as CUDA graphs.
@@ -131,19 +155,12 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
     BatchRunner runner(*loaded.chain, loaded.tokenizer.get(), runner_options, options.batch_size);
     runner.run(count, plan_of, score);
   }
-  if (summary.n > 0) {
-    const double n = static_cast<double>(summary.n);
-    for (double* v : {&summary.em, &summary.f1, &summary.acc, &summary.prefilled, &summary.decoded,
-                      &summary.prefill_seconds, &summary.decode_seconds, &summary.kv_bytes_peak}) {
-      *v /= n;
-    }
-  }
   if (!options.predictions_path.empty()) {
     std::string predictions;
-    for (const auto& line : lines) predictions += line;
+    for (const auto& row : rows) predictions += row.dump() + "\n";
     write_file_atomic(options.predictions_path, predictions);
   }
-  return summary;
+  return summarize_predictions(rows);
 }
 
 }  // namespace kvchain::experiments

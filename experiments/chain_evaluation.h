@@ -22,6 +22,9 @@ struct EvalOptions {
   // Examples run at once (engine/chain/batch_runner.h); 1 runs them one by one.
   int64_t batch_size = 1;
   std::string predictions_path;  // JSONL per example; empty: not written
+  // Evaluates only the share-th of `shares` contiguous runs of the split's records (the ranks
+  // of a suite split an evaluation so); the predictions file holds that run's lines.
+  int64_t share = 0, shares = 1;
 };
 
 // Means per example over every record; scores in percent (the suite scores each metric on the
@@ -35,8 +38,13 @@ struct EvalSummary {
   Json to_json() const;
 };
 
-// Runs the system on every record of the split and scores it; the predictions file gets one
-// line per example with every turn's output and costs, written atomically at the end.
+// Runs the system on every record of the split (or of its share) and scores it; the
+// predictions file gets one line per example with every turn's output and costs, in the
+// records' order, written atomically at the end.
 EvalSummary evaluate_chain(const EvalOptions& options);
+
+// The summary of predictions lines, in their order: what evaluate_chain returns for them, so a
+// split evaluated in shares and joined summarizes as one evaluated whole.
+EvalSummary summarize_predictions(const std::vector<Json>& predictions);
 
 }  // namespace kvchain::experiments

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "engine/io/atomic_file.h"
 #include "engine/io/json_file.h"
@@ -87,6 +89,67 @@ class SuiteRun {
     write_file_atomic(identity_path, identity.dump(1));
   }
 
+  EvalOptions eval_options(const SuiteJob& job, System method,
+                           const std::map<std::string, std::string>& adapters,
+                           const std::string& predictions_path) const {
+    EvalOptions options;
+    options.system = method;
+    options.setup = {config_.base_dir, config_.device, adapters};
+    options.data_dir = job.dir;
+    options.task = job.task;
+    options.settings = config_.task_settings();
+    options.limit = config_.test_limit;
+    options.split = config_.eval_split;
+    options.batch_size = config_.batch_size;
+    options.predictions_path = predictions_path;
+    return options;
+  }
+
+  // Trains the adapters the method needs on the job, unless the cache holds them.
+  void train(const SuiteJob& job, System method, int64_t seed) {
+    adapters_.adapters_for(job, method, seed);
+  }
+
+  // The method's evaluation on the job with its records split over the group's ranks: the first
+  // keeps a finished evaluation or clears one made otherwise, every rank evaluates its share
+  // into a part file, and the first joins the parts, in order, into the predictions and summary
+  // that evaluate() keeps. The adapters are in the cache by then (train()).
+  void evaluate_in_shares(const SuiteJob& job, System method, int64_t seed,
+                          DataParallelGroup& group) {
+    const auto predictions_path = predictions(job, method, seed);
+    const auto summary_path = beside(predictions_path, ".summary.json");
+    const auto adapters = adapters_.adapters_for(job, method, seed);
+    int64_t kept = 0;
+    if (group.rank() == 0) {
+      keep_only_if_made_alike(job, method, adapters, predictions_path);
+      kept = fs::exists(summary_path) ? 1 : 0;
+    }
+    if (group.from_first(kept) == 1) return;
+    const auto part = [&](int64_t rank) {
+      return beside(predictions_path, ".part-" + std::to_string(rank) + "-of-" +
+                                          std::to_string(group.size()) + ".jsonl");
+    };
+    auto options = eval_options(job, method, adapters, part(group.rank()));
+    options.share = group.rank();
+    options.shares = group.size();
+    evaluate_chain(options);
+    group.agree(0, "the end of " + job.label() + " " + eval::system_key(method));
+    if (group.rank() != 0) return;
+    std::vector<Json> rows;
+    std::string joined;
+    for (int64_t rank = 0; rank < group.size(); ++rank) {
+      std::ifstream in(part(rank));
+      std::string line;
+      while (std::getline(in, line)) {
+        rows.push_back(Json::parse(line));
+        joined += line + "\n";
+      }
+    }
+    write_file_atomic(predictions_path, joined);
+    write_file_atomic(summary_path, summarize_predictions(rows).to_json().dump(1));
+    for (int64_t rank = 0; rank < group.size(); ++rank) fs::remove(part(rank));
+  }
+
   // The method's scores on the job, evaluated unless a finished evaluation is kept.
   eval::ScoreRow evaluate(const SuiteJob& job, System method, int64_t seed) {
     const auto predictions_path = predictions(job, method, seed);
@@ -97,17 +160,7 @@ class SuiteRun {
     if (fs::exists(summary_path)) {
       summary = read_json_file(summary_path);
     } else {
-      EvalOptions options;
-      options.system = method;
-      options.setup = {config_.base_dir, config_.device, adapters};
-      options.data_dir = job.dir;
-      options.task = job.task;
-      options.settings = config_.task_settings();
-      options.limit = config_.test_limit;
-      options.split = config_.eval_split;
-      options.batch_size = config_.batch_size;
-      options.predictions_path = predictions_path;
-      summary = evaluate_chain(options).to_json();
+      summary = evaluate_chain(eval_options(job, method, adapters, predictions_path)).to_json();
       write_file_atomic(summary_path, summary.dump(1));
     }
     const auto scores = eval::summarize(scores_of(job, method, seed), kResamples, 0);
@@ -225,31 +278,42 @@ eval::Ablation run_ablation(const SuiteConfig& config, SuiteRun& main) {
   return ablation;
 }
 
-// This rank's share of a suite spread over `group`: every size-th (task, seed) pair from its
-// rank on, main run then ablation, each pair's methods all evaluated here, in order, so no two
-// ranks ever train or evaluate the same thing. Each evaluation is kept where run_suite finds it.
-void run_share(const SuiteConfig& config, const DataParallelGroup& group) {
+// This rank's part of a suite spread over `group`. First the training: every size-th (task,
+// seed) pair from the rank on (the main run's, then the ablation's) trains its adapters here,
+// so no two ranks train the same one. Then every evaluation, its records split over all ranks.
+void run_share(const SuiteConfig& config, DataParallelGroup& group) {
   SuiteRun run(config);
+  std::optional<SuiteConfig> variant_config;
+  std::optional<SuiteRun> variant;
+  if (config.ablation) {
+    variant_config = config.ablation_suite();
+    variant.emplace(*variant_config);
+  }
+  // (run, config) pairs in order: the main run, then the ablation's.
+  std::vector<std::pair<SuiteRun*, const SuiteConfig*>> runs{{&run, &config}};
+  if (variant) runs.emplace_back(&*variant, &*variant_config);
   int64_t pair = 0;
-  const auto mine = [&] { return pair++ % group.size() == group.rank(); };
-  for (const auto& job : config.jobs()) {
-    for (const auto seed : config.seeds) {
-      if (!mine()) continue;
-      for (const auto method : config.methods) {
-        // One write, so that the ranks' lines on a shared stderr do not interleave.
-        std::cerr << "suite: rank " + std::to_string(group.rank()) + ": " + job.label() + " " +
-                         eval::system_key(method) + " (seed " + std::to_string(seed) + ")\n";
-        run.evaluate(job, method, seed);
+  for (auto [suite_run, suite_config] : runs) {
+    for (const auto& job : suite_config->jobs()) {
+      for (const auto seed : config.seeds) {
+        if (pair++ % group.size() != group.rank()) continue;
+        for (const auto method : suite_config->methods) {
+          std::cerr << "suite: rank " + std::to_string(group.rank()) + " trains for " +
+                           job.label() + " " + eval::system_key(method) + " (seed " +
+                           std::to_string(seed) + ")\n";
+          suite_run->train(job, method, seed);
+        }
       }
     }
   }
-  if (!config.ablation) return;
-  const auto variant_config = config.ablation_suite();
-  SuiteRun variant(variant_config);
-  for (const auto& job : variant_config.jobs()) {
-    for (const auto seed : config.seeds) {
-      if (!mine()) continue;
-      for (const auto method : variant_config.methods) variant.evaluate(job, method, seed);
+  group.agree(0, "the end of the suite's training");
+  for (auto [suite_run, suite_config] : runs) {
+    for (const auto& job : suite_config->jobs()) {
+      for (const auto seed : config.seeds) {
+        for (const auto method : suite_config->methods) {
+          suite_run->evaluate_in_shares(job, method, seed, group);
+        }
+      }
     }
   }
 }
@@ -259,7 +323,6 @@ void run_share(const SuiteConfig& config, const DataParallelGroup& group) {
 std::string run_suite(const SuiteConfig& config, DataParallelGroup* group) {
   if (group != nullptr && group->size() > 1) {
     run_share(config, *group);
-    group->agree(0, "the end of the suite's shares");
     if (group->rank() != 0) return "";
   }
   SuiteRun run(config);

@@ -144,6 +144,18 @@ void DataParallelGroup::all_reduce_sum(const std::vector<torch::Tensor>& tensors
   }
 }
 
+int64_t DataParallelGroup::from_first(int64_t value) {
+  if (size_ == 1) return value;
+  std::vector<at::Tensor> sent{
+      torch::tensor({rank_ == 0 ? value : 0}, torch::kInt64).to(impl_->device)};
+  try {
+    impl_->all_reduce(sent, c10d::ReduceOp::SUM);
+  } catch (const std::exception& e) {
+    lost(rank_, "receiving the first rank's value", e);
+  }
+  return sent[0][0].item<int64_t>();
+}
+
 int64_t DataParallelGroup::agree(int64_t value, const std::string& what) {
   if (size_ == 1) return value;
   std::vector<at::Tensor> bounds{torch::tensor({value, -value}, torch::kInt64).to(impl_->device)};

@@ -36,6 +36,8 @@ class DataParallelGroup {
   // Sums each tensor over the ranks, in place; tensors of one dtype and device travel together,
   // flattened into buckets of at most kBucketBytes, so a step makes few collectives.
   void all_reduce_sum(const std::vector<torch::Tensor>& tensors);
+  // The first rank's `value`, on every rank.
+  int64_t from_first(int64_t value);
   // `value`, or an Error naming `what` when the ranks disagree about it.
   int64_t agree(int64_t value, const std::string& what);
   static constexpr int64_t kBucketBytes = int64_t{25} << 20;

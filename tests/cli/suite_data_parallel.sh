@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A suite spread over two processes (--nproc 2: each takes whole (task, seed) pairs, the first
-# writes the report) gives the scores and report of one process; both read one BM25 index, made
+# A suite spread over two processes (--nproc 2: each trains the adapters of whole (task, seed)
+# pairs, both evaluate half of every evaluation's records, the first joins the halves and writes
+# the report) gives the scores and report of one process; both read one BM25 index, made
 # once under its lock. A rank killed mid-evaluation stops the run with an error naming it, and a
 # rerun resumes to the same scores. Scores, intervals, findings, tokens and KV bytes are
 # compared; latencies are measured and differ. One thread a process, as floats summed by more
@@ -23,7 +24,7 @@ suite one > /dev/null 2> "$work/one.log"
 suite two --nproc 2 > "$work/two.out" 2> "$work/two.log"
 grep -q "^report: .*/two/report.md" "$work/two.out" || { echo "FAIL: no report"; exit 1; }
 for rank in 0 1; do
-  grep -q "^suite: rank $rank: " "$work/two.log" || { echo "FAIL: rank $rank took no pair"; exit 1; }
+  grep -q "^suite: rank $rank trains for " "$work/two.log" || { echo "FAIL: rank $rank took no pair"; exit 1; }
 done
 same_scores() {  # same_scores RUN_A RUN_B
   diff <(grep -v '"latency_s"' "$work/results/$1/scores.json") \
