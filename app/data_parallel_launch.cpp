@@ -29,15 +29,7 @@ std::vector<std::string>& command_line() {
 }
 
 std::chrono::milliseconds collective_timeout_setting() {
-  const char* text = std::getenv("KVCHAIN_DIST_TIMEOUT_S");
-  if (text == nullptr || *text == '\0') return std::chrono::seconds(300);
-  char* end = nullptr;
-  const auto seconds = std::strtoll(text, &end, 10);
-  if (*end != '\0' || seconds < 1 || seconds > 86400) {
-    throw Error(std::string("environment: KVCHAIN_DIST_TIMEOUT_S='") + text +
-                "' is not a number of seconds from 1 to 86400");
-  }
-  return std::chrono::seconds(seconds);
+  return std::chrono::seconds(environment_integer("KVCHAIN_DIST_TIMEOUT_S", 1, 86400, 300));
 }
 
 // How a child ended, in words.

@@ -28,7 +28,7 @@ void launch_local_ranks(int64_t nproc);
 std::shared_ptr<DataParallelGroup> join_data_parallel(
     std::string& device, std::optional<std::chrono::milliseconds> collective_timeout = {});
 
-// A suite's ranks meet once, at its end, after shares of any length.
+// A suite's ranks meet after its training and after each evaluation, having worked for any time.
 constexpr std::chrono::hours kSuiteCollectiveTimeout{24 * 7};
 
 }  // namespace kvchain::app

@@ -187,7 +187,8 @@ void register_experiment_commands(CLI::App& app) {
   auto suite_nproc = std::make_shared<int64_t>(1);
   suite_cmd
       ->add_option("--nproc", *suite_nproc,
-                   "Processes on this host that share the suite's (task, seed) pairs")
+                   "Processes on this host that share the suite's training ((task, seed) "
+                   "pairs) and each evaluation's records")
       ->check(CLI::Range(int64_t{1}, int64_t{1024}));
   suite_cmd->callback([suite_path, suite_nproc] {
     if (*suite_nproc > 1) return launch_local_ranks(*suite_nproc);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/chain/batch_runner.h"
+#include "engine/distributed/rank_placement.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/error.h"
 #include "engine/io/fault_point.h"
@@ -53,6 +54,12 @@ Json EvalSummary::to_json() const {
           {"kv_bytes_peak", kv_bytes_peak}};
 }
 
+void write_predictions(const std::string& path, const std::vector<Json>& predictions) {
+  std::string text;
+  for (const auto& row : predictions) text += row.dump() + "\n";
+  write_file_atomic(path, text);
+}
+
 EvalSummary summarize_predictions(const std::vector<Json>& predictions) {
   EvalSummary summary;
   for (const auto& example : predictions) {
@@ -99,8 +106,9 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
     throw Error("evaluation: share " + std::to_string(options.share) + " of " +
                 std::to_string(options.shares) + " does not exist");
   }
-  const auto first = static_cast<size_t>(total * options.share / options.shares);
-  const auto count = static_cast<size_t>(total * (options.share + 1) / options.shares) - first;
+  const auto range = contiguous_share(total, options.share, options.shares);
+  const auto first = static_cast<size_t>(range.begin);
+  const auto count = static_cast<size_t>(range.end - range.begin);
   std::vector<Json> rows(count);
   const auto key = eval::system_key(options.system);
   Progress progress(options.task + " " + key, static_cast<int64_t>(count));
@@ -155,11 +163,7 @@ EvalSummary evaluate_chain(const EvalOptions& options) {
     BatchRunner runner(*loaded.chain, loaded.tokenizer.get(), runner_options, options.batch_size);
     runner.run(count, plan_of, score);
   }
-  if (!options.predictions_path.empty()) {
-    std::string predictions;
-    for (const auto& row : rows) predictions += row.dump() + "\n";
-    write_file_atomic(options.predictions_path, predictions);
-  }
+  if (!options.predictions_path.empty()) write_predictions(options.predictions_path, rows);
   return summarize_predictions(rows);
 }
 

@@ -43,6 +43,9 @@ struct EvalSummary {
 // records' order, written atomically at the end.
 EvalSummary evaluate_chain(const EvalOptions& options);
 
+// Writes predictions lines, one JSON object a line, atomically.
+void write_predictions(const std::string& path, const std::vector<Json>& predictions);
+
 // The summary of predictions lines, in their order: what evaluate_chain returns for them, so a
 // split evaluated in shares and joined summarizes as one evaluated whole.
 EvalSummary summarize_predictions(const std::vector<Json>& predictions);

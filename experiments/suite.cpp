@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -11,6 +10,7 @@
 
 #include "engine/io/atomic_file.h"
 #include "engine/io/json_file.h"
+#include "engine/io/jsonl_reader.h"
 #include "engine/model/device.h"
 #include "eval/latency_plot.h"
 #include "eval/prediction_scores.h"
@@ -136,16 +136,11 @@ class SuiteRun {
     group.agree(0, "the end of " + job.label() + " " + eval::system_key(method));
     if (group.rank() != 0) return;
     std::vector<Json> rows;
-    std::string joined;
     for (int64_t rank = 0; rank < group.size(); ++rank) {
-      std::ifstream in(part(rank));
-      std::string line;
-      while (std::getline(in, line)) {
-        rows.push_back(Json::parse(line));
-        joined += line + "\n";
-      }
+      JsonlReader reader(part(rank), "a rank's share of the predictions");
+      for (Json row; reader.next(row);) rows.push_back(row);
     }
-    write_file_atomic(predictions_path, joined);
+    write_predictions(predictions_path, rows);
     write_file_atomic(summary_path, summarize_predictions(rows).to_json().dump(1));
     for (int64_t rank = 0; rank < group.size(); ++rank) fs::remove(part(rank));
   }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 
 #include "data/world/generate.h"
 #include "engine/io/error.h"
@@ -58,14 +57,12 @@ SuiteConfig read_suite_config(const std::string& path) {
                          [&](const std::string& task) { return !tasks.contains(task); });
     };
     // Made under a lock, so that the ranks of one run make it once.
-    std::optional<FileLock> lock;
-    if (stale()) lock.emplace((fs::path(dir) / ".generate.lock").string());
-    if (lock && stale()) {
+    make_once((fs::path(dir) / ".generate.lock").string(), stale, [&] {
       data::GenerateOptions options;
       options.seed = static_cast<uint64_t>(seed);
       options.scale = static_cast<int>(scale);
       data::generate_dataset(dir, options, std::cerr);
-    }
+    });
     const auto manifest = read_json_file(manifest_path);
     if (manifest.value("seed", -1) != seed || manifest.value("scale", -1) != scale) {
       throw Error(path + ": 'data': " + dir + " holds the world of seed " +

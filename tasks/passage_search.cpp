@@ -1,7 +1,6 @@
 #include "tasks/passage_search.h"
 
 #include <filesystem>
-#include <optional>
 #include <set>
 
 #include "engine/io/content_hash.h"
@@ -36,9 +35,7 @@ void PassageSearch::open() const {
     return !recorded.contains("checksum") ||
            (!dense && recorded.value("format_version", Json()) != retrievers::kBm25FormatVersion);
   };
-  std::optional<FileLock> lock;
-  if (stale()) lock.emplace((fs::path(data_dir_) / ("." + index_name_ + ".lock")).string());
-  if (lock && stale()) {
+  make_once((fs::path(data_dir_) / ("." + index_name_ + ".lock")).string(), stale, [&] {
     if (dense) {
       retrievers::DenseIndexOptions options;
       options.corpus = corpus;
@@ -55,7 +52,7 @@ void PassageSearch::open() const {
       options.out_dir = index_dir;
       retrievers::build_bm25_index(options);
     }
-  }
+  });
   index_ = retrievers::open_retriever(index_dir, dense ? dense_.device : "cpu");
   retrievers::CorpusReader reader(corpus);
   retrievers::Passage passage;

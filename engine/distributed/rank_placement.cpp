@@ -10,10 +10,8 @@
 #include "engine/io/error.h"
 
 namespace kvchain {
-namespace {
-
-// The variable `name` as an integer in [low, high]; `fallback` when it is unset.
-int64_t variable(const char* name, int64_t low, int64_t high, std::optional<int64_t> fallback) {
+int64_t environment_integer(const char* name, int64_t low, int64_t high,
+                            std::optional<int64_t> fallback) {
   const char* text = std::getenv(name);
   if (text == nullptr || *text == '\0') {
     if (fallback) return *fallback;
@@ -29,20 +27,22 @@ int64_t variable(const char* name, int64_t low, int64_t high, std::optional<int6
   return value;
 }
 
-}  // namespace
+ShareRange contiguous_share(int64_t count, int64_t share, int64_t shares) {
+  return {count * share / shares, count * (share + 1) / shares};
+}
 
 std::optional<RankPlacement> rank_placement_from_environment() {
   if (std::getenv("WORLD_SIZE") == nullptr) return std::nullopt;
   RankPlacement placement;
-  placement.world_size = variable("WORLD_SIZE", 1, 65536, std::nullopt);
-  placement.rank = variable("RANK", 0, placement.world_size - 1, std::nullopt);
+  placement.world_size = environment_integer("WORLD_SIZE", 1, 65536, std::nullopt);
+  placement.rank = environment_integer("RANK", 0, placement.world_size - 1, std::nullopt);
   placement.local_world_size =
-      variable("LOCAL_WORLD_SIZE", 1, placement.world_size, placement.world_size);
-  placement.local_rank = variable("LOCAL_RANK", 0, placement.local_world_size - 1,
-                                  placement.rank % placement.local_world_size);
+      environment_integer("LOCAL_WORLD_SIZE", 1, placement.world_size, placement.world_size);
+  placement.local_rank = environment_integer("LOCAL_RANK", 0, placement.local_world_size - 1,
+                                             placement.rank % placement.local_world_size);
   const char* addr = std::getenv("MASTER_ADDR");
   if (addr != nullptr && *addr != '\0') placement.master_addr = addr;
-  placement.master_port = variable("MASTER_PORT", 1, 65535, placement.master_port);
+  placement.master_port = environment_integer("MASTER_PORT", 1, 65535, placement.master_port);
   return placement;
 }
 

@@ -23,6 +23,18 @@ struct RankPlacement {
 // that is not a number in range is an Error naming it.
 std::optional<RankPlacement> rank_placement_from_environment();
 
+// The environment variable `name` as an integer in [low, high], `fallback` when it is unset; an
+// Error naming it otherwise.
+int64_t environment_integer(const char* name, int64_t low, int64_t high,
+                            std::optional<int64_t> fallback);
+
+// The contiguous run [begin, end) of `count` items that share `share` of `shares` takes: every
+// item in exactly one share, the shares' sizes at most one apart.
+struct ShareRange {
+  int64_t begin = 0, end = 0;
+};
+ShareRange contiguous_share(int64_t count, int64_t share, int64_t shares);
+
 // A TCP port on 127.0.0.1 that nothing listens on now: the rendezvous of ranks on one host.
 int64_t free_loopback_port();
 

@@ -32,4 +32,11 @@ FileLock::~FileLock() {
   ::close(fd_);  // closing releases the lock
 }
 
+void make_once(const std::string& lock_path, const std::function<bool()>& missing,
+               const std::function<void()>& make) {
+  if (!missing()) return;
+  const FileLock lock(lock_path);
+  if (missing()) make();
+}
+
 }  // namespace kvchain

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 
 namespace kvchain {
@@ -18,5 +19,11 @@ class FileLock {
  private:
   int fd_ = -1;
 };
+
+// Runs `make` when `missing()` holds, under a FileLock at `lock_path` and after checking
+// `missing()` again under it: of processes that need the same file, one makes it and the rest
+// find it made. Without the need, nothing is locked (nor written: the folder may be read-only).
+void make_once(const std::string& lock_path, const std::function<bool()>& missing,
+               const std::function<void()>& make);
 
 }  // namespace kvchain

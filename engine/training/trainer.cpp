@@ -237,7 +237,7 @@ TrainSummary Trainer::train_batched(int64_t num_examples, const BatchLosses& los
     const int64_t first = step * options_.grad_accumulation;
     const int64_t count = std::min(options_.grad_accumulation, stream_length - first);
     // This process's share of the step: a contiguous run of its examples.
-    const int64_t own_first = count * rank / ranks, own_end = count * (rank + 1) / ranks;
+    const auto [own_first, own_end] = contiguous_share(count, rank, ranks);
     double loss_sum = 0;
     int64_t step_tokens = 0;
     for (int64_t chunk = own_first; chunk < own_end; chunk += options_.micro_batch) {
