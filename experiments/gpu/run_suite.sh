@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # On the GPU machine, with .gpu-bundle carried: builds the kvchain tool against PyTorch's
 # libtorch and runs a suite on CUDA (default experiments/suites/world-gpu.json: the embedded world at
-# full size). The suite resumes, so carrying results/cache and results/NAME back in continues
-# an interrupted run. $OUT gets the report, scores, plots and the run (suite.tar.gz) to carry.
+# full size). The suite resumes: an interrupted call's $OUT/suite.tar.gz (its adapters and
+# predictions), put in .gpu-resume/ here and carried, is unpacked first, so the next call goes on
+# where it stopped on a fresh machine (a warm one keeps its own, newer run; the adapter cache keys
+# on the library sources, so those must not change in between). $OUT gets the report, the scores
+# and the run to carry (its plots are in the run).
 # SECONDS (default 560) bounds the whole call, the build included, so that the suite stops and
 # packs its run before the device's 600 s per command.
 # Usage: experiments/gpu/run_suite.sh [CONFIG] [SECONDS]
@@ -11,6 +14,9 @@ source tests/gpu/deps_env.sh
 config=${1:-experiments/suites/world-gpu.json}
 name=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['name'])" "$config")
 build_kvchain_cuda
+if [ -f .gpu-resume/suite.tar.gz ] && [ ! -d "results/$name" ]; then
+  tar -xzf .gpu-resume/suite.tar.gz
+fi
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 timeout "$((${2:-560} - SECONDS))" build-cuda/kvchain suite "$config" 2> "$out/suite.log" || status=$?
 grep -E "^suite|final loss" "$out/suite.log" | tail -n 40
