@@ -106,9 +106,11 @@ void pretrain(const PretrainOptions& options) {
   const auto curriculum = joined(curriculum_documents);
   const auto tokenizer_path = (fs::path(options.out_dir) / "tokenizer.json").string();
   const auto device = parse_device(options.device);
-  const auto tokenizer = options.init_dir.empty()
-                             ? train_tokenizer(curriculum, text, options.vocab_size)
-                             : load_tokenizer_beside(options.init_dir, "pretrain --init");
+  const auto tokenizer =
+      !options.init_dir.empty() ? load_tokenizer_beside(options.init_dir, "pretrain --init")
+      : !options.tokenizer_dir.empty()
+          ? load_tokenizer_beside(options.tokenizer_dir, "pretrain --tokenizer-from")
+          : train_tokenizer(curriculum, text, options.vocab_size);
   const auto model = options.init_dir.empty()
                          ? random_model(options, tokenizer)
                          : load_model(options.init_dir, device, torch::kFloat32);
@@ -154,18 +156,22 @@ void pretrain(const PretrainOptions& options) {
   trainer_options.checkpoint_dir = (fs::path(options.out_dir) / "checkpoint").string();
   trainer_options.log_path = (fs::path(options.out_dir) / "train_log.jsonl").string();
   trainer_options.label = "pretrain";
-  const Json identity = {{"text_bytes", text.size()},
-                         {"text_hash", content_hash(text)},
-                         {"curriculum_bytes", curriculum.size()},
-                         {"curriculum_hash", content_hash(curriculum)},
-                         {"curriculum_epochs", options.curriculum_epochs},
-                         {"epochs", options.trainer.epochs},
-                         {"options", trainer_options.to_json()},
-                         {"preset", options.preset},
-                         {"init", init_identity(options.init_dir)},
-                         {"vocab_size", options.vocab_size},
-                         {"sequence_length", options.sequence_length},
-                         {"batch_size", options.batch_size}};
+  const Json identity = {
+      {"text_bytes", text.size()},
+      {"text_hash", content_hash(text)},
+      {"curriculum_bytes", curriculum.size()},
+      {"curriculum_hash", content_hash(curriculum)},
+      {"curriculum_epochs", options.curriculum_epochs},
+      {"epochs", options.trainer.epochs},
+      {"options", trainer_options.to_json()},
+      {"preset", options.preset},
+      {"init", init_identity(options.init_dir)},
+      {"tokenizer", options.tokenizer_dir.empty()
+                        ? ""
+                        : file_content_hash(options.tokenizer_dir + "/tokenizer.json")},
+      {"vocab_size", options.vocab_size},
+      {"sequence_length", options.sequence_length},
+      {"batch_size", options.batch_size}};
   Trainer trainer(parameters, trainer_options, identity.dump());
   const auto summary = trainer.train(std::max<int64_t>(schedule.batches(), 1), [&](int64_t batch) {
     const auto chunk = schedule.batch(batch, device);

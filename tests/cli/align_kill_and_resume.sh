@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# `align train` on two models of different shapes that share a tokenizer (the tiny and mini
-# presets, untrained, from one text): killed with SIGKILL right after its 3rd optimizer step and
-# checkpoint (KVCHAIN_KILL_AT: no timing involved), it resumes there and ends with adapters
-# byte-identical to an uninterrupted run's. Models with different tokenizers are refused.
+# `align train` on two models of different shapes that share a tokenizer (untrained: the tiny
+# preset, and the mini preset with the tiny one's tokenizer through pretrain --tokenizer-from):
+# killed with SIGKILL right after its 3rd optimizer step and checkpoint (KVCHAIN_KILL_AT: no
+# timing involved), it resumes there and ends with adapters byte-identical to an uninterrupted
+# run's. Models with different tokenizers are refused.
 # Usage: align_kill_and_resume.sh KVCHAIN TEXT WORK_DIR
 set -euo pipefail
 kvchain=$1 text=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
 base() { "$kvchain" pretrain --data "$text" --seq-len 16 --epochs 0 --out "$work/$1" "${@:2}" 2> /dev/null; }
 base small --preset tiny
-base wide --preset mini
+base wide --preset mini --tokenizer-from "$work/small"
 base other --preset tiny --vocab-size 300
 align() {
   "$kvchain" align train --models "$1" --data "$text" --out "$2" --limit 6 --prefix-tokens 8 \
