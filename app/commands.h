@@ -13,5 +13,6 @@ void register_data_commands(CLI::App& app);        // data generate | stats | im
 void register_retriever_commands(CLI::App& app);   // index, retrieve [eval]
 void register_eval_commands(CLI::App& app);        // eval, report table | compare
 void register_experiment_commands(CLI::App& app);  // train, practice, chain, suite
+void register_alignment_commands(CLI::App& app);   // align train
 
 }  // namespace kvchain::app

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   kvchain::app::register_pretrain_command(app);
   kvchain::app::register_data_commands(app);
   kvchain::app::register_experiment_commands(app);
+  kvchain::app::register_alignment_commands(app);
   kvchain::app::register_retriever_commands(app);
   kvchain::app::register_eval_commands(app);
   refuse_empty_outputs(app);

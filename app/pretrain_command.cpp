@@ -38,6 +38,13 @@ void register_pretrain_command(CLI::App& app) {
       ->check(CLI::ExistingDirectory)
       ->excludes(preset)
       ->excludes(vocab);
+  command
+      ->add_option("--tokenizer-from", options->tokenizer_dir,
+                   "Take the tokenizer beside this checkpoint instead of training one, so that "
+                   "models of different shapes share it (chains of different models)")
+      ->check(CLI::ExistingDirectory)
+      ->excludes(vocab)
+      ->excludes("--init");
   command->add_option("--seq-len", options->sequence_length, "Tokens per training row")
       ->check(positive());
   command->add_option("--batch", options->batch_size, "Rows per optimizer step")->check(positive());

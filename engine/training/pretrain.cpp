@@ -8,8 +8,8 @@
 #include "engine/concurrency/parallel_indices.h"
 #include "engine/io/content_hash.h"
 #include "engine/io/error.h"
-#include "engine/io/jsonl_reader.h"
 #include "engine/io/text.h"
+#include "engine/io/text_documents.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/device.h"
 #include "engine/model/model_presets.h"
@@ -25,40 +25,6 @@ namespace {
 constexpr const char* kEndOfText = "<|end_of_text|>";
 constexpr const char* kBeginOfText = "<|begin_of_text|>";
 constexpr size_t kTokenizerSampleBytes = size_t{32} << 20;
-
-bool is_jsonl(const std::string& path) {
-  return path.size() > 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
-}
-
-// The training documents of the given files: every non-blank line of a text file, or every
-// record's "text" field of a JSONL file (the usual corpus format, whose documents may span lines).
-std::vector<std::string> read_documents(const std::vector<std::string>& paths) {
-  if (paths.empty()) throw Error("pretrain: no text given");
-  std::vector<std::string> documents;
-  for (const auto& path : paths) {
-    const auto before = documents.size();
-    if (is_jsonl(path)) {
-      JsonlReader reader(path, "the pretraining text");
-      Json record;
-      while (reader.next(record)) {
-        const auto* text =
-            record.is_object() && record.contains("text") ? &record["text"] : nullptr;
-        if (text == nullptr || !text->is_string()) {
-          throw Error(reader.where() + ": a pretraining record needs a string field 'text'");
-        }
-        documents.push_back(text->get<std::string>());
-      }
-    } else {
-      std::istringstream in(read_text_file(path));
-      std::string line;
-      while (std::getline(in, line)) {
-        if (line.find_first_not_of(" \t\r") != std::string::npos) documents.push_back(line);
-      }
-    }
-    if (documents.size() == before) throw Error(path + ": the pretraining text is empty");
-  }
-  return documents;
-}
 
 std::string joined(const std::vector<std::string>& documents) {
   std::string text;
@@ -84,7 +50,7 @@ std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& docum
 // counting every word of a large corpus would take minutes. It is deterministic in the text, so
 // a resumed run retrains the same one.
 Tokenizer train_tokenizer(const std::string& curriculum, const std::string& text,
-                             int64_t vocab_size) {
+                          int64_t vocab_size) {
   // (The byte just past the limit is read too: a line ending there is whole.)
   auto sample = curriculum.substr(0, kTokenizerSampleBytes + 1);
   sample += text.substr(0, kTokenizerSampleBytes + 1 - sample.size());
@@ -131,17 +97,20 @@ std::string init_identity(const std::string& dir) {
 }  // namespace
 
 void pretrain(const PretrainOptions& options) {
-  const auto documents = read_documents(options.text_paths);
-  const auto curriculum_documents = options.curriculum_paths.empty()
-                                        ? std::vector<std::string>()
-                                        : read_documents(options.curriculum_paths);
+  const auto documents = read_text_documents(options.text_paths, "pretraining");
+  const auto curriculum_documents =
+      options.curriculum_paths.empty()
+          ? std::vector<std::string>()
+          : read_text_documents(options.curriculum_paths, "pretraining");
   const auto text = joined(documents);
   const auto curriculum = joined(curriculum_documents);
   const auto tokenizer_path = (fs::path(options.out_dir) / "tokenizer.json").string();
   const auto device = parse_device(options.device);
-  const auto tokenizer = options.init_dir.empty()
-                             ? train_tokenizer(curriculum, text, options.vocab_size)
-                             : load_tokenizer_beside(options.init_dir, "pretrain --init");
+  const auto tokenizer =
+      !options.init_dir.empty() ? load_tokenizer_beside(options.init_dir, "pretrain --init")
+      : !options.tokenizer_dir.empty()
+          ? load_tokenizer_beside(options.tokenizer_dir, "pretrain --tokenizer-from")
+          : train_tokenizer(curriculum, text, options.vocab_size);
   const auto model = options.init_dir.empty()
                          ? random_model(options, tokenizer)
                          : load_model(options.init_dir, device, torch::kFloat32);
@@ -187,18 +156,22 @@ void pretrain(const PretrainOptions& options) {
   trainer_options.checkpoint_dir = (fs::path(options.out_dir) / "checkpoint").string();
   trainer_options.log_path = (fs::path(options.out_dir) / "train_log.jsonl").string();
   trainer_options.label = "pretrain";
-  const Json identity = {{"text_bytes", text.size()},
-                         {"text_hash", content_hash(text)},
-                         {"curriculum_bytes", curriculum.size()},
-                         {"curriculum_hash", content_hash(curriculum)},
-                         {"curriculum_epochs", options.curriculum_epochs},
-                         {"epochs", options.trainer.epochs},
-                         {"options", trainer_options.to_json()},
-                         {"preset", options.preset},
-                         {"init", init_identity(options.init_dir)},
-                         {"vocab_size", options.vocab_size},
-                         {"sequence_length", options.sequence_length},
-                         {"batch_size", options.batch_size}};
+  const Json identity = {
+      {"text_bytes", text.size()},
+      {"text_hash", content_hash(text)},
+      {"curriculum_bytes", curriculum.size()},
+      {"curriculum_hash", content_hash(curriculum)},
+      {"curriculum_epochs", options.curriculum_epochs},
+      {"epochs", options.trainer.epochs},
+      {"options", trainer_options.to_json()},
+      {"preset", options.preset},
+      {"init", init_identity(options.init_dir)},
+      {"tokenizer", options.tokenizer_dir.empty()
+                        ? ""
+                        : file_content_hash(options.tokenizer_dir + "/tokenizer.json")},
+      {"vocab_size", options.vocab_size},
+      {"sequence_length", options.sequence_length},
+      {"batch_size", options.batch_size}};
   Trainer trainer(parameters, trainer_options, identity.dump());
   const auto summary = trainer.train(std::max<int64_t>(schedule.batches(), 1), [&](int64_t batch) {
     const auto chunk = schedule.batch(batch, device);

@@ -19,6 +19,9 @@ struct PretrainOptions {
   // A base to continue from (its weights, shape and tokenizer), or empty to train a tokenizer
   // and a randomly initialised model of `preset` and `vocab_size`.
   std::string init_dir;
+  // A new model's tokenizer, taken from beside this checkpoint instead of trained (models of
+  // different presets then share it, as chains of different models need); empty: trained.
+  std::string tokenizer_dir;
   std::string preset = "tiny";
   int64_t vocab_size = 2048;
   int64_t sequence_length = 128;

@@ -260,12 +260,16 @@ TrainSummary Trainer::train_batched(int64_t num_examples, const BatchLosses& los
       }
       if (chunk_loss.defined()) chunk_loss.backward();
     }
+    // A parameter no example of the step reached gets a zero gradient, not none, so that Adam
+    // moves it by its momentum whether or not this process saw it reached before: a resumed run
+    // equals an uninterrupted one, and libtorch 1.13 (whose zero_grad keeps gradients) equals 2.x
+    // (whose zero_grad drops them).
+    for (auto& tensor : tensors) {
+      if (!tensor.grad().defined()) tensor.mutable_grad() = torch::zeros_like(tensor);
+    }
     if (group) {
       std::vector<torch::Tensor> summed;
-      for (auto& tensor : tensors) {
-        if (!tensor.grad().defined()) tensor.mutable_grad() = torch::zeros_like(tensor);
-        summed.push_back(tensor.grad());
-      }
+      for (auto& tensor : tensors) summed.push_back(tensor.grad());
       auto totals = torch::tensor({loss_sum, static_cast<double>(step_tokens)}, torch::kFloat64)
                         .to(tensors.front().device());
       summed.push_back(totals);
