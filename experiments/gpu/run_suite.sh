@@ -16,6 +16,14 @@ name=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['name'])" 
 build_kvchain_cuda
 if [ -f .gpu-resume/suite.tar.gz ] && [ ! -d "results/$name" ]; then
   tar -xzf .gpu-resume/suite.tar.gz
+  # Adapters and predictions of other library sources would all be made anew: stop at once.
+  sources=$(sed -n 's/.*KVCHAIN_SOURCE_IDENTITY "\(.*\)"/\1/p' \
+    build-cuda/experiments/generated/experiments/source_identity.h)
+  if ! grep -qs "\"sources\": \"$sources\"" "results/$name"/predictions/*.identity.json; then
+    echo "error: .gpu-resume/suite.tar.gz holds a run of other library sources than these" \
+      "($sources); check out the commit that made it" >&2
+    exit 1
+  fi
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 timeout "$((${2:-560} - SECONDS))" build-cuda/kvchain suite "$config" 2> "$out/suite.log" || status=$?
