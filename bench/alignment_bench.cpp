@@ -63,15 +63,7 @@ Pair& pair() {
     auto [sender, receiver] = bench_pair();
     auto* p = new Pair{sender, receiver, std::make_shared<LlamaForCausalLM>(receiver), {}, {}};
     p->receiver_model->to(bench::bench_device(), bench::bench_dtype());
-    torch::manual_seed(1);
-    for (auto& item : p->receiver_model->named_parameters()) {
-      auto& w = item.value();
-      if (w.dim() == 1) {
-        w.fill_(1.0);
-      } else {
-        w.normal_(0, 0.02);
-      }
-    }
+    bench::random_weights_in_place(*p->receiver_model, 1);
     p->receiver_model->eval();
     const auto shared = std::max(sender.num_key_value_heads * sender.head_dim,
                                  receiver.num_key_value_heads * receiver.head_dim);

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -27,6 +28,21 @@ inline double median(std::vector<double> values) {
   const auto middle = values.begin() + values.size() / 2;
   std::nth_element(values.begin(), middle, values.end());
   return *middle;
+}
+
+// Random weights drawn where the module lives (an 8B model's on the CPU would take minutes):
+// unit norms, Normal(0, 0.02) matrices.
+inline void random_weights_in_place(torch::nn::Module& module, uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(seed);
+  for (auto& item : module.named_parameters()) {
+    auto& p = item.value();
+    if (p.dim() == 1) {
+      p.fill_(1.0);
+    } else {
+      p.normal_(0, 0.02);
+    }
+  }
 }
 
 // Waits for the device, so a timer stopped after it counts the work.

@@ -65,16 +65,7 @@ ChainModel& chain() {
     torch::NoGradGuard no_grad;
     auto base = std::make_shared<LlamaForCausalLM>(bench_config());
     base->to(bench::bench_device(), bench::bench_dtype());
-    // Random weights drawn on the device: an 8B model's on the CPU would take minutes.
-    torch::manual_seed(1);
-    for (auto& item : base->named_parameters()) {
-      auto& p = item.value();
-      if (p.dim() == 1) {
-        p.fill_(1.0);  // norms
-      } else {
-        p.normal_(0, 0.02);
-      }
-    }
+    bench::random_weights_in_place(*base, 1);
     base->eval();
     auto* built = new ChainModel(base);
     for (int m = 0; m < 5; ++m) {
