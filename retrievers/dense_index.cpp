@@ -387,6 +387,7 @@ std::unique_ptr<Retriever> open_dense_index(const std::string& dir, const std::s
                   " x " + std::to_string(vectors->cols()) + " vectors, but index.json says " +
                   std::to_string(manifest.passages) + " x " + std::to_string(manifest.dim));
     }
+    vectors->advise(MappedFile::Access::kRandom);  // a few scattered rows a query
   }
   return std::make_unique<DenseRetriever>(std::move(encoder), manifest.query_prefix,
                                           std::move(index), nprobe > 0 ? nprobe : manifest.nprobe,

@@ -34,6 +34,7 @@ class MappedNpy {
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
   const float* data() const { return data_; }
+  void advise(MappedFile::Access access) const { file_.advise(access); }
 
  private:
   MappedFile file_;

@@ -32,6 +32,14 @@ MappedFile::MappedFile(const std::string& path) {
   ::close(fd);
 }
 
+void MappedFile::advise(Access access) const {
+  if (data_ == nullptr) return;
+  const int advice = access == Access::kRandom       ? MADV_RANDOM
+                     : access == Access::kSequential ? MADV_SEQUENTIAL
+                                                     : MADV_NORMAL;
+  ::madvise(const_cast<uint8_t*>(data_), size_, advice);
+}
+
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
