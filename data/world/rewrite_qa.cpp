@@ -2,12 +2,13 @@
 
 namespace kvchain::data {
 
+// Comparison questions only: the rewriter writes its queries before anything is retrieved, so
+// each query must name only what the question names. A bridge question's second hop names the
+// bridge entity, which only the first hop's passage reveals; Active RAG, which retrieves between
+// hops, holds those.
 std::vector<Json> rewrite_qa_records(const Encyclopedia& e, Rng& rng) {
-  auto questions = bridge_questions(e, rng);
-  auto comparisons = comparison_questions(e, rng);
-  questions.insert(questions.end(), comparisons.begin(), comparisons.end());
   std::vector<Json> records;
-  for (const auto& q : questions) {
+  for (const auto& q : comparison_questions(e, rng)) {
     Json supporting = Json::array();
     for (const auto* fact : q.support) supporting.push_back(fact->passage_id);
     records.push_back({{"question", q.text},

@@ -267,6 +267,20 @@ TEST_F(WorldTest, RewriteAnswersAreInTheSupportingPassages) {
   }
 }
 
+// The rewriter writes its queries before anything is retrieved: each must name an entity the
+// question names, so the supporting passage it retrieves is reachable from the question alone.
+TEST_F(WorldTest, RewriteQueriesNameOnlyWhatTheQuestionNames) {
+  for (const auto& r : all_records("rewrite_qa")) {
+    const auto question = r["question"].get<std::string>();
+    for (size_t i = 0; i < r["supporting_passages"].size(); ++i) {
+      const auto& passage = contents(r["supporting_passages"][i]);
+      const auto title = passage.substr(0, passage.find('\n'));
+      EXPECT_THAT(question, HasSubstr(title)) << r["id"];
+      EXPECT_THAT(r["rewritten_queries"][i].get<std::string>(), HasSubstr(title)) << r["id"];
+    }
+  }
+}
+
 TEST_F(WorldTest, MemoryStepsRecallPretrainingFactsAndEndInTheAnswer) {
   const auto pretrain = read_bytes(dir_->path() / "pretrain.txt");
   for (const auto& r : all_records("memory_reasoning")) {
