@@ -9,7 +9,6 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -100,20 +99,11 @@ void BM_TranslateCache(benchmark::State& state) {
   const auto tokens = state.range(0);
   const auto source = sender_cache(tokens);
   CacheTranslation translation(p.sender, *p.from, p.receiver, *p.to);
-  const auto device = bench::bench_device();
-  std::vector<double> seconds;
-  int64_t bytes = 0;
-  for (auto _ : state) {
-    auto target = p.receiver_model->make_cache(1, tokens);
-    bench::sync(device);
-    const auto start = std::chrono::steady_clock::now();
-    translation.translate(source, target);
-    bench::sync(device);
-    seconds.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    state.SetIterationTime(seconds.back());
-    bytes = target.bytes_used();
-  }
+  auto target = p.receiver_model->make_cache(1, tokens);
+  const auto seconds = bench::time_iterations(
+      state, [&] { translation.translate(source, target); },
+      [&] { target = p.receiver_model->make_cache(1, tokens); });
+  const auto bytes = target.bytes_used();
   const auto median = bench::median(seconds);
   state.counters["median_ms"] = median * 1e3;
   state.counters["us_per_token_layer"] = median * 1e6 / (tokens * p.receiver.num_hidden_layers);
@@ -129,21 +119,14 @@ void BM_ReceiverPrefill(benchmark::State& state) {
   const auto device = bench::bench_device();
   const auto ids = torch::randint(0, p.receiver.vocab_size, {1, tokens},
                                   torch::TensorOptions().dtype(torch::kInt64).device(device));
-  std::vector<double> seconds;
-  for (auto _ : state) {
-    auto cache = p.receiver_model->make_cache(1, tokens);
-    ForwardArgs args;
-    args.input_ids = ids;
-    args.cache = &cache;
-    args.hidden_only = true;
-    bench::sync(device);
-    const auto start = std::chrono::steady_clock::now();
-    p.receiver_model->forward(args);
-    bench::sync(device);
-    seconds.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    state.SetIterationTime(seconds.back());
-  }
+  auto cache = p.receiver_model->make_cache(1, tokens);
+  ForwardArgs args;
+  args.input_ids = ids;
+  args.cache = &cache;
+  args.hidden_only = true;
+  const auto seconds = bench::time_iterations(
+      state, [&] { p.receiver_model->forward(args); },
+      [&] { cache = p.receiver_model->make_cache(1, tokens); });
   const auto median = bench::median(seconds);
   state.counters["median_ms"] = median * 1e3;
   state.counters["us_per_token_layer"] = median * 1e6 / (tokens * p.receiver.num_hidden_layers);

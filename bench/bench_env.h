@@ -1,10 +1,13 @@
 #pragma once
 
+#include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,6 +51,26 @@ inline void random_weights_in_place(torch::nn::Module& module, uint64_t seed) {
 // Waits for the device, so a timer stopped after it counts the work.
 inline void sync(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize();
+}
+
+// Runs `work` once per iteration, eagerly, with its time (the device synchronised before and
+// after) as the iteration's manual time; `prepare`, if given, runs untimed before each. Returns
+// the times.
+inline std::vector<double> time_iterations(benchmark::State& state,
+                                           const std::function<void()>& work,
+                                           const std::function<void()>& prepare = {}) {
+  std::vector<double> times;
+  for (auto _ : state) {
+    if (prepare) prepare();
+    sync(bench_device());
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    sync(bench_device());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    state.SetIterationTime(times.back());
+  }
+  return times;
 }
 
 }  // namespace kvchain::bench

@@ -186,21 +186,6 @@ void member_b_args(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_MemberB)->Apply(member_b_args)->UseManualTime()->Unit(benchmark::kMillisecond);
 
-// Runs `work` once per iteration, eagerly, with its time (the device synchronised) as the
-// iteration's manual time; returns those times.
-std::vector<double> time_iterations(benchmark::State& state, const std::function<void()>& work) {
-  std::vector<double> times;
-  for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
-    work();
-    bench::sync(bench::bench_device());
-    times.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    state.SetIterationTime(times.back());
-  }
-  return times;
-}
-
 // Whole chains A -> B as an evaluation runs them: `examples` examples, each A's output of
 // `intermediate` tokens replayed, then B's 16-token answer, `batch` at a time (batch 1: the
 // one-example runner and its CUDA graphs, as `kvchain chain --batch-size 1`). Time per
@@ -249,7 +234,7 @@ void BM_ChainThroughput(benchmark::State& state) {
   };
   run_all();  // untimed: allocations, graph recordings, kernel loading
   bool complete = true;
-  const auto times = time_iterations(state, [&] {
+  const auto times = bench::time_iterations(state, [&] {
     run_all();
     complete = complete && decoded == examples * kOutputTokens;
   });
@@ -329,7 +314,7 @@ void BM_TrainStep(benchmark::State& state) {
     for (auto& p : prompt.parameters()) p.mutable_grad() = torch::Tensor();
   };
   step();  // untimed warm-up
-  const auto times = time_iterations(state, step);
+  const auto times = bench::time_iterations(state, step);
   // The deep prompts' slots are keys, not tokens through the model.
   const int64_t tokens = rows * (kSequence - 2 * kPromptTokens);
   const auto& config = model.base().config();
@@ -410,7 +395,7 @@ std::vector<double> time_step(benchmark::State& state, const std::function<void(
   CudaGraph graph;
   const bool replay = device.is_cuda() && CudaGraph::available();
   if (replay) graph.capture(step);
-  return time_iterations(state, [&] { replay ? graph.replay() : step(); });
+  return bench::time_iterations(state, [&] { replay ? graph.replay() : step(); });
 }
 
 // The weight matmuls of one decode step alone (every projection of every layer and the

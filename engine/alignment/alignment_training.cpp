@@ -28,10 +28,6 @@ struct AlignedModel {
   std::shared_ptr<KVSpaceAdapter> adapter;
 };
 
-std::string tokenizer_path(const std::string& dir) {
-  return dir + "/tokenizer.json";
-}
-
 // The documents' token ids, cut to a prefix and a suffix; those too short for the prefix and
 // two suffix tokens are skipped.
 std::vector<std::vector<int64_t>> read_documents(const AlignmentOptions& options,
@@ -60,7 +56,7 @@ std::vector<AlignedModel> load_models(const AlignmentOptions& options, torch::De
   if (options.models.size() < 2) throw Error("align: give two or more models");
   std::vector<AlignedModel> models;
   std::set<std::string> names;
-  const auto tokenizer_hash = file_content_hash(tokenizer_path(options.models[0]));
+  const auto tokenizer_hash = file_content_hash(tokenizer_file_beside(options.models[0]));
   for (const auto& dir : options.models) {
     AlignedModel aligned;
     aligned.dir = dir;
@@ -70,9 +66,9 @@ std::vector<AlignedModel> load_models(const AlignmentOptions& options, torch::De
       throw Error("align: two models in directories named " + aligned.name +
                   " (their adapters are named after them)");
     }
-    if (file_content_hash(tokenizer_path(dir)) != tokenizer_hash) {
-      throw Error("align: " + tokenizer_path(dir) + " differs from " +
-                  tokenizer_path(options.models[0]) +
+    if (file_content_hash(tokenizer_file_beside(dir)) != tokenizer_hash) {
+      throw Error("align: " + tokenizer_file_beside(dir) + " differs from " +
+                  tokenizer_file_beside(options.models[0]) +
                   "; models with different tokenizers cannot be aligned yet");
     }
     aligned.model = load_model(dir, device);
@@ -118,10 +114,19 @@ AlignmentResult train_alignment(const AlignmentOptions& options) {
       parameters.emplace_back(models[i].name + "." + item.key(), item.value());
     }
   }
-  std::vector<std::pair<size_t, size_t>> pairs;  // (sender, receiver)
+  // Every (sender, receiver) pair's translation, and each model's own round trip through the
+  // space (the reconstruction term's).
+  std::vector<std::pair<size_t, size_t>> pairs;
+  std::vector<CacheTranslation> translations, round_trips;
   for (size_t s = 0; s < models.size(); ++s) {
+    const auto& sender = models[s];
+    round_trips.emplace_back(sender.model->config(), *sender.adapter, sender.model->config(),
+                             *sender.adapter);
     for (size_t r = 0; r < models.size(); ++r) {
-      if (s != r) pairs.emplace_back(s, r);
+      if (s == r) continue;
+      pairs.emplace_back(s, r);
+      translations.emplace_back(sender.model->config(), *sender.adapter, models[r].model->config(),
+                                *models[r].adapter);
     }
   }
   Json settings = {{"shared_dim", shared_dim},
@@ -142,7 +147,8 @@ AlignmentResult train_alignment(const AlignmentOptions& options) {
   AlignmentResult result;
   result.summary = trainer.train(examples, [&](int64_t i) {
     const auto& ids = documents[static_cast<size_t>(i) / pairs.size()];
-    const auto [s, r] = pairs[static_cast<size_t>(i) % pairs.size()];
+    const auto pair = static_cast<size_t>(i) % pairs.size();
+    const auto [s, r] = pairs[pair];
     auto& sender = models[s];
     auto& receiver = models[r];
     auto source = sender.model->make_cache(1);
@@ -156,9 +162,7 @@ AlignmentResult train_alignment(const AlignmentOptions& options) {
       sender.model->forward(args);
     }
     auto target = receiver.model->make_cache(1);
-    CacheTranslation(sender.model->config(), *sender.adapter, receiver.model->config(),
-                     *receiver.adapter)
-        .translate(source, target);
+    translations[pair].translate(source, target);
     const auto length = static_cast<int64_t>(ids.size());
     ForwardArgs args;
     args.input_ids = row_of(ids, options.prefix_tokens, length - 1, device);
@@ -170,9 +174,7 @@ AlignmentResult train_alignment(const AlignmentOptions& options) {
                                                      labels.reshape({-1}));
     if (options.reconstruction > 0) {
       auto round_trip = sender.model->make_cache(1);
-      CacheTranslation(sender.model->config(), *sender.adapter, sender.model->config(),
-                       *sender.adapter)
-          .translate(source, round_trip);
+      round_trips[s].translate(source, round_trip);
       torch::Tensor error = torch::zeros({}, loss.options());
       for (int64_t l = 0; l < source.num_layers(); ++l) {
         error = error +

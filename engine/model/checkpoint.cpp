@@ -98,12 +98,16 @@ void save_model(LlamaForCausalLM& model, const std::string& dir, int64_t max_sha
   write_json_file_atomic((fs::path(dir) / "config.json").string(), config);
 }
 
+std::string tokenizer_file_beside(const std::string& dir) {
+  return (std::filesystem::path(dir) / "tokenizer.json").string();
+}
+
 Tokenizer load_tokenizer_beside(const std::string& dir, const std::string& needed_by) {
-  const auto path = std::filesystem::path(dir) / "tokenizer.json";
+  const auto path = tokenizer_file_beside(dir);
   if (!std::filesystem::exists(path)) {
     throw Error(dir + ": " + needed_by + " needs a tokenizer.json beside the model");
   }
-  auto tokenizer = Tokenizer::from_file(path.string());
+  auto tokenizer = Tokenizer::from_file(path);
   // A tokenizer whose ids run past the model's embeddings would fail mid-run inside libtorch.
   // Any model's config.json (a Llama's, a BERT's) names its vocab_size.
   const auto config_path = (std::filesystem::path(dir) / "config.json").string();
@@ -111,7 +115,7 @@ Tokenizer load_tokenizer_beside(const std::string& dir, const std::string& neede
   const auto vocab_size =
       json_int(require_field(config, "vocab_size", config_path), config_path + ": vocab_size");
   if (tokenizer.vocab_size() > vocab_size) {
-    throw Error(path.string() + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
+    throw Error(path + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
                 " ids, more than the model's vocab_size of " + std::to_string(vocab_size) +
                 " (a tokenizer of another model?)");
   }

@@ -24,6 +24,9 @@ std::shared_ptr<LlamaForCausalLM> load_model(const std::string& dir, torch::Devi
 void save_model(LlamaForCausalLM& model, const std::string& dir,
                 int64_t max_shard_bytes = int64_t{5} << 30);
 
+// The path of the tokenizer.json beside a checkpoint in `dir`.
+std::string tokenizer_file_beside(const std::string& dir);
+
 // The tokenizer.json saved beside a checkpoint in `dir`; if there is none, an Error naming the
 // directory and what needs it (`needed_by`, e.g. "the dense encoder").
 Tokenizer load_tokenizer_beside(const std::string& dir, const std::string& needed_by);

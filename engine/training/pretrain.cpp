@@ -104,7 +104,7 @@ void pretrain(const PretrainOptions& options) {
           : read_text_documents(options.curriculum_paths, "pretraining");
   const auto text = joined(documents);
   const auto curriculum = joined(curriculum_documents);
-  const auto tokenizer_path = (fs::path(options.out_dir) / "tokenizer.json").string();
+  const auto tokenizer_path = tokenizer_file_beside(options.out_dir);
   const auto device = parse_device(options.device);
   const auto tokenizer =
       !options.init_dir.empty() ? load_tokenizer_beside(options.init_dir, "pretrain --init")
@@ -168,7 +168,7 @@ void pretrain(const PretrainOptions& options) {
       {"init", init_identity(options.init_dir)},
       {"tokenizer", options.tokenizer_dir.empty()
                         ? ""
-                        : file_content_hash(options.tokenizer_dir + "/tokenizer.json")},
+                        : file_content_hash(tokenizer_file_beside(options.tokenizer_dir))},
       {"vocab_size", options.vocab_size},
       {"sequence_length", options.sequence_length},
       {"batch_size", options.batch_size}};
