@@ -48,7 +48,8 @@ void register_data_commands(CLI::App& app) {
   generate
       ->add_option("--reading", *reading,
                    "Reading documents' variety: fixed (15 cue styles), drawn (styles drawn from "
-                   "marks) or cited (drawn, with citation marks)")
+                   "marks), cited (drawn, with citation marks) or checked (cited, with claims "
+                   "judged true or false)")
       ->capture_default_str();
   generate->callback([generate_args, out_dir, reading] {
     generate_args->reading = data::parse_reading_variety(*reading);

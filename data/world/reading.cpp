@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "data/world/world.h"
@@ -22,6 +24,7 @@ struct Cues {
   std::string tell;              // before the answer, which follows after a space
   std::string head;              // the line before the context, or empty
   std::string separator = "\n";  // between passages and the question: a blank line, or none
+  std::optional<size_t> claim_framing;  // a claim check's framing; drawn per document if none
 };
 const std::vector<Cues> kCommonCues = {{"Q: ", "A:", "", "\n"},
                                        {"Q. ", "A.", "", "\n"},
@@ -105,7 +108,7 @@ Cues training_cues(ReadingVariety variety, Rng& rng) {
   if (rng.percent(50)) cues.separator.clear();
   return cues;
 }
-const Cues kProbeCues = {"Q: ", "A:", "", "\n"};
+const Cues kProbeCues = {"Q: ", "A:", "", "\n", 0};
 
 const std::vector<std::string> kSpeakers = {"Mira", "Joss", "Teodor", "Ines", "Halvard", "Suvi"};
 
@@ -117,11 +120,13 @@ constexpr NamedValue<ReadingShape> kShapeNames[] = {
     {ReadingShape::kDialogue, "dialogue"},
     {ReadingShape::kGap, "gap"},
     {ReadingShape::kQuote, "quote"},
-    {ReadingShape::kUnseen, "unseen"}};
+    {ReadingShape::kUnseen, "unseen"},
+    {ReadingShape::kClaimCheck, "claim_check"}};
 
 constexpr NamedValue<ReadingVariety> kVarietyNames[] = {{ReadingVariety::kFixedStyles, "fixed"},
                                                         {ReadingVariety::kDrawnStyles, "drawn"},
-                                                        {ReadingVariety::kCited, "cited"}};
+                                                        {ReadingVariety::kCited, "cited"},
+                                                        {ReadingVariety::kChecked, "checked"}};
 
 const std::vector<ReadingShape> kTrainingShapes = {ReadingShape::kPassagesThenQuestion,
                                                    ReadingShape::kQuestionFirst,
@@ -130,6 +135,26 @@ const std::vector<ReadingShape> kTrainingShapes = {ReadingShape::kPassagesThenQu
                                                    ReadingShape::kDialogue,
                                                    ReadingShape::kGap,
                                                    ReadingShape::kQuote};
+
+// How a claim check asks: words around the statement, and the two verdicts. A document keeps
+// one framing for all its claims; the probe uses the first.
+struct ClaimFraming {
+  const char* before;
+  const char* after;
+  const char* holds;
+  const char* fails;
+};
+constexpr ClaimFraming kClaimFramings[] = {{"True or false: ", "", "true", "false"},
+                                           {"", " True or false?", "true", "false"},
+                                           {"Claim: ", "", "true", "false"},
+                                           {"Is this statement true? ", "", "true", "false"},
+                                           {"", " Yes or no?", "yes", "no"},
+                                           {"Check: ", " Right or wrong?", "right", "wrong"},
+                                           {"Verify: ", "", "supported", "refuted"}};
+
+bool cites(ReadingVariety variety) {
+  return variety == ReadingVariety::kCited || variety == ReadingVariety::kChecked;
+}
 
 // How reading documents name a relation: the column a table gives it, and what a "which
 // sentence says ..." question asks about its subject ("{s}").
@@ -230,6 +255,20 @@ class Writer {
       case ReadingShape::kUnseen:
         d.before = "[notes]\n" + passages(q, distractors) + "[inquiry] " + q.text + "\n[response]";
         return d;
+      case ReadingShape::kClaimCheck: {
+        const auto& framing = kClaimFramings[cues.claim_framing
+                                                 ? *cues.claim_framing
+                                                 : rng_.below(std::size(kClaimFramings))];
+        d.before = head + passages(q, distractors) + cues.separator;
+        const auto first = claim(*q.support.front(), framing, cues);
+        d.before += first.first;
+        d.answers = {first.second};
+        for (const auto* f : follow_up_facts(q, follow_ups)) {
+          const auto next = claim(*f, framing, cues);
+          d.after += next.first + " " + next.second + "\n";
+        }
+        return d;
+      }
     }
     for (const auto* f : follow_up_facts(q, follow_ups)) {
       const auto next = single_hop_question(*f, rng_);
@@ -239,6 +278,26 @@ class Writer {
   }
 
  private:
+  // A statement about `fact`, true or (half the time) with its object swapped for another of
+  // the same relation, a similar-named distractor's where the context shows one: the question
+  // up to its cue, and the verdict.
+  std::pair<std::string, std::string> claim(const Fact& fact, const ClaimFraming& framing,
+                                            const Cues& cues) {
+    std::vector<const Fact*> others;
+    for (const auto* f : shown_) {
+      if (f->relation == fact.relation && f->object != fact.object) others.push_back(f);
+    }
+    if (others.empty()) {
+      for (const auto& f : e_.facts()) {
+        if (f.relation == fact.relation && f.object != fact.object) others.push_back(&f);
+      }
+    }
+    const bool holds = others.empty() || rng_.percent(50);
+    const auto& object = holds ? fact.object : rng_.pick(others)->object;
+    const auto statement = rng_.pick(paraphrases(fact.relation, fact.subject, object));
+    return {cues.ask + framing.before + statement + framing.after + "\n" + cues.tell,
+            holds ? framing.holds : framing.fails};
+  }
   // Up to `count` facts the document's context shows, other than the question's own.
   std::vector<const Fact*> follow_up_facts(const Question& q, size_t count) {
     std::vector<const Fact*> facts;
@@ -357,12 +416,12 @@ ReadingVariety parse_reading_variety(const std::string& name) {
 const std::vector<ReadingShape>& probe_shapes() {
   static const std::vector<ReadingShape> shapes = {
       ReadingShape::kPassagesThenQuestion, ReadingShape::kQuestionFirst, ReadingShape::kList,
-      ReadingShape::kGap, ReadingShape::kUnseen};
+      ReadingShape::kGap, ReadingShape::kUnseen, ReadingShape::kClaimCheck};
   return shapes;
 }
 
 std::string passage_prose(const Passage& p, ReadingVariety variety, Rng& rng) {
-  if (variety != ReadingVariety::kCited || !rng.percent(50)) return p.contents();
+  if (!cites(variety) || !rng.percent(50)) return p.contents();
   std::string text;
   int citation = 1;
   for (size_t start = 0; start < p.text.size();) {
@@ -380,7 +439,11 @@ std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVar
   Writer writer(e, rng);
   std::vector<ReadingDocument> documents;
   for (const auto& q : all_questions(e, rng)) {
-    auto shape = rng.pick(kTrainingShapes);
+    // Judging a claim is learned far more slowly than reading a fact out: half of a checked
+    // world's documents are claim checks.
+    auto shape = variety == ReadingVariety::kChecked && rng.percent(50)
+                     ? ReadingShape::kClaimCheck
+                     : rng.pick(kTrainingShapes);
     // A comparison's answer is an entity the passages name, not a sentence one of them states.
     if (shape == ReadingShape::kQuote && q.kind == "comparison") shape = ReadingShape::kList;
     documents.push_back(

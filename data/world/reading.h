@@ -22,6 +22,7 @@ enum class ReadingShape {
   kGap,                   // passages, 60+ words of unrelated prose, then Q and A
   kQuote,                 // which sentence states a fact: the sentence copied from the passage
   kUnseen,                // the probe's held-out layout: section cues no training shape uses
+  kClaimCheck,            // passages, then statements about them, each judged true or false
 };
 const char* reading_shape_name(ReadingShape shape);
 // How varied a world's reading documents are. A base learns plain forms first and their
@@ -31,13 +32,15 @@ enum class ReadingVariety {
   kFixedStyles,  // cue words in 15 fixed written styles; passages without citation marks
   kDrawnStyles,  // styles drawn from opening marks, casings and closing marks
   kCited,        // drawn styles, and citation marks in half the prose passages (the default)
+  kChecked,      // cited, and claim checks among the shapes: judging a statement by its context
 };
-// "fixed", "drawn" and "cited", and back (an Error lists the names for an unknown one).
+// "fixed", "drawn", "cited" and "checked", and back (an Error lists the names for an unknown one).
 const char* reading_variety_name(ReadingVariety variety);
 ReadingVariety parse_reading_variety(const std::string& name);
 
 // The probe's layouts: passages then question, question first, a list, a gap of unrelated
-// prose, and the unseen layout; each among similar-named distractors.
+// prose, the unseen layout, and a claim check (true or false); each among similar-named
+// distractors.
 const std::vector<ReadingShape>& probe_shapes();
 
 // One document: the text up to the answer's cue ("A:"), the answer forms a reader may give
@@ -59,9 +62,10 @@ struct ReadingDocument {
 std::string passage_prose(const Passage& p, ReadingVariety variety, Rng& rng);
 
 // One document per question of the world (single-hop, bridge and comparison), each in a shape
-// drawn from every shape but kUnseen, with its own cue words and context heading, asking two to
-// six more single-hop questions about other facts its context shows after the first answer
-// (in `after`), its cue styles as `variety` says.
+// drawn from every shape but kUnseen (and but kClaimCheck before kChecked), with its own cue
+// words and context heading, asking two to six more single-hop questions (or claims) about
+// other facts its context shows after the first answer (in `after`), its cue styles as
+// `variety` says.
 std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVariety variety,
                                                Rng& rng);
 // `per_shape` probe items of each probe shape, from single-hop questions, one question each.

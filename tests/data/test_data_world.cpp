@@ -10,12 +10,15 @@
 #include <set>
 #include <sstream>
 
+#include "data/world/encyclopedia.h"
 #include "data/world/generate.h"
+#include "data/world/world.h"
 #include "tests/support/test_support.h"
 
 namespace kvchain {
 namespace {
 
+using ::testing::AnyOf;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
@@ -139,14 +142,21 @@ TEST_F(WorldTest, ReadingDocumentsHoldNoChainLayoutAndTheProbeIsAnswerable) {
     const auto prompt = item["prompt"].get<std::string>();
     const auto layout = item["layout"].get<std::string>();
     ++layouts[layout];
-    EXPECT_THAT(prompt, HasSubstr(item["answers"][0].get<std::string>())) << layout;
     EXPECT_NE(prompt.back(), ' ') << layout;
+    if (layout == "claim_check") {
+      EXPECT_THAT(prompt, HasSubstr("\nQ: True or false: "));
+      EXPECT_THAT(prompt, EndsWith("\nA:"));
+      EXPECT_THAT(item["answers"][0].get<std::string>(), AnyOf("true", "false"));
+      continue;
+    }
+    EXPECT_THAT(prompt, HasSubstr(item["answers"][0].get<std::string>())) << layout;
     if (layout == "unseen") {
       EXPECT_THAT(prompt, HasSubstr("\n[inquiry] "));
       EXPECT_THAT(prompt, EndsWith("\n[response]"));
     }
   }
-  EXPECT_EQ(layouts, (std::map<std::string, int>{{"gap", 40},
+  EXPECT_EQ(layouts, (std::map<std::string, int>{{"claim_check", 40},
+                                                 {"gap", 40},
                                                  {"list", 40},
                                                  {"passages_then_question", 40},
                                                  {"question_first", 40},
@@ -162,7 +172,7 @@ TEST(World, ReadingVarietiesDifferInTheirDocumentsOnly) {
   std::ostringstream progress;
   data::generate_dataset(cited.path().string(), {5, 1}, progress);
   for (const auto variety : {data::ReadingVariety::kFixedStyles, data::ReadingVariety::kDrawnStyles,
-                             data::ReadingVariety::kCited}) {
+                             data::ReadingVariety::kCited, data::ReadingVariety::kChecked}) {
     test::TempDir dir;
     data::GenerateOptions options{5, 1};
     options.reading = variety;
@@ -186,7 +196,47 @@ TEST(World, ReadingVarietiesDifferInTheirDocumentsOnly) {
   EXPECT_GT(count(documents[data::ReadingVariety::kDrawnStyles], drawn_marks), 100);
   EXPECT_EQ(count(documents[data::ReadingVariety::kDrawnStyles], "[]"), 0);
   EXPECT_GT(count(documents[data::ReadingVariety::kCited], "[]"), 100);
+  EXPECT_GT(count(documents[data::ReadingVariety::kChecked], "[]"), 100);
+  const auto claims = [&](data::ReadingVariety variety) {
+    const auto& text = documents[variety];
+    size_t n = 0;
+    for (auto at = text.find("True or false"); at != std::string::npos;
+         at = text.find("True or false", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(claims(data::ReadingVariety::kCited), 0u);
+  EXPECT_GT(claims(data::ReadingVariety::kChecked), 20u);
   EXPECT_THROW(data::parse_reading_variety("plain"), Error);
+}
+
+// A claim check's verdict is the world's: "true" exactly where the statement is a paraphrase of
+// one of its facts, and about half of the claims are false.
+TEST_F(WorldTest, ClaimChecksAreJudgedByTheWorld) {
+  data::Rng root(11);
+  auto world_rng = root.fork(1);
+  auto text_rng = root.fork(2);
+  const data::Encyclopedia e(data::generate_world(world_rng, 1), text_rng);
+  std::set<std::string> true_statements;
+  for (const auto& f : e.facts()) {
+    for (auto& s : data::paraphrases(f.relation, f.subject, f.object)) true_statements.insert(s);
+  }
+  const std::string ask = "\nQ: True or false: ";
+  size_t claims = 0, held = 0;
+  for (const auto& item : test::read_jsonl(dir_->file("probe.jsonl"))) {
+    if (item["layout"] != "claim_check") continue;
+    const auto prompt = item["prompt"].get<std::string>();
+    const auto begin = prompt.rfind(ask) + ask.size();
+    const auto statement = prompt.substr(begin, prompt.rfind("\nA:") - begin);
+    const bool holds = true_statements.count(statement) > 0;
+    EXPECT_EQ(item["answers"][0], holds ? "true" : "false") << statement;
+    ++claims;
+    held += holds;
+  }
+  EXPECT_EQ(claims, 40u);
+  EXPECT_GT(held, 10u);
+  EXPECT_LT(held, 30u);
 }
 
 // A reading document asks several questions of its context, and every answer is a lookup:
