@@ -156,7 +156,7 @@ void register_retriever_commands(CLI::App& app) {
       ->check(positive());
   index
       ->add_option("--refine", index_args->dense.faiss.refine,
-                   "Candidates a hit re-scored exactly from embeddings.npy (IVF-PQ; 10, 0: none)")
+                   "Candidates a hit re-scored exactly from embeddings.npy (IVF-PQ; 100, 0: none)")
       ->check(CLI::NonNegativeNumber);
   index
       ->add_option("--nprobe", index_args->dense.faiss.nprobe,

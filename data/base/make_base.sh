@@ -4,8 +4,9 @@
 #   - generic reading from other worlds (seeds FIRST_SEED and up), each seen once: each world's
 #     passages as prose and one reading-comprehension document per question, in seven shapes
 #     (passages then question, question first, a list, a table, a dialogue, a gap of unrelated
-#     prose, a quoted sentence; and in the last stage claims judged true or false), each asking
-#     several questions of its context, with cue words drawn per document (data/world/reading.h);
+#     prose, a quoted sentence; with READING checked, half of them claims judged true or false),
+#     each asking several questions of its context, with cue words drawn per document
+#     (data/world/reading.h);
 #   - the encyclopedias of the worlds the suites evaluate (pretrain.txt of seed 1 at scale 1, the
 #     smoke world, and at EVAL_SCALE, the GPU world), so the base knows their facts, as a real
 #     pretrained model knows Wikipedia; none of their task records.
@@ -17,8 +18,7 @@
 # probe.md and probe.json beside that stage's model. The last stage's model is OUT_DIR.
 # Usage: data/base/make_base.sh OUT_DIR
 # Environment: KVCHAIN (build/kvchain), DEVICE (cuda; cpu works but takes days), STAGES (the
-# stages, each WORLDS:READING:LR; default
-# "1500:fixed:1.5e-3 250:drawn:5e-4 400:cited:5e-4 250:checked:5e-4"),
+# stages, each WORLDS:READING:LR; default "1500:fixed:1.5e-3 250:drawn:5e-4 400:cited:5e-4"),
 # EVAL_SCALE (72), PROBE_WORLDS (5), BATCH (64), SEQ_LEN (512), PRESET (mini), SEED (0),
 # FIRST_SEED (100, the first stage's first world; each stage's worlds follow the last one's),
 # INIT (a base the first stage continues, keeping its shape and tokenizer; PRESET is then
@@ -45,7 +45,7 @@ for seed in $probe_seeds; do echo "$seed"; done |
 probes=()
 for seed in $probe_seeds; do probes+=(--items "$work/worlds/probe-$seed"); done
 
-read -r -a stages <<< "${STAGES:-1500:fixed:1.5e-3 250:drawn:5e-4 400:cited:5e-4 250:checked:5e-4}"
+read -r -a stages <<< "${STAGES:-1500:fixed:1.5e-3 250:drawn:5e-4 400:cited:5e-4}"
 shape=(--preset "${PRESET:-mini}")
 [ -z "${INIT:-}" ] || shape=(--init "$INIT")
 first=${FIRST_SEED:-100}

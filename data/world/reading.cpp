@@ -20,21 +20,21 @@ namespace {
 // memorised ones. The probe's unseen layout uses square-bracketed cues, a style no training
 // document uses.
 struct Cues {
-  std::string ask;               // before the question, with its trailing space
-  std::string tell;              // before the answer, which follows after a space
-  std::string head;              // the line before the context, or empty
-  std::string separator = "\n";  // between passages and the question: a blank line, or none
+  std::string ask;                      // before the question, with its trailing space
+  std::string tell;                     // before the answer, which follows after a space
+  std::string head;                     // the line before the context, or empty
+  std::string separator = "\n";         // between passages and the question: a blank line, or none
   std::optional<size_t> claim_framing;  // a claim check's framing; drawn per document if none
 };
-const std::vector<Cues> kCommonCues = {{"Q: ", "A:", "", "\n"},
-                                       {"Q. ", "A.", "", "\n"},
-                                       {"Query: ", "Result:", "", "\n"},
-                                       {"Ask: ", "Tell:", "", "\n"},
-                                       {"Quiz: ", "Solution:", "", "\n"},
-                                       {"Q) ", "A)", "", "\n"},
-                                       {"Prompt: ", "Output:", "", "\n"},
-                                       {"Request: ", "Reply:", "", "\n"},
-                                       {">> ", "<<", "", "\n"}};
+const std::vector<Cues> kCommonCues = {{"Q: ", "A:", "", "\n", std::nullopt},
+                                       {"Q. ", "A.", "", "\n", std::nullopt},
+                                       {"Query: ", "Result:", "", "\n", std::nullopt},
+                                       {"Ask: ", "Tell:", "", "\n", std::nullopt},
+                                       {"Quiz: ", "Solution:", "", "\n", std::nullopt},
+                                       {"Q) ", "A)", "", "\n", std::nullopt},
+                                       {"Prompt: ", "Output:", "", "\n", std::nullopt},
+                                       {"Request: ", "Reply:", "", "\n", std::nullopt},
+                                       {">> ", "<<", "", "\n", std::nullopt}};
 const std::vector<std::string> kAskWords = {
     "Q",     "Query", "Ask",   "Quiz", "Prompt", "Puzzle",  "Request", "Asked",  "Clue",
     "Topic", "Item",  "Probe", "Find", "Seek",   "Task",    "Case",    "Riddle", "Problem",
@@ -144,13 +144,11 @@ struct ClaimFraming {
   const char* holds;
   const char* fails;
 };
-constexpr ClaimFraming kClaimFramings[] = {{"True or false: ", "", "true", "false"},
-                                           {"", " True or false?", "true", "false"},
-                                           {"Claim: ", "", "true", "false"},
-                                           {"Is this statement true? ", "", "true", "false"},
-                                           {"", " Yes or no?", "yes", "no"},
-                                           {"Check: ", " Right or wrong?", "right", "wrong"},
-                                           {"Verify: ", "", "supported", "refuted"}};
+constexpr ClaimFraming kClaimFramings[] = {
+    {"True or false: ", "", "true", "false"}, {"", " True or false?", "true", "false"},
+    {"Claim: ", "", "true", "false"},         {"Is this statement true? ", "", "true", "false"},
+    {"", " Yes or no?", "yes", "no"},         {"Check: ", " Right or wrong?", "right", "wrong"},
+    {"Verify: ", "", "supported", "refuted"}};
 
 bool cites(ReadingVariety variety) {
   return variety == ReadingVariety::kCited || variety == ReadingVariety::kChecked;
@@ -256,9 +254,9 @@ class Writer {
         d.before = "[notes]\n" + passages(q, distractors) + "[inquiry] " + q.text + "\n[response]";
         return d;
       case ReadingShape::kClaimCheck: {
-        const auto& framing = kClaimFramings[cues.claim_framing
-                                                 ? *cues.claim_framing
-                                                 : rng_.below(std::size(kClaimFramings))];
+        const auto& framing =
+            kClaimFramings[cues.claim_framing ? *cues.claim_framing
+                                              : rng_.below(std::size(kClaimFramings))];
         d.before = head + passages(q, distractors) + cues.separator;
         const auto first = claim(*q.support.front(), framing, cues);
         d.before += first.first;
@@ -414,9 +412,12 @@ ReadingVariety parse_reading_variety(const std::string& name) {
 }
 
 const std::vector<ReadingShape>& probe_shapes() {
-  static const std::vector<ReadingShape> shapes = {
-      ReadingShape::kPassagesThenQuestion, ReadingShape::kQuestionFirst, ReadingShape::kList,
-      ReadingShape::kGap, ReadingShape::kUnseen, ReadingShape::kClaimCheck};
+  static const std::vector<ReadingShape> shapes = {ReadingShape::kPassagesThenQuestion,
+                                                   ReadingShape::kQuestionFirst,
+                                                   ReadingShape::kList,
+                                                   ReadingShape::kGap,
+                                                   ReadingShape::kUnseen,
+                                                   ReadingShape::kClaimCheck};
   return shapes;
 }
 
@@ -441,9 +442,8 @@ std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVar
   for (const auto& q : all_questions(e, rng)) {
     // Judging a claim is learned far more slowly than reading a fact out: half of a checked
     // world's documents are claim checks.
-    auto shape = variety == ReadingVariety::kChecked && rng.percent(50)
-                     ? ReadingShape::kClaimCheck
-                     : rng.pick(kTrainingShapes);
+    auto shape = variety == ReadingVariety::kChecked && rng.percent(50) ? ReadingShape::kClaimCheck
+                                                                        : rng.pick(kTrainingShapes);
     // A comparison's answer is an entity the passages name, not a sentence one of them states.
     if (shape == ReadingShape::kQuote && q.kind == "comparison") shape = ReadingShape::kList;
     documents.push_back(

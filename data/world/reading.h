@@ -32,7 +32,7 @@ enum class ReadingVariety {
   kFixedStyles,  // cue words in 15 fixed written styles; passages without citation marks
   kDrawnStyles,  // styles drawn from opening marks, casings and closing marks
   kCited,        // drawn styles, and citation marks in half the prose passages (the default)
-  kChecked,      // cited, and claim checks among the shapes: judging a statement by its context
+  kChecked,      // cited, and half the documents claim checks: statements judged by the context
 };
 // "fixed", "drawn", "cited" and "checked", and back (an Error lists the names for an unknown one).
 const char* reading_variety_name(ReadingVariety variety);
@@ -62,9 +62,9 @@ struct ReadingDocument {
 std::string passage_prose(const Passage& p, ReadingVariety variety, Rng& rng);
 
 // One document per question of the world (single-hop, bridge and comparison), each in a shape
-// drawn from every shape but kUnseen (and but kClaimCheck before kChecked), with its own cue
-// words and context heading, asking two to six more single-hop questions (or claims) about
-// other facts its context shows after the first answer (in `after`), its cue styles as
+// drawn from the seven reading shapes (kChecked: a claim check half the time instead), with its
+// own cue words and context heading, asking two to six more single-hop questions (or claims)
+// about other facts its context shows after the first answer (in `after`), its cue styles as
 // `variety` says.
 std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVariety variety,
                                                Rng& rng);

@@ -284,7 +284,9 @@ TEST(DenseIndexBuild, BertEncoderRanksAsTransformersVectorsDo) {
       // Ranks are compared where the reference's scores are apart (ties may swap).
       const bool tied = (i > 0 && scores[i - 1] - scores[i] < 1e-5) ||
                         (i + 1 < top.size() && scores[i] - scores[i + 1] < 1e-5);
-      if (!tied) EXPECT_EQ(hits[i].doc_id, "p" + std::to_string(top[i])) << query.at("query");
+      if (!tied) {
+        EXPECT_EQ(hits[i].doc_id, "p" + std::to_string(top[i])) << query.at("query");
+      }
     }
   }
 }

@@ -15,7 +15,9 @@ class CompressionQATest : public test::GeneratedWorld {
  protected:
   static Json record() { return split("compression_qa").front(); }
   static std::string first_input(const Json& r, int64_t top_k) {
-    return make_task("compression_qa", world_dir(), {top_k})
+    TaskSettings settings;
+    settings.top_k = top_k;
+    return make_task("compression_qa", world_dir(), settings)
         ->input(r, "r", 0, ChainMode::kShared, {});
   }
 };
