@@ -136,19 +136,26 @@ const std::vector<ReadingShape> kTrainingShapes = {ReadingShape::kPassagesThenQu
                                                    ReadingShape::kGap,
                                                    ReadingShape::kQuote};
 
-// How a claim check asks: words around the statement, and the two verdicts. A document keeps
-// one framing for all its claims; the probe uses the first.
+// How a claim check asks: words around the statement, the two verdicts, and whether the answer
+// first says what the context states (its sentence of the fact, then the verdict), as a reader
+// that checks before it judges. A document keeps one framing for all its claims; the probe uses
+// the first.
 struct ClaimFraming {
   const char* before;
   const char* after;
   const char* holds;
   const char* fails;
+  bool states_fact;
 };
-constexpr ClaimFraming kClaimFramings[] = {
-    {"True or false: ", "", "true", "false"}, {"", " True or false?", "true", "false"},
-    {"Claim: ", "", "true", "false"},         {"Is this statement true? ", "", "true", "false"},
-    {"", " Yes or no?", "yes", "no"},         {"Check: ", " Right or wrong?", "right", "wrong"},
-    {"Verify: ", "", "supported", "refuted"}};
+constexpr ClaimFraming kClaimFramings[] = {{"True or false: ", "", "true", "false", false},
+                                           {"", " True or false?", "true", "false", false},
+                                           {"Claim: ", "", "true", "false", false},
+                                           {"Is this statement true? ", "", "true", "false", false},
+                                           {"", " Yes or no?", "yes", "no", false},
+                                           {"Check: ", " Right or wrong?", "right", "wrong", false},
+                                           {"Verify: ", "", "supported", "refuted", false},
+                                           {"True or false: ", "", "true", "false", true},
+                                           {"Fact check: ", "", "true", "false", true}};
 
 bool cites(ReadingVariety variety) {
   return variety == ReadingVariety::kCited || variety == ReadingVariety::kChecked;
@@ -278,7 +285,7 @@ class Writer {
  private:
   // A statement about `fact`, true or (half the time) with its object swapped for another of
   // the same relation, a similar-named distractor's where the context shows one: the question
-  // up to its cue, and the verdict.
+  // up to its cue, and the answer.
   std::pair<std::string, std::string> claim(const Fact& fact, const ClaimFraming& framing,
                                             const Cues& cues) {
     std::vector<const Fact*> others;
@@ -293,8 +300,9 @@ class Writer {
     const bool holds = others.empty() || rng_.percent(50);
     const auto& object = holds ? fact.object : rng_.pick(others)->object;
     const auto statement = rng_.pick(paraphrases(fact.relation, fact.subject, object));
+    const std::string verdict = holds ? framing.holds : framing.fails;
     return {cues.ask + framing.before + statement + framing.after + "\n" + cues.tell,
-            holds ? framing.holds : framing.fails};
+            framing.states_fact ? fact.statement + " " + verdict : verdict};
   }
   // Up to `count` facts the document's context shows, other than the question's own.
   std::vector<const Fact*> follow_up_facts(const Question& q, size_t count) {
