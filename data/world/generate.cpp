@@ -103,6 +103,12 @@ const std::vector<std::string>& task_names() {
   return names;
 }
 
+Encyclopedia draw_encyclopedia(Rng& root, int scale) {
+  auto world_rng = root.fork(1);
+  auto text_rng = root.fork(2);
+  return Encyclopedia(generate_world(world_rng, scale), text_rng);
+}
+
 void generate_dataset(const std::string& out_dir, const GenerateOptions& options,
                       std::ostream& progress) {
   if (out_dir.empty()) throw Error("data generate: the output directory is empty");
@@ -111,10 +117,8 @@ void generate_dataset(const std::string& out_dir, const GenerateOptions& options
   std::error_code no_manifest_yet;
   std::filesystem::remove(std::filesystem::path(out_dir) / "manifest.json", no_manifest_yet);
   Rng root(options.seed);
-  auto world_rng = root.fork(1);
-  auto text_rng = root.fork(2);
+  const auto e = draw_encyclopedia(root, options.scale);
   auto pretrain_rng = root.fork(3);
-  const Encyclopedia e(generate_world(world_rng, options.scale), text_rng);
   const auto& w = e.world();
 
   std::vector<Json> corpus;

@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "data/world/encyclopedia.h"
 #include "data/world/reading.h"
+#include "data/world/rng.h"
 
 namespace kvchain::data {
 
@@ -25,6 +27,10 @@ struct GenerateOptions {
 // options, byte-identical files. Each file is written atomically; progress lines go to `progress`.
 void generate_dataset(const std::string& out_dir, const GenerateOptions& options,
                       std::ostream& progress);
+
+// The encyclopedia generate_dataset renders for a world: drawn from the first two streams of
+// `root` (the generator seeded with the world's seed), which it advances past them.
+Encyclopedia draw_encyclopedia(Rng& root, int scale);
 
 // Where a text file is expected, a world directory stands for one of its files: its pretraining
 // text (pretrain.txt) or its copy practice (copy.txt, made with --copy-lines). Returns that

@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
+#include <utility>
 
 #include "data/world/world.h"
 #include "engine/io/error.h"
@@ -26,15 +28,11 @@ struct Cues {
   std::string separator = "\n";         // between passages and the question: a blank line, or none
   std::optional<size_t> claim_framing;  // a claim check's framing; drawn per document if none
 };
-const std::vector<Cues> kCommonCues = {{"Q: ", "A:", "", "\n", std::nullopt},
-                                       {"Q. ", "A.", "", "\n", std::nullopt},
-                                       {"Query: ", "Result:", "", "\n", std::nullopt},
-                                       {"Ask: ", "Tell:", "", "\n", std::nullopt},
-                                       {"Quiz: ", "Solution:", "", "\n", std::nullopt},
-                                       {"Q) ", "A)", "", "\n", std::nullopt},
-                                       {"Prompt: ", "Output:", "", "\n", std::nullopt},
-                                       {"Request: ", "Reply:", "", "\n", std::nullopt},
-                                       {">> ", "<<", "", "\n", std::nullopt}};
+// Common ask/tell pairs; a document that takes one has the default heading and separator.
+const std::vector<std::pair<std::string, std::string>> kCommonCues = {
+    {"Q: ", "A:"},           {"Q. ", "A."},           {"Query: ", "Result:"},
+    {"Ask: ", "Tell:"},      {"Quiz: ", "Solution:"}, {"Q) ", "A)"},
+    {"Prompt: ", "Output:"}, {"Request: ", "Reply:"}, {">> ", "<<"}};
 const std::vector<std::string> kAskWords = {
     "Q",     "Query", "Ask",   "Quiz", "Prompt", "Puzzle",  "Request", "Asked",  "Clue",
     "Topic", "Item",  "Probe", "Find", "Seek",   "Task",    "Case",    "Riddle", "Problem",
@@ -96,7 +94,7 @@ std::string cue_word(const std::vector<std::string>& words, Rng& rng) {
 Cues training_cues(ReadingVariety variety, Rng& rng) {
   Cues cues;
   if (rng.percent(40)) {
-    cues = rng.pick(kCommonCues);
+    std::tie(cues.ask, cues.tell) = rng.pick(kCommonCues);
   } else {
     const auto style = draw_style(variety, rng);
     cues.ask = styled(cue_word(kAskWords, rng), style) + " ";

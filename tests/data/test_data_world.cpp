@@ -10,9 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "data/world/encyclopedia.h"
 #include "data/world/generate.h"
-#include "data/world/world.h"
 #include "tests/support/test_support.h"
 
 namespace kvchain {
@@ -214,10 +212,8 @@ TEST(World, ReadingVarietiesDifferInTheirDocumentsOnly) {
 // A claim check's verdict is the world's: "true" exactly where the statement is a paraphrase of
 // one of its facts, and about half of the claims are false.
 TEST_F(WorldTest, ClaimChecksAreJudgedByTheWorld) {
-  data::Rng root(11);
-  auto world_rng = root.fork(1);
-  auto text_rng = root.fork(2);
-  const data::Encyclopedia e(data::generate_world(world_rng, 1), text_rng);
+  data::Rng root(11);  // the fixture's world: seed 11, scale 1
+  const auto e = data::draw_encyclopedia(root, 1);
   std::set<std::string> true_statements;
   for (const auto& f : e.facts()) {
     for (auto& s : data::paraphrases(f.relation, f.subject, f.object)) true_statements.insert(s);
