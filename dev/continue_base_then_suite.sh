@@ -30,9 +30,7 @@ EOF
   exit 0
 fi
 build-cuda/kvchain convert --model "$base" --out data/base --dtype bfloat16
-cp "$base/probe.md" "$base/train_log.jsonl" data/base/
-tar -czf - -C data/base model.safetensors config.json tokenizer.json probe.md train_log.jsonl |
-  split -d -b 15M - "$out/base-bf16.tar.gz."
-rm data/base/probe.md data/base/train_log.jsonl
+tar -czf - -C data/base model.safetensors config.json tokenizer.json \
+  -C "$PWD/$base" probe.md train_log.jsonl | split -d -b 15M - "$out/base-bf16.tar.gz."
 sha256sum data/base/model.safetensors
 bash experiments/gpu/run_suite.sh "$config" $((budget - SECONDS))
