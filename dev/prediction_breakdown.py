@@ -5,7 +5,9 @@ method, the mean of each record's scores by the records' "type" (Rewrite&QA: bri
 comparison; Active RAG: claim against bridge). For a chain it also prints how often the first
 member's output holds a gold answer, and the last member's EM on those records and on the rest
 (Compression&QA: is the compressor or the reader the bottleneck?); with --claims, for Active
-RAG's claim records, the answers given after the marker.
+RAG's claim records, the answers given after the marker, and on the false claims how often the
+last member first wrote the passage's own statement of the fact (its gold answer step's text
+before the marker): whether it found the evidence, whatever its verdict.
 Usage: prediction_breakdown.py RUN WORLD TASK [METHOD ...] [--claims]"""
 import collections
 import json
@@ -45,3 +47,11 @@ for method in methods:
         claims = [p for p in predictions if records[p["id"]].get("type") == "claim"]
         answers = collections.Counter(p["prediction"].strip()[:12] for p in claims)
         print(f"  {len(claims)} claims, answers: {answers.most_common(5)}")
+        marker = " [The answer is]"
+        false = [p for p in claims if p["golden_answers"] == ["false"]]
+        stated = [p for p in false if p["turns"] and
+                  p["turns"][-1]["text"].split(marker)[0].strip() ==
+                  records[p["id"]]["steps"][-1]["text"].split(marker)[0].strip()]
+        if any(p["turns"] for p in false):
+            print(f"  false claims where it wrote the passage's statement first: "
+                  f"{len(stated)} of {len(false)}")

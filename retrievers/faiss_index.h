@@ -22,8 +22,8 @@ struct FaissSpec {
   int64_t train_sample = 0;      // vectors IVF-PQ trains on; 0: 64 a list, at least 10,000
   int64_t nprobe = 16;           // lists searched by default (index.json records it)
   // IVF-PQ's candidates a hit, re-scored exactly from the float vectors on disk (0: none):
-  // the codes find the neighbourhood, the floats order it. 100 is what reaches 0.9 of flat's
-  // recall@10 with the default codes at 1M and 10M passages (bench/README.md).
+  // the codes find the neighbourhood, the floats order it. 100 keeps recall@10 above 0.9 of
+  // flat's at the benchmark's 1M and 10M vectors, where 10 does not (bench/README.md).
   int64_t refine = 100;
 };
 FaissSpec::Kind parse_faiss_kind(const std::string& name);
