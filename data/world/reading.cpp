@@ -145,15 +145,35 @@ struct ClaimFraming {
   const char* fails;
   bool states_fact;
 };
-constexpr ClaimFraming kClaimFramings[] = {{"True or false: ", "", "true", "false", false},
-                                           {"", " True or false?", "true", "false", false},
-                                           {"Claim: ", "", "true", "false", false},
-                                           {"Is this statement true? ", "", "true", "false", false},
-                                           {"", " Yes or no?", "yes", "no", false},
-                                           {"Check: ", " Right or wrong?", "right", "wrong", false},
-                                           {"Verify: ", "", "supported", "refuted", false},
-                                           {"True or false: ", "", "true", "false", true},
-                                           {"Fact check: ", "", "true", "false", true}};
+constexpr ClaimFraming kClaimFramings[] = {
+    {"True or false: ", "", "true", "false", false},
+    {"", " True or false?", "true", "false", false},
+    {"Claim: ", "", "true", "false", false},
+    {"Is this statement true? ", "", "true", "false", false},
+    {"", " Yes or no?", "yes", "no", false},
+    {"Check: ", " Right or wrong?", "right", "wrong", false},
+    {"Verify: ", "", "supported", "refuted", false},
+    {"Quote the context, then true or false: ", "", "true", "false", true},
+    {"Fact check: ", "", "true", "false", true}};
+
+constexpr bool same_text(const char* a, const char* b) {
+  while (*a != '\0' && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+// Whether an answer states the fact first is read from the question's words alone, so two
+// framings that ask alike must answer alike (else a base learns to guess between them).
+constexpr bool framings_tell_their_answers() {
+  for (const auto& a : kClaimFramings) {
+    for (const auto& b : kClaimFramings) {
+      if (same_text(a.before, b.before) && same_text(a.after, b.after) &&
+          a.states_fact != b.states_fact) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+static_assert(framings_tell_their_answers(), "two claim framings ask alike but answer unlike");
 
 bool cites(ReadingVariety variety) {
   return variety == ReadingVariety::kCited || variety == ReadingVariety::kChecked;
