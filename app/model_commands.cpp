@@ -1,7 +1,9 @@
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include "app/commands.h"
 #include "app/options.h"
@@ -10,6 +12,7 @@
 #include "engine/generation/greedy.h"
 #include "engine/io/error.h"
 #include "engine/model/checkpoint.h"
+#include "engine/model/checkpoint_average.h"
 #include "engine/model/device.h"
 
 namespace kvchain::app {
@@ -103,6 +106,42 @@ void run_convert(const ConvertArgs& a) {
             << " parameters)\n";
 }
 
+struct AverageArgs {
+  std::vector<std::string> model_dirs;
+  std::vector<double> weights;
+  std::string out_dir, dtype = "float32";
+};
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// Averages checkpoints of one shape and tokenizer (engine/model/checkpoint_average.h) and saves
+// the average with that tokenizer.
+void run_average(const AverageArgs& a) {
+  namespace fs = std::filesystem;
+  const auto tokenizer = tokenizer_file_beside(a.model_dirs[0]);
+  for (const auto& dir : a.model_dirs) {
+    const auto other = tokenizer_file_beside(dir);
+    if (fs::exists(other) != fs::exists(tokenizer) ||
+        (fs::exists(other) && file_bytes(other) != file_bytes(tokenizer))) {
+      throw Error(dir + ": its tokenizer.json differs from " + a.model_dirs[0] +
+                  "'s; averaged checkpoints must read one vocabulary");
+    }
+  }
+  auto model = average_checkpoints(a.model_dirs, a.weights);
+  model->to(parse_dtype(a.dtype));
+  save_model(*model, a.out_dir);
+  if (fs::exists(tokenizer)) {
+    tokenizer_beside(a.model_dirs[0])->save(tokenizer_file_beside(a.out_dir));
+  }
+  std::cout << "wrote " << a.out_dir << " (" << a.dtype << ", the average of "
+            << a.model_dirs.size() << " checkpoints)\n";
+}
+
 void run_info(const std::string& dir) {
   const auto config = ModelConfig::from_file((std::filesystem::path(dir) / "config.json").string());
   Json summary = {
@@ -162,6 +201,20 @@ void register_model_commands(CLI::App& app) {
   convert->add_option("--max-shard-mb", convert_args->max_shard_mb, "Largest shard in MiB")
       ->check(positive());
   convert->callback([convert_args] { run_convert(*convert_args); });
+
+  auto average_args = std::make_shared<AverageArgs>();
+  auto* average = app.add_subcommand(
+      "average", "Average checkpoints of one model weight by weight (a checkpoint soup)");
+  average->add_option("--model", average_args->model_dirs, "Checkpoint directory (repeatable)")
+      ->required();
+  average
+      ->add_option("--weights", average_args->weights,
+                   "One weight per checkpoint, in order, adding up to 1 (e.g. 0.15,0.85)")
+      ->required()
+      ->delimiter(',');
+  average->add_option("--out", average_args->out_dir, "Target directory")->required();
+  average->add_option("--dtype", average_args->dtype, "float32, bfloat16 or float16");
+  average->callback([average_args] { run_average(*average_args); });
 }
 
 }  // namespace kvchain::app

@@ -15,19 +15,26 @@
 # variety (`kvchain data generate --reading`) and continues the stage before (`pretrain
 # --init`). After each stage the reading probe runs on PROBE_WORLDS worlds no stage saw (seeds
 # 9000...), one layout of which (bracketed section cues) no training document uses, and writes
-# probe.md and probe.json beside that stage's model. The last stage's model is OUT_DIR.
+# probe.md and probe.json beside that stage's model. The last stage's model is OUT_DIR, or with
+# AVERAGE=W the average of the last two stages' weights, W of the last's (`kvchain average`;
+# checkpoint averaging keeps what each stage learned better than either alone), probed too.
 # Usage: data/base/make_base.sh OUT_DIR
 # Environment: KVCHAIN (build/kvchain), DEVICE (cuda; cpu works but takes days), STAGES (the
 # stages, each WORLDS:READING:LR; default "1500:fixed:1.5e-3 250:drawn:5e-4 400:cited:5e-4"),
 # EVAL_SCALE (72), PROBE_WORLDS (5), BATCH (64), SEQ_LEN (512), PRESET (mini), SEED (0),
 # FIRST_SEED (100, the first stage's first world; each stage's worlds follow the last one's),
 # INIT (a base the first stage continues, keeping its shape and tokenizer; PRESET is then
-# unused). An interrupted run resumes: a stage with its probe is done, and pretraining resumes
-# from its checkpoint.
+# unused), AVERAGE (unset). An interrupted run resumes: a stage with its probe is done, and
+# pretraining resumes from its checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 kvchain=${KVCHAIN:-build/kvchain}
 out=${1:?usage: data/base/make_base.sh OUT_DIR}
+read -r -a stages <<< "${STAGES:-1500:fixed:1.5e-3 250:drawn:5e-4 400:cited:5e-4}"
+if [ -n "${AVERAGE:-}" ] && [ "${#stages[@]}" -lt 2 ]; then
+  echo "error: make_base: AVERAGE needs two stages in STAGES" >&2
+  exit 1
+fi
 work=$out.work
 mkdir -p "$work/worlds"
 start=$SECONDS
@@ -44,8 +51,12 @@ for seed in $probe_seeds; do echo "$seed"; done |
   xargs -P "$(nproc)" -I{} bash -c "generate '$work/worlds/probe-{}' {} 1 cited"
 probes=()
 for seed in $probe_seeds; do probes+=(--items "$work/worlds/probe-$seed"); done
+probe() {  # DIR: probe.md and probe.json beside the model in DIR
+  $kvchain probe --base "$1" "${probes[@]}" --device "${DEVICE:-cuda}" \
+    --out "$1/probe.json.partial" > "$1/probe.md"
+  mv "$1/probe.json.partial" "$1/probe.json"
+}
 
-read -r -a stages <<< "${STAGES:-1500:fixed:1.5e-3 250:drawn:5e-4 400:cited:5e-4}"
 shape=(--preset "${PRESET:-mini}")
 [ -z "${INIT:-}" ] || shape=(--init "$INIT")
 first=${FIRST_SEED:-100}
@@ -53,7 +64,7 @@ for i in "${!stages[@]}"; do
   IFS=: read -r worlds reading lr <<< "${stages[$i]}"
   name="stage $((i + 1)) of ${#stages[@]} ($worlds worlds, $reading, lr $lr)"
   dir=$work/stage-$((i + 1))
-  [ "$i" -lt $((${#stages[@]} - 1)) ] || dir=$out
+  [ "$i" -lt $((${#stages[@]} - 1)) ] || [ -n "${AVERAGE:-}" ] || dir=$out
   seeds=$(seq "$first" $((first + worlds - 1)))
   first=$((first + worlds))
   if [ ! -f "$dir/probe.json" ]; then
@@ -67,11 +78,17 @@ for i in "${!stages[@]}"; do
       --data "$work/documents.jsonl" --out "$dir" --epochs 1 --batch "${BATCH:-64}" \
       --seq-len "${SEQ_LEN:-512}" "${shape[@]}" --lr "$lr" --seed "${SEED:-0}" \
       --device "${DEVICE:-cuda}" --checkpoint-every 500
-    $kvchain probe --base "$dir" "${probes[@]}" --device "${DEVICE:-cuda}" \
-      --out "$dir/probe.json.partial" > "$dir/probe.md"
-    mv "$dir/probe.json.partial" "$dir/probe.json"
+    probe "$dir"
   fi
   echo "make_base: $name done ($((SECONDS - start)) s)"
   cat "$dir/probe.md"
   shape=(--init "$dir")
 done
+if [ -n "${AVERAGE:-}" ] && [ ! -f "$out/probe.json" ]; then
+  last=$work/stage-${#stages[@]} before=$work/stage-$((${#stages[@]} - 1))
+  $kvchain average --model "$before" --model "$last" \
+    --weights "$(awk -v w="$AVERAGE" 'BEGIN { printf "%.6g,%s", 1 - w, w }')" --out "$out"
+  probe "$out"
+  echo "make_base: the last two stages averaged, $AVERAGE of the last ($((SECONDS - start)) s)"
+  cat "$out/probe.md"
+fi

@@ -15,7 +15,9 @@ set -euo pipefail
 [ "\$1" = data ] && exec "$real" "\$@"
 echo "\$*" >> "$work/calls"
 out=\$(echo "\$*" | sed 's/.*--out \([^ ]*\).*/\1/')
-if [ "\$1" = pretrain ]; then
+if [ "\$1" = average ]; then
+  mkdir -p "\$out"
+elif [ "\$1" = pretrain ]; then
   mkdir -p "\$out" && cp "\$(echo "\$*" | sed 's/.*--data \([^ ]*\) --out.*/\1/')" "\$out/read.jsonl"
 else
   echo "| probe |" && echo "{}" > "\$out"
@@ -49,4 +51,17 @@ rm "$work/base/probe.json" "$work/calls"
 run
 [ "$(pretrains)" = 1 ] || fail "the rerun trained $(pretrains) stages, not 1"
 expect_call 1 "--out $work/base .*--init $work/base.work/stage-2"
-echo "make_base: 3 stages chained, each on its own worlds; a rerun resumed at stage 3"
+# With AVERAGE the last stage trains beside the others, and OUT_DIR is the average of the last
+# two, W of the last's, probed.
+rm -rf "$work/base" "$work/calls"
+AVERAGE=0.85 run
+[ "$(pretrains)" = 1 ] || fail "the averaged rerun trained $(pretrains) stages, not 1"
+expect_call 1 "--out $work/base.work/stage-3 .*--init $work/base.work/stage-2"
+expect_call 3 "^average --model $work/base.work/stage-2 --model $work/base.work/stage-3 --weights 0.15,0.85 --out $work/base$"
+expect_call 4 "^probe --base $work/base "
+grep -q "^make_base: the last two stages averaged, 0.85 of the last" "$work/log" ||
+  fail "no line on the average"
+AVERAGE=0.85 STAGES=1:fixed:1e-3 bash "$repo/data/base/make_base.sh" "$work/one" 2> "$work/err" &&
+  fail "AVERAGE with one stage ran"
+grep -q "^error: make_base: AVERAGE needs two stages" "$work/err" || fail "$(cat "$work/err")"
+echo "make_base: 3 stages chained, each on its own worlds; a rerun resumed at stage 3; AVERAGE averaged the last two"
