@@ -10,7 +10,7 @@ namespace kvchain {
 
 // Checkpoint averaging (weight averaging; "model soups", Wortsman et al. 2022): checkpoints of
 // one model that continued from one another can be averaged weight by weight into a model
-// that keeps what each learned better than either alone (data/base/README.md, run 11).
+// that keeps what each learned better than either alone (data/base/README.md, run 13).
 //
 // The weighted average of the checkpoints in `dirs`: each parameter sum_i weights[i] *
 // theta_i, added in float64 in the order given and rounded to float32 once, on the CPU.
