@@ -67,4 +67,17 @@ PairedTest paired_bootstrap(const std::vector<double>& a, const std::vector<doub
   return test;
 }
 
+double no_difference_bound(int64_t n) {
+  return 1.0 - std::pow(0.025, 1.0 / static_cast<double>(n));
+}
+
+PairedTest paired_bootstrap_of_scores(const std::vector<double>& a, const std::vector<double>& b,
+                                      int64_t resamples, uint64_t seed) {
+  auto test = paired_bootstrap(a, b, resamples, seed);
+  if (a.empty() || a != b) return test;
+  const double bound = no_difference_bound(static_cast<int64_t>(a.size()));
+  test.difference = {0.0, -bound, bound};
+  return test;
+}
+
 }  // namespace kvchain::eval

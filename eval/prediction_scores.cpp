@@ -168,7 +168,7 @@ Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resam
       result[metric.name] = nullptr;
       continue;
     }
-    const auto test = paired_bootstrap(paired_a, paired_b, resamples, seed);
+    const auto test = paired_bootstrap_of_scores(paired_a, paired_b, resamples, seed);
     result[metric.name] = {{"difference", 100 * test.difference.mean},
                            {"low", 100 * test.difference.low},
                            {"high", 100 * test.difference.high},

@@ -67,6 +67,25 @@ TEST(Bootstrap, PairedTestSeparatesAClearWinnerFromATie) {
   EXPECT_NE(test::error_message([&] { paired_bootstrap(a, std::vector<double>(3), 10, 0); }), "");
 }
 
+// Scores no example differs in get the exact bound on the share that could differ unseen, not
+// the bootstrap's [0, 0]; any difference leaves the bootstrap's interval as it is.
+TEST(Bootstrap, ScoresNoExampleDiffersInAreBoundedByTheirCount) {
+  std::vector<double> a(20, 1.0);
+  const auto tie = paired_bootstrap_of_scores(a, a, 999, 0);
+  EXPECT_EQ(tie.difference.mean, 0.0);
+  EXPECT_NEAR(tie.difference.high, 0.1684, 1e-4);  // 1 - 0.025^(1/20)
+  EXPECT_EQ(tie.difference.low, -tie.difference.high);
+  EXPECT_EQ(tie.p_value, 1.0);
+  EXPECT_LT(no_difference_bound(122), 0.03);
+  EXPECT_GT(no_difference_bound(121), 0.03);
+  auto b = a;
+  b[3] = 0.0;
+  const auto one = paired_bootstrap_of_scores(a, b, 999, 0);
+  const auto plain = paired_bootstrap(a, b, 999, 0);
+  EXPECT_EQ(one.difference.low, plain.difference.low);
+  EXPECT_EQ(one.difference.high, plain.difference.high);
+}
+
 // The exact distribution the paired bootstrap samples, computed another way: for per-example
 // differences that are wins (+1), losses (-1) and ties (0), a resample of n draws holds
 // multinomial counts (w, l, t), and its mean difference is (w - l) / n. Returns

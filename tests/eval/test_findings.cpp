@@ -1,6 +1,7 @@
 // The paper's findings decided by paired tests (eval/verdict.h, eval/report_findings.h).
 #include <gtest/gtest.h>
 
+#include "eval/bootstrap.h"
 #include "eval/report_findings.h"
 #include "eval/verdict.h"
 
@@ -67,6 +68,23 @@ TEST(Verdict, TheExamplesADecisionNeedsAtTheObservedVariance) {
   EXPECT_EQ(examples_needed(kWithin, interval(1, 5)), std::nullopt);
   EXPECT_EQ(examples_needed(kWithin, interval(-5, -1)), std::nullopt);
   EXPECT_EQ(examples_needed(kBeats, interval(2, 2)), std::nullopt);
+}
+
+// Scores no example differs in (paired_bootstrap_of_scores): within 3 points holds only from
+// 122 examples, where no difference bounds the share that could differ under 3%, and a
+// decision needs that n, not the normal approximation's.
+TEST(Verdict, NoExampleDifferingShowsEqualityOnlyWithEnoughExamples) {
+  const auto bounded = [](int64_t n) {
+    auto test = interval(-100 * no_difference_bound(n), 100 * no_difference_bound(n));
+    test.n = n;
+    test.difference = 0;
+    return test;
+  };
+  EXPECT_EQ(decide(kWithin, bounded(20)), Verdict::kNotDecided);
+  EXPECT_EQ(decide(kWithin, bounded(121)), Verdict::kNotDecided);
+  EXPECT_EQ(decide(kWithin, bounded(122)), Verdict::kHolds);
+  EXPECT_EQ(examples_needed(kWithin, bounded(20)), 122);
+  EXPECT_EQ(examples_needed(kWithin, bounded(60)), 122);
 }
 
 TEST(Verdict, SeedsMustAgreeAndEveryMetricMustHold) {
