@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Does a continued base read well enough to ship? On the GPU machine, with .gpu-bundle carried
-# and the base to continue in data/base (the checkout travels; a second base would pass the
-# device's 64 MiB): builds kvchain once and continues that base in each of VARIANTS at once on
-# the one GPU (data/base/make_base.sh, its environment passing through, FIRST_SEED included),
-# each into build-cuda/continue/NAME. Of the variants whose last probe reads every reading layout
-# (all but the claim check) at 80% or more, the one with the best claim check is stored in
-# bfloat16 as data/base, and the rest of the call goes to the suite (experiments/gpu/run_suite.sh,
-# CONFIG; "-" for none), so one machine start serves both. $OUT gets every variant's probe
-# tables (probe-NAME.md), the chosen base as base-bf16.tar.gz.NN (commit exactly these bytes as
-# data/base, or a resumed suite's adapters would not match) and the suite's resume parts.
+# Does a continued base read well enough to ship? On the GPU machine, with .gpu-bundle carried and
+# the base to continue in data/base (the checkout travels; a second base would pass the device's
+# 64 MiB): builds kvchain once and continues that base in each of VARIANTS, one after another (run
+# at once they take as long: the GPU bounds this base's pretraining, and a call's end would stop
+# them all unprobed), with data/base/make_base.sh, its environment passing through, FIRST_SEED
+# included, each into build-cuda/continue/NAME. Of the variants whose last probe reads every
+# reading layout (all but the claim check) at 80% or more, the one with the best claim check is
+# stored in bfloat16 as data/base, and the rest of the call goes to the suite
+# (experiments/gpu/run_suite.sh, CONFIG; "-" for none), so one machine start serves both. $OUT
+# gets every variant's probe tables (probe-NAME.md), the chosen base as base-bf16.tar.gz.NN
+# (commit exactly these bytes as data/base, or a resumed suite's adapters would not match) and the
+# suite's resume parts.
 # Usage: dev/continue_base_then_suite.sh [CONFIG] [SECONDS]
 # VARIANTS: space-separated NAME=STAGES, the stages joined by commas
 # ("a=200:checked:2.5e-4 b=100:cited:5e-4,100:checked:2.5e-4"); without it, one variant of
@@ -26,10 +28,9 @@ continue_variant() {  # NAME STAGES
   timeout $((budget - SECONDS - 45)) env KVCHAIN="$PWD/build-cuda/kvchain" DEVICE=cuda \
     INIT=data/base STAGES="${2//,/ }" bash data/base/make_base.sh "$dir/base" \
     > "$dir/make-base.log" 2>&1 || echo "continue_base_then_suite: $1 stopped (status $?)"
-  grep -v '\[.*\] [0-9]*/[0-9]* ' "$dir/make-base.log" > "$out/probe-$1.md"
+  grep -v '\[.*\] [0-9]*/[0-9]* ' "$dir/make-base.log" > "$out/probe-$1.md" || true
 }
-for variant in "${variants[@]}"; do continue_variant "${variant%%=*}" "${variant#*=}" & done
-wait
+for variant in "${variants[@]}"; do continue_variant "${variant%%=*}" "${variant#*=}"; done
 for variant in "${variants[@]}"; do
   echo "== ${variant%%=*}: ${variant#*=}"
   cat "$out/probe-${variant%%=*}.md"
