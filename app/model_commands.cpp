@@ -120,9 +120,12 @@ std::string file_bytes(const std::string& path) {
 }
 
 // Averages checkpoints of one shape and tokenizer (engine/model/checkpoint_average.h) and saves
-// the average with that tokenizer.
+// the average with that tokenizer. Each directory's config is read first, so one that holds no
+// checkpoint is named as such rather than as another vocabulary.
 void run_average(const AverageArgs& a) {
   namespace fs = std::filesystem;
+  const auto dtype = parse_dtype(a.dtype);
+  for (const auto& dir : a.model_dirs) ModelConfig::from_file(dir + "/config.json");
   const auto tokenizer = tokenizer_file_beside(a.model_dirs[0]);
   for (const auto& dir : a.model_dirs) {
     const auto other = tokenizer_file_beside(dir);
@@ -133,7 +136,7 @@ void run_average(const AverageArgs& a) {
     }
   }
   auto model = average_checkpoints(a.model_dirs, a.weights);
-  model->to(parse_dtype(a.dtype));
+  model->to(dtype);
   save_model(*model, a.out_dir);
   if (fs::exists(tokenizer)) {
     tokenizer_beside(a.model_dirs[0])->save(tokenizer_file_beside(a.out_dir));
