@@ -1,9 +1,7 @@
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include "app/commands.h"
 #include "app/options.h"
@@ -11,6 +9,7 @@
 #include "engine/chain/chain_model.h"
 #include "engine/generation/greedy.h"
 #include "engine/io/error.h"
+#include "engine/io/text.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/checkpoint_average.h"
 #include "engine/model/device.h"
@@ -112,13 +111,6 @@ struct AverageArgs {
   std::string out_dir, dtype = "float32";
 };
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 // Averages checkpoints of one shape and tokenizer (engine/model/checkpoint_average.h) and saves
 // the average with that tokenizer. Each directory's config is read first, so one that holds no
 // checkpoint is named as such rather than as another vocabulary.
@@ -130,7 +122,7 @@ void run_average(const AverageArgs& a) {
   for (const auto& dir : a.model_dirs) {
     const auto other = tokenizer_file_beside(dir);
     if (fs::exists(other) != fs::exists(tokenizer) ||
-        (fs::exists(other) && file_bytes(other) != file_bytes(tokenizer))) {
+        (fs::exists(other) && read_text_file(other) != read_text_file(tokenizer))) {
       throw Error(dir + ": its tokenizer.json differs from " + a.model_dirs[0] +
                   "'s; averaged checkpoints must read one vocabulary");
     }
