@@ -44,7 +44,9 @@ for name in sys.argv[1:]:
         print(f"continue_base_then_suite: {name} did not finish", file=sys.stderr)
         continue
     layouts = {l["layout"]: l["exact"] for l in json.load(open(path))["layouts"]}
-    low = [f"{k} at {v}" for k, v in layouts.items() if k != "claim_check" and v < 80.0]
+    # The 80% target is the reading layouts'; claim checks and comparisons judge, and are ranked.
+    judged = ("claim_check", "comparison")
+    low = [f"{k} at {v}" for k, v in layouts.items() if k not in judged and v < 80.0]
     if low:
         print(f"continue_base_then_suite: {name}: {', '.join(low)}, under 80", file=sys.stderr)
     elif best is None or layouts.get("claim_check", 0) > best[1]:

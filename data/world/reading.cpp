@@ -119,7 +119,8 @@ constexpr NamedValue<ReadingShape> kShapeNames[] = {
     {ReadingShape::kGap, "gap"},
     {ReadingShape::kQuote, "quote"},
     {ReadingShape::kUnseen, "unseen"},
-    {ReadingShape::kClaimCheck, "claim_check"}};
+    {ReadingShape::kClaimCheck, "claim_check"},
+    {ReadingShape::kComparison, "comparison"}};
 
 constexpr NamedValue<ReadingVariety> kVarietyNames[] = {{ReadingVariety::kFixedStyles, "fixed"},
                                                         {ReadingVariety::kDrawnStyles, "drawn"},
@@ -233,6 +234,7 @@ class Writer {
     const auto& head = cues.head;
     switch (shape) {
       case ReadingShape::kPassagesThenQuestion:
+      case ReadingShape::kComparison:
         d.before = head + passages(q, distractors) + cues.separator + ask + cues.tell;
         break;
       case ReadingShape::kQuestionFirst:
@@ -443,7 +445,8 @@ const std::vector<ReadingShape>& probe_shapes() {
                                                    ReadingShape::kList,
                                                    ReadingShape::kGap,
                                                    ReadingShape::kUnseen,
-                                                   ReadingShape::kClaimCheck};
+                                                   ReadingShape::kClaimCheck,
+                                                   ReadingShape::kComparison};
   return shapes;
 }
 
@@ -484,9 +487,15 @@ std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_s
   const auto questions = single_hop_questions(e, rng);
   if (questions.empty()) throw Error("reading probe: the world has no questions");
   std::vector<ReadingDocument> items;
+  std::vector<Question> comparisons;
   for (const auto shape : probe_shapes()) {
+    if (shape == ReadingShape::kComparison) {
+      comparisons = comparison_questions(e, rng);
+      if (comparisons.empty()) throw Error("reading probe: the world has no comparisons");
+    }
+    const auto& asked = shape == ReadingShape::kComparison ? comparisons : questions;
     for (size_t i = 0; i < per_shape; ++i) {
-      const auto& q = questions[rng.below(questions.size())];
+      const auto& q = asked[rng.below(asked.size())];
       // Every probe layout reads among similar-named distractors: two passages, or the facts
       // of two similar entities in a list.
       items.push_back(writer.write(q, shape, kProbeCues, 2, 0));

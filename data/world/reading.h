@@ -23,6 +23,8 @@ enum class ReadingShape {
   kQuote,                 // which sentence states a fact: the sentence copied from the passage
   kUnseen,                // the probe's held-out layout: section cues no training shape uses
   kClaimCheck,            // passages, then statements about them, each judged true or false
+  kComparison,            // passages, then which of two came first (or is larger): the probe's
+                          // measure of what Rewrite&QA's answering member needs
 };
 const char* reading_shape_name(ReadingShape shape);
 // How varied a world's reading documents are. A base learns plain forms first and their
@@ -39,8 +41,8 @@ const char* reading_variety_name(ReadingVariety variety);
 ReadingVariety parse_reading_variety(const std::string& name);
 
 // The probe's layouts: passages then question, question first, a list, a gap of unrelated
-// prose, the unseen layout, and a claim check (true or false); each among similar-named
-// distractors.
+// prose, the unseen layout, a claim check (true or false) and a comparison (which of two); each
+// among similar-named distractors.
 const std::vector<ReadingShape>& probe_shapes();
 
 // One document: the text up to the answer's cue ("A:"), the answer forms a reader may give
@@ -68,7 +70,9 @@ std::string passage_prose(const Passage& p, ReadingVariety variety, Rng& rng);
 // `variety` says.
 std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVariety variety,
                                                Rng& rng);
-// `per_shape` probe items of each probe shape, from single-hop questions, one question each.
+// `per_shape` probe items of each probe shape, one question each: single-hop questions, and
+// comparisons for kComparison (drawn after the others, so the other layouts' items do not
+// depend on it).
 std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_shape, Rng& rng);
 
 // {"text"} per document (pretraining JSONL), and {"layout", "prompt", "answers"} per probe item.

@@ -148,12 +148,20 @@ TEST_F(WorldTest, ReadingDocumentsHoldNoChainLayoutAndTheProbeIsAnswerable) {
       continue;
     }
     EXPECT_THAT(prompt, HasSubstr(item["answers"][0].get<std::string>())) << layout;
+    if (layout == "comparison") {
+      // The answer is one of the two the question names, both of whose facts the passages show.
+      const std::regex which(R"(\nQ: (Which|Who) .*, (.+) or (.+)\?\nA:$)");
+      std::smatch names;
+      ASSERT_TRUE(std::regex_search(prompt, names, which)) << prompt;
+      EXPECT_THAT(item["answers"][0].get<std::string>(), AnyOf(names[2].str(), names[3].str()));
+    }
     if (layout == "unseen") {
       EXPECT_THAT(prompt, HasSubstr("\n[inquiry] "));
       EXPECT_THAT(prompt, EndsWith("\n[response]"));
     }
   }
   EXPECT_EQ(layouts, (std::map<std::string, int>{{"claim_check", 40},
+                                                 {"comparison", 40},
                                                  {"gap", 40},
                                                  {"list", 40},
                                                  {"passages_then_question", 40},
