@@ -48,8 +48,9 @@ void register_data_commands(CLI::App& app) {
   generate
       ->add_option("--reading", *reading,
                    "Reading documents' variety: fixed (15 cue styles), drawn (styles drawn from "
-                   "marks), cited (drawn, with citation marks) or checked (cited, with claims "
-                   "judged true or false)")
+                   "marks), cited (drawn, with citation marks), checked (cited, with claims "
+                   "judged true or false) or compared (cited, with comparisons: which of two "
+                   "came first)")
       ->capture_default_str();
   generate->callback([generate_args, out_dir, reading] {
     generate_args->reading = data::parse_reading_variety(*reading);

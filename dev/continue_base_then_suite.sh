@@ -5,7 +5,8 @@
 # at once they take as long: the GPU bounds this base's pretraining, and a call's end would stop
 # them all unprobed), with data/base/make_base.sh, its environment passing through, FIRST_SEED
 # included, each into build-cuda/continue/NAME. Of the variants whose last probe reads every
-# reading layout (all but the claim check) at 80% or more, the one with the best claim check is
+# reading layout (all but the claim check and the comparison) at 80% or more, the one whose
+# claim check and comparison add up to the most is
 # stored in bfloat16 as data/base, and the rest of the call goes to the suite
 # (experiments/gpu/run_suite.sh, CONFIG; "-" for none), so one machine start serves both. $OUT
 # gets every variant's probe tables (probe-NAME.md), the chosen base as base-bf16.tar.gz.NN
@@ -49,8 +50,8 @@ for name in sys.argv[1:]:
     low = [f"{k} at {v}" for k, v in layouts.items() if k not in judged and v < 80.0]
     if low:
         print(f"continue_base_then_suite: {name}: {', '.join(low)}, under 80", file=sys.stderr)
-    elif best is None or layouts.get("claim_check", 0) > best[1]:
-        best = (name, layouts.get("claim_check", 0))
+    elif best is None or sum(layouts.get(k, 0) for k in judged) > best[1]:
+        best = (name, sum(layouts.get(k, 0) for k in judged))
 if best is None:
     sys.exit(1)
 print(best[0])

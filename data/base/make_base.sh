@@ -4,7 +4,8 @@
 #   - generic reading from other worlds (seeds FIRST_SEED and up), each seen once: each world's
 #     passages as prose and one reading-comprehension document per question, in seven shapes
 #     (passages then question, question first, a list, a table, a dialogue, a gap of unrelated
-#     prose, a quoted sentence; with READING checked, half of them claims judged true or false),
+#     prose, a quoted sentence; with READING checked, half of them claims judged true or false;
+#     with compared, half of them comparisons: which of two the context shows came first),
 #     each asking several questions of its context, with cue words drawn per document
 #     (data/world/reading.h);
 #   - the encyclopedias of the worlds the suites evaluate (pretrain.txt of seed 1 at scale 1, the

@@ -125,7 +125,8 @@ constexpr NamedValue<ReadingShape> kShapeNames[] = {
 constexpr NamedValue<ReadingVariety> kVarietyNames[] = {{ReadingVariety::kFixedStyles, "fixed"},
                                                         {ReadingVariety::kDrawnStyles, "drawn"},
                                                         {ReadingVariety::kCited, "cited"},
-                                                        {ReadingVariety::kChecked, "checked"}};
+                                                        {ReadingVariety::kChecked, "checked"},
+                                                        {ReadingVariety::kCompared, "compared"}};
 
 const std::vector<ReadingShape> kTrainingShapes = {ReadingShape::kPassagesThenQuestion,
                                                    ReadingShape::kQuestionFirst,
@@ -134,6 +135,12 @@ const std::vector<ReadingShape> kTrainingShapes = {ReadingShape::kPassagesThenQu
                                                    ReadingShape::kDialogue,
                                                    ReadingShape::kGap,
                                                    ReadingShape::kQuote};
+
+// The shapes a comparison document takes: those that ask after showing the context, with
+// follow-up questions in the document's cues.
+const std::vector<ReadingShape> kComparingShapes = {ReadingShape::kPassagesThenQuestion,
+                                                    ReadingShape::kList, ReadingShape::kTable,
+                                                    ReadingShape::kGap};
 
 // How a claim check asks: words around the statement, the two verdicts, and whether the answer
 // first says what the context states (its sentence of the fact, then the verdict), as a reader
@@ -177,7 +184,8 @@ constexpr bool framings_tell_their_answers() {
 static_assert(framings_tell_their_answers(), "two claim framings ask alike but answer unlike");
 
 bool cites(ReadingVariety variety) {
-  return variety == ReadingVariety::kCited || variety == ReadingVariety::kChecked;
+  return variety == ReadingVariety::kCited || variety == ReadingVariety::kChecked ||
+         variety == ReadingVariety::kCompared;
 }
 
 // How reading documents name a relation: the column a table gives it, and what a "which
@@ -201,6 +209,44 @@ constexpr RelationWords kRelationWords[] = {
     {Relation::kReleased, "released", "when {s} was released"},
     {Relation::kCreator, "creator", "who created {s}"}};
 
+// How a comparison of two subjects' values of a relation is asked: as a choice ("Which was
+// founded first, A or B?") or as yes or no ("Was A founded before B?"), and which value wins.
+struct ComparisonWords {
+  Relation relation;
+  const char* choice;  // "{a}" and "{b}" name the two subjects
+  const char* yes_no;  // yes when the first wins
+  bool smaller_wins;
+};
+constexpr ComparisonWords kComparisonWords[] = {
+    {Relation::kBirthYear, "Who was born earlier, {a} or {b}?", "Was {a} born before {b}?", true},
+    {Relation::kFounded, "Which was founded first, {a} or {b}?", "Was {a} founded before {b}?",
+     true},
+    {Relation::kReleased, "Which was released first, {a} or {b}?", "Was {a} released before {b}?",
+     true},
+    {Relation::kPopulation, "Which has the larger population, {a} or {b}?",
+     "Does {a} have more people than {b}?", false}};
+
+const ComparisonWords* comparison_words(Relation relation) {
+  for (const auto& words : kComparisonWords) {
+    if (words.relation == relation) return &words;
+  }
+  return nullptr;
+}
+
+// A year or a population as written ("1957", "2,589,000").
+int64_t value_of(const std::string& object) {
+  int64_t value = 0;
+  for (const char c : object) {
+    if (c >= '0' && c <= '9') value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+std::string with_subjects(std::string text, const std::string& a, const std::string& b) {
+  text.replace(text.find("{a}"), 3, a);
+  return text.replace(text.find("{b}"), 3, b);
+}
+
 const RelationWords& words_of(Relation relation) {
   for (const auto& words : kRelationWords) {
     if (words.relation == relation) return words;
@@ -223,9 +269,12 @@ class Writer {
     for (const auto& f : e.facts()) facts_of_passage_[f.passage_id].push_back(&f);
   }
 
+  // With `compares`, the follow-up questions compare two subjects the context shows (where it
+  // shows two of one comparable relation) in place of single-hop lookups.
   ReadingDocument write(const Question& q, ReadingShape shape, const Cues& cues, size_t distractors,
-                        size_t follow_ups) {
+                        size_t follow_ups, bool compares = false) {
     shown_.clear();
+    compares_ = compares;
     ReadingDocument d;
     d.shape = shape;
     d.answers = q.answers;
@@ -295,6 +344,11 @@ class Writer {
         return d;
       }
     }
+    const auto questions = compares_ ? comparisons(q, follow_ups) : std::vector<Question>{};
+    for (const auto& next : questions) {
+      d.after += cues.ask + next.text + "\n" + cues.tell + " " + next.answers.front() + "\n";
+    }
+    if (!questions.empty()) return d;
     for (const auto* f : follow_up_facts(q, follow_ups)) {
       const auto next = single_hop_question(*f, rng_);
       d.after += cues.ask + next.text + "\n" + cues.tell + " " + next.answers.front() + "\n";
@@ -323,6 +377,48 @@ class Writer {
     const std::string verdict = holds ? framing.holds : framing.fails;
     return {cues.ask + framing.before + statement + framing.after + "\n" + cues.tell,
             framing.states_fact ? fact.statement + " " + verdict : verdict};
+  }
+  // Up to `count` comparisons of two subjects the context shows with unequal values of one
+  // comparable relation, other than the pair `q` compares, each asked as a choice or as yes or
+  // no (in a random order of the two).
+  std::vector<Question> comparisons(const Question& q, size_t count) {
+    const auto asked = [&](const Fact* a, const Fact* b) {
+      const auto& s = q.support;
+      return std::find(s.begin(), s.end(), a) != s.end() &&
+             std::find(s.begin(), s.end(), b) != s.end();
+    };
+    std::vector<std::pair<const Fact*, const Fact*>> pairs;
+    for (size_t i = 0; i < shown_.size(); ++i) {
+      for (size_t j = i + 1; j < shown_.size(); ++j) {
+        const auto &a = *shown_[i], &b = *shown_[j];
+        if (a.relation == b.relation && comparison_words(a.relation) != nullptr &&
+            a.subject != b.subject && value_of(a.object) != value_of(b.object) && !asked(&a, &b)) {
+          pairs.emplace_back(&a, &b);
+        }
+      }
+    }
+    rng_.shuffle(pairs);
+    pairs.resize(std::min(pairs.size(), count));
+    std::vector<Question> out;
+    for (auto [a, b] : pairs) {
+      if (rng_.percent(50)) std::swap(a, b);
+      const auto& words = *comparison_words(a->relation);
+      const bool a_wins = words.smaller_wins == (value_of(a->object) < value_of(b->object));
+      if (rng_.percent(50)) {
+        out.push_back({"comparison",
+                       with_subjects(words.choice, a->subject, b->subject),
+                       {a_wins ? a->subject : b->subject},
+                       {a, b},
+                       {}});
+      } else {
+        out.push_back({"comparison",
+                       with_subjects(words.yes_no, a->subject, b->subject),
+                       {a_wins ? "yes" : "no"},
+                       {a, b},
+                       {}});
+      }
+    }
+    return out;
   }
   // Up to `count` facts the document's context shows, other than the question's own.
   std::vector<const Fact*> follow_up_facts(const Question& q, size_t count) {
@@ -416,6 +512,7 @@ class Writer {
   Rng& rng_;
   std::map<std::string, std::vector<const Fact*>> facts_of_passage_;
   std::vector<const Fact*> shown_;  // the facts the document being written shows
+  bool compares_ = false;           // whether its follow-ups are comparisons (`write`)
 };
 
 std::vector<Question> all_questions(const Encyclopedia& e, Rng& rng) {
@@ -468,7 +565,30 @@ std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVar
                                                Rng& rng) {
   Writer writer(e, rng);
   std::vector<ReadingDocument> documents;
-  for (const auto& q : all_questions(e, rng)) {
+  const auto questions = all_questions(e, rng);
+  if (variety == ReadingVariety::kCompared) {
+    // Comparing two values is learned no faster than judging a claim: half of a compared
+    // world's documents open with one of its comparisons and ask more of them, in the shapes
+    // whose questions follow the context.
+    std::vector<const Question*> comparisons;
+    for (const auto& q : questions) {
+      if (q.kind == "comparison") comparisons.push_back(&q);
+    }
+    for (const auto& q : questions) {
+      if (!comparisons.empty() && rng.percent(50)) {
+        documents.push_back(writer.write(*rng.pick(comparisons), rng.pick(kComparingShapes),
+                                         training_cues(variety, rng), rng.below(4),
+                                         2 + rng.below(5), true));
+      } else {
+        auto shape = rng.pick(kTrainingShapes);
+        if (shape == ReadingShape::kQuote && q.kind == "comparison") shape = ReadingShape::kList;
+        documents.push_back(
+            writer.write(q, shape, training_cues(variety, rng), rng.below(4), 2 + rng.below(5)));
+      }
+    }
+    return documents;
+  }
+  for (const auto& q : questions) {
     // Judging a claim is learned far more slowly than reading a fact out: half of a checked
     // world's documents are claim checks.
     auto shape = variety == ReadingVariety::kChecked && rng.percent(50) ? ReadingShape::kClaimCheck

@@ -35,8 +35,11 @@ enum class ReadingVariety {
   kDrawnStyles,  // styles drawn from opening marks, casings and closing marks
   kCited,        // drawn styles, and citation marks in half the prose passages (the default)
   kChecked,      // cited, and half the documents claim checks: statements judged by the context
+  kCompared,     // cited, and half the documents comparisons: which of two the context shows
+                 // came first (or is larger), asked as a choice or as yes or no
 };
-// "fixed", "drawn", "cited" and "checked", and back (an Error lists the names for an unknown one).
+// "fixed", "drawn", "cited", "checked" and "compared", and back (an Error lists the names for an
+// unknown one).
 const char* reading_variety_name(ReadingVariety variety);
 ReadingVariety parse_reading_variety(const std::string& name);
 

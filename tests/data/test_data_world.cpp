@@ -178,7 +178,8 @@ TEST(World, ReadingVarietiesDifferInTheirDocumentsOnly) {
   std::ostringstream progress;
   data::generate_dataset(cited.path().string(), {5, 1}, progress);
   for (const auto variety : {data::ReadingVariety::kFixedStyles, data::ReadingVariety::kDrawnStyles,
-                             data::ReadingVariety::kCited, data::ReadingVariety::kChecked}) {
+                             data::ReadingVariety::kCited, data::ReadingVariety::kChecked,
+                             data::ReadingVariety::kCompared}) {
     test::TempDir dir;
     data::GenerateOptions options{5, 1};
     options.reading = variety;
@@ -214,6 +215,15 @@ TEST(World, ReadingVarietiesDifferInTheirDocumentsOnly) {
   };
   EXPECT_EQ(claims(data::ReadingVariety::kCited), 0u);
   EXPECT_GT(claims(data::ReadingVariety::kChecked), 20u);
+  EXPECT_EQ(claims(data::ReadingVariety::kCompared), 0u);
+  const auto comparisons = [&](data::ReadingVariety variety) {
+    const std::regex asked(R"((earlier|first|larger population), .+ or .+\?|before .+\?)");
+    const auto& text = documents[variety];
+    return std::distance(std::sregex_iterator(text.begin(), text.end(), asked),
+                         std::sregex_iterator());
+  };
+  EXPECT_GT(comparisons(data::ReadingVariety::kCompared),
+            3 * comparisons(data::ReadingVariety::kCited));
   EXPECT_THROW(data::parse_reading_variety("plain"), Error);
 }
 
@@ -241,6 +251,70 @@ TEST_F(WorldTest, ClaimChecksAreJudgedByTheWorld) {
   EXPECT_EQ(claims, 40u);
   EXPECT_GT(held, 10u);
   EXPECT_LT(held, 30u);
+}
+
+// A compared world's comparisons are the world's: asked as a choice, the answer named is the
+// one that came first (or is larger); asked as yes or no, yes exactly where the first named did.
+TEST(World, ComparisonsAreAnsweredByTheWorld) {
+  test::TempDir dir;
+  data::GenerateOptions options{11, 1};
+  options.reading = data::ReadingVariety::kCompared;
+  std::ostringstream progress;
+  data::generate_dataset(dir.path().string(), options, progress);
+  data::Rng root(11);
+  const auto e = data::draw_encyclopedia(root, 1);
+  std::map<std::pair<data::Relation, std::string>, int64_t> value;
+  for (const auto& f : e.facts()) {
+    std::string digits;
+    for (const char c : f.object) {
+      if (c >= '0' && c <= '9') digits += c;
+    }
+    if (!digits.empty()) value[{f.relation, f.subject}] = std::stoll(digits);
+  }
+  struct Asked {
+    std::string pattern;  // $1 and $2 the subjects, $3 the answer after a cue
+    data::Relation relation;
+    bool smaller_wins;
+    bool choice;
+  };
+  const auto choice = [](const std::string& words) {
+    return words + R"(, (.+) or (.+)\?\n\S+ (.+)\n)";
+  };
+  const auto yes_no = [](const std::string& words) {
+    return R"((?:Was|Does) (.+) )" + words + R"( (.+)\?\n\S+ (yes|no)\n)";
+  };
+  const Asked kinds[] = {
+      {choice("Who was born earlier"), data::Relation::kBirthYear, true, true},
+      {choice("Which was founded first"), data::Relation::kFounded, true, true},
+      {choice("Which was released first"), data::Relation::kReleased, true, true},
+      {choice("Which has the larger population"), data::Relation::kPopulation, false, true},
+      {yes_no("born before"), data::Relation::kBirthYear, true, false},
+      {yes_no("founded before"), data::Relation::kFounded, true, false},
+      {yes_no("released before"), data::Relation::kReleased, true, false},
+      {yes_no("have more people than"), data::Relation::kPopulation, false, false}};
+  int choices = 0, verdicts = 0;
+  for (const auto& line : test::read_jsonl(dir.file("documents.jsonl"))) {
+    const auto document = line["text"].get<std::string>();
+    for (const auto& kind : kinds) {
+      const std::regex asked(kind.pattern);
+      for (auto it = std::sregex_iterator(document.begin(), document.end(), asked);
+           it != std::sregex_iterator(); ++it) {
+        const auto a = (*it)[1].str(), b = (*it)[2].str(), answer = (*it)[3].str();
+        const auto va = value.at({kind.relation, a}), vb = value.at({kind.relation, b});
+        EXPECT_NE(va, vb) << (*it)[0].str();
+        const bool first = kind.smaller_wins ? va < vb : va > vb;
+        if (!kind.choice) {
+          EXPECT_EQ(answer, first ? "yes" : "no") << (*it)[0].str();
+          ++verdicts;
+        } else if (answer == a || answer == b) {  // not a title or a dialogue's reading
+          EXPECT_EQ(answer, first ? a : b) << (*it)[0].str();
+          ++choices;
+        }
+      }
+    }
+  }
+  EXPECT_GT(choices, 100);
+  EXPECT_GT(verdicts, 100);
 }
 
 // A reading document asks several questions of its context, and every answer is a lookup:
