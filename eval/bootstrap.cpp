@@ -52,8 +52,11 @@ PairedTest paired_bootstrap(const std::vector<double>& a, const std::vector<doub
                 std::to_string(b.size()) + " (the systems must score the same examples)");
   }
   std::vector<double> difference(a.size());
-  for (size_t i = 0; i < a.size(); ++i) difference[i] = a[i] - b[i];
   PairedTest test;
+  for (size_t i = 0; i < a.size(); ++i) {
+    difference[i] = a[i] - b[i];
+    test.differing += a[i] != b[i];
+  }
   if (difference.empty()) return test;
   const auto means = resampled_means(difference, resamples, seed);
   const double observed = mean_of(difference);
@@ -74,7 +77,7 @@ double no_difference_bound(int64_t n) {
 PairedTest paired_bootstrap_of_scores(const std::vector<double>& a, const std::vector<double>& b,
                                       int64_t resamples, uint64_t seed) {
   auto test = paired_bootstrap(a, b, resamples, seed);
-  if (a.empty() || a != b) return test;
+  if (a.empty() || test.differing > 0) return test;
   const double bound = no_difference_bound(static_cast<int64_t>(a.size()));
   test.difference = {0.0, -bound, bound};
   return test;

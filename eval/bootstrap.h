@@ -22,6 +22,7 @@ Estimate bootstrap_mean(const std::vector<double>& values, int64_t resamples = 1
 struct PairedTest {
   Estimate difference;
   double p_value = 1;
+  int64_t differing = 0;  // examples whose A and B differ
 };
 
 PairedTest paired_bootstrap(const std::vector<double>& a, const std::vector<double>& b,

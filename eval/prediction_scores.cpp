@@ -172,7 +172,8 @@ Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resam
     result[metric.name] = {{"difference", 100 * test.difference.mean},
                            {"low", 100 * test.difference.low},
                            {"high", 100 * test.difference.high},
-                           {"p", test.p_value}};
+                           {"p", test.p_value},
+                           {"differing", test.differing}};
   }
   return result;
 }

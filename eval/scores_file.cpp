@@ -39,6 +39,9 @@ std::vector<PairedResult> read_paired(const Json& file, const std::string& path)
     result.low = json_number_field(item, "low", where);
     result.high = json_number_field(item, "high", where);
     result.p = json_number_field(item, "p", where);
+    if (item.contains("differing")) {
+      result.differing = static_cast<int64_t>(json_number_field(item, "differing", where));
+    }
     paired.push_back(result);
   }
   return paired;
@@ -128,16 +131,18 @@ Json scores_json(const ScoresFile& scores) {
   }
   Json paired = Json::array();
   for (const auto& t : scores.paired) {
-    paired.push_back({{"task", t.task},
-                      {"a", system_key(t.a)},
-                      {"b", system_key(t.b)},
-                      {"metric", t.metric},
-                      {"seed", t.seed},
-                      {"n", t.n},
-                      {"difference", t.difference},
-                      {"low", t.low},
-                      {"high", t.high},
-                      {"p", t.p}});
+    Json entry = {{"task", t.task},
+                  {"a", system_key(t.a)},
+                  {"b", system_key(t.b)},
+                  {"metric", t.metric},
+                  {"seed", t.seed},
+                  {"n", t.n},
+                  {"difference", t.difference},
+                  {"low", t.low},
+                  {"high", t.high},
+                  {"p", t.p}};
+    if (t.differing) entry["differing"] = *t.differing;
+    paired.push_back(std::move(entry));
   }
   return {{"runs", runs}, {"paired", paired}, {"titles", scores.titles}};
 }

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,8 @@ struct PairedResult {
   std::string metric;
   int64_t seed = 0, n = 0;
   double difference = 0, low = 0, high = 0, p = 1;
+  // Examples whose A and B differ; unknown in a file written before it was recorded.
+  std::optional<int64_t> differing = std::nullopt;
 };
 
 // Task label ("compression_qa", "compression_qa hqa") -> the title a reader sees, the task's
@@ -40,7 +44,8 @@ std::string task_title(const TaskTitles& titles, const std::string& task);
 
 // scores.json: {"runs": [{"task", "method", "seed", "n", "scores": {...}, "ci": {metric: [low,
 // high]} (optional), "prefilled_tokens", "latency_s", "kv_bytes"}, ...], "paired": [{"task",
-// "a", "b", "metric", "seed", "n", "difference", "low", "high", "p"}, ...] (optional),
+// "a", "b", "metric", "seed", "n", "difference", "low", "high", "p", "differing" (optional)},
+// ...] (optional),
 // "titles": {label: title} (optional)}. Task labels are the keys everywhere in the file. Errors
 // name the file and the entry's index and field.
 struct ScoresFile {

@@ -28,10 +28,10 @@ Verdict decide(const Claim& claim, const PairedResult& test);
 // observed variance, under the normal approximation: the per-example standard deviation is
 // sd = (high - low) / (2 * 1.96) * sqrt(n), and the n is the smallest with 1.96 * sd / sqrt(n)
 // below the mean's distance to that boundary (kBeats: |mean|; kWithin: |band - |mean||).
-// An interval of "within" that is paired_bootstrap_of_scores's bound for scores no example
-// differs in (mean 0, +-no_difference_bound(n) in percent) needs instead the n whose bound
-// falls inside the band. Nothing when the mean sits on the boundary (or within rounding of
-// it), the interval has no width or n is not positive.
+// A test of "within" on scores no example differs in (`differing` 0, whose interval is
+// paired_bootstrap_of_scores's bound) needs instead the n whose bound falls inside the band.
+// Nothing when the mean sits on the boundary (or within rounding of it), the interval has no width
+// or n is not positive.
 std::optional<int64_t> examples_needed(const Claim& claim, const PairedResult& test);
 
 // Several seeds' verdicts on one comparison: holds only if every seed's holds, does not hold

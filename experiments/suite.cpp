@@ -218,6 +218,7 @@ class SuiteRun {
     result.low = test.difference.low;
     result.high = test.difference.high;
     result.p = test.p_value;
+    result.differing = test.differing;
     return result;
   }
 
@@ -235,7 +236,8 @@ class SuiteRun {
       const auto& t = tests[metric];
       results.push_back({job.label(), a, b, metric, seed, static_cast<int64_t>(scores_a.size()),
                          t["difference"].get<double>(), t["low"].get<double>(),
-                         t["high"].get<double>(), t["p"].get<double>()});
+                         t["high"].get<double>(), t["p"].get<double>(),
+                         t["differing"].get<int64_t>()});
     }
     return results;
   }

@@ -60,6 +60,7 @@ TEST(Bootstrap, PairedTestSeparatesAClearWinnerFromATie) {
   EXPECT_DOUBLE_EQ(clear.p_value, 2.0 / 1000.0);
   const auto tie = paired_bootstrap(a, a, 999, 0);
   EXPECT_EQ(tie.p_value, 1.0);
+  EXPECT_EQ(tie.differing, 0);
   // One example of 60 in A's favour is no evidence.
   std::vector<double> c(60, 0.0), d(60, 0.0);
   c[0] = 1.0;
@@ -82,6 +83,7 @@ TEST(Bootstrap, ScoresNoExampleDiffersInAreBoundedByTheirCount) {
   b[3] = 0.0;
   const auto one = paired_bootstrap_of_scores(a, b, 999, 0);
   const auto plain = paired_bootstrap(a, b, 999, 0);
+  EXPECT_EQ(one.differing, 1);
   EXPECT_EQ(one.difference.low, plain.difference.low);
   EXPECT_EQ(one.difference.high, plain.difference.high);
 }

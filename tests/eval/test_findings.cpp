@@ -78,6 +78,7 @@ TEST(Verdict, NoExampleDifferingShowsEqualityOnlyWithEnoughExamples) {
     auto test = interval(-100 * no_difference_bound(n), 100 * no_difference_bound(n));
     test.n = n;
     test.difference = 0;
+    test.differing = 0;
     return test;
   };
   EXPECT_EQ(decide(kWithin, bounded(20)), Verdict::kNotDecided);
@@ -85,6 +86,11 @@ TEST(Verdict, NoExampleDifferingShowsEqualityOnlyWithEnoughExamples) {
   EXPECT_EQ(decide(kWithin, bounded(122)), Verdict::kHolds);
   EXPECT_EQ(examples_needed(kWithin, bounded(20)), 122);
   EXPECT_EQ(examples_needed(kWithin, bounded(60)), 122);
+  // The same interval from a test that does not say no example differed (a file written before
+  // the count was recorded) is read as any other: 20 * (16.84 / 3)^2 examples.
+  auto unknown = bounded(20);
+  unknown.differing.reset();
+  EXPECT_EQ(examples_needed(kWithin, unknown), 631);
 }
 
 TEST(Verdict, SeedsMustAgreeAndEveryMetricMustHold) {

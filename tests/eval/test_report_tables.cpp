@@ -173,7 +173,8 @@ TEST(ScoresFile, RoundTripsAndNamesTheBadField) {
   ScoresFile scores;
   scores.runs = {row("cqa", "text", 3, 12.5)};
   scores.runs[0].intervals["em"] = {4.5, 20};
-  scores.paired = {{"cqa", System::kShared, System::kText, "em", 3, 10, -2.5, -7, 1, 0.25}};
+  scores.paired = {{"cqa", System::kShared, System::kText, "em", 3, 10, -2.5, -7, 1, 0.25, 6},
+                   {"cqa", System::kText, System::kSingle, "em", 3, 10, 0, 0, 0, 1}};
   scores.titles = {{"cqa", "Compression&QA"}};
   std::ofstream(path) << scores_json(scores).dump();
   const auto back = read_scores(path);
@@ -182,9 +183,11 @@ TEST(ScoresFile, RoundTripsAndNamesTheBadField) {
   EXPECT_EQ(back.runs[0].seed, 3);
   EXPECT_EQ(back.runs[0].scores.at("em"), 12.5);
   EXPECT_EQ(back.runs[0].intervals.at("em"), std::make_pair(4.5, 20.0));
-  ASSERT_EQ(back.paired.size(), 1u);
+  ASSERT_EQ(back.paired.size(), 2u);
   EXPECT_EQ(back.paired[0].b, System::kText);
   EXPECT_EQ(back.paired[0].p, 0.25);
+  EXPECT_EQ(back.paired[0].differing, 6);
+  EXPECT_EQ(back.paired[1].differing, std::nullopt);  // a test that did not count them
   auto bad = scores_json(scores);
   bad["runs"][0]["latency_s"] = "fast";
   std::ofstream(path) << bad.dump();
