@@ -566,29 +566,20 @@ std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVar
   Writer writer(e, rng);
   std::vector<ReadingDocument> documents;
   const auto questions = all_questions(e, rng);
-  if (variety == ReadingVariety::kCompared) {
-    // Comparing two values is learned no faster than judging a claim: half of a compared
-    // world's documents open with one of its comparisons and ask more of them, in the shapes
-    // whose questions follow the context.
-    std::vector<const Question*> comparisons;
-    for (const auto& q : questions) {
-      if (q.kind == "comparison") comparisons.push_back(&q);
-    }
-    for (const auto& q : questions) {
-      if (!comparisons.empty() && rng.percent(50)) {
-        documents.push_back(writer.write(*rng.pick(comparisons), rng.pick(kComparingShapes),
-                                         training_cues(variety, rng), rng.below(4),
-                                         2 + rng.below(5), true));
-      } else {
-        auto shape = rng.pick(kTrainingShapes);
-        if (shape == ReadingShape::kQuote && q.kind == "comparison") shape = ReadingShape::kList;
-        documents.push_back(
-            writer.write(q, shape, training_cues(variety, rng), rng.below(4), 2 + rng.below(5)));
-      }
-    }
-    return documents;
+  // A compared world practises comparisons as a checked one practises claims: half of its
+  // documents open with one of its comparisons and ask more of them, in the shapes whose
+  // questions follow the context.
+  std::vector<const Question*> comparisons;
+  for (const auto& q : questions) {
+    if (variety == ReadingVariety::kCompared && q.kind == "comparison") comparisons.push_back(&q);
   }
   for (const auto& q : questions) {
+    if (!comparisons.empty() && rng.percent(50)) {
+      documents.push_back(writer.write(*rng.pick(comparisons), rng.pick(kComparingShapes),
+                                       training_cues(variety, rng), rng.below(4), 2 + rng.below(5),
+                                       true));
+      continue;
+    }
     // Judging a claim is learned far more slowly than reading a fact out: half of a checked
     // world's documents are claim checks.
     auto shape = variety == ReadingVariety::kChecked && rng.percent(50) ? ReadingShape::kClaimCheck
