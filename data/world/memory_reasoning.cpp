@@ -62,9 +62,9 @@ std::vector<Json> memory_reasoning_records(const Encyclopedia& e, Rng& rng) {
     if (a.birth_year == b.birth_year) continue;
     const auto& fa = e.fact(Relation::kBirthYear, a.name);
     const auto& fb = e.fact(Relation::kBirthYear, b.name);
-    const bool earlier = a.birth_year < b.birth_year;
+    const bool earlier = comes_first(Relation::kBirthYear, a.birth_year, b.birth_year);
     records.push_back(yes_no(
-        "Was " + a.name + " born before " + b.name + "?", earlier,
+        comparison_text(Relation::kBirthYear, a.name, b.name, true), earlier,
         {step("memory", fa.statement),
          step("reason", "So " + a.name + " was born in " + std::to_string(a.birth_year) + "."),
          step("memory", fb.statement),

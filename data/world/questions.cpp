@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/io/error.h"
+
 namespace kvchain::data {
 namespace {
 
@@ -114,43 +116,87 @@ std::vector<Question> bridge_questions(const Encyclopedia& e, Rng& rng) {
   return out;
 }
 
+namespace {
+
+// A comparable relation's two ways of asking ("{a}" and "{b}" name the subjects) and which value
+// comes first.
+struct ComparisonWords {
+  Relation relation;
+  const char* choice;
+  const char* yes_no;
+  bool smaller_wins;
+};
+constexpr ComparisonWords kComparisonWords[] = {
+    {Relation::kBirthYear, "Who was born earlier, {a} or {b}?", "Was {a} born before {b}?", true},
+    {Relation::kFounded, "Which was founded first, {a} or {b}?", "Was {a} founded before {b}?",
+     true},
+    {Relation::kReleased, "Which was released first, {a} or {b}?", "Was {a} released before {b}?",
+     true},
+    {Relation::kPopulation, "Which has the larger population, {a} or {b}?",
+     "Does {a} have more people than {b}?", false}};
+
+const ComparisonWords* find_comparison_words(Relation relation) {
+  for (const auto& words : kComparisonWords) {
+    if (words.relation == relation) return &words;
+  }
+  return nullptr;
+}
+
+const ComparisonWords& comparison_words(Relation relation) {
+  if (const auto* words = find_comparison_words(relation)) return *words;
+  throw Error("questions: a comparison of a relation without an order");
+}
+
+}  // namespace
+
+bool comparable(Relation relation) {
+  return find_comparison_words(relation) != nullptr;
+}
+
+std::string comparison_text(Relation relation, const std::string& a, const std::string& b,
+                            bool yes_no) {
+  const auto& words = comparison_words(relation);
+  std::string text = yes_no ? words.yes_no : words.choice;
+  text.replace(text.find("{a}"), 3, a);
+  return text.replace(text.find("{b}"), 3, b);
+}
+
+bool comes_first(Relation relation, int64_t a, int64_t b) {
+  return comparison_words(relation).smaller_wins ? a < b : a > b;
+}
+
 std::vector<Question> comparison_questions(const Encyclopedia& e, Rng& rng) {
   const auto& w = e.world();
   std::vector<Question> out;
-  // Which of a and b has the smaller (or larger) value; ties have no answer and are skipped.
+  // Which of a and b comes first; ties have no answer and are skipped.
   auto compare = [&](Relation relation, const std::string& a, const std::string& b, int64_t va,
-                     int64_t vb, bool smaller_wins, const std::string& text) {
+                     int64_t vb) {
     if (va == vb) return;
-    const bool a_wins = smaller_wins ? va < vb : va > vb;
     const auto& fa = e.fact(relation, a);
     const auto& fb = e.fact(relation, b);
     out.push_back({"comparison",
-                   text,
-                   {a_wins ? a : b},
+                   comparison_text(relation, a, b, false),
+                   {comes_first(relation, va, vb) ? a : b},
                    {&fa, &fb},
                    {single_hop_text(fa), single_hop_text(fb)}});
   };
   // Neighbours in the world's lists share a surname, name root or place stem.
   for (size_t i = 0; i + 1 < w.organisations.size(); i += 2) {
     const auto &a = w.organisations[i], &b = w.organisations[i + 1];
-    compare(Relation::kFounded, a.name, b.name, a.founded, b.founded, true,
-            "Which was founded first, " + a.name + " or " + b.name + "?");
+    compare(Relation::kFounded, a.name, b.name, a.founded, b.founded);
   }
   for (size_t i = 0; i + 1 < w.people.size(); ++i) {
     const auto &a = w.people[i],
                &b = w.people[i + 1 + rng.below(std::min<size_t>(2, w.people.size() - i - 1))];
-    compare(Relation::kBirthYear, a.name, b.name, a.birth_year, b.birth_year, true,
-            "Who was born earlier, " + a.name + " or " + b.name + "?");
+    compare(Relation::kBirthYear, a.name, b.name, a.birth_year, b.birth_year);
   }
   for (size_t i = 0; i + 1 < w.places.size(); i += 2) {
     const auto &a = w.places[i], &b = w.places[i + 1];
-    compare(Relation::kPopulation, a.name, b.name, a.population, b.population, false,
-            "Which has the larger population, " + a.name + " or " + b.name + "?");
+    compare(Relation::kPopulation, a.name, b.name, a.population, b.population);
   }
   for (size_t i = 0; i + 1 < w.works.size(); ++i) {
     const auto &a = w.works[i], &b = w.works[i + 1];
-    compare(Relation::kReleased, a.title, b.title, a.year, b.year, true,
-            "Which was released first, " + a.title + " or " + b.title + "?");
+    compare(Relation::kReleased, a.title, b.title, a.year, b.year);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,15 @@ std::vector<Question> single_hop_questions(const Encyclopedia& e, Rng& rng);
 std::vector<Question> bridge_questions(const Encyclopedia& e, Rng& rng);
 // "Which was founded first, X or Y?" over similar-named pairs where the answer is defined.
 std::vector<Question> comparison_questions(const Encyclopedia& e, Rng& rng);
+
+// Whether two subjects' values of `relation` compare: a year (born, founded, released) or a
+// population.
+bool comparable(Relation relation);
+// How a comparison of `a` and `b` on a comparable relation is asked: as a choice ("Which was
+// founded first, A or B?") or as yes or no ("Was A founded before B?", yes when A comes first).
+std::string comparison_text(Relation relation, const std::string& a, const std::string& b,
+                            bool yes_no);
+// Whether the value `a` comes first: the earlier year, or the larger population.
+bool comes_first(Relation relation, int64_t a, int64_t b);
 
 }  // namespace kvchain::data

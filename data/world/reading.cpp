@@ -209,30 +209,6 @@ constexpr RelationWords kRelationWords[] = {
     {Relation::kReleased, "released", "when {s} was released"},
     {Relation::kCreator, "creator", "who created {s}"}};
 
-// How a comparison of two subjects' values of a relation is asked: as a choice ("Which was
-// founded first, A or B?") or as yes or no ("Was A founded before B?"), and which value wins.
-struct ComparisonWords {
-  Relation relation;
-  const char* choice;  // "{a}" and "{b}" name the two subjects
-  const char* yes_no;  // yes when the first wins
-  bool smaller_wins;
-};
-constexpr ComparisonWords kComparisonWords[] = {
-    {Relation::kBirthYear, "Who was born earlier, {a} or {b}?", "Was {a} born before {b}?", true},
-    {Relation::kFounded, "Which was founded first, {a} or {b}?", "Was {a} founded before {b}?",
-     true},
-    {Relation::kReleased, "Which was released first, {a} or {b}?", "Was {a} released before {b}?",
-     true},
-    {Relation::kPopulation, "Which has the larger population, {a} or {b}?",
-     "Does {a} have more people than {b}?", false}};
-
-const ComparisonWords* comparison_words(Relation relation) {
-  for (const auto& words : kComparisonWords) {
-    if (words.relation == relation) return &words;
-  }
-  return nullptr;
-}
-
 // A year or a population as written ("1957", "2,589,000").
 int64_t value_of(const std::string& object) {
   int64_t value = 0;
@@ -240,11 +216,6 @@ int64_t value_of(const std::string& object) {
     if (c >= '0' && c <= '9') value = value * 10 + (c - '0');
   }
   return value;
-}
-
-std::string with_subjects(std::string text, const std::string& a, const std::string& b) {
-  text.replace(text.find("{a}"), 3, a);
-  return text.replace(text.find("{b}"), 3, b);
 }
 
 const RelationWords& words_of(Relation relation) {
@@ -391,8 +362,8 @@ class Writer {
     for (size_t i = 0; i < shown_.size(); ++i) {
       for (size_t j = i + 1; j < shown_.size(); ++j) {
         const auto &a = *shown_[i], &b = *shown_[j];
-        if (a.relation == b.relation && comparison_words(a.relation) != nullptr &&
-            a.subject != b.subject && value_of(a.object) != value_of(b.object) && !asked(&a, &b)) {
+        if (a.relation == b.relation && comparable(a.relation) && a.subject != b.subject &&
+            value_of(a.object) != value_of(b.object) && !asked(&a, &b)) {
           pairs.emplace_back(&a, &b);
         }
       }
@@ -402,21 +373,15 @@ class Writer {
     std::vector<Question> out;
     for (auto [a, b] : pairs) {
       if (rng_.percent(50)) std::swap(a, b);
-      const auto& words = *comparison_words(a->relation);
-      const bool a_wins = words.smaller_wins == (value_of(a->object) < value_of(b->object));
-      if (rng_.percent(50)) {
-        out.push_back({"comparison",
-                       with_subjects(words.choice, a->subject, b->subject),
-                       {a_wins ? a->subject : b->subject},
-                       {a, b},
-                       {}});
-      } else {
-        out.push_back({"comparison",
-                       with_subjects(words.yes_no, a->subject, b->subject),
-                       {a_wins ? "yes" : "no"},
-                       {a, b},
-                       {}});
-      }
+      const bool a_wins = comes_first(a->relation, value_of(a->object), value_of(b->object));
+      const bool yes_no = !rng_.percent(50);
+      const std::string answer =
+          yes_no ? (a_wins ? "yes" : "no") : (a_wins ? a->subject : b->subject);
+      out.push_back({"comparison",
+                     comparison_text(a->relation, a->subject, b->subject, yes_no),
+                     {answer},
+                     {a, b},
+                     {}});
     }
     return out;
   }
