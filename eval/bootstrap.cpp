@@ -76,6 +76,17 @@ double no_difference_bound(int64_t n) {
 
 PairedTest paired_bootstrap_of_scores(const std::vector<double>& a, const std::vector<double>& b,
                                       int64_t resamples, uint64_t seed) {
+  // The bound below holds only where one example moves the mean by at most 1.
+  for (const auto* scores : {&a, &b}) {
+    for (size_t i = 0; i < scores->size(); ++i) {
+      const double v = (*scores)[i];
+      if (!(v >= 0 && v <= 1)) {
+        throw Error("paired test: example " + std::to_string(i) + " of system " +
+                    (scores == &a ? "A" : "B") + " scores " + std::to_string(v) +
+                    ", outside [0, 1]");
+      }
+    }
+  }
   auto test = paired_bootstrap(a, b, resamples, seed);
   if (a.empty() || test.differing > 0) return test;
   const double bound = no_difference_bound(static_cast<int64_t>(a.size()));

@@ -34,7 +34,7 @@ PairedTest paired_bootstrap(const std::vector<double>& a, const std::vector<doub
 // interval is instead the exact bound on the share of examples whose scores could differ
 // unseen, +-(1 - 0.025^(1/n)) (Clopper-Pearson with no such example), each moving the mean by
 // at most 1 (no_difference_bound). With 20 examples that is +-0.168; it falls under 0.03 from
-// 122 examples.
+// 122 examples. A score outside [0, 1] is an Error.
 double no_difference_bound(int64_t n);
 PairedTest paired_bootstrap_of_scores(const std::vector<double>& a, const std::vector<double>& b,
                                       int64_t resamples = 1000, uint64_t seed = 0);

@@ -86,6 +86,11 @@ TEST(Bootstrap, ScoresNoExampleDiffersInAreBoundedByTheirCount) {
   EXPECT_EQ(one.differing, 1);
   EXPECT_EQ(one.difference.low, plain.difference.low);
   EXPECT_EQ(one.difference.high, plain.difference.high);
+  // The bound assumes scores in [0, 1]: a score of 100 (a percentage) is refused.
+  b[3] = 100.0;
+  EXPECT_NE(test::error_message([&] { paired_bootstrap_of_scores(a, b, 999, 0); })
+                .find("example 3 of system B scores 100"),
+            std::string::npos);
 }
 
 // The exact distribution the paired bootstrap samples, computed another way: for per-example
