@@ -1,6 +1,8 @@
 #include "retrievers/bm25_top_k.h"
 
 #include <algorithm>
+#include <array>
+#include <limits>
 #include <numeric>
 
 namespace kvchain::retrievers {
@@ -59,12 +61,19 @@ std::vector<ScoredPassage> exhaustive_top_k(const std::vector<QueryTerm>& terms,
 std::vector<ScoredPassage> max_score_top_k(const std::vector<QueryTerm>& terms, int64_t k,
                                            const Bm25Scorer& scorer, const uint8_t* lengths) {
   const size_t n = terms.size();
-  std::vector<PostingCursor> cursor;
+  // cursor[i] proposes and looks up term i's passages; exact[i] finds them again, later, for a
+  // passage that enters, whose score adds its terms' in their own order.
+  std::vector<PostingCursor> cursor, exact;
   cursor.reserve(n);
+  exact.reserve(n);
   uint32_t start = UINT32_MAX;  // the window's first passage
+  uint32_t last = 0;
   for (const auto& term : terms) {
     cursor.emplace_back(term.postings);
+    exact.emplace_back(term.postings);
     if (!cursor.back().done()) start = std::min(start, cursor.back().passage());
+    if (term.postings.block_count > 0)
+      last = std::max(last, term.postings.blocks[term.postings.block_count - 1].last_passage);
   }
   TopK best(k);
   const auto cannot_enter = [&](double bound_sum) {
@@ -76,12 +85,21 @@ std::vector<ScoredPassage> max_score_top_k(const std::vector<QueryTerm>& terms, 
   // constructor for a possible overflow and warns).
   std::vector<double> bounds(1, 0.0);
   bounds.resize(n + 1);
-  std::vector<double> part(n, 0.0);  // the candidate's score per term, in the terms' order
-  uint32_t last = 0;
-  for (const auto& term : terms) {
-    if (term.postings.block_count > 0)
-      last = std::max(last, term.postings.blocks[term.postings.block_count - 1].last_passage);
-  }
+  std::vector<double> part(n, 0.0);              // a looked-up term's score for the passage
+  std::vector<char> proposes(n, 0);              // whether term i proposes passages in the window
+  std::vector<double> proposed(kWindow);         // the proposing terms' scores, per passage
+  std::array<uint64_t, kWindow / 64> present{};  // the passages some proposing term holds
+  // refused[j]: a passage whose score so far is at most this cannot enter with bounds[j] still to
+  // add. Below cannot_enter's exact test by a margin far above double rounding, so it refuses
+  // only passages that test refuses too; a passage it lets through is tested exactly by offer.
+  std::vector<double> refused(n + 1);
+  const auto refusals = [&] {
+    const double threshold = best.full() ? best.threshold() / (1.0 + 1e-12) : -1.0;
+    for (size_t j = 0; j <= n; ++j) {
+      refused[j] = best.full() ? threshold - bounds[j] - 1e-9 * (threshold + bounds[j])
+                               : -std::numeric_limits<double>::infinity();
+    }
+  };
   while (start != UINT32_MAX && start <= last) {
     const uint32_t end = start + std::min<uint32_t>(kWindow - 1, UINT32_MAX - 1 - start);
     // Each term's bound in the window, the terms by bound, lowest first.
@@ -93,46 +111,66 @@ std::vector<ScoredPassage> max_score_top_k(const std::vector<QueryTerm>& terms, 
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return bound[a] < bound[b]; });
     for (size_t j = 0; j < n; ++j) bounds[j + 1] = bounds[j] + bound[order[j]];
-    // order[0, lookups) only look up passages; the rest propose them.
+    // order[0, lookups) only look up passages; the rest propose them, term at a time over the
+    // window (Lucene's MaxScoreBulkScorer): a scatter into the window's scores, not a merge.
     size_t lookups = 0;
     while (lookups < n && cannot_enter(bounds[lookups + 1])) ++lookups;
-    for (size_t j = lookups; j < n; ++j) cursor[order[j]].advance(start);
-    while (lookups < n) {
-      uint32_t passage = UINT32_MAX;
-      for (size_t j = lookups; j < n; ++j) {
-        const auto i = order[j];
-        if (!cursor[i].done()) passage = std::min(passage, cursor[i].passage());
+    for (size_t j = 0; j < n; ++j) proposes[order[j]] = j >= lookups;
+    for (size_t j = lookups; j < n; ++j) {
+      const auto i = order[j];
+      const float weight = terms[i].weight;
+      cursor[i].advance(start);
+      cursor[i].for_each_through(end, [&](uint32_t passage, uint32_t tf) {
+        const uint32_t slot = passage - start;
+        const double score = scorer.score(weight, tf, lengths[passage]);
+        auto& word = present[slot / 64];
+        const uint64_t bit = uint64_t{1} << (slot % 64);
+        proposed[slot] = (word & bit) ? proposed[slot] + score : score;
+        word |= bit;
+      });
+    }
+    refusals();
+    for (uint32_t w = 0; w < present.size(); ++w) {
+      // The passages whose proposed scores could enter with every looked-up term's bound, picked
+      // without a branch on the score (most fail, unpredictably).
+      uint64_t kept = 0;
+      for (uint64_t bits = present[w]; bits != 0; bits &= bits - 1) {
+        const auto bit = static_cast<uint32_t>(__builtin_ctzll(bits));
+        kept |= static_cast<uint64_t>(proposed[w * 64 + bit] > refused[lookups]) << bit;
       }
-      if (passage > end) break;
-      double partial = 0.0;
-      for (size_t j = lookups; j < n; ++j) {
-        const auto i = order[j];
-        if (!cursor[i].done() && cursor[i].passage() == passage) {
-          part[i] = scorer.score(terms[i].weight, cursor[i].tf(), lengths[passage]);
-          partial += part[i];
-          cursor[i].next();
+      present[w] = 0;
+      for (; kept != 0; kept &= kept - 1) {
+        const uint32_t passage = start + w * 64 + static_cast<uint32_t>(__builtin_ctzll(kept));
+        double partial = proposed[passage - start];
+        bool entered = true;
+        for (size_t j = lookups; j-- > 0;) {
+          if (partial <= refused[j + 1]) {
+            entered = false;
+            break;
+          }
+          const auto i = order[j];
+          cursor[i].advance(passage);
+          if (!cursor[i].done() && cursor[i].passage() == passage) {
+            part[i] = scorer.score(terms[i].weight, cursor[i].tf(), lengths[passage]);
+            partial += part[i];
+          }
         }
-      }
-      bool entered = true;
-      for (size_t j = lookups; j-- > 0;) {
-        if (cannot_enter(partial + bounds[j + 1])) {
-          entered = false;
-          break;
+        if (entered && partial > refused[0]) {
+          double score = 0.0;
+          for (size_t i = 0; i < n; ++i) {
+            if (proposes[i]) {
+              exact[i].advance(passage);
+              if (!exact[i].done() && exact[i].passage() == passage)
+                score += scorer.score(terms[i].weight, exact[i].tf(), lengths[passage]);
+            } else {
+              score += part[i];
+            }
+          }
+          best.offer(static_cast<float>(score), passage);
+          refusals();
         }
-        const auto i = order[j];
-        cursor[i].advance(passage);
-        if (!cursor[i].done() && cursor[i].passage() == passage) {
-          part[i] = scorer.score(terms[i].weight, cursor[i].tf(), lengths[passage]);
-          partial += part[i];
-        }
+        for (size_t j = 0; j < lookups; ++j) part[order[j]] = 0.0;
       }
-      if (entered && !cannot_enter(partial)) {
-        double score = 0.0;
-        for (size_t i = 0; i < n; ++i) score += part[i];
-        best.offer(static_cast<float>(score), passage);
-      }
-      std::fill(part.begin(), part.end(), 0.0);
-      while (lookups < n && cannot_enter(bounds[lookups + 1])) ++lookups;
     }
     if (end == UINT32_MAX - 1) break;
     start = end + 1;

@@ -54,7 +54,10 @@ std::vector<ScoredPassage> exhaustive_top_k(const std::vector<QueryTerm>& terms,
 // impact of its blocks there. Once k are found, the terms whose bounds together cannot lift a
 // passage past the k-th score no longer propose passages; they are only looked up for
 // passages the others propose, and a passage stops being scored as soon as its bound falls to
-// the k-th score. A window where no term can propose is passed over undecoded.
+// the k-th score. The proposing terms are scored term at a time into the window's scores (a
+// scatter, where a merge of their cursors would branch on every posting), and a passage's
+// score is added up again in the terms' order only when it may enter. A window where no term
+// can propose is passed over undecoded.
 std::vector<ScoredPassage> max_score_top_k(const std::vector<QueryTerm>& terms, int64_t k,
                                            const Bm25Scorer& scorer, const uint8_t* lengths);
 

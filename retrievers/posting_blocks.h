@@ -70,6 +70,19 @@ class PostingCursor {
     }
     while (passages_[index_] < target) ++index_;
   }
+  // Calls visit(passage, tf) for each posting up to passage `last`, in order, and leaves the
+  // cursor on the first past it.
+  template <class Visit>
+  void for_each_through(uint32_t last, Visit&& visit) {
+    while (!done() && passages_[index_] <= last) {
+      if (!tfs_decoded_) decode_tfs();
+      const bool whole = term_.blocks[block_].last_passage <= last;
+      uint32_t i = index_;
+      for (; i < size_ && (whole || passages_[i] <= last); ++i) visit(passages_[i], tfs_[i]);
+      index_ = i;
+      if (index_ == size_) load(block_ + 1);
+    }
+  }
   // The largest impact of the term's postings in passages [first, last], bounded by the blocks
   // that may hold them, without decoding a block or moving the cursor (0 where it has none).
   // Successive calls must not move `first` backwards.

@@ -88,8 +88,9 @@ TEST(Bootstrap, ScoresNoExampleDiffersInAreBoundedByTheirCount) {
   EXPECT_EQ(one.difference.high, plain.difference.high);
   // The bound assumes scores in [0, 1]: a score of 100 (a percentage) is refused.
   b[3] = 100.0;
-  EXPECT_NE(test::error_message([&] { paired_bootstrap_of_scores(a, b, 999, 0); })
-                .find("example 3 of system B scores 100"),
+  EXPECT_NE(test::error_message([&] {
+              paired_bootstrap_of_scores(a, b, 999, 0);
+            }).find("example 3 of system B scores 100"),
             std::string::npos);
 }
 
