@@ -85,7 +85,10 @@ std::vector<ScoredPassage> max_score_top_k(const std::vector<QueryTerm>& terms, 
   // constructor for a possible overflow and warns).
   std::vector<double> bounds(1, 0.0);
   bounds.resize(n + 1);
-  std::vector<double> part(n, 0.0);              // a looked-up term's score for the passage
+  // A looked-up term's score and the passage it was looked up for (a passage past the query's
+  // with none yet), so that no candidate clears them.
+  std::vector<double> part(n, 0.0);
+  std::vector<uint32_t> part_of(n, UINT32_MAX);
   std::vector<char> proposes(n, 0);              // whether term i proposes passages in the window
   std::vector<double> proposed(kWindow);         // the proposing terms' scores, per passage
   std::array<uint64_t, kWindow / 64> present{};  // the passages some proposing term holds
@@ -152,6 +155,7 @@ std::vector<ScoredPassage> max_score_top_k(const std::vector<QueryTerm>& terms, 
           cursor[i].advance(passage);
           if (!cursor[i].done() && cursor[i].passage() == passage) {
             part[i] = scorer.score(terms[i].weight, cursor[i].tf(), lengths[passage]);
+            part_of[i] = passage;
             partial += part[i];
           }
         }
@@ -162,14 +166,13 @@ std::vector<ScoredPassage> max_score_top_k(const std::vector<QueryTerm>& terms, 
               exact[i].advance(passage);
               if (!exact[i].done() && exact[i].passage() == passage)
                 score += scorer.score(terms[i].weight, exact[i].tf(), lengths[passage]);
-            } else {
+            } else if (part_of[i] == passage) {
               score += part[i];
             }
           }
           best.offer(static_cast<float>(score), passage);
           refusals();
         }
-        for (size_t j = 0; j < lookups; ++j) part[order[j]] = 0.0;
       }
     }
     if (end == UINT32_MAX - 1) break;
