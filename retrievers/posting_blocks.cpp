@@ -117,6 +117,10 @@ void PostingCursor::decode_tfs() {
   tfs_decoded_ = true;
 }
 
+uint32_t PostingCursor::tf_of(uint32_t index) const {
+  return unpack(tf_bytes_, tf_bits_, index) + 1;
+}
+
 uint64_t PostingCursor::block_after(uint32_t target) const {
   // Doubling steps over the block table, then a binary search within the last step.
   uint64_t low = block_ + 1, step = 1;

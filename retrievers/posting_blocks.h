@@ -54,10 +54,8 @@ class PostingCursor {
   explicit PostingCursor(const TermPostings& term);
   bool done() const { return block_ == term_.block_count; }
   uint32_t passage() const { return passages_[index_]; }
-  uint32_t tf() {
-    if (!tfs_decoded_) decode_tfs();
-    return tfs_[index_];
-  }
+  // One posting's term frequency is unpacked alone: a lookup reads few of a block's.
+  uint32_t tf() const { return tfs_decoded_ ? tfs_[index_] : tf_of(index_); }
   void next() {
     if (++index_ == size_) load(block_ + 1);
   }
@@ -91,6 +89,7 @@ class PostingCursor {
  private:
   void load(uint64_t block);
   void decode_tfs();
+  uint32_t tf_of(uint32_t index) const;
   // The first block, past the current one, whose last passage is at least `target`.
   uint64_t block_after(uint32_t target) const;
   TermPostings term_;
