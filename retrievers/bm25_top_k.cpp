@@ -152,8 +152,7 @@ std::vector<ScoredPassage> max_score_top_k(const std::vector<QueryTerm>& terms, 
             break;
           }
           const auto i = order[j];
-          cursor[i].advance(passage);
-          if (!cursor[i].done() && cursor[i].passage() == passage) {
+          if (cursor[i].seek(passage)) {
             part[i] = scorer.score(terms[i].weight, cursor[i].tf(), lengths[passage]);
             part_of[i] = passage;
             partial += part[i];
@@ -163,8 +162,7 @@ std::vector<ScoredPassage> max_score_top_k(const std::vector<QueryTerm>& terms, 
           double score = 0.0;
           for (size_t i = 0; i < n; ++i) {
             if (proposes[i]) {
-              exact[i].advance(passage);
-              if (!exact[i].done() && exact[i].passage() == passage)
+              if (exact[i].seek(passage))
                 score += scorer.score(terms[i].weight, exact[i].tf(), lengths[passage]);
             } else if (part_of[i] == passage) {
               score += part[i];

@@ -113,7 +113,7 @@ void PostingCursor::load(uint64_t block) {
 }
 
 void PostingCursor::decode_tfs() {
-  for (uint32_t i = 0; i < size_; ++i) tfs_[i] = unpack(tf_bytes_, tf_bits_, i) + 1;
+  for (uint32_t i = 0; i < size_; ++i) tfs_[i] = tf_of(i);
   tfs_decoded_ = true;
 }
 

@@ -68,6 +68,11 @@ class PostingCursor {
     }
     while (passages_[index_] < target) ++index_;
   }
+  // advance(target), then whether the term occurs in passage `target`.
+  bool seek(uint32_t target) {
+    advance(target);
+    return !done() && passages_[index_] == target;
+  }
   // Calls visit(passage, tf) for each posting up to passage `last`, in order, and leaves the
   // cursor on the first past it.
   template <class Visit>
