@@ -49,8 +49,9 @@ void register_data_commands(CLI::App& app) {
       ->add_option("--reading", *reading,
                    "Reading documents' variety: fixed (15 cue styles), drawn (styles drawn from "
                    "marks), cited (drawn, with citation marks), checked (cited, with claims "
-                   "judged true or false) or compared (cited, with comparisons: which of two "
-                   "came first)")
+                   "judged true or false), compared (cited, with comparisons: which of two "
+                   "came first) or spelled (compared, half the comparisons answered with both "
+                   "values first, and claims)")
       ->capture_default_str();
   generate->callback([generate_args, out_dir, reading] {
     generate_args->reading = data::parse_reading_variety(*reading);

@@ -1,5 +1,6 @@
 #include "experiments/reading_probe.h"
 
+#include <algorithm>
 #include <map>
 
 #include "data/loaders/record_reader.h"
@@ -64,7 +65,6 @@ ProbeReport run_reading_probe(const std::string& base_dir, const std::vector<std
   model->eval();
   const auto tokenizer = load_tokenizer_beside(base_dir, "the reading probe");
   GenerationOptions options;
-  options.max_new_tokens = 16;
   options.eos_token_ids = model->config().eos_token_ids;
   options.stop_strings = {"\n"};
   ShapeStableSteps steps(*model);
@@ -75,6 +75,13 @@ ProbeReport run_reading_probe(const std::string& base_dir, const std::vector<std
   for (size_t i = 0; i < items.size(); ++i) {
     const auto& item = items[i];
     const auto prompt = tokenizer.encode(item.prompt);
+    // Room for the longest gold answer and a few tokens more, so that no answer given in full
+    // is cut off (a spelled comparison's runs to 30 tokens and more).
+    options.max_new_tokens = 8;
+    for (const auto& answer : item.answers) {
+      const auto length = static_cast<int64_t>(tokenizer.encode(" " + answer).size());
+      options.max_new_tokens = std::max(options.max_new_tokens, length + 8);
+    }
     auto cache = model->make_cache(1);
     ForwardArgs prefill;
     prefill.input_ids = torch::tensor(prompt, torch::kInt64).unsqueeze(0);

@@ -5,7 +5,9 @@
 #     passages as prose and one reading-comprehension document per question, in seven shapes
 #     (passages then question, question first, a list, a table, a dialogue, a gap of unrelated
 #     prose, a quoted sentence; with READING checked, half of them claims judged true or false;
-#     with compared, half of them comparisons: which of two the context shows came first),
+#     with compared, half of them comparisons: which of two the context shows came first; with
+#     spelled, half of those answered with both values before the choice, and a quarter of all
+#     documents claims),
 #     each asking several questions of its context, with cue words drawn per document
 #     (data/world/reading.h);
 #   - the encyclopedias of the worlds the suites evaluate (pretrain.txt of seed 1 at scale 1, the

@@ -124,16 +124,18 @@ struct ComparisonWords {
   Relation relation;
   const char* choice;
   const char* yes_no;
+  const char* values;  // what the two subjects' objects are, in the plural
   bool smaller_wins;
 };
 constexpr ComparisonWords kComparisonWords[] = {
-    {Relation::kBirthYear, "Who was born earlier, {a} or {b}?", "Was {a} born before {b}?", true},
+    {Relation::kBirthYear, "Who was born earlier, {a} or {b}?", "Was {a} born before {b}?", "years",
+     true},
     {Relation::kFounded, "Which was founded first, {a} or {b}?", "Was {a} founded before {b}?",
-     true},
+     "years", true},
     {Relation::kReleased, "Which was released first, {a} or {b}?", "Was {a} released before {b}?",
-     true},
+     "years", true},
     {Relation::kPopulation, "Which has the larger population, {a} or {b}?",
-     "Does {a} have more people than {b}?", false}};
+     "Does {a} have more people than {b}?", "populations", false}};
 
 const ComparisonWords* find_comparison_words(Relation relation) {
   for (const auto& words : kComparisonWords) {
@@ -159,6 +161,10 @@ std::string comparison_text(Relation relation, const std::string& a, const std::
   std::string text = yes_no ? words.yes_no : words.choice;
   text.replace(text.find("{a}"), 3, a);
   return text.replace(text.find("{b}"), 3, b);
+}
+
+const char* compared_values(Relation relation) {
+  return comparison_words(relation).values;
 }
 
 bool comes_first(Relation relation, int64_t a, int64_t b) {

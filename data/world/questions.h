@@ -37,6 +37,8 @@ bool comparable(Relation relation);
 // founded first, A or B?") or as yes or no ("Was A founded before B?", yes when A comes first).
 std::string comparison_text(Relation relation, const std::string& a, const std::string& b,
                             bool yes_no);
+// What a comparable relation's values are called in the plural: "years" or "populations".
+const char* compared_values(Relation relation);
 // Whether the value `a` comes first: the earlier year, or the larger population.
 bool comes_first(Relation relation, int64_t a, int64_t b);
 

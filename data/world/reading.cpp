@@ -120,13 +120,13 @@ constexpr NamedValue<ReadingShape> kShapeNames[] = {
     {ReadingShape::kQuote, "quote"},
     {ReadingShape::kUnseen, "unseen"},
     {ReadingShape::kClaimCheck, "claim_check"},
-    {ReadingShape::kComparison, "comparison"}};
+    {ReadingShape::kComparison, "comparison"},
+    {ReadingShape::kSpelledComparison, "spelled_comparison"}};
 
-constexpr NamedValue<ReadingVariety> kVarietyNames[] = {{ReadingVariety::kFixedStyles, "fixed"},
-                                                        {ReadingVariety::kDrawnStyles, "drawn"},
-                                                        {ReadingVariety::kCited, "cited"},
-                                                        {ReadingVariety::kChecked, "checked"},
-                                                        {ReadingVariety::kCompared, "compared"}};
+constexpr NamedValue<ReadingVariety> kVarietyNames[] = {
+    {ReadingVariety::kFixedStyles, "fixed"}, {ReadingVariety::kDrawnStyles, "drawn"},
+    {ReadingVariety::kCited, "cited"},       {ReadingVariety::kChecked, "checked"},
+    {ReadingVariety::kCompared, "compared"}, {ReadingVariety::kSpelled, "spelled"}};
 
 const std::vector<ReadingShape> kTrainingShapes = {ReadingShape::kPassagesThenQuestion,
                                                    ReadingShape::kQuestionFirst,
@@ -184,8 +184,7 @@ constexpr bool framings_tell_their_answers() {
 static_assert(framings_tell_their_answers(), "two claim framings ask alike but answer unlike");
 
 bool cites(ReadingVariety variety) {
-  return variety == ReadingVariety::kCited || variety == ReadingVariety::kChecked ||
-         variety == ReadingVariety::kCompared;
+  return variety != ReadingVariety::kFixedStyles && variety != ReadingVariety::kDrawnStyles;
 }
 
 // How reading documents name a relation: the column a table gives it, and what a "which
@@ -230,6 +229,33 @@ std::string what_it_states(const Fact& f) {
   return text.replace(text.find("{s}"), 3, f.subject);
 }
 
+// A comparison asked so that its answer first gives both subjects' values, then the choice
+// ("Who was born earlier, X or Y? Give both years first." "X 1861, Y 1823, so Y"): the step
+// from each value back to its subject written out, which a plain comparison leaves to the
+// reader (data/base/README.md, runs 14 and 15).
+Question spelled(const Question& q) {
+  const auto &a = *q.support.front(), &b = *q.support.back();
+  auto out = q;
+  out.text += std::string(" Give both ") + compared_values(a.relation) + " first.";
+  out.answers = {a.subject + " " + a.object + ", " + b.subject + " " + b.object + ", so " +
+                 q.answers.front()};
+  return out;
+}
+// A probe's comparison item `plain`, written for `q`, asked spelled out over the same context.
+ReadingDocument spelled(const ReadingDocument& plain, const Question& q) {
+  const auto asked = spelled(q);
+  auto out = plain;
+  out.shape = ReadingShape::kSpelledComparison;
+  const auto at = out.before.rfind(q.text);
+  out.before.replace(at, q.text.size(), asked.text);
+  out.answers = asked.answers;
+  return out;
+}
+
+// What a document's questions after the first ask: single-hop lookups, comparisons, or
+// comparisons whose answers give both values first.
+enum class Comparing { kNo, kAsked, kSpelled };
+
 // Writes reading documents. A training document asks several questions of its context: the
 // first of the question it is written for, then `follow_ups` single-hop questions about other
 // facts the context shows (the distractors' included), so most of its answers are lookups and
@@ -240,21 +266,24 @@ class Writer {
     for (const auto& f : e.facts()) facts_of_passage_[f.passage_id].push_back(&f);
   }
 
-  // With `compares`, the follow-up questions compare two subjects the context shows (where it
-  // shows two of one comparable relation) in place of single-hop lookups.
+  // Unless `comparing` is kNo, the follow-up questions compare two subjects the context shows
+  // (where it shows two of one comparable relation) in place of single-hop lookups; with
+  // kSpelled, `q` (a comparison) and they ask for both values before the choice.
   ReadingDocument write(const Question& q, ReadingShape shape, const Cues& cues, size_t distractors,
-                        size_t follow_ups, bool compares = false) {
+                        size_t follow_ups, Comparing comparing = Comparing::kNo) {
     shown_.clear();
-    compares_ = compares;
+    comparing_ = comparing;
     ReadingDocument d;
     d.shape = shape;
-    d.answers = q.answers;
+    const auto asked = comparing == Comparing::kSpelled ? spelled(q) : q;
+    d.answers = asked.answers;
     d.after = "\n";
-    const std::string ask = cues.ask + q.text + "\n";
+    const std::string ask = cues.ask + asked.text + "\n";
     const auto& head = cues.head;
     switch (shape) {
       case ReadingShape::kPassagesThenQuestion:
       case ReadingShape::kComparison:
+      case ReadingShape::kSpelledComparison:  // asked spelled out by `spelled`
         d.before = head + passages(q, distractors) + cues.separator + ask + cues.tell;
         break;
       case ReadingShape::kQuestionFirst:
@@ -315,8 +344,10 @@ class Writer {
         return d;
       }
     }
-    const auto questions = compares_ ? comparisons(q, follow_ups) : std::vector<Question>{};
-    for (const auto& next : questions) {
+    auto questions =
+        comparing_ == Comparing::kNo ? std::vector<Question>{} : comparisons(q, follow_ups);
+    for (auto next : questions) {
+      if (comparing_ == Comparing::kSpelled) next = spelled(next);
       d.after += cues.ask + next.text + "\n" + cues.tell + " " + next.answers.front() + "\n";
     }
     if (!questions.empty()) return d;
@@ -476,8 +507,8 @@ class Writer {
   const Encyclopedia& e_;
   Rng& rng_;
   std::map<std::string, std::vector<const Fact*>> facts_of_passage_;
-  std::vector<const Fact*> shown_;  // the facts the document being written shows
-  bool compares_ = false;           // whether its follow-ups are comparisons (`write`)
+  std::vector<const Fact*> shown_;        // the facts the document being written shows
+  Comparing comparing_ = Comparing::kNo;  // what its follow-ups ask (`write`)
 };
 
 std::vector<Question> all_questions(const Encyclopedia& e, Rng& rng) {
@@ -508,7 +539,8 @@ const std::vector<ReadingShape>& probe_shapes() {
                                                    ReadingShape::kGap,
                                                    ReadingShape::kUnseen,
                                                    ReadingShape::kClaimCheck,
-                                                   ReadingShape::kComparison};
+                                                   ReadingShape::kComparison,
+                                                   ReadingShape::kSpelledComparison};
   return shapes;
 }
 
@@ -533,22 +565,26 @@ std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVar
   const auto questions = all_questions(e, rng);
   // A compared world practises comparisons as a checked one practises claims: half of its
   // documents open with one of its comparisons and ask more of them, in the shapes whose
-  // questions follow the context.
+  // questions follow the context. A spelled world asks half of those for both values first.
+  const bool spells = variety == ReadingVariety::kSpelled;
   std::vector<const Question*> comparisons;
   for (const auto& q : questions) {
-    if (variety == ReadingVariety::kCompared && q.kind == "comparison") comparisons.push_back(&q);
+    if ((variety == ReadingVariety::kCompared || spells) && q.kind == "comparison") {
+      comparisons.push_back(&q);
+    }
   }
   for (const auto& q : questions) {
     if (!comparisons.empty() && rng.percent(50)) {
+      const auto comparing = spells && rng.percent(50) ? Comparing::kSpelled : Comparing::kAsked;
       documents.push_back(writer.write(*rng.pick(comparisons), rng.pick(kComparingShapes),
                                        training_cues(variety, rng), rng.below(4), 2 + rng.below(5),
-                                       true));
+                                       comparing));
       continue;
     }
     // Judging a claim is learned far more slowly than reading a fact out: half of a checked
-    // world's documents are claim checks.
-    auto shape = variety == ReadingVariety::kChecked && rng.percent(50) ? ReadingShape::kClaimCheck
-                                                                        : rng.pick(kTrainingShapes);
+    // world's documents are claim checks, and half of a spelled world's others.
+    const bool checks = variety == ReadingVariety::kChecked || spells;
+    auto shape = checks && rng.percent(50) ? ReadingShape::kClaimCheck : rng.pick(kTrainingShapes);
     // A comparison's answer is an entity the passages name, not a sentence one of them states.
     if (shape == ReadingShape::kQuote && q.kind == "comparison") shape = ReadingShape::kList;
     documents.push_back(
@@ -564,7 +600,16 @@ std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_s
   if (questions.empty()) throw Error("reading probe: the world has no questions");
   std::vector<ReadingDocument> items;
   std::vector<Question> comparisons;
+  std::vector<const Question*> compared;
   for (const auto shape : probe_shapes()) {
+    if (shape == ReadingShape::kSpelledComparison) {
+      // The comparison layout's own items, each asked anew for both values first.
+      const size_t first = items.size() - compared.size();
+      for (size_t i = 0; i < compared.size(); ++i) {
+        items.push_back(spelled(items[first + i], *compared[i]));
+      }
+      continue;
+    }
     if (shape == ReadingShape::kComparison) {
       comparisons = comparison_questions(e, rng);
       if (comparisons.empty()) throw Error("reading probe: the world has no comparisons");
@@ -572,6 +617,7 @@ std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_s
     const auto& asked = shape == ReadingShape::kComparison ? comparisons : questions;
     for (size_t i = 0; i < per_shape; ++i) {
       const auto& q = asked[rng.below(asked.size())];
+      if (shape == ReadingShape::kComparison) compared.push_back(&q);
       // Every probe layout reads among similar-named distractors: two passages, or the facts
       // of two similar entities in a list.
       items.push_back(writer.write(q, shape, kProbeCues, 2, 0));

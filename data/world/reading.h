@@ -25,6 +25,8 @@ enum class ReadingShape {
   kClaimCheck,            // passages, then statements about them, each judged true or false
   kComparison,            // passages, then which of two came first (or is larger): the probe's
                           // measure of what Rewrite&QA's answering member needs
+  kSpelledComparison,     // the comparison items asked for both values before the choice, as the
+                          // spelled variety asks ("X 1861, Y 1823, so Y"; exact match of it all)
 };
 const char* reading_shape_name(ReadingShape shape);
 // How varied a world's reading documents are. A base learns plain forms first and their
@@ -37,15 +39,18 @@ enum class ReadingVariety {
   kChecked,      // cited, and half the documents claim checks: statements judged by the context
   kCompared,     // cited, and half the documents comparisons: which of two the context shows
                  // came first (or is larger), asked as a choice or as yes or no
+  kSpelled,      // compared, and half of those documents ask for both values before the choice
+                 // ("... Give both years first." "X 1861, Y 1823, so Y"); a quarter of all
+                 // documents claim checks, so that what the checked stages taught stays read
 };
-// "fixed", "drawn", "cited", "checked" and "compared", and back (an Error lists the names for an
-// unknown one).
+// "fixed", "drawn", "cited", "checked", "compared" and "spelled", and back (an Error lists the
+// names for an unknown one).
 const char* reading_variety_name(ReadingVariety variety);
 ReadingVariety parse_reading_variety(const std::string& name);
 
 // The probe's layouts: passages then question, question first, a list, a gap of unrelated
-// prose, the unseen layout, a claim check (true or false) and a comparison (which of two); each
-// among similar-named distractors.
+// prose, the unseen layout, a claim check (true or false), a comparison (which of two) and the
+// same comparisons spelled out; each among similar-named distractors.
 const std::vector<ReadingShape>& probe_shapes();
 
 // One document: the text up to the answer's cue ("A:"), the answer forms a reader may give
@@ -75,7 +80,7 @@ std::vector<ReadingDocument> reading_documents(const Encyclopedia& e, ReadingVar
                                                Rng& rng);
 // `per_shape` probe items of each probe shape, one question each: single-hop questions, and
 // comparisons for kComparison (drawn after the others, so the other layouts' items do not
-// depend on it).
+// depend on it) and kSpelledComparison (the same items, asked spelled out, drawing nothing).
 std::vector<ReadingDocument> probe_documents(const Encyclopedia& e, size_t per_shape, Rng& rng);
 
 // {"text"} per document (pretraining JSONL), and {"layout", "prompt", "answers"} per probe item.

@@ -136,11 +136,32 @@ TEST_F(WorldTest, ReadingDocumentsHoldNoChainLayoutAndTheProbeIsAnswerable) {
     EXPECT_NE(documents.find(cue), std::string::npos) << cue;
   }
   std::map<std::string, int> layouts;
+  std::vector<std::string> compared;  // the comparison items' prompts, in order
   for (const auto& item : test::read_jsonl(dir_->file("probe.jsonl"))) {
     const auto prompt = item["prompt"].get<std::string>();
     const auto layout = item["layout"].get<std::string>();
     ++layouts[layout];
     EXPECT_NE(prompt.back(), ' ') << layout;
+    if (layout == "spelled_comparison") {
+      // The comparison item of its place, asked for both values first: each of the two names
+      // with its value as the passages state it, then the one of them that comes first.
+      const std::regex which(
+          R"(\nQ: (?:Which|Who) .*, (.+) or (.+)\? Give both (?:years|populations) first\.\nA:$)");
+      std::smatch names;
+      ASSERT_TRUE(std::regex_search(prompt, names, which)) << prompt;
+      const auto plain = compared.at(layouts[layout] - 1);
+      EXPECT_EQ(plain.substr(0, names.position(0)), prompt.substr(0, names.position(0)));
+      const std::regex spelled("(.+) (\\S+), (.+) (\\S+), so (.+)");
+      std::smatch parts;
+      const auto answer = item["answers"][0].get<std::string>();
+      ASSERT_TRUE(std::regex_match(answer, parts, spelled)) << answer;
+      EXPECT_EQ(parts[1].str(), names[1].str());
+      EXPECT_EQ(parts[3].str(), names[2].str());
+      EXPECT_THAT(parts[5].str(), AnyOf(names[1].str(), names[2].str()));
+      EXPECT_THAT(prompt, HasSubstr(parts[2].str()));
+      EXPECT_THAT(prompt, HasSubstr(parts[4].str()));
+      continue;
+    }
     if (layout == "claim_check") {
       EXPECT_THAT(prompt, HasSubstr("\nQ: True or false: "));
       EXPECT_THAT(prompt, EndsWith("\nA:"));
@@ -154,6 +175,7 @@ TEST_F(WorldTest, ReadingDocumentsHoldNoChainLayoutAndTheProbeIsAnswerable) {
       std::smatch names;
       ASSERT_TRUE(std::regex_search(prompt, names, which)) << prompt;
       EXPECT_THAT(item["answers"][0].get<std::string>(), AnyOf(names[2].str(), names[3].str()));
+      compared.push_back(prompt);
     }
     if (layout == "unseen") {
       EXPECT_THAT(prompt, HasSubstr("\n[inquiry] "));
@@ -166,6 +188,7 @@ TEST_F(WorldTest, ReadingDocumentsHoldNoChainLayoutAndTheProbeIsAnswerable) {
                                                  {"list", 40},
                                                  {"passages_then_question", 40},
                                                  {"question_first", 40},
+                                                 {"spelled_comparison", 40},
                                                  {"unseen", 40}}));
 }
 
@@ -179,7 +202,7 @@ TEST(World, ReadingVarietiesDifferInTheirDocumentsOnly) {
   data::generate_dataset(cited.path().string(), {5, 1}, progress);
   for (const auto variety : {data::ReadingVariety::kFixedStyles, data::ReadingVariety::kDrawnStyles,
                              data::ReadingVariety::kCited, data::ReadingVariety::kChecked,
-                             data::ReadingVariety::kCompared}) {
+                             data::ReadingVariety::kCompared, data::ReadingVariety::kSpelled}) {
     test::TempDir dir;
     data::GenerateOptions options{5, 1};
     options.reading = variety;
@@ -224,6 +247,20 @@ TEST(World, ReadingVarietiesDifferInTheirDocumentsOnly) {
   };
   EXPECT_GT(comparisons(data::ReadingVariety::kCompared),
             3 * comparisons(data::ReadingVariety::kCited));
+  EXPECT_GT(comparisons(data::ReadingVariety::kSpelled),
+            3 * comparisons(data::ReadingVariety::kCited));
+  EXPECT_GT(claims(data::ReadingVariety::kSpelled), 5u);
+  const auto spelled = [&](data::ReadingVariety variety) {
+    const auto& text = documents[variety];
+    size_t n = 0;
+    for (auto at = text.find(" first.\\n"); at != std::string::npos;
+         at = text.find(" first.\\n", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(spelled(data::ReadingVariety::kCompared), 0u);
+  EXPECT_GT(spelled(data::ReadingVariety::kSpelled), 10u);
   EXPECT_THROW(data::parse_reading_variety("plain"), Error);
 }
 
@@ -315,6 +352,68 @@ TEST(World, ComparisonsAreAnsweredByTheWorld) {
   }
   EXPECT_GT(choices, 100);
   EXPECT_GT(verdicts, 100);
+}
+
+// A spelled world's spelled comparisons give both subjects' values as the world states them,
+// in the order the question names them, then the choice (or the yes or no) that follows.
+TEST(World, SpelledComparisonsGiveTheWorldsValuesThenTheChoice) {
+  test::TempDir dir;
+  data::GenerateOptions options{11, 1};
+  options.reading = data::ReadingVariety::kSpelled;
+  std::ostringstream progress;
+  data::generate_dataset(dir.path().string(), options, progress);
+  data::Rng root(11);
+  const auto e = data::draw_encyclopedia(root, 1);
+  std::map<std::pair<data::Relation, std::string>, std::string> object;
+  for (const auto& f : e.facts()) object[{f.relation, f.subject}] = f.object;
+  const auto number = [](const std::string& text) {
+    std::string digits;
+    for (const char c : text) {
+      if (c >= '0' && c <= '9') digits += c;
+    }
+    return std::stoll(digits);
+  };
+  struct Spelled {
+    std::regex pattern;  // $1 and $2 the subjects, $3 the answer's line (its cue, then it)
+    data::Relation relation;
+    bool choice;
+  };
+  const auto form = [](const std::string& question, data::Relation relation, bool choice) {
+    return Spelled{std::regex(question + R"(\? Give both (?:years|populations) first\.\n(.+)\n)"),
+                   relation, choice};
+  };
+  const Spelled forms[] = {
+      form("Who was born earlier, (.+) or (.+)", data::Relation::kBirthYear, true),
+      form("Which was founded first, (.+) or (.+)", data::Relation::kFounded, true),
+      form("Which was released first, (.+) or (.+)", data::Relation::kReleased, true),
+      form("Which has the larger population, (.+) or (.+)", data::Relation::kPopulation, true),
+      form("Was (.+) born before (.+)", data::Relation::kBirthYear, false),
+      form("Was (.+) founded before (.+)", data::Relation::kFounded, false),
+      form("Was (.+) released before (.+)", data::Relation::kReleased, false),
+      form("Does (.+) have more people than (.+)", data::Relation::kPopulation, false)};
+  int choices = 0, verdicts = 0;
+  for (const auto& line : test::read_jsonl(dir.file("documents.jsonl"))) {
+    const auto document = line["text"].get<std::string>();
+    for (const auto& spelled : forms) {
+      for (auto it = std::sregex_iterator(document.begin(), document.end(), spelled.pattern);
+           it != std::sregex_iterator(); ++it) {
+        const auto& m = *it;
+        const auto a = m[1].str(), b = m[2].str();
+        const auto &oa = object.at({spelled.relation, a}), &ob = object.at({spelled.relation, b});
+        const bool a_first = data::comes_first(spelled.relation, number(oa), number(ob));
+        const std::string verdict = spelled.choice ? (a_first ? a : b) : (a_first ? "yes" : "no");
+        const auto expected = " " + a + " " + oa + ", " + b + " " + ob + ", so " + verdict;
+        const auto answer_line = m[3].str();
+        EXPECT_TRUE(answer_line.size() > expected.size() &&
+                    answer_line.compare(answer_line.size() - expected.size(), expected.size(),
+                                        expected) == 0)
+            << m[0].str();
+        ++(spelled.choice ? choices : verdicts);
+      }
+    }
+  }
+  EXPECT_GT(choices, 20);
+  EXPECT_GT(verdicts, 5);
 }
 
 // A reading document asks several questions of its context, and every answer is a lookup:
