@@ -151,10 +151,10 @@ Json summarize(const PredictionScores& scores, int64_t resamples, uint64_t seed)
   return summary;
 }
 
-Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resamples,
-             uint64_t seed) {
+std::vector<MetricTest> compare_metrics(const PredictionScores& a, const PredictionScores& b,
+                                        int64_t resamples, uint64_t seed) {
   const auto order = pairing(a, b);
-  Json result = Json::object();
+  std::vector<MetricTest> tests;
   for (const auto& metric : kMetrics) {
     const auto& values_a = a.*metric.values;
     const auto& values_b = b.*metric.values;
@@ -164,16 +164,26 @@ Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resam
       paired_a.push_back(values_a[i]);
       paired_b.push_back(values_b[order[i]]);
     }
-    if (paired_a.empty()) {
-      result[metric.name] = nullptr;
-      continue;
+    if (paired_a.empty()) continue;
+    auto test = paired_bootstrap_of_scores(paired_a, paired_b, resamples, seed);
+    for (auto* value : {&test.difference.mean, &test.difference.low, &test.difference.high}) {
+      *value *= 100;
     }
-    const auto test = paired_bootstrap_of_scores(paired_a, paired_b, resamples, seed);
-    result[metric.name] = {{"difference", 100 * test.difference.mean},
-                           {"low", 100 * test.difference.low},
-                           {"high", 100 * test.difference.high},
-                           {"p", test.p_value},
-                           {"differing", test.differing}};
+    tests.push_back({metric.name, test});
+  }
+  return tests;
+}
+
+Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resamples,
+             uint64_t seed) {
+  Json result = Json::object();
+  for (const auto& metric : kMetrics) result[metric.name] = nullptr;
+  for (const auto& [metric, test] : compare_metrics(a, b, resamples, seed)) {
+    result[metric] = {{"difference", test.difference.mean},
+                      {"low", test.difference.low},
+                      {"high", test.difference.high},
+                      {"p", test.p_value},
+                      {"differing", test.differing}};
   }
   return result;
 }

@@ -31,10 +31,18 @@ PredictionScores score_predictions(const std::string& path);
 // no record is null.
 Json summarize(const PredictionScores& scores, int64_t resamples, uint64_t seed);
 
-// Paired bootstrap test of `a` against `b` for each metric: {"em": {"difference", "low",
-// "high", "p"}, ...} in percentage points, on the pairs the metric scores in both. Examples
-// pair by id when both files have ids, else by position; a file with an example the other
-// lacks is an Error naming the id.
+// One metric's paired test of `a` against `b`, its difference and interval in percentage points.
+struct MetricTest {
+  std::string metric;  // "em", "f1" or "acc"
+  PairedTest test;
+};
+// Paired bootstrap tests of `a` against `b`, one for each metric that scores some pair in both,
+// on those pairs. Examples pair by id when both files have ids, else by position; a file with an
+// example the other lacks is an Error naming the id.
+std::vector<MetricTest> compare_metrics(const PredictionScores& a, const PredictionScores& b,
+                                        int64_t resamples, uint64_t seed);
+// The same as JSON: {"em": {"difference", "low", "high", "p", "differing"}, ...}, null for a
+// metric that scores no pair.
 Json compare(const PredictionScores& a, const PredictionScores& b, int64_t resamples,
              uint64_t seed);
 

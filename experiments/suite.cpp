@@ -207,19 +207,8 @@ class SuiteRun {
   eval::PairedResult paired_prefilled(const SuiteJob& job, int64_t seed) {
     const auto& text = scores_of(job, System::kText, seed);
     const auto& shared = scores_of(job, System::kShared, seed);
-    const auto test = eval::compare_prefilled(text, shared, kResamples, 0);
-    eval::PairedResult result{job.label(),
-                              System::kText,
-                              System::kShared,
-                              eval::kPrefilledTokens,
-                              seed,
-                              static_cast<int64_t>(text.size())};
-    result.difference = test.difference.mean;
-    result.low = test.difference.low;
-    result.high = test.difference.high;
-    result.p = test.p_value;
-    result.differing = test.differing;
-    return result;
+    return paired_result(job, System::kText, System::kShared, eval::kPrefilledTokens, seed,
+                         text.size(), eval::compare_prefilled(text, shared, kResamples, 0));
   }
 
  private:
@@ -229,17 +218,32 @@ class SuiteRun {
                                                const eval::PredictionScores& scores_a, System b,
                                                const eval::PredictionScores& scores_b,
                                                int64_t seed) {
-    const auto tests = eval::compare(scores_a, scores_b, kResamples, 0);
+    const auto tests = eval::compare_metrics(scores_a, scores_b, kResamples, 0);
     std::vector<eval::PairedResult> results;
     for (const auto& metric : task_of(job).metrics()) {
-      if (tests[metric].is_null()) continue;
-      const auto& t = tests[metric];
-      results.push_back({job.label(), a, b, metric, seed, static_cast<int64_t>(scores_a.size()),
-                         t["difference"].get<double>(), t["low"].get<double>(),
-                         t["high"].get<double>(), t["p"].get<double>(),
-                         t["differing"].get<int64_t>()});
+      for (const auto& t : tests) {
+        if (t.metric == metric) {
+          results.push_back(paired_result(job, a, b, metric, seed, scores_a.size(), t.test));
+        }
+      }
     }
     return results;
+  }
+  // A paired test as the suite's scores record it.
+  static eval::PairedResult paired_result(const SuiteJob& job, System a, System b,
+                                          const std::string& metric, int64_t seed, size_t n,
+                                          const eval::PairedTest& test) {
+    return {job.label(),
+            a,
+            b,
+            metric,
+            seed,
+            static_cast<int64_t>(n),
+            test.difference.mean,
+            test.difference.low,
+            test.difference.high,
+            test.p_value,
+            test.differing};
   }
 
   const SuiteConfig& config_;

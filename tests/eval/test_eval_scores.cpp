@@ -209,6 +209,14 @@ TEST_F(PredictionFiles, ThePairedTestPairsExamplesById) {
   const auto sa = score_predictions(a);
   EXPECT_EQ(compare(sa, score_predictions(b_same_order), 100, 0),
             compare(sa, score_predictions(b_swapped), 100, 0));
+  // Differences are in percentage points: one of two right against none is 50.
+  const auto wrong = write("e.jsonl",
+                           "{\"id\":\"y\",\"prediction\":\"no\",\"golden_answers\":[\"yes\"]}\n"
+                           "{\"id\":\"x\",\"prediction\":\"no\",\"golden_answers\":[\"yes\"]}\n");
+  const auto tests = compare_metrics(sa, score_predictions(wrong), 100, 0);
+  ASSERT_FALSE(tests.empty());
+  EXPECT_EQ(tests.front().metric, "em");
+  EXPECT_DOUBLE_EQ(tests.front().test.difference.mean, 50.0);
   const auto other = write("d.jsonl",
                            "{\"id\":\"x\",\"prediction\":\"no\",\"golden_answers\":[\"yes\"]}\n"
                            "{\"id\":\"z\",\"prediction\":\"yes\",\"golden_answers\":[\"yes\"]}\n");
@@ -234,6 +242,9 @@ TEST_F(PredictionFiles, ARecordsMetricsListScoresItByThoseAlone) {
   const auto tests = compare(scores, scores, 100, 0);
   EXPECT_EQ(tests["f1"]["difference"].get<double>(), 0.0);
   EXPECT_TRUE(tests["em"].is_null());
+  std::vector<std::string> compared;
+  for (const auto& t : compare_metrics(scores, scores, 100, 0)) compared.push_back(t.metric);
+  EXPECT_EQ(compared, (std::vector<std::string>{"f1", "acc"}));
   const auto bad = write(
       "n.jsonl", "{\"prediction\":\"x\",\"golden_answers\":[\"x\"],\"metrics\":[\"bleu\"]}\n");
   EXPECT_NE(test::error_message([&] {
