@@ -227,14 +227,15 @@ TEST(World, ReadingVarietiesDifferInTheirDocumentsOnly) {
   EXPECT_EQ(count(documents[data::ReadingVariety::kDrawnStyles], "[]"), 0);
   EXPECT_GT(count(documents[data::ReadingVariety::kCited], "[]"), 100);
   EXPECT_GT(count(documents[data::ReadingVariety::kChecked], "[]"), 100);
-  const auto claims = [&](data::ReadingVariety variety) {
+  // How often a variety's documents hold `words`.
+  const auto occurrences = [&](data::ReadingVariety variety, const std::string& words) {
     const auto& text = documents[variety];
     size_t n = 0;
-    for (auto at = text.find("True or false"); at != std::string::npos;
-         at = text.find("True or false", at + 1)) {
-      ++n;
-    }
+    for (auto at = text.find(words); at != std::string::npos; at = text.find(words, at + 1)) ++n;
     return n;
+  };
+  const auto claims = [&](data::ReadingVariety variety) {
+    return occurrences(variety, "True or false");
   };
   EXPECT_EQ(claims(data::ReadingVariety::kCited), 0u);
   EXPECT_GT(claims(data::ReadingVariety::kChecked), 20u);
@@ -250,14 +251,9 @@ TEST(World, ReadingVarietiesDifferInTheirDocumentsOnly) {
   EXPECT_GT(comparisons(data::ReadingVariety::kSpelled),
             3 * comparisons(data::ReadingVariety::kCited));
   EXPECT_GT(claims(data::ReadingVariety::kSpelled), 5u);
+  // A spelled comparison's question ends " Give both years first." before its line's end.
   const auto spelled = [&](data::ReadingVariety variety) {
-    const auto& text = documents[variety];
-    size_t n = 0;
-    for (auto at = text.find(" first.\\n"); at != std::string::npos;
-         at = text.find(" first.\\n", at + 1)) {
-      ++n;
-    }
-    return n;
+    return occurrences(variety, " first.\\n");
   };
   EXPECT_EQ(spelled(data::ReadingVariety::kCompared), 0u);
   EXPECT_GT(spelled(data::ReadingVariety::kSpelled), 10u);
