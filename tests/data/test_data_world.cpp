@@ -286,12 +286,12 @@ TEST_F(WorldTest, ClaimChecksAreJudgedByTheWorld) {
   EXPECT_LT(held, 30u);
 }
 
-// A compared world's comparisons are the world's: asked as a choice, the answer named is the
-// one that came first (or is larger); asked as yes or no, yes exactly where the first named did.
-TEST(World, ComparisonsAreAnsweredByTheWorld) {
-  test::TempDir dir;
+// The world of seed 11 at scale 1 with reading documents of `variety`, written into `dir`, and
+// the value each (relation, subject) has where its object is a number (a year, a population).
+std::map<std::pair<data::Relation, std::string>, int64_t> numeric_facts(
+    const test::TempDir& dir, data::ReadingVariety variety) {
   data::GenerateOptions options{11, 1};
-  options.reading = data::ReadingVariety::kCompared;
+  options.reading = variety;
   std::ostringstream progress;
   data::generate_dataset(dir.path().string(), options, progress);
   data::Rng root(11);
@@ -304,6 +304,14 @@ TEST(World, ComparisonsAreAnsweredByTheWorld) {
     }
     if (!digits.empty()) value[{f.relation, f.subject}] = std::stoll(digits);
   }
+  return value;
+}
+
+// A compared world's comparisons are the world's: asked as a choice, the answer named is the
+// one that came first (or is larger); asked as yes or no, yes exactly where the first named did.
+TEST(World, ComparisonsAreAnsweredByTheWorld) {
+  test::TempDir dir;
+  const auto value = numeric_facts(dir, data::ReadingVariety::kCompared);
   struct Asked {
     std::string pattern;  // $1 and $2 the subjects, $3 the answer after a cue
     data::Relation relation;
@@ -354,21 +362,13 @@ TEST(World, ComparisonsAreAnsweredByTheWorld) {
 // in the order the question names them, then the choice (or the yes or no) that follows.
 TEST(World, SpelledComparisonsGiveTheWorldsValuesThenTheChoice) {
   test::TempDir dir;
-  data::GenerateOptions options{11, 1};
-  options.reading = data::ReadingVariety::kSpelled;
-  std::ostringstream progress;
-  data::generate_dataset(dir.path().string(), options, progress);
+  const auto value = numeric_facts(dir, data::ReadingVariety::kSpelled);
   data::Rng root(11);
   const auto e = data::draw_encyclopedia(root, 1);
   std::map<std::pair<data::Relation, std::string>, std::string> object;
-  for (const auto& f : e.facts()) object[{f.relation, f.subject}] = f.object;
-  const auto number = [](const std::string& text) {
-    std::string digits;
-    for (const char c : text) {
-      if (c >= '0' && c <= '9') digits += c;
-    }
-    return std::stoll(digits);
-  };
+  for (const auto& f : e.facts()) {
+    object[{f.relation, f.subject}] = f.object;
+  }
   struct Spelled {
     std::regex pattern;  // $1 and $2 the subjects, $3 the answer's line (its cue, then it)
     data::Relation relation;
@@ -396,7 +396,8 @@ TEST(World, SpelledComparisonsGiveTheWorldsValuesThenTheChoice) {
         const auto& m = *it;
         const auto a = m[1].str(), b = m[2].str();
         const auto &oa = object.at({spelled.relation, a}), &ob = object.at({spelled.relation, b});
-        const bool a_first = data::comes_first(spelled.relation, number(oa), number(ob));
+        const bool a_first = data::comes_first(spelled.relation, value.at({spelled.relation, a}),
+                                               value.at({spelled.relation, b}));
         const std::string verdict = spelled.choice ? (a_first ? a : b) : (a_first ? "yes" : "no");
         const auto expected = " " + a + " " + oa + ", " + b + " " + ob + ", so " + verdict;
         const auto answer_line = m[3].str();
