@@ -344,7 +344,7 @@ class Writer {
         return d;
       }
     }
-    auto questions =
+    const auto questions =
         comparing_ == Comparing::kNo ? std::vector<Question>{} : comparisons(q, follow_ups);
     for (auto next : questions) {
       if (comparing_ == Comparing::kSpelled) next = spelled(next);
