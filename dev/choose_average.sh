@@ -6,9 +6,8 @@
 # worlds (DEV_SEEDS, default 9100-9104: neither trained on nor the probe's). Of the averages whose
 # every reading layout (all but the claim check and the two comparisons) reads at 82% or more
 # there (about one standard error over the 80% target), the one whose claim check and comparisons
-# add up to
-# the most is chosen, else the best-ranked of all. The chosen one is then probed on the probe
-# worlds (PROBE_SEEDS, default 9000-9004), and passes where every reading layout reaches 80%
+# add up to the most is chosen, else the best-ranked of all. The chosen one is then probed on the
+# probe worlds (PROBE_SEEDS, default 9000-9004), and passes where every reading layout reaches 80%
 # there too. Writes WORK/dev.md (the dev table) and WORK/chosen ("PATH passes" or "PATH fails");
 # the probes are NAME.md and NAME.json beside each model. Interrupted, it resumes: averages and
 # probes already made are kept.
@@ -21,6 +20,8 @@ shift 2
 kvchain=${KVCHAIN:-build/kvchain}
 read -r -a weights <<< "${WEIGHTS:-0.5 0.7 0.85 1}"
 mkdir -p "$work"
+# The probe's layouts that judge rather than read: ranked, not held to the reading target.
+export JUDGED="claim_check comparison spelled_comparison"
 worlds() {  # SEED...: generates the worlds once, prints their directories
   for seed in "$@"; do
     [ -f "$work/world-$seed/probe.jsonl" ] ||
@@ -55,8 +56,8 @@ for continued in "$@"; do
 done
 # The dev table, then the candidate to keep and whether it passes the dev rule.
 python3 - "${candidates[@]}" > "$work/dev.md" <<'PY'
-import json, sys
-judged = ("claim_check", "comparison", "spelled_comparison")
+import json, os, sys
+judged = os.environ["JUDGED"].split()
 rows, best = [], {True: None, False: None}
 for path in sys.argv[1:]:
     layouts = {l["layout"]: l["exact"] for l in json.load(open(f"{path}/dev.json"))["layouts"]}
@@ -77,10 +78,9 @@ PY
 read -r _ chosen passes < <(tail -n 1 "$work/dev.md")
 probe "$chosen" probe "${probe_worlds[@]}"
 if [ "$passes" = passes ] && ! python3 - "$chosen/probe.json" <<'PY'; then passes=fails; fi
-import json, sys
+import json, os, sys
 layouts = json.load(open(sys.argv[1]))["layouts"]
-low = [l for l in layouts
-       if l["layout"] not in ("claim_check", "comparison", "spelled_comparison") and l["exact"] < 80]
+low = [l for l in layouts if l["layout"] not in os.environ["JUDGED"].split() and l["exact"] < 80]
 sys.exit(1 if low else 0)
 PY
 echo "$chosen $passes" > "$work/chosen"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Does a continued base read well enough to ship? On the GPU machine, with .gpu-bundle carried and
-# the base to continue in data/base (the checkout travels), or in BASE, a directory carried with
-# the call (build-init/, say: one more base fits the device's 64 MiB): builds kvchain once and
-# continues that base in each of VARIANTS, one after another (run
+# the base to continue in data/base (the checkout travels; a second base would pass the device's
+# 64 MiB): builds kvchain once and continues that base in each of VARIANTS, one after another (run
 # at once they take as long: the GPU bounds this base's pretraining, and a call's end would stop
 # them all unprobed), with data/base/make_base.sh, its environment passing through, FIRST_SEED
 # included, each into build-cuda/continue/NAME. dev/choose_average.sh (WEIGHTS passing through)
@@ -23,7 +22,6 @@
 set -euo pipefail
 config=${1:-experiments/suites/world-gpu.json}
 budget=${2:-560}
-base=${BASE:-data/base}
 source tests/gpu/deps_env.sh
 build_kvchain_cuda
 nvidia-smi --query-gpu=name --format=csv,noheader
@@ -35,7 +33,7 @@ continue_variant() {  # NAME STAGES
   local dir=$work/$1
   mkdir -p "$dir"
   timeout "$(left)" env KVCHAIN="$kvchain" DEVICE=cuda \
-    INIT="$base" STAGES="${2//,/ }" bash data/base/make_base.sh "$dir/base" \
+    INIT=data/base STAGES="${2//,/ }" bash data/base/make_base.sh "$dir/base" \
     > "$dir/make-base.log" 2>&1 || echo "continue_base_then_suite: $1 stopped (status $?)"
   grep -v '\[.*\] [0-9]*/[0-9]* ' "$dir/make-base.log" > "$out/probe-$1.md" || true
 }
@@ -53,7 +51,7 @@ if [ ${#finished[@]} -eq 0 ]; then
   exit 0
 fi
 if ! timeout "$(left)" env KVCHAIN="$kvchain" DEVICE=cuda \
-  bash dev/choose_average.sh "$work/choice" "$base" "${finished[@]}"; then
+  bash dev/choose_average.sh "$work/choice" data/base "${finished[@]}"; then
   echo "continue_base_then_suite: stopped before the averages were probed; call again"
   exit 0
 fi

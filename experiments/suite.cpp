@@ -221,10 +221,10 @@ class SuiteRun {
     const auto tests = eval::compare_metrics(scores_a, scores_b, kResamples, 0);
     std::vector<eval::PairedResult> results;
     for (const auto& metric : task_of(job).metrics()) {
-      for (const auto& t : tests) {
-        if (t.metric == metric) {
-          results.push_back(paired_result(job, a, b, metric, seed, scores_a.size(), t.test));
-        }
+      const auto t = std::find_if(tests.begin(), tests.end(),
+                                  [&](const eval::MetricTest& t) { return t.metric == metric; });
+      if (t != tests.end()) {
+        results.push_back(paired_result(job, a, b, metric, seed, scores_a.size(), t->test));
       }
     }
     return results;
